@@ -1,0 +1,120 @@
+"""Settings for every part of the robot, built once at the edge and passed down.
+
+Sources, highest priority first: constructor arguments, environment variables with the
+``RESERVROBOT_`` prefix, a ``.env`` file, an optional TOML file (``RESERVROBOT_CONFIG_FILE`` or
+``./reservrobot.toml``), and the defaults below. Secrets are ``SecretStr`` and never printed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
+
+TransferMode = Literal["auto", "system", "browser", "fill"]
+RnsAccess = Literal["direct", "plexus"]
+
+
+def _toml_file() -> Path:
+    return Path(os.environ.get("RESERVROBOT_CONFIG_FILE", "reservrobot.toml"))
+
+
+class Settings(BaseSettings):
+    """All settings of the robot. Construct once; pass the instance down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RESERVROBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    # Where the data files live (selectors, groups, region profiles, matching thresholds).
+    config_dir: Path = DEFAULT_CONFIG_DIR
+    region: str = "gavleborg"
+    # Name of the PMO selector file in config/selectors/ (pmo_a.toml, pmo_b.toml, ...).
+    pmo_selectors: str = "pmo_a"
+
+    # Sites.
+    pmo_url: str = "http://127.0.0.1:8101"
+    rns_url: str = "http://127.0.0.1:8102"
+    plexus_url: str = "http://127.0.0.1:8100"
+    rns_access: RnsAccess = "direct"
+
+    # Credentials (the mock sites' documented demo user by default).
+    pmo_username: str = "demo"
+    pmo_password: SecretStr = SecretStr("demo")
+    rns_username: str = "demo"
+    rns_password: SecretStr = SecretStr("demo")
+    plexus_username: str = "demo"
+    plexus_password: SecretStr = SecretStr("demo")
+
+    # Browser.
+    browser_executable: Path | None = None
+    headless: bool = True
+    timeout_ms: int = Field(default=10_000, ge=100)
+    navigation_timeout_ms: int = Field(default=20_000, ge=100)
+    slow_mo_ms: int = Field(default=0, ge=0)
+
+    # How the Patient-ID travels from Reservnummersystemet to PMO.
+    transfer_mode: TransferMode = "auto"
+    # Leave the final Patient-ID on the user's clipboard (attended use).
+    leave_on_clipboard: bool = False
+
+    # Retries of application errors.
+    max_attempts: int = Field(default=3, ge=1)
+    backoff_base_s: float = Field(default=0.5, ge=0)
+    backoff_max_s: float = Field(default=8.0, ge=0)
+
+    # Folders. Evidence (screenshots, traces) is personal data: private folder, expires.
+    data_dir: Path = Path("var")
+    evidence_dir: Path | None = None
+    evidence_retention_days: int = Field(default=7, ge=0)
+
+    # Key for pseudonymising identity numbers in logs and the audit log (keyed hash).
+    pseudonym_key: SecretStr = SecretStr("change-me-in-production")
+
+    @property
+    def evidence_path(self) -> Path:
+        return self.evidence_dir or self.data_dir / "evidence"
+
+    @property
+    def selectors_dir(self) -> Path:
+        return self.config_dir / "selectors"
+
+    def masked(self) -> dict[str, Any]:
+        """Settings as a dict for display, with every secret masked."""
+        out: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            out[name] = "**********" if isinstance(value, SecretStr) else value
+        return out
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=_toml_file()),
+            file_secret_settings,
+        )
