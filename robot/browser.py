@@ -1,0 +1,295 @@
+"""One Chromium for the whole run, with one browser context (cookies, session) per site.
+
+A ``BrowserSession`` launches the browser once and hands out a lazily created context and a
+reused page per site ("pmo", "rns", "plexus", ...), so each site is logged in to once and the
+login survives from one registration to the next. Contexts get the settings' timeouts, the
+Swedish locale and clipboard permissions (the browser transfer mode reads the clipboard).
+
+Threading: Playwright's sync API is bound to the thread that started it. A ``BrowserSession``
+and everything it returns must be used from the thread that called ``start()`` (or entered the
+``with`` block). Run one session per worker thread if you need parallelism.
+
+Only one sync Playwright can run per thread (a second ``sync_playwright()`` fails with "using
+Playwright Sync API inside the asyncio loop"), so sessions of one thread share a reference-counted
+Playwright from ``shared_playwright()``; test suites that also use pytest-playwright's fixtures
+should make its ``playwright`` fixture come from there too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol, Self
+
+import psutil
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from robot.chromium import find_chromium, launch_args
+from robot.settings import Settings
+
+CLIPBOARD_PERMISSIONS = ["clipboard-read", "clipboard-write"]
+LOCALE = "sv-SE"
+# A switch Chromium ignores, added so memory_rss_bytes() can tell this session's browser apart
+# from any other Chromium the process (or its test suite) runs.
+_MARKER_SWITCH = "--reservrobot-session"
+
+
+@dataclass
+class _Shared:
+    playwright: Playwright
+    users: int = 0
+
+
+_local = threading.local()
+
+
+def _acquire_playwright() -> Playwright:
+    shared: _Shared | None = getattr(_local, "shared", None)
+    if shared is None:
+        shared = _Shared(sync_playwright().start())
+        _local.shared = shared
+    shared.users += 1
+    return shared.playwright
+
+
+def _release_playwright() -> None:
+    shared: _Shared | None = getattr(_local, "shared", None)
+    if shared is None:
+        return
+    shared.users -= 1
+    if shared.users == 0:
+        _local.shared = None
+        shared.playwright.stop()
+
+
+@contextlib.contextmanager
+def shared_playwright() -> Iterator[Playwright]:
+    """This thread's Playwright: started on first use, stopped when its last user leaves."""
+    playwright = _acquire_playwright()
+    try:
+        yield playwright
+    finally:
+        _release_playwright()
+
+
+class LoginHandler(Protocol):
+    """Knows one site's login page: recognises it and logs in with the configured user."""
+
+    def is_login_page(self, page: Page) -> bool: ...
+
+    def login(self, page: Page) -> None: ...
+
+
+class BrowserSession:
+    """One browser, one context and one reused page per site. Use as a context manager.
+
+    ``login_handlers`` (optional, by site) let ``ensure_logged_in(site)`` log in again when a
+    site shows its login page in the middle of a flow (session expiry). ``playwright`` lets a
+    caller that already runs Playwright in this thread lend it (it is then not stopped here);
+    by default the thread's ``shared_playwright()`` is used.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        login_handlers: dict[str, LoginHandler] | None = None,
+        playwright: Playwright | None = None,
+    ) -> None:
+        self.settings = settings
+        self._login_handlers: dict[str, LoginHandler] = dict(login_handlers or {})
+        self._marker = uuid.uuid4().hex
+        self._lent_playwright = playwright
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._contexts: dict[str, BrowserContext] = {}
+        self._pages: dict[str, Page] = {}
+
+    # Lifecycle -------------------------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Launch the browser (idempotent)."""
+        if self._browser is not None:
+            return
+        explicit = self.settings.browser_executable
+        executable = find_chromium(explicit)
+        playwright = self._lent_playwright or _acquire_playwright()
+        try:
+            self._browser = playwright.chromium.launch(
+                executable_path=executable,
+                args=[*launch_args(), f"{_MARKER_SWITCH}={self._marker}"],
+                headless=self.settings.headless,
+                slow_mo=self.settings.slow_mo_ms or None,
+                timeout=self.settings.navigation_timeout_ms,
+            )
+        except BaseException:
+            if self._lent_playwright is None:
+                _release_playwright()
+            raise
+        self._playwright = playwright
+
+    def close(self) -> None:
+        """Close every context, the browser and Playwright (idempotent, never raises twice)."""
+        contexts = list(self._contexts.values())
+        self._contexts.clear()
+        self._pages.clear()
+        try:
+            for context in contexts:
+                # The browser may already be gone (crashed or killed); closing it is enough.
+                with contextlib.suppress(Exception):
+                    context.close()
+            if self._browser is not None:
+                self._browser.close()
+        finally:
+            self._browser = None
+            if self._playwright is not None:
+                self._playwright = None
+                if self._lent_playwright is None:
+                    _release_playwright()
+
+    # Access ----------------------------------------------------------------------------------
+
+    @property
+    def browser(self) -> Browser:
+        if self._browser is None:
+            raise RuntimeError("BrowserSession is not started; use it as a context manager")
+        return self._browser
+
+    @property
+    def sites(self) -> list[str]:
+        """Sites that have a context, in the order they were opened."""
+        return list(self._contexts)
+
+    def context(self, site: str) -> BrowserContext:
+        """The site's context, created on first use with timeouts, locale and permissions."""
+        existing = self._contexts.get(site)
+        if existing is not None:
+            return existing
+        base_url = getattr(self.settings, f"{site}_url", None)
+        context = self.browser.new_context(
+            base_url=base_url if isinstance(base_url, str) else None,
+            locale=LOCALE,
+            permissions=CLIPBOARD_PERMISSIONS,
+        )
+        context.set_default_timeout(self.settings.timeout_ms)
+        context.set_default_navigation_timeout(self.settings.navigation_timeout_ms)
+        self._contexts[site] = context
+        return context
+
+    def page(self, site: str) -> Page:
+        """The site's page, reused across calls; a new one if the previous was closed."""
+        page = self._pages.get(site)
+        if page is None or page.is_closed():
+            page = self.context(site).new_page()
+            self._pages[site] = page
+        return page
+
+    def close_context(self, site: str) -> None:
+        """Drop a site's context (cookies and page) so the next use starts afresh."""
+        self._pages.pop(site, None)
+        context = self._contexts.pop(site, None)
+        if context is not None:
+            context.close()
+
+    # Login -----------------------------------------------------------------------------------
+
+    def set_login_handler(self, site: str, handler: LoginHandler) -> None:
+        self._login_handlers[site] = handler
+
+    def ensure_logged_in(self, site: str) -> bool:
+        """Log in again if the site's page shows its login page; True when it did.
+
+        Flows call this when a step lands somewhere unexpected, so an expired session costs one
+        login instead of a failed registration.
+        """
+        handler = self._login_handlers.get(site)
+        if handler is None:
+            raise KeyError(f"no login handler registered for site {site!r}")
+        page = self.page(site)
+        if handler.is_login_page(page):
+            handler.login(page)
+            return True
+        return False
+
+    # Measurement -----------------------------------------------------------------------------
+
+    def memory_rss_bytes(self) -> int:
+        """Resident memory of this session's browser process tree (all Chromium processes).
+
+        RSS counts shared pages once per process, so the figure overstates what the browser
+        alone costs; it is meant for comparing runs, as the bench does.
+        """
+        total = 0
+        for proc in self._browser_processes():
+            try:
+                total += proc.memory_info().rss
+            except psutil.Error:
+                continue
+        return total
+
+    def memory_pss_bytes(self) -> int:
+        """Proportional set size of the browser process tree (Linux; RSS elsewhere).
+
+        PSS shares each shared page among the processes that map it, so unlike the RSS sum it
+        does not count Chromium's shared libraries once per renderer: about 0.4 of the RSS sum
+        for a few small pages. Reading it costs some tens of milliseconds.
+        """
+        total = 0
+        for proc in self._browser_processes():
+            try:
+                info = proc.memory_full_info()
+            except psutil.Error:
+                continue
+            total += int(getattr(info, "pss", info.rss))
+        return total
+
+    def _browser_processes(self) -> list[psutil.Process]:
+        if self._browser is None:
+            return []
+        needle = f"{_MARKER_SWITCH}={self._marker}"
+        procs: list[psutil.Process] = []
+        for root in _browser_roots(psutil.Process(), needle):
+            try:
+                procs.extend([root, *root.children(recursive=True)])
+            except psutil.Error:
+                continue
+        return procs
+
+
+def _browser_roots(me: psutil.Process, needle: str) -> list[psutil.Process]:
+    """The topmost descendants of ``me`` launched with ``needle`` on their command line."""
+    roots: list[psutil.Process] = []
+    for proc in me.children(recursive=True):
+        try:
+            if needle not in proc.cmdline():
+                continue
+            parent = proc.parent()
+            if parent is not None and needle in _safe_cmdline(parent):
+                continue
+        except psutil.Error:
+            continue
+        roots.append(proc)
+    return roots
+
+
+def _safe_cmdline(proc: psutil.Process) -> list[str]:
+    try:
+        return proc.cmdline()
+    except psutil.Error:
+        return []
