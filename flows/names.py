@@ -1,0 +1,67 @@
+"""Name normalisation for comparing people and for stable fingerprints.
+
+Case, accents and diacritics, hyphens, apostrophes and spacing are all ways of writing the same
+name: ``Wójcik``, ``WOJCIK`` and ``wojcik`` must compare equal, as must ``Al-Hassan`` and
+``al hassan``. Letters that Unicode does not decompose (ø, æ, ł, ß, ı, ...) are mapped by hand.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Letters without a Unicode decomposition to a base letter.
+_SPECIAL = str.maketrans(
+    {
+        "ø": "o",
+        "æ": "ae",
+        "œ": "oe",
+        "ß": "ss",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+        "ħ": "h",
+        "ŀ": "l",
+        "ŧ": "t",
+    }
+)
+# Apostrophes vanish (O'Brien -> obrien); they are not word breaks.
+_APOSTROPHES = re.compile(r"['’ʼʻ‘`´]")
+_NON_LETTERS = re.compile(r"[^a-z]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case, with accents and diacritics removed; other characters are kept."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_SPECIAL)
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def normalise_name(text: str) -> str:
+    """A name reduced to lower-case ASCII words separated by single spaces.
+
+    ``"  Al-Hassan  O’Brien "`` -> ``"al hassan obrien"``. Hyphens and other separators become
+    spaces; apostrophes are dropped. Letters of other scripts (e.g. Cyrillic) are not
+    transliterated: they are dropped, which makes such a name compare as empty; staff enter
+    names in Latin letters as in the person's document.
+    """
+    text = _APOSTROPHES.sub("", fold(text))
+    return _NON_LETTERS.sub(" ", text).strip()
+
+
+def name_tokens(text: str) -> list[str]:
+    """The words of a normalised name: ``"Anna-Lena Maria"`` -> ``["anna", "lena", "maria"]``."""
+    return normalise_name(text).split()
+
+
+def split_display_name(text: str) -> tuple[str, str]:
+    """Split the sites' ``"Efternamn, Förnamn"`` into ``(family, given)``.
+
+    Only the first comma separates; without a comma the whole text is the family name.
+    """
+    family, sep, given = text.partition(",")
+    if not sep:
+        return " ".join(text.split()), ""
+    return " ".join(family.split()), " ".join(given.split())
