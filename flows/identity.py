@@ -112,6 +112,8 @@ def parse_personnummer(text: str, *, today: date | None = None) -> PatientId:
         year = int(m["century"] + m["yy"])
     else:
         year = _infer_year(int(m["yy"]), mm, day, plus=m["sep"] == "+", today=today)
+    if m["serial"] == "000":
+        raise InvalidIdentity("Numret är ogiltigt: löpnumret 000 delas aldrig ut.")
     date_part = f"{year:04d}{m['mm']}{m['dd']}"
     digits10 = date_part[2:] + m["serial"] + m["check"]
     if samordning:
@@ -205,11 +207,13 @@ def _reservnummer(m: re.Match[str], profile: RegionProfile) -> PatientId:
 
 def _infer_year(yy: int, mm: int, day: int, *, plus: bool, today: date | None) -> int:
     now = today or date.today()
-    year = now.year // 100 * 100 + yy
-    # Month 00 / day 00 (test samordningsnummer) compare as the first of the month/year.
-    if (year, max(mm, 1), max(day, 1)) > (now.year, now.month, now.day):
-        year -= 100
     if plus:
+        # '+' from the year the person turns 100: born in or before now.year - 100.
+        limit = now.year - 100
+        return limit - (limit - yy) % 100
+    year = now.year - (now.year - yy) % 100
+    # Nobody is born in the future. Month 00 / day 00 (test samordningsnummer) compare as 1.
+    if (year, max(mm, 1), max(day, 1)) > (now.year, now.month, now.day):
         year -= 100
     return year
 
@@ -217,12 +221,9 @@ def _infer_year(yy: int, mm: int, day: int, *, plus: bool, today: date | None) -
 def _samordning_birth_date(year: int, mm: int, day: int) -> date | None:
     if not 0 <= mm <= 12 or not 0 <= day <= 31:
         raise InvalidIdentity("Samordningsnumret är ogiltigt: datumdelen är omöjlig.")
-    if mm == 0 or day == 0:
-        return None  # Skatteverket's test numbers use month 00 and day 60 on purpose.
-    try:
-        return date(year, mm, day)
-    except ValueError:
-        raise InvalidIdentity("Samordningsnumret är ogiltigt: datumet finns inte.") from None
+    # Skatteverket's official test samordningsnummer include month 00, day 60 (day "00") and
+    # dates such as 31 April: the date part need not be a calendar date.
+    return _calendar_date(f"{year:04d}{mm:02d}{day:02d}")
 
 
 def _calendar_date(date_part: str) -> date | None:

@@ -1,0 +1,246 @@
+"""Registration request validation: one Swedish error with a stable code per bad field."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from flows.groups import PatientGroup
+from flows.model import Sex
+from flows.request import (
+    DEFAULT_INFO,
+    ERROR_CODES,
+    RegistrationRequest,
+    RequestInvalid,
+    parse_request,
+)
+
+TODAY = date(2026, 11, 27)
+
+
+def swedish(**over: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "birth_date": "1990-01-01",
+        "sex": "Man",
+        "family_name": "Testsson",
+        "given_names": "Test",
+        "group": "asylsokande",
+        "address": {
+            "street": "Storgatan 1",
+            "postal_code": "80267",
+            "city": "Gävle",
+            "country": "SE",
+        },
+    }
+    data.update(over)
+    return data
+
+
+def foreign(**over: Any) -> dict[str, Any]:
+    data = swedish(group="ees_utan_kort")
+    data["address"] = {
+        "street": "Marienplatz 8",
+        "postal_code": "80331",
+        "city": "München",
+        "country": "DE",
+    }
+    data.update(over)
+    return data
+
+
+def errors_of(data: dict[str, Any], groups: dict[str, PatientGroup]) -> dict[str, str]:
+    with pytest.raises(RequestInvalid) as err:
+        parse_request(data, groups=groups, today=TODAY)
+    assert err.value.code == "request_invalid"
+    assert all(e.code in ERROR_CODES and e.message_sv for e in err.value.errors)
+    return {e.field: e.code for e in err.value.errors}
+
+
+def test_valid_swedish_request_should_be_normalised(groups: dict[str, PatientGroup]) -> None:
+    req = parse_request(swedish(given_names="  Anna   Maria ", sex="k"), groups=groups, today=TODAY)
+    assert req.birth_date == date(1990, 1, 1)
+    assert req.sex is Sex.KVINNA
+    assert req.given_names == "Anna Maria"
+    assert req.address.postal_code == "802 67"
+    assert req.address.country == "SE"
+    assert req.info == DEFAULT_INFO
+    assert req.protected is False and req.external_ref is None
+
+
+def test_swedish_postnummer_with_space_should_be_accepted(groups: dict[str, PatientGroup]) -> None:
+    data = swedish()
+    data["address"] = {**data["address"], "postal_code": " 802 67 "}
+    assert parse_request(data, groups=groups, today=TODAY).address.postal_code == "802 67"
+
+
+def test_foreign_postcode_should_be_kept_exactly_and_not_taken_for_swedish(
+    groups: dict[str, PatientGroup],
+) -> None:
+    req = parse_request(foreign(), groups=groups, today=TODAY)
+    assert req.address.postal_code == "80331"  # not "803 31": it is a German postcode
+    assert req.address.country == "DE"
+    data = foreign()
+    data["address"] = {**data["address"], "postal_code": "SW1A 1AA", "country": "Storbritannien"}
+    req = parse_request(data, groups=groups, today=TODAY)
+    assert (req.address.postal_code, req.address.country) == ("SW1A 1AA", "GB")
+
+
+def test_flat_import_row_should_be_accepted(groups: dict[str, PatientGroup]) -> None:
+    row = {k: v for k, v in swedish().items() if k != "address"}
+    row |= {"street": "Storgatan 1", "postal_code": 80267, "city": "Gävle", "country": "Sverige"}
+    row |= {"protected": "ja", "external_ref": " A-17 ", "birth_date": "19900101"}
+    req = parse_request(row, groups=groups, today=TODAY)
+    assert req.address.postal_code == "802 67"
+    assert req.protected is True
+    assert req.external_ref == "A-17"
+
+
+@pytest.mark.parametrize(
+    ("over", "field", "code"),
+    [
+        ({"birth_date": "2023-02-30"}, "birth_date", "birth_date_invalid"),
+        ({"birth_date": "1/1/1990"}, "birth_date", "birth_date_invalid"),
+        ({"birth_date": str(TODAY + timedelta(days=1))}, "birth_date", "birth_date_future"),
+        ({"birth_date": "1889-12-31"}, "birth_date", "birth_date_too_early"),
+        ({"birth_date": ""}, "birth_date", "field_required"),
+        ({"sex": "X"}, "sex", "sex_invalid"),
+        ({"family_name": ""}, "family_name", "field_required"),
+        ({"family_name": "Testsson2"}, "family_name", "name_invalid_chars"),
+        ({"given_names": "<script>alert(1)</script>"}, "given_names", "name_invalid_chars"),
+        ({"given_names": "Anna; DROP"}, "given_names", "name_invalid_chars"),
+        ({"given_names": "A" * 101}, "given_names", "field_too_long"),
+        ({"group": "okand"}, "group", "group_unknown"),
+        ({"group": None}, "group", "field_required"),
+        ({"info": "x" * 201}, "info", "field_too_long"),
+        ({"info": "<b>hej</b>"}, "info", "text_invalid_chars"),
+        ({"protected": "kanske"}, "protected", "field_invalid"),
+        ({"address": "Storgatan 1"}, "address", "field_invalid"),
+    ],
+)
+def test_bad_field_should_get_its_own_code(
+    groups: dict[str, PatientGroup], over: dict[str, Any], field: str, code: str
+) -> None:
+    assert errors_of(swedish(**over), groups) == {field: code}
+
+
+@pytest.mark.parametrize(
+    ("address_over", "field", "code"),
+    [
+        ({"postal_code": "8026"}, "address.postal_code", "postal_code_invalid"),
+        ({"postal_code": "802 677"}, "address.postal_code", "postal_code_invalid"),
+        ({"postal_code": "80A67"}, "address.postal_code", "postal_code_invalid"),
+        ({"postal_code": ""}, "address.postal_code", "postal_code_invalid"),
+        ({"street": " "}, "address.street", "field_required"),
+        ({"city": "G" * 101}, "address.city", "field_too_long"),
+        ({"country": "Atlantis"}, "address.country", "country_unknown"),
+    ],
+)
+def test_bad_address_field_should_get_its_own_code(
+    groups: dict[str, PatientGroup], address_over: dict[str, Any], field: str, code: str
+) -> None:
+    data = swedish()
+    data["address"] = {**data["address"], **address_over}
+    assert errors_of(data, groups) == {field: code}
+
+
+def test_swedish_address_group_should_refuse_a_foreign_country(
+    groups: dict[str, PatientGroup],
+) -> None:
+    data = foreign(group="papperslos")
+    assert errors_of(data, groups) == {"address.country": "address_country_mismatch"}
+
+
+def test_residence_country_group_should_refuse_sweden(groups: dict[str, PatientGroup]) -> None:
+    with pytest.raises(RequestInvalid) as err:
+        parse_request(swedish(group="konventionsland"), groups=groups, today=TODAY)
+    (only,) = err.value.errors
+    assert only.code == "address_country_mismatch"
+    assert "Adress i boendelandet" in only.message_sv
+
+
+def test_all_errors_should_come_at_once_including_the_address_rule(
+    groups: dict[str, PatientGroup],
+) -> None:
+    data = swedish(group="ees_med_kort", family_name="", sex=None, birth_date="2099-01-01")
+    assert errors_of(data, groups) == {
+        "family_name": "field_required",
+        "sex": "field_required",
+        "birth_date": "birth_date_future",
+        "address.country": "address_country_mismatch",
+    }
+
+
+def test_error_messages_should_not_repeat_what_was_typed(
+    groups: dict[str, PatientGroup],
+) -> None:
+    with pytest.raises(RequestInvalid) as err:
+        parse_request(swedish(family_name="Hemligsson7"), groups=groups, today=TODAY)
+    assert "Hemligsson" not in str(err.value)
+    assert all("Hemligsson" not in e.message_sv for e in err.value.errors)
+
+
+def test_names_with_accents_hyphens_and_apostrophes_should_be_accepted(
+    groups: dict[str, PatientGroup],
+) -> None:
+    req = parse_request(
+        swedish(family_name="O’Brien-Wójcik", given_names="Ștefan d'Arc"),
+        groups=groups,
+        today=TODAY,
+    )
+    assert req.family_name == "O’Brien-Wójcik"
+
+
+def test_fingerprint_should_ignore_case_accents_spacing_address_and_group(
+    groups: dict[str, PatientGroup],
+) -> None:
+    a = parse_request(swedish(family_name="Wójcik", given_names="Anna Maria"), groups=groups)
+    b = parse_request(
+        foreign(family_name="WOJCIK", given_names=" anna  maria", info="Annat"), groups=groups
+    )
+    assert a.fingerprint() == b.fingerprint()
+    assert len(a.fingerprint()) == 64
+    other_sibling = parse_request(swedish(family_name="Wójcik", given_names="Anna"), groups=groups)
+    assert other_sibling.fingerprint() != a.fingerprint()
+    other_sex = parse_request(
+        swedish(family_name="Wójcik", given_names="Anna Maria", sex="K"), groups=groups
+    )
+    assert other_sex.fingerprint() != a.fingerprint()
+
+
+def test_request_should_be_immutable(groups: dict[str, PatientGroup]) -> None:
+    req = parse_request(swedish(), groups=groups)
+    with pytest.raises(ValueError):
+        req.family_name = "Annan"  # type: ignore[misc]
+
+
+_names = st.text(
+    alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzåäöéüłøABCÅÄÖ -'"), min_size=1, max_size=40
+).filter(lambda s: any(ch.isalpha() for ch in s))
+
+
+@given(
+    day=st.dates(min_value=date(1890, 1, 1), max_value=TODAY),
+    family=_names,
+    given_names=_names,
+    sex=st.sampled_from(["M", "K", "Man", "Kvinna"]),
+    postal=st.from_regex(r"\A[0-9]{3} ?[0-9]{2}\Z"),
+)
+def test_request_should_round_trip_through_its_json_dump(
+    groups: dict[str, PatientGroup],
+    day: date,
+    family: str,
+    given_names: str,
+    sex: str,
+    postal: str,
+) -> None:
+    data = swedish(birth_date=day.isoformat(), family_name=family, given_names=given_names, sex=sex)
+    data["address"] = {**data["address"], "postal_code": postal}
+    req = parse_request(data, groups=groups, today=TODAY)
+    again = parse_request(req.model_dump(mode="json"), groups=groups, today=TODAY)
+    assert again == req
+    assert again.fingerprint() == req.fingerprint()
+    assert isinstance(req, RegistrationRequest)
