@@ -49,7 +49,8 @@ COLUMNS: tuple[Column, ...] = (
            ("postnr", "postcode", "zip")),
     Column("city", "ort", True, "Ort (postort).", "Gävle", ("postort",)),
     Column("country", "land", False,
-           "Adressens land som ISO-kod (SE, DE, ...). Tomt = SE.", "SE",
+           "Adressens land: landskod (SE, DE, ...) eller landets namn. Tomt = SE för grupper"
+           " med svensk adress (asylsökande, papperslösa).", "SE",
            ("country_code", "landkod")),
     Column("info", "info", False, "Fritext till PMO:s Info-fält. Tomt = \"Läggs in manuellt.\"",
            "", ("information",)),
