@@ -1,11 +1,148 @@
-"""``reservrobot mock ...`` (placeholder until the mock sites land)."""
+"""``reservrobot mock serve`` and ``reservrobot mock check``: the bundled mock sites."""
 
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from enum import StrEnum
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import httpx
 import typer
+
+from mock_sites.common.config import DEMO_USER, User
+from mock_sites.common.faults import FaultSettings, FaultSettingsError
+from mock_sites.testing import DEFAULT_PORTS, MockSites, run_mock_sites
 
 app = typer.Typer(no_args_is_help=True)
 
 
+class Layout(StrEnum):
+    a = "a"
+    b = "b"
+
+
+def _faults(
+    latency_ms: int, error_rate: float, session_timeout_s: float, seed: int | None
+) -> FaultSettings:
+    try:
+        return FaultSettings(
+            latency_ms=latency_ms,
+            error_rate=error_rate,
+            session_timeout_s=session_timeout_s,
+            seed=seed,
+        )
+    except FaultSettingsError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+def check_sites(sites: MockSites, *, username: str, password: str) -> list[tuple[str, bool, str]]:
+    """Log in to each site over HTTP and load one page: (site, ok, detail) per site."""
+    pages = {"plexus": "/", "pmo": "/sok?ar=1990&manad=1&dag=1", "rns": "/sok"}
+    results = []
+    for site, page in pages.items():
+        base = sites.url(site)  # type: ignore[arg-type]
+        try:
+            with httpx.Client(base_url=base, trust_env=False, timeout=10) as client:
+                response = client.post(
+                    "/login",
+                    data={"username": username, "password": password, "next": page},
+                    follow_redirects=True,
+                )
+                ok = response.status_code == 200 and "Logga ut" in response.text
+                detail = f"{base} inloggning OK" if ok else f"{base} svarade {response.status_code}"
+        except httpx.HTTPError as exc:
+            ok, detail = False, f"{base} svarar inte: {exc}"
+        results.append((site, ok, detail))
+    return results
+
+
 @app.command()
-def serve() -> None:
-    """Start the mock sites."""
-    raise typer.Exit(1)
+def serve(
+    data_dir: Annotated[Path, typer.Option(help="Folder for the sites' SQLite files.")] = Path(
+        "var/mock"
+    ),
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback only is wise).")] = (
+        "127.0.0.1"
+    ),
+    plexus_port: Annotated[int, typer.Option(help="Plexus port (0 = any free).")] = DEFAULT_PORTS[
+        "plexus"
+    ],
+    pmo_port: Annotated[int, typer.Option(help="PMO port (0 = any free).")] = DEFAULT_PORTS["pmo"],
+    rns_port: Annotated[int, typer.Option(help="Reservnummersystemet port.")] = DEFAULT_PORTS[
+        "rns"
+    ],
+    pmo_layout: Annotated[Layout, typer.Option(help="PMO page layout.")] = Layout.a,
+    region: Annotated[str, typer.Option(help="Region profile in config/regions/.")] = "gavleborg",
+    seed: Annotated[
+        int | None, typer.Option(help="Seed for seed data and fault randomness.")
+    ] = None,
+    session_timeout_s: Annotated[
+        float, typer.Option(help="Session idle timeout on every site (0 = none).")
+    ] = 0.0,
+    plexus_latency_ms: Annotated[int, typer.Option(help="Added latency, Plexus.")] = 0,
+    pmo_latency_ms: Annotated[int, typer.Option(help="Added latency, PMO.")] = 0,
+    rns_latency_ms: Annotated[int, typer.Option(help="Added latency, RNS.")] = 0,
+    plexus_error_rate: Annotated[float, typer.Option(help="Share of HTTP 500s, Plexus.")] = 0.0,
+    pmo_error_rate: Annotated[float, typer.Option(help="Share of HTTP 500s, PMO.")] = 0.0,
+    rns_error_rate: Annotated[float, typer.Option(help="Share of HTTP 500s, RNS.")] = 0.0,
+    username: Annotated[str, typer.Option(help="Login of the demo user.")] = "demo",
+    password: Annotated[str, typer.Option(help="Password of the demo user.")] = DEMO_USER.password,
+    display_name: Annotated[str, typer.Option(help="Name Plexus shows.")] = "Anna Demo",
+    check: Annotated[
+        bool, typer.Option("--check", help="Start, log in to each site once, print, and stop.")
+    ] = False,
+) -> None:
+    """Start Plexus, PMO and Reservnummersystemet on this machine until Ctrl+C."""
+    faults = {
+        "plexus": _faults(plexus_latency_ms, plexus_error_rate, session_timeout_s, seed),
+        "pmo": _faults(pmo_latency_ms, pmo_error_rate, session_timeout_s, seed),
+        "rns": _faults(rns_latency_ms, rns_error_rate, session_timeout_s, seed),
+    }
+    try:
+        context = run_mock_sites(
+            data_dir,
+            pmo_layout="b" if pmo_layout is Layout.b else "a",
+            faults=faults,
+            region=region,
+            host=host,
+            ports={"plexus": plexus_port, "pmo": pmo_port, "rns": rns_port},
+            users=(User(username, password, display_name),),
+            data_seed=seed if seed is not None else 1,
+        )
+        sites = context.__enter__()
+    except (OSError, FileNotFoundError) as exc:
+        typer.echo(f"Kunde inte starta mock-sajterna: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    try:
+        typer.echo(f"Plexus:               {sites.plexus_url}/")
+        typer.echo(f"PMO (layout {pmo_layout.value}):       {sites.pmo_url}/")
+        typer.echo(f"Reservnummersystemet: {sites.rns_url}/")
+        shown = password if password == DEMO_USER.password else "(det angivna lösenordet)"
+        typer.echo(f"Inloggning: {username} / {shown}   Data: {data_dir}")
+        if check:
+            results = check_sites(sites, username=username, password=password)
+            for site, ok, detail in results:
+                typer.echo(f"{'OK ' if ok else 'FEL'} {site}: {detail}")
+            if not all(ok for _, ok, _ in results):
+                raise typer.Exit(1)
+            return
+        typer.echo("Tryck Ctrl+C för att stoppa.")
+        _wait_for_stop()
+    finally:
+        context.__exit__(None, None, None)
+
+
+def _wait_for_stop() -> None:
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    while not stop.wait(0.5):
+        time.sleep(0)

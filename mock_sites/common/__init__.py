@@ -1,0 +1,1 @@
+"""Parts shared by the three mock sites: login and session, faults, storage, templates, forms."""

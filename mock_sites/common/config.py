@@ -1,0 +1,41 @@
+"""Settings every mock site shares: its users, fault settings, seed and session secret."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mock_sites.common.faults import FaultSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
+
+
+@dataclass(frozen=True)
+class User:
+    """A login of a mock site. The demo user is documented in mock_sites/README.md."""
+
+    username: str
+    password: str
+    display_name: str
+
+
+DEMO_USER = User("demo", "demo", "Anna Demo")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """What every site's ``create_app`` needs besides its database file."""
+
+    users: tuple[User, ...] = (DEMO_USER,)
+    faults: FaultSettings = field(default_factory=FaultSettings)
+    # Seed of the generated seed data (Faker sv_SE and the random choices around it).
+    data_seed: int = 1
+    # How many seed records to generate (PMO patients, RNS persons).
+    seed_size: int = 300
+    # Signs the session cookie; a fresh one per start unless given.
+    session_secret: str = field(default_factory=lambda: secrets.token_hex(16))
+
+    def user(self, username: str) -> User | None:
+        return next((u for u in self.users if u.username == username), None)

@@ -1,0 +1,1 @@
+"""The mock intranet portal Plexus."""

@@ -1,0 +1,1 @@
+"""The mock patient record system PMO."""

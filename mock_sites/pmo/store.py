@@ -1,0 +1,119 @@
+"""PMO's patients in SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mock_sites.common.db import Database
+from mock_sites.pmo.patient_id import PatientIdRule
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS patients (
+    patient_id TEXT PRIMARY KEY,
+    birth_key TEXT NOT NULL,
+    sex TEXT NOT NULL,
+    family_name TEXT NOT NULL,
+    given_names TEXT NOT NULL,
+    street TEXT NOT NULL DEFAULT '',
+    postal_code TEXT NOT NULL DEFAULT '',
+    city TEXT NOT NULL DEFAULT '',
+    country TEXT NOT NULL DEFAULT '',
+    kommun TEXT NOT NULL DEFAULT '',
+    lan TEXT NOT NULL DEFAULT '',
+    info TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS patients_by_birth ON patients (birth_key);
+"""
+COLUMNS = (
+    "patient_id",
+    "sex",
+    "family_name",
+    "given_names",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "kommun",
+    "lan",
+    "info",
+    "created_at",
+    "updated_at",
+)
+
+
+class PatientIdTaken(Exception):
+    """Another patient already has this Patient-ID."""
+
+
+class PatientStore:
+    """Search, read, create and change patients."""
+
+    def __init__(self, db: Database, rule: PatientIdRule) -> None:
+        self.db = db
+        self.rule = rule
+
+    def count(self) -> int:
+        return int(self.db.scalar("SELECT COUNT(*) FROM patients"))
+
+    def replace_all(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        self.db.replace_all(
+            "patients",
+            ("birth_key", *COLUMNS),
+            ([self.rule.birth_key(r["patient_id"]), *(r[c] for c in COLUMNS)] for r in rows),
+        )
+
+    def all(self) -> list[dict[str, Any]]:
+        cols = ", ".join(COLUMNS)
+        return self.db.query(f"SELECT {cols} FROM patients ORDER BY created_at, patient_id")  # noqa: S608
+
+    def by_birth_date(self, birth_key: str) -> list[dict[str, Any]]:
+        cols = ", ".join(COLUMNS)
+        return self.db.query(
+            f"SELECT {cols} FROM patients WHERE birth_key = ? "  # noqa: S608
+            "ORDER BY family_name COLLATE NOCASE, given_names COLLATE NOCASE, patient_id",
+            (birth_key,),
+        )
+
+    def get(self, patient_id: str) -> dict[str, Any] | None:
+        cols = ", ".join(COLUMNS)
+        return self.db.query_one(
+            f"SELECT {cols} FROM patients WHERE patient_id = ?",  # noqa: S608
+            (patient_id,),
+        )
+
+    def create(self, values: Mapping[str, str], *, now: str) -> None:
+        row = {**values, "created_at": now, "updated_at": now}
+        try:
+            with self.db.transaction() as conn:
+                conn.execute(
+                    f"INSERT INTO patients (birth_key, {', '.join(COLUMNS)}) "  # noqa: S608
+                    f"VALUES (?, {', '.join('?' for _ in COLUMNS)})",
+                    [self.rule.birth_key(values["patient_id"]), *(row[c] for c in COLUMNS)],
+                )
+        except sqlite3.IntegrityError as exc:
+            raise PatientIdTaken(values["patient_id"]) from exc
+
+    def update(self, patient_id: str, values: Mapping[str, str], *, now: str) -> bool:
+        """Change a patient (its Patient-ID too); False when there is no such patient."""
+        fields = [c for c in COLUMNS if c not in ("created_at", "updated_at")]
+        assignments = ", ".join(f"{c} = ?" for c in fields)
+        try:
+            with self.db.transaction() as conn:
+                cursor = conn.execute(
+                    f"UPDATE patients SET birth_key = ?, {assignments}, updated_at = ? "  # noqa: S608
+                    "WHERE patient_id = ?",
+                    [
+                        self.rule.birth_key(values["patient_id"]),
+                        *(values[c] for c in fields),
+                        now,
+                        patient_id,
+                    ],
+                )
+                changed = cursor.rowcount == 1
+        except sqlite3.IntegrityError as exc:
+            raise PatientIdTaken(values["patient_id"]) from exc
+        return changed
