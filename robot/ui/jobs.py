@@ -1,0 +1,258 @@
+"""The robot's worker thread and the jobs it runs for the web app.
+
+Playwright's sync objects belong to the thread that created them, so ONE dedicated thread owns
+the ``Runner`` (one browser, logged in once) for the app's whole life. Web requests never touch
+the Runner: they put a ``Job`` on a queue and read its progress (step events, then the outcome)
+from a thread-safe snapshot. Jobs run one at a time, in order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from flows.outcome import Decision, Outcome, StepEvent
+    from flows.request import RegistrationRequest
+
+log = logging.getLogger(__name__)
+
+StepCallback = Callable[["StepEvent"], None]
+
+
+class RunnerLike(Protocol):
+    """What the app needs of ``flows.runner.Runner``."""
+
+    def register(
+        self,
+        request: RegistrationRequest,
+        *,
+        decisions: Sequence[Decision] = (),
+        on_step: StepCallback | None = None,
+    ) -> Outcome: ...
+
+    def complete_pnr(
+        self,
+        patient_id: str,
+        personnummer: str,
+        *,
+        identity_checked: bool,
+        on_step: StepCallback | None = None,
+    ) -> Outcome: ...
+
+
+RunnerFactory = Callable[[], contextlib.AbstractContextManager[RunnerLike]]
+Work = Callable[[RunnerLike, StepCallback], "Outcome"]
+AfterHook = Callable[["Job", "Outcome"], None]
+
+
+class JobKind(StrEnum):
+    REGISTER = "register"
+    COMPLETE = "complete"
+    BACKLOG = "backlog"
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+
+
+class ClipboardState(StrEnum):
+    COPIED = "copied"
+    UNAVAILABLE = "unavailable"
+    FAILED = "failed"
+
+
+@dataclass
+class Job:
+    """One unit of robot work and everything the page shows about it.
+
+    Fields written by the worker thread are only touched under the manager's lock.
+    """
+
+    kind: JobKind
+    work: Work
+    after: Sequence[AfterHook] = ()
+    request: RegistrationRequest | None = None
+    decisions: list[Decision] = field(default_factory=list)
+    backlog_item_id: int | None = None
+    ref: str | None = None
+    id: str = field(default_factory=lambda: secrets.token_urlsafe(9))
+    state: JobState = JobState.QUEUED
+    steps: OrderedDict[str, StepEvent] = field(default_factory=OrderedDict)
+    outcome: Outcome | None = None
+    clipboard: ClipboardState | None = None
+    follow_up: str | None = None  # the job started by a person's decision on this one
+    created_at: float = field(default_factory=time.time)
+    finished_at: float | None = None
+
+
+class JobManager:
+    """Owns the worker thread, the Runner inside it, and the jobs it has run."""
+
+    def __init__(self, runner_factory: RunnerFactory, *, keep: int = 200) -> None:
+        self._factory = runner_factory
+        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._keep = keep
+        self._lock = threading.RLock()
+        self._thread: threading.Thread | None = None
+        self._warm = threading.Event()
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def start(self, *, warm_up: bool = False) -> None:
+        """Start the worker thread; with ``warm_up`` it opens the browser at once."""
+        if self._thread is not None:
+            return
+        if warm_up:
+            self._warm.set()
+        self._thread = threading.Thread(target=self._loop, name="robot-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Let the current job finish, close the browser and end the thread."""
+        if self._thread is None:
+            return
+        self._queue.put(None)
+        self._thread.join(timeout)
+        self._thread = None
+
+    # ---- jobs --------------------------------------------------------------------------------
+    def submit(self, job: Job) -> Job:
+        with self._lock:
+            self._jobs[job.id] = job
+            while len(self._jobs) > self._keep:
+                self._jobs.popitem(last=False)
+        self._queue.put(job)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def link_follow_up(self, job: Job, follow_up: str) -> bool:
+        """Record what a decision on ``job`` led to (a job id, or a marker such as cancelled).
+
+        Returns False when something already did: a double click must not start two jobs.
+        """
+        with self._lock:
+            if job.follow_up is not None:
+                return False
+            job.follow_up = follow_up
+            return True
+
+    def snapshot(self, job_id: str) -> dict[str, Any] | None:
+        """A JSON-ready copy of a job's progress, safe to read from any thread."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            return {
+                "id": job.id,
+                "kind": job.kind.value,
+                "state": job.state.value,
+                "steps": [s.model_dump(mode="json") for s in job.steps.values()],
+                "outcome": job.outcome.model_dump(mode="json") if job.outcome else None,
+                "clipboard": job.clipboard.value if job.clipboard else None,
+                "queued_ahead": self._ahead_of(job),
+            }
+
+    def _ahead_of(self, job: Job) -> int:
+        if job.state is not JobState.QUEUED:
+            return 0
+        ahead = 0
+        for other in self._jobs.values():
+            if other is job:
+                break
+            if other.state is not JobState.DONE:
+                ahead += 1
+        return ahead
+
+    def set_clipboard(self, job: Job, state: ClipboardState) -> None:
+        with self._lock:
+            job.clipboard = state
+
+    # ---- the worker thread ------------------------------------------------------------------
+    def _loop(self) -> None:
+        stack = contextlib.ExitStack()
+        runner: RunnerLike | None = None
+        try:
+            if self._warm.is_set():
+                runner = self._open(stack)
+            while True:
+                job = self._queue.get()
+                if job is None:
+                    return
+                if runner is None:
+                    runner = self._open(stack)
+                    if runner is None:
+                        self._finish(job, _failed_outcome("browser_start_failed", _START_FAILED_SV))
+                        continue
+                outcome, healthy = self._run(job, runner)
+                if not healthy:
+                    # The Runner raised although it should not: start a fresh browser next time.
+                    stack.close()
+                    stack = contextlib.ExitStack()
+                    runner = None
+                self._finish(job, outcome)
+        finally:
+            with contextlib.suppress(Exception):
+                stack.close()
+
+    def _open(self, stack: contextlib.ExitStack) -> RunnerLike | None:
+        try:
+            return stack.enter_context(self._factory())
+        except Exception:
+            log.exception("ui_runner_start_failed")
+            stack.close()
+            return None
+
+    def _run(self, job: Job, runner: RunnerLike) -> tuple[Outcome, bool]:
+        with self._lock:
+            job.state = JobState.RUNNING
+
+        def on_step(event: StepEvent) -> None:
+            with self._lock:
+                job.steps[event.step] = event
+
+        try:
+            return job.work(runner, on_step), True
+        except Exception as exc:
+            log.exception("ui_job_crashed", extra={"job_kind": job.kind.value})
+            return _failed_outcome(getattr(exc, "code", "ui_error"), _CRASHED_SV), False
+
+    def _finish(self, job: Job, outcome: Outcome) -> None:
+        for hook in job.after:
+            try:
+                hook(job, outcome)
+            except Exception:
+                log.exception("ui_after_hook_failed", extra={"job_kind": job.kind.value})
+        with self._lock:
+            for step in outcome.steps:
+                job.steps.setdefault(step.step, step)
+            job.outcome = outcome
+            job.state = JobState.DONE
+            job.finished_at = time.time()
+
+
+_START_FAILED_SV = (
+    "Roboten kunde inte starta webbläsaren eller logga in. Kontrollera inställningarna "
+    "med reservrobot doctor och försök igen."
+)
+_CRASHED_SV = "Ett oväntat tekniskt fel stoppade roboten. Ingenting mer görs; försök igen."
+
+
+def _failed_outcome(code: str, reason_sv: str) -> Outcome:
+    from flows.outcome import Outcome, OutcomeKind
+
+    return Outcome(kind=OutcomeKind.FAILED, reason_code=code, reason_sv=reason_sv)

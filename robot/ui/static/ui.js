@@ -1,0 +1,179 @@
+// Reservnummerroboten: small progressive enhancements. Every form works without this file;
+// it adds the live group suggestion, live robot steps and the copy button.
+"use strict";
+document.documentElement.classList.add("js");
+
+const STATUS_SV = {
+  pending: "Väntar", started: "Pågår", done: "Klar", skipped: "Behövdes inte",
+  failed: "Misslyckades", not_run: "Utfördes inte",
+};
+
+function secondsSv(value) {
+  return value == null ? "" : value.toFixed(1).replace(".", ",") + " s";
+}
+
+// ---- Registrera ny patient: group suggestion and address fields ---------------------------
+function setupRegisterForm(form) {
+  const dataEl = document.getElementById("group-data");
+  if (!dataEl) return;
+  const groups = JSON.parse(dataEl.textContent);
+  const select = form.elements.namedItem("group");
+  const autoOption = document.getElementById("group-auto-option");
+  const reasonText = document.getElementById("group-reason-text");
+  const note = document.getElementById("group-note");
+  const box = document.getElementById("address-box");
+  const legend = document.getElementById("address-legend");
+  const hint = document.getElementById("address-hint");
+  let suggested = form.dataset.suggested || "";
+  let sequence = 0;
+
+  function effectiveGroup() {
+    return select.value === "auto" ? suggested : select.value;
+  }
+
+  function updateAddress() {
+    const group = groups[effectiveGroup()];
+    const mode = group ? group.address : "swedish";
+    box.dataset.mode = mode;
+    if (mode === "residence_country") {
+      legend.textContent = "Adress i boendelandet";
+      hint.textContent = "Patientgruppen ska ha adressen i det land där personen bor.";
+    } else {
+      legend.textContent = "Bostadsadress i Sverige";
+      hint.textContent = "Patientgruppen ska ha personens adress i Sverige.";
+    }
+    if (group && group.note_sv) {
+      note.textContent = group.note_sv;
+      note.hidden = false;
+    } else {
+      note.textContent = "";
+      note.hidden = true;
+    }
+  }
+
+  async function refreshSuggestion() {
+    const shows = form.querySelector('input[name="shows"]:checked');
+    const params = new URLSearchParams({
+      citizenship: form.elements.namedItem("citizenship").value,
+      residence_country: form.elements.namedItem("residence_country").value,
+      shows: shows ? shows.value : "",
+    });
+    const mine = ++sequence;
+    let data;
+    try {
+      const response = await fetch("/api/forslag?" + params.toString(), {
+        headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store",
+      });
+      if (!response.ok) return;
+      data = await response.json();
+    } catch (err) {
+      return;
+    }
+    if (mine !== sequence) return; // a newer answer is on its way
+    suggested = data.group_key || "";
+    autoOption.textContent = suggested && groups[suggested]
+      ? "Föreslagen: " + groups[suggested].label_sv
+      : "Föreslagen grupp (välj en om inget förslag finns)";
+    reasonText.textContent = data.reason_sv || "";
+    form.dataset.suggested = suggested;
+    updateAddress();
+  }
+
+  form.addEventListener("change", (event) => {
+    const name = event.target.name;
+    if (name === "citizenship" || name === "shows" || name === "residence_country") {
+      refreshSuggestion();
+    } else if (name === "group") {
+      updateAddress();
+    }
+  });
+  updateAddress();
+}
+
+// ---- A running job: follow the robot's steps live ----------------------------------------
+function setupSteps(list) {
+  const url = list.dataset.statusUrl;
+  const live = document.getElementById("job-live");
+
+  function render(data) {
+    let current = null;
+    for (const step of data.steps) {
+      let item = list.querySelector('li[data-step="' + CSS.escape(step.step) + '"]');
+      if (!item) {
+        item = document.createElement("li");
+        item.dataset.step = step.step;
+        item.innerHTML = '<span class="step-icon" aria-hidden="true"></span>' +
+          '<span class="step-label"></span> <span class="step-status"></span> ' +
+          '<span class="step-time"></span>';
+        item.querySelector(".step-label").textContent = step.label_sv;
+        list.appendChild(item);
+      }
+      item.className = "step step-" + step.status;
+      item.querySelector(".step-status").textContent = STATUS_SV[step.status] || step.status;
+      item.querySelector(".step-time").textContent = secondsSv(step.elapsed_s);
+      if (step.status === "started") current = step.label_sv;
+    }
+    if (data.state === "queued") {
+      live.textContent = data.queued_ahead
+        ? "Väntar på roboten (" + data.queued_ahead + " före i kön) …"
+        : "Väntar på roboten …";
+    } else if (data.state === "running") {
+      live.textContent = current ? "Roboten arbetar: " + current + " …" : "Roboten arbetar …";
+    } else {
+      live.textContent = "Klart. Resultatet visas nedan.";
+    }
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch(url, { cache: "no-store", credentials: "same-origin" });
+      if (response.ok) {
+        const data = await response.json();
+        render(data);
+        if (data.state === "done") {
+          sessionStorage.setItem("focus-outcome", "1");
+          window.location.reload();
+          return;
+        }
+      }
+    } catch (err) {
+      // The app may be restarting; keep trying.
+    }
+    window.setTimeout(poll, 300);
+  }
+  if (list.dataset.state !== "done") poll();
+}
+
+// ---- Kopiera -----------------------------------------------------------------------------
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const input = document.querySelector(button.dataset.copy);
+  const status = document.getElementById("copy-status");
+  if (!input) return;
+  try {
+    await navigator.clipboard.writeText(input.value);
+    status.textContent = "Kopierat till urklipp.";
+  } catch (err) {
+    input.focus();
+    input.select();
+    const ok = document.execCommand && document.execCommand("copy");
+    status.textContent = ok
+      ? "Kopierat till urklipp."
+      : "Kunde inte kopiera automatiskt. Texten är markerad: tryck Ctrl+C.";
+  }
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("register-form");
+  if (form) setupRegisterForm(form);
+  const steps = document.getElementById("steps");
+  if (steps) setupSteps(steps);
+  const summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+  const outcomeTitle = document.getElementById("outcome-title");
+  if (outcomeTitle && sessionStorage.getItem("focus-outcome")) {
+    sessionStorage.removeItem("focus-outcome");
+    outcomeTitle.focus();
+  }
+});
