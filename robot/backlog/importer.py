@@ -22,12 +22,14 @@ from typing import Any
 from flows.groups import PatientGroup, load_groups
 from flows.request import FieldError, RequestInvalid, parse_request
 from robot.backlog.cells import looks_like_formula
-from robot.backlog.columns import BY_KEY
+from robot.backlog.columns import BY_KEY, COLUMNS
 from robot.backlog.reader import RawRow, Table, read_table
 from robot.backlog.store import ItemStatus, QueueStore
 from robot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+_COLUMN_ORDER = {name: i for i, c in enumerate(COLUMNS) for name in (c.sv, c.key)}
 
 FORMULA_MESSAGE = ("Värdet börjar med =, +, - eller @ och kan tolkas som en formel i ett"
                    " kalkylark; det tas inte emot.")
@@ -163,6 +165,15 @@ class Importer:
                     continue  # already reported as a formula
                 errors.append(RowError(row.number, self._header(table, column), err.code,
                                        err.message_sv))
+        # Every required column must be filled, whatever the request model would default.
+        reported = {e.column for e in errors}
+        for column in COLUMNS:
+            header = self._header(table, column.key)
+            if (column.required and not row.cells.get(column.key)
+                    and column.key not in formula_cols and header not in reported):
+                errors.append(RowError(row.number, header, "field_required",
+                                       "Fältet måste fyllas i."))
+        errors.sort(key=lambda e: _COLUMN_ORDER.get(e.column, len(_COLUMN_ORDER)))
         if errors or request is None:
             self._reject(source, row, errors, report)
             return

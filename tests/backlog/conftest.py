@@ -1,0 +1,31 @@
+"""Fixtures of the backlog tests: settings on a private data folder, a queue, the importer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from robot.backlog.importer import Importer
+from robot.backlog.store import SqliteQueueStore, open_store
+from robot.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATES = REPO / "config" / "templates"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", pseudonym_key="test-key-backlog")
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[SqliteQueueStore]:
+    with open_store(settings) as s:
+        yield s
+
+
+@pytest.fixture
+def importer(settings: Settings, store: SqliteQueueStore) -> Importer:
+    return Importer(settings, store, actor="test")

@@ -1,0 +1,77 @@
+"""The run report (HTML) and the result files (CSV, XLSX)."""
+
+from __future__ import annotations
+
+import csv
+import stat
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from robot.backlog.report import build_report
+from robot.backlog.store import ItemStatus, SqliteQueueStore
+
+REQUEST = {"family_name": "Hemligsson", "given_names": "Hemlig", "birth_date": "2019-04-12"}
+
+
+def _run_with_three_outcomes(store: SqliteQueueStore, evidence: Path) -> int:
+    for ref, source in (("R-1", "=cmd|' /C calc'!A0.csv:2"), ("R-2", "f.csv:3"),
+                        ("R-3", "f.csv:4")):
+        store.add(ref, REQUEST, source=source)
+    run = store.start_run(workers=1, limit=None)
+    outcomes = [
+        ({"kind": "registered", "patient_id": "20190412201K3", "duration_s": 1.25},
+         ItemStatus.DONE),
+        ({"kind": "needs_person", "reason_code": "uncertain_match_pmo",
+          "reason_sv": "Osäker träff i PMO.", "duration_s": 0.8}, ItemStatus.NEEDS_PERSON),
+        ({"kind": "failed", "reason_code": "site_error", "reason_sv": "Tekniskt fel.",
+          "evidence_dir": str(evidence), "duration_s": 3.5}, ItemStatus.FAILED),
+    ]
+    for outcome, status in outcomes:
+        item = store.claim("w", run_id=run)
+        assert item is not None
+        store.finish(item.id, outcome, status=status, attempts=1)
+    store.end_run(run, exit_code=1, summary={"per_minute": 12.5})
+    return run
+
+
+def test_report_lists_every_item_of_the_run_with_outcome_reason_duration_and_evidence(
+        store: SqliteQueueStore, tmp_path: Path) -> None:
+    evidence = tmp_path / "data" / "evidence" / "2024-01-01" / "p_abc"
+    evidence.mkdir(parents=True)
+    run = _run_with_three_outcomes(store, evidence)
+    out = tmp_path / "rapport"
+    files = build_report(store, out)
+    html = files.html.read_text("utf-8")
+    assert f"Körning {run}" in html
+    assert "Registrerad" in html and "Osäker träff i PMO." in html and "Tekniskt fel." in html
+    assert "3.5" in html and "1.2" in html
+    assert 'href="../data/evidence/2024-01-01/p_abc"' in html
+    assert html.count("skärmbild och spårning") == 1  # only the failed item
+    assert "Hemligsson" not in html and "20190412201K3" not in html
+    assert "Några misslyckades" in html
+    assert stat.S_IMODE(files.html.stat().st_mode) == 0o600
+
+
+def test_result_files_hold_every_item_and_escape_formula_like_values(
+        store: SqliteQueueStore, tmp_path: Path) -> None:
+    _run_with_three_outcomes(store, tmp_path / "ev")
+    files = build_report(store, tmp_path / "out")
+    with files.csv.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=";"))
+    assert rows[0][:4] == ["id", "källa", "referens", "status"]
+    assert len(rows) == 4
+    assert rows[1][1].startswith("'=cmd")  # escaped: shown as text, never run
+    assert rows[1][5] == "20190412201K3" and rows[1][3] == "Klar"
+    assert rows[3][3] == "Misslyckades" and rows[3][6] == "Tekniskt fel."
+    sheet = load_workbook(files.xlsx).active
+    assert sheet is not None
+    cell = sheet.cell(row=2, column=2)
+    assert cell.data_type == "s" and str(cell.value).startswith("'=cmd")
+    assert sheet.cell(row=2, column=6).value == "20190412201K3"
+    assert stat.S_IMODE(files.xlsx.stat().st_mode) == 0o600
+
+
+def test_report_of_an_empty_queue_says_so(store: SqliteQueueStore, tmp_path: Path) -> None:
+    files = build_report(store, tmp_path / "o")
+    assert "Inga körningar ännu." in files.html.read_text("utf-8")
