@@ -23,7 +23,7 @@ from robot.backlog.lock import RunLockHeld
 from robot.backlog.policy import RetryPlan
 from robot.backlog.progress import RichProgress, format_counts
 from robot.backlog.run import RunOptions, RunSummary, StopRequest, graceful_signals
-from robot.backlog.store import open_store, utcnow
+from robot.backlog.store import ItemStatus, open_store, utcnow
 from robot.settings import Settings
 
 backlog_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False)
@@ -261,6 +261,22 @@ def retry(
         for ref in refs:
             audit.append(actor=actor, ref=ref, system="queue", step="retry", result="requeued")
     out.print(f"{len(ids)} misslyckade ärenden lades tillbaka i kön.")
+
+
+@backlog_app.command()
+def purge(
+    older_than: Annotated[int, typer.Option("--older-than", min=1,
+                                            help="Dagar sedan ärendet blev klart.")] = 90,
+    include_needs_person: Annotated[bool, typer.Option(
+        "--include-needs-person", help="Rensa även ärenden som väntar på en person.")] = False,
+) -> None:
+    """Delete finished items (done, rejected, failed) older than N days: the queue holds names."""
+    statuses = [ItemStatus.DONE, ItemStatus.REJECTED, ItemStatus.FAILED]
+    if include_needs_person:
+        statuses.append(ItemStatus.NEEDS_PERSON)
+    with open_store(_settings()) as store:
+        n = store.purge(before=utcnow() - timedelta(days=older_than), statuses=statuses)
+    out.print(f"{n} avslutade ärenden äldre än {older_than} dagar togs bort ur kön.")
 
 
 # -- report, template, bench -----------------------------------------------------------------

@@ -10,6 +10,7 @@ terminates them at once (their items are recovered by the next run).
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import signal
@@ -30,6 +31,8 @@ from robot.backlog.policy import RetryPlan
 from robot.backlog.store import ItemStatus, SqliteQueueStore, queue_path, utcnow
 from robot.backlog.worker import EXIT_RUNNER_FAILED, WorkerConfig, worker_main
 from robot.settings import Settings
+
+log = logging.getLogger(__name__)
 
 POLL_S = 0.3
 
@@ -176,6 +179,7 @@ def run_locked(settings: Settings, options: RunOptions, *, progress: ProgressSin
     queue_file = queue_path(settings)
     store = SqliteQueueStore(queue_file)
     try:
+        _purge_evidence(settings)
         recovered = _recover(store, options)
         due, soon = _due_count(store, options.wait_for_retries_s)
         if due == 0 and not soon:
@@ -190,6 +194,16 @@ def run_locked(settings: Settings, options: RunOptions, *, progress: ProgressSin
         return summary
     finally:
         store.close()
+
+
+def _purge_evidence(settings: Settings) -> None:
+    """Delete evidence older than ``evidence_retention_days`` (every run does this first)."""
+    try:
+        from robot.evidence import EvidenceRecorder
+
+        EvidenceRecorder(settings).purge_expired()
+    except Exception:  # retention must not stop the queue; the next run tries again
+        log.warning("evidence_purge_failed", exc_info=True)
 
 
 def _recover(store: SqliteQueueStore, options: RunOptions) -> list[int]:

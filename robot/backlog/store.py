@@ -156,6 +156,8 @@ class QueueStore(Protocol):
     def recover_interrupted(self, *, stale_after: timedelta, actor: str,
                             max_claims: int | None = None) -> list[int]: ...
     def history(self, item_id: int) -> list[dict[str, Any]]: ...
+    def purge(self, *, before: datetime,
+              statuses: Sequence[ItemStatus] = (ItemStatus.DONE, ItemStatus.REJECTED)) -> int: ...
     def start_run(self, *, workers: int, limit: int | None) -> int: ...
     def end_run(self, run_id: int, *, exit_code: int, summary: Mapping[str, Any]) -> None: ...
     def runs(self, *, limit: int | None = None) -> list[dict[str, Any]]: ...
@@ -604,6 +606,24 @@ class SqliteQueueStore:
                           detail={"worker": row["worker"], "claims": row["claims"]}, at=now)
                 recovered.append(row["id"])
         return recovered
+
+    def purge(self, *, before: datetime,
+              statuses: Sequence[ItemStatus] = (ItemStatus.DONE, ItemStatus.REJECTED)) -> int:
+        """Delete finished items (and their history) last changed before ``before``.
+
+        The queue holds names and birth dates; finished items need not stay for ever (the
+        audit log, which holds no personal data, keeps what was done). A purged person
+        imported again is queued again, and the robot then finds them already registered.
+        """
+        if not statuses or ItemStatus.IN_PROGRESS in statuses or ItemStatus.PENDING in statuses:
+            raise ValueError("only finished items can be purged")
+        marks = ",".join("?" * len(statuses))
+        params = [*(str(s) for s in statuses), _ts(before)]
+        with self._tx() as db:
+            where = f"status IN ({marks}) AND updated_at < ?"
+            db.execute(f"DELETE FROM history WHERE item_id IN (SELECT id FROM items WHERE {where})",  # noqa: S608
+                       params)
+            return db.execute(f"DELETE FROM items WHERE {where}", params).rowcount  # noqa: S608
 
     # -- runs -----------------------------------------------------------------------------
 
