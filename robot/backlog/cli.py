@@ -45,10 +45,8 @@ def _user() -> str:
 
 
 def _configure_logging(settings: Settings) -> None:
-    try:
-        from robot.logs import configure_logging
-    except ImportError:
-        return
+    from robot.logs import configure_logging
+
     # Plain lines on a terminal (next to the progress bar), JSON lines under a scheduler.
     configure_logging(settings, json=not sys.stderr.isatty())
 

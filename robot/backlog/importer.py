@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +24,10 @@ from robot.backlog.cells import looks_like_formula
 from robot.backlog.columns import BY_KEY, COLUMNS
 from robot.backlog.reader import RawRow, Table, read_table
 from robot.backlog.store import ItemStatus, QueueStore
+from robot.logs import get_logger
 from robot.settings import Settings
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _COLUMN_ORDER = {name: i for i, c in enumerate(COLUMNS) for name in (c.sv, c.key)}
 
@@ -139,8 +139,8 @@ class Importer:
                               warnings=list(table.warnings))
         for row in table.rows:
             self._import_row(path.name, table, row, report)
-        log.info("backlog_import file_kind=%s rows=%d added=%d duplicates=%d rejected=%d",
-                 table.kind, len(table.rows), report.added, report.duplicates, report.rejected)
+        log.event("backlog_import", kind=table.kind, rows=len(table.rows), added=report.added,
+                  duplicates=report.duplicates, rejected=report.rejected)
         return report
 
     def _header(self, table: Table, key: str) -> str:
@@ -167,10 +167,10 @@ class Importer:
                                        err.message_sv))
         # Every required column must be filled, whatever the request model would default.
         reported = {e.column for e in errors}
-        for column in COLUMNS:
-            header = self._header(table, column.key)
-            if (column.required and not row.cells.get(column.key)
-                    and column.key not in formula_cols and header not in reported):
+        for spec in COLUMNS:
+            header = self._header(table, spec.key)
+            if (spec.required and not row.cells.get(spec.key)
+                    and spec.key not in formula_cols and header not in reported):
                 errors.append(RowError(row.number, header, "field_required",
                                        "Fältet måste fyllas i."))
         errors.sort(key=lambda e: _COLUMN_ORDER.get(e.column, len(_COLUMN_ORDER)))

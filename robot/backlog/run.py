@@ -30,9 +30,10 @@ from robot.backlog.lock import run_lock
 from robot.backlog.policy import RetryPlan
 from robot.backlog.store import ItemStatus, SqliteQueueStore, queue_path, utcnow
 from robot.backlog.worker import EXIT_RUNNER_FAILED, WorkerConfig, worker_main
+from robot.logs import get_logger
 from robot.settings import Settings
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 POLL_S = 0.3
 
@@ -203,7 +204,7 @@ def _purge_evidence(settings: Settings) -> None:
 
         EvidenceRecorder(settings).purge_expired()
     except Exception:  # retention must not stop the queue; the next run tries again
-        log.warning("evidence_purge_failed", exc_info=True)
+        log.event("evidence_purge_failed", level=logging.WARNING)
 
 
 def _recover(store: SqliteQueueStore, options: RunOptions) -> list[int]:

@@ -31,12 +31,13 @@ from pydantic import ValidationError
 
 from robot.backlog.policy import RetryPlan, next_status
 from robot.backlog.store import QueueItem, SqliteQueueStore, WorkerIdentity, utcnow
+from robot.logs import get_logger
 from robot.settings import Settings
 
 if TYPE_CHECKING:
     from robot.audit import AuditLog
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # Which system each of the robot's steps acts in (for the audit log).
 STEP_SYSTEM = {
@@ -165,7 +166,7 @@ class Worker:
                 try:
                     self._start_runner()
                 except Exception as exc:
-                    log.exception("runner_start_failed worker=%s", self.config.name)
+                    log.exception("runner_start_failed", worker=self.config.name)
                     self._record(store, audit, item, _failed_outcome(
                         getattr(exc, "code", "runner_start_failed"),
                         "Roboten kunde inte starta webbläsaren eller logga in."))
@@ -187,7 +188,7 @@ class Worker:
             try:
                 cm.__exit__(None, None, None)
             except Exception:
-                log.warning("runner_close_failed worker=%s", self.config.name, exc_info=True)
+                log.event("runner_close_failed", level=logging.WARNING, worker=self.config.name)
 
     # -- one item -------------------------------------------------------------------------
 
@@ -214,14 +215,14 @@ class Worker:
                              result=event.status, detail=f"{event.elapsed_s:.2f} s")
                 store.heartbeat(item.id)
             except Exception:  # bookkeeping must never break a registration
-                log.warning("audit_step_failed item=%s", item.id, exc_info=True)
+                log.event("audit_step_failed", level=logging.WARNING, item=item.id)
 
         try:
             result = self._runner.register(request, decisions=decisions, on_step=on_step)
             outcome = result.model_dump(mode="json")
         except Exception as exc:
             # Runner promises not to raise; if it does, the browser may be broken: start anew.
-            log.exception("runner_raised item=%s", item.id)
+            log.exception("runner_raised", item=item.id)
             outcome = _failed_outcome(getattr(exc, "code", "unexpected_error"),
                                       "Oväntat tekniskt fel i roboten.")
             outcome["duration_s"] = round(time.monotonic() - started, 3)
@@ -236,7 +237,8 @@ class Worker:
                             not_before=nxt.not_before, worker=self.config.name,
                             actor=self.actor)
         if not kept:
-            log.warning("item_taken_over item=%s worker=%s", item.id, self.config.name)
+            log.event("item_taken_over", level=logging.WARNING, item=item.id,
+                      worker=self.config.name)
         retry = f"; nytt försök efter {nxt.not_before:%H:%M:%S}" if nxt.not_before else ""
         try:
             audit.append(actor=self.actor, ref=item.ref, system="queue", step="outcome",
@@ -245,9 +247,10 @@ class Worker:
                                  f"; attempts={nxt.attempts}{retry}"),
                          patient_id=outcome.get("patient_id"))
         except Exception:
-            log.warning("audit_outcome_failed item=%s", item.id, exc_info=True)
-        log.info("item_finished item=%s status=%s reason=%s duration_s=%s", item.id,
-                 nxt.status, outcome.get("reason_code"), outcome.get("duration_s"))
+            log.event("audit_outcome_failed", level=logging.WARNING, item=item.id)
+        log.event("item_finished", item=item.id, status=str(nxt.status),
+                  reason=outcome.get("reason_code"), attempts=nxt.attempts,
+                  duration_s=outcome.get("duration_s"))
 
 
 def worker_main(config: WorkerConfig, stop: StopFlag, budget: Budget) -> None:
@@ -267,9 +270,6 @@ def worker_main(config: WorkerConfig, stop: StopFlag, budget: Budget) -> None:
 
 
 def _configure_logging(settings: Settings) -> None:
-    try:
-        from robot.logs import configure_logging
-    except ImportError:  # runtime part not installed: plain logging
-        logging.basicConfig(level=logging.INFO)
-        return
-    configure_logging(settings)
+    from robot.logs import configure_logging
+
+    configure_logging(settings, json=True)
