@@ -8,7 +8,9 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import BaseRoute, Mount
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from mock_sites.common.auth import SessionGuardMiddleware
@@ -32,7 +34,7 @@ def build_site(
     Middleware, outermost first: faults (latency, HTTP 500s), the signed session cookie, then
     the session guard that sends visitors without a live session to the login page.
     """
-    mounts: list[BaseRoute] = []
+    mounts: list[BaseRoute] = [Route("/favicon.ico", _no_favicon)]
     if static_dir is not None:
         mounts.append(
             Mount(f"/static/{key}", StaticFiles(directory=static_dir), name="site_static")
@@ -52,3 +54,8 @@ def build_site(
             Middleware(SessionGuardMiddleware, config=config, faults=faults, clock=clock),
         ],
     )
+
+
+async def _no_favicon(request: Request) -> Response:
+    """No icon, and no 404 in the browser console."""
+    return Response(status_code=204)

@@ -22,7 +22,7 @@ from mock_sites.common.db import Database
 from mock_sites.common.faults import FaultState
 from mock_sites.common.qa import QaHooks, qa_routes
 from mock_sites.common.site import build_site
-from mock_sites.common.templating import make_templates
+from mock_sites.common.templating import inline_script, make_templates
 from mock_sites.common.validation import fold
 from mock_sites.plexus.config import PlexusConfig
 from mock_sites.plexus.store import SCHEMA, FavouriteStore
@@ -51,6 +51,7 @@ def create_app(*, db_path: Path, config: PlexusConfig) -> Starlette:
     templates = make_templates([HERE / "templates"])
     clock = SiteClock()
     faults = FaultState(config.faults)
+    toggle_js = inline_script(HERE / "static" / "plexus.js")
 
     def page_context(request: Request) -> dict[str, Any]:
         path = request.url.path
@@ -74,7 +75,7 @@ def create_app(*, db_path: Path, config: PlexusConfig) -> Starlette:
     async def start(request: Request) -> Response:
         user = current_user(request, config)
         favourites = [by_key[k] for k in store.keys_for(user.username) if k in by_key]
-        return render(request, "start.html", favourites=favourites)
+        return render(request, "start.html", favourites=favourites, toggle_js=toggle_js)
 
     async def system_list(request: Request) -> Response:
         user = current_user(request, config)

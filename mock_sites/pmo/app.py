@@ -22,7 +22,7 @@ from mock_sites.common.db import Database
 from mock_sites.common.faults import FaultState
 from mock_sites.common.qa import QaHooks, qa_routes
 from mock_sites.common.site import build_site
-from mock_sites.common.templating import make_templates
+from mock_sites.common.templating import inline_script, make_templates
 from mock_sites.common.validation import FormErrors
 from mock_sites.pmo.config import PmoConfig
 from mock_sites.pmo.form import FIELDS, parse_patient_form
@@ -74,6 +74,7 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
     clock = SiteClock()
     faults = FaultState(config.faults)
     postnummer = table_for_page()
+    form_js = inline_script(HERE / "static" / "pmo.js")
 
     def page_context(request: Request) -> dict[str, Any]:
         user = config.user(request.session.get("user", ""))
@@ -126,6 +127,7 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
             errors=errors,
             js_pattern=rule.js_pattern,
             postnummer=postnummer,
+            form_js=form_js,
         )
 
     async def home(request: Request) -> Response:
