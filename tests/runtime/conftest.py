@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -43,7 +44,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self) -> None:
-        if self.path == "/plain":
+        if urlsplit(self.path).path == "/plain":
             self._send(_HOME)
         elif self.path == "/login":
             self._send(_LOGIN)
