@@ -1,0 +1,123 @@
+"""The typed result of one request: what the robot did, or why a person must take over.
+
+Every request ends in exactly one ``Outcome``; the edges (CLI, queue worker, UI) turn it into
+exit codes, item statuses or a page. Reason codes are stable identifiers; ``reason_sv`` is the
+text a clerk reads. Neither ever holds a name or an identity number.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class OutcomeKind(StrEnum):
+    REGISTERED = "registered"
+    ALREADY_REGISTERED = "already_registered"
+    NEEDS_PERSON = "needs_person"
+    FAILED = "failed"
+
+
+StepKey = Literal["search_pmo", "search_rns", "create_rns", "register_pmo", "verify"]
+
+STEP_LABELS_SV: dict[str, str] = {
+    "search_pmo": "Söker i PMO",
+    "search_rns": "Söker i Reservnummersystemet",
+    "create_rns": "Skapar reservnummer",
+    "register_pmo": "Registrerar i PMO",
+    "verify": "Kontrollerar",
+    "open_patient": "Hämtar patienten i PMO",
+    "change_pmo": "Ändrar Patient-ID i PMO",
+}
+
+# Reason codes for needs_person, with the Swedish text a clerk reads.
+REASONS_SV: dict[str, str] = {
+    "uncertain_match_pmo": (
+        "Det finns en eller flera patienter i PMO med samma födelsedatum som kan vara samma "
+        "person. En person behöver avgöra om det är samma person."
+    ),
+    "uncertain_match_rns": (
+        "Det finns en eller flera personer i Reservnummersystemet med samma födelsedatum som kan "
+        "vara samma person. En person behöver avgöra om det är samma person."
+    ),
+    "has_personnummer": (
+        "Personen finns i Reservnummersystemet med personnummer eller samordningsnummer. "
+        "Inget reservnummer skapas; registrera med det numret i stället."
+    ),
+    "protected_identity": (
+        "Skyddade personuppgifter: Patient-ID, kön och namn är registrerade. Fortsätt enligt "
+        "rutinen ”Skyddade personuppgifter – PMO”."
+    ),
+    "request_invalid": "Uppgifterna i ärendet är ofullständiga eller felaktiga.",
+    "identity_not_checked": (
+        "Identiteten och handlingen med det fullständiga personnumret måste kontrolleras av en "
+        "person innan Patient-ID ändras."
+    ),
+    "birth_date_mismatch": (
+        "Personnumrets födelsedatum stämmer inte med reservnumrets. Inget har ändrats."
+    ),
+    "patient_not_found": "Patienten hittades inte i PMO. Inget har ändrats.",
+    "codes_differ": (
+        "Patienten finns redan i PMO, men koderna för Kommun/Län skiljer sig från "
+        "patientgruppens. Inget har ändrats; kontrollera registreringen."
+    ),
+    "decision_unknown": "Beslutet gäller ingen av träffarna. Sök igen och avgör på nytt.",
+}
+
+
+def reason_sv(code: str, fallback: str | None = None) -> str:
+    """Swedish text for a reason code (the fallback, or a generic text, for unknown codes)."""
+    return REASONS_SV.get(code, fallback or "Ärendet behöver hanteras av en person.")
+
+
+class Candidate(BaseModel):
+    """A search hit shown to a person, side by side with the request."""
+
+    system: Literal["pmo", "rns"]
+    id_value: str
+    id_type: str
+    name: str
+    sex: str | None = None
+    personnummer: str | None = None
+    match: str
+    score: float
+
+
+class Decision(BaseModel):
+    """A person's verdict on a candidate, passed back into ``Runner.register``."""
+
+    system: Literal["pmo", "rns"]
+    id_value: str
+    verdict: Literal["same", "different"]
+    decided_by: str
+
+
+class StepEvent(BaseModel):
+    """Progress of one step, for live display and for the outcome's timings."""
+
+    step: str
+    label_sv: str
+    status: Literal["started", "done", "skipped", "failed"]
+    elapsed_s: float
+
+
+class Outcome(BaseModel):
+    """The result of one request."""
+
+    kind: OutcomeKind
+    patient_id: str | None = None
+    reservnummer_reused: bool | None = None
+    reason_code: str | None = None
+    reason_sv: str | None = None
+    candidates: list[Candidate] = Field(default_factory=list)
+    code_differences: list[str] = Field(default_factory=list)
+    steps: list[StepEvent] = Field(default_factory=list)
+    evidence_dir: str | None = None
+    duration_s: float = 0
+
+    @property
+    def ok(self) -> bool:
+        """True for registered and already registered."""
+        return self.kind in (OutcomeKind.REGISTERED, OutcomeKind.ALREADY_REGISTERED)

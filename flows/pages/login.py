@@ -1,0 +1,46 @@
+"""The login page, the same on all three sites: recognise it and log in."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Page
+from pydantic import SecretStr
+
+from flows.pages.responses import check_response
+from flows.selectors import SiteSelectors
+from robot.errors import SiteError
+
+
+class LoginPage:
+    """Logs in to one site with the configured user (implements ``robot.browser.LoginHandler``).
+
+    After a successful login the sites send the user back to where they were (``next``), so a
+    step that met the login page because the session expired can simply continue.
+    """
+
+    def __init__(
+        self, *, site: str, selectors: SiteSelectors, username: str, password: SecretStr
+    ) -> None:
+        self.site = site
+        self._sel = selectors["login"]
+        self._login_path = selectors["site"].text("login_path")
+        self._username = username
+        self._password = password
+
+    def is_login_page(self, page: Page) -> bool:
+        """True when the page shows this site's login page (judged by URL: no page round trip)."""
+        return urlsplit(page.url).path.rstrip("/") == self._login_path.rstrip("/")
+
+    def login(self, page: Page) -> None:
+        """Fill in the user name and password and log in; SiteError when the site refuses."""
+        self._sel.loc(page, "username").fill(self._username)
+        self._sel.loc(page, "password").fill(self._password.get_secret_value())
+        with page.expect_navigation(wait_until="domcontentloaded") as nav:
+            self._sel.loc(page, "submit").click()
+        check_response(nav.value, site=self.site)
+        if self.is_login_page(page):
+            raise SiteError(
+                f"Inloggningen i {self.site} misslyckades; kontrollera användarnamn och lösenord.",
+                code="login_failed",
+            )

@@ -1,0 +1,146 @@
+"""PMO's patient form: "Registrera" (new patient) and "Ändra patientdata" (the same form, filled).
+
+The order of filling follows the routine: Patient-ID first, then Man/Kvinna and names, then the
+postnummer followed by Tab (PMO's autofill overwrites Ort, Kommun, Län and Land), and only after
+that the final Ort, Land, Kommun and Län, so the autofill cannot win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from playwright.sync_api import Locator, expect
+
+from flows.model import Sex
+from flows.pages.site import SiteUI
+from robot.errors import SelectorMissing, SiteError
+
+
+@dataclass(frozen=True)
+class FormValues:
+    """What the robot puts into the form besides the Patient-ID (None: leave the field alone)."""
+
+    sex: Sex
+    family_name: str
+    given_names: str
+    street: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None
+    kommun: str | None = None
+    lan: str | None = None
+    info: str | None = None
+
+    def text_fields(self) -> dict[str, str]:
+        """The text fields to fill, in the order the routine fills them."""
+        order = (
+            "family_name", "given_names", "street", "postal_code", "city", "country",
+            "kommun", "lan", "info",
+        )
+        return {k: v for k in order if (v := getattr(self, k)) is not None}
+
+
+class SaveRefused(SiteError):
+    """PMO refused to save; ``taken`` when the Patient-ID is already in use."""
+
+    default_code = "pmo_save_refused"
+
+    def __init__(self, message: str, *, taken: bool) -> None:
+        super().__init__(message, code="patient_id_taken" if taken else "pmo_save_refused")
+        self.taken = taken
+
+
+class PmoPatientForm:
+    """The patient form, new or for a change."""
+
+    def __init__(self, site: SiteUI) -> None:
+        self.site = site
+        self.sel = site.screen("form")
+
+    # Opening -------------------------------------------------------------------------------
+
+    def open_new(self) -> None:
+        """Choose "Registrera" in the navigation: an empty form."""
+        self.site.click_nav("register")
+        try:
+            expect(self.patient_id_field).to_be_editable()
+        except AssertionError as exc:
+            raise SelectorMissing("PMO:s registreringsformulär visas inte.") from exc
+
+    # The Patient-ID field ---------------------------------------------------------------------
+
+    @property
+    def patient_id_field(self) -> Locator:
+        return self.sel.loc(self.site.page, "patient_id")
+
+    def patient_id_value(self) -> str:
+        return self.patient_id_field.input_value()
+
+    def marker_shown(self) -> bool:
+        """True when PMO marks the Patient-ID as wrongly formatted (red marker or aria-invalid)."""
+        if self.patient_id_field.get_attribute("aria-invalid") == "true":
+            return True
+        return self.sel.loc(self.site.page, "marker").is_visible()
+
+    def leave_patient_id(self) -> None:
+        """Tab out of the Patient-ID field, so PMO checks the format on blur too."""
+        self.patient_id_field.press("Tab")
+
+    def clear_patient_id(self) -> None:
+        """Empty the Patient-ID field (before pasting a new one, as Ctrl+A then paste would)."""
+        self.patient_id_field.fill("")
+
+    # The other fields -------------------------------------------------------------------------
+
+    def fill(self, values: FormValues) -> None:
+        """Tick Man/Kvinna and fill the text fields, the postnummer followed by Tab first."""
+        page = self.site.page
+        self.sel.loc(page, "man" if values.sex is Sex.MAN else "kvinna").check()
+        fields = values.text_fields()
+        for key in ("family_name", "given_names", "street"):
+            if key in fields:
+                self.sel.loc(page, key).fill(fields[key])
+        if "postal_code" in fields:
+            postal = self.sel.loc(page, "postal_code")
+            postal.fill(fields["postal_code"])
+            postal.press("Tab")  # PMO's autofill runs now and overwrites Ort/Kommun/Län/Land
+        for key in ("city", "country", "kommun", "lan", "info"):
+            if key in fields:
+                self.sel.loc(page, key).fill(fields[key])
+
+    def read_values(self, keys: list[str]) -> dict[str, str]:
+        """The current contents of the given text fields."""
+        page = self.site.page
+        return {key: self.sel.loc(page, key).input_value() for key in keys}
+
+    def checked_sex(self) -> Sex | None:
+        page = self.site.page
+        if self.sel.loc(page, "man").is_checked():
+            return Sex.MAN
+        if self.sel.loc(page, "kvinna").is_checked():
+            return Sex.KVINNA
+        return None
+
+    def refill(self, values: dict[str, str]) -> None:
+        """Fill the given text fields again (after something on the page changed them)."""
+        page = self.site.page
+        for key, value in values.items():
+            self.sel.loc(page, key).fill(value)
+
+    # Saving ---------------------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Press "Spara" and wait for the patient page; SaveRefused when PMO refuses."""
+        page = self.site.page
+        self.site.submit(self.sel.loc(page, "save"), resumable=False)
+        patient = self.site.screen("patient").loc(page, "data")
+        error = self.sel.loc(page, "error")
+        try:
+            expect(patient.or_(error).first).to_be_visible()
+        except AssertionError as exc:
+            raise SelectorMissing("PMO visade varken patienten eller ett felmeddelande.") from exc
+        if patient.count():
+            return
+        message = " ".join(error.all_inner_texts()).strip()
+        taken = self.sel.text("taken_text") in message
+        raise SaveRefused(f"PMO sparade inte patienten: {message[:200]}", taken=taken)

@@ -1,0 +1,59 @@
+"""Reservnummersystemet "Skapa reservnummer": the form and the result with the new number."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from playwright.sync_api import Locator, expect
+
+from flows.model import Sex
+from flows.pages.site import SiteUI
+from robot.errors import SelectorMissing, SiteError
+
+
+class RnsCreatePage:
+    """The create form (Födelsedatum, Man/Kvinna, Efternamn, Förnamn, Skapa)."""
+
+    def __init__(self, site: SiteUI) -> None:
+        self.site = site
+        self.sel = site.screen("create")
+
+    def create(self, *, birth_date: date, sex: Sex, family_name: str, given_names: str) -> None:
+        """Open the form, fill it in and press Skapa; lands on the result screen."""
+        self.site.click_nav("create")
+        page = self.site.page
+        self.sel.loc(page, "birth_date").fill(birth_date.strftime("%Y%m%d"))
+        self.sel.loc(page, "man" if sex is Sex.MAN else "kvinna").check()
+        self.sel.loc(page, "family_name").fill(family_name)
+        self.sel.loc(page, "given_names").fill(given_names)
+        # A post: after a lost session the number may or may not exist; the flow checks.
+        self.site.submit(self.sel.loc(page, "submit"), resumable=False)
+
+
+class RnsResultPage:
+    """The screen after "Skapa": the new number in a read-only textbox "Reservnummer"."""
+
+    def __init__(self, site: SiteUI) -> None:
+        self.site = site
+        self.sel = site.screen("result")
+        self.create_sel = site.screen("create")
+
+    @property
+    def number_field(self) -> Locator:
+        return self.sel.loc(self.site.page, "number")
+
+    def read_number(self) -> str:
+        """The created number as shown (SiteError when the site refused to create one)."""
+        page = self.site.page
+        field = self.number_field
+        error = self.create_sel.loc(page, "error")
+        try:
+            expect(field.or_(error).first).to_be_visible()
+        except AssertionError as exc:
+            raise SelectorMissing("Reservnummersystemet visar inget nytt reservnummer.") from exc
+        if not field.count():
+            message = " ".join(error.all_inner_texts()).strip()
+            raise SiteError(
+                f"Reservnummersystemet skapade inget nummer: {message[:200]}", code="rns_refused"
+            )
+        return field.input_value().strip()

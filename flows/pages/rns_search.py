@@ -1,0 +1,98 @@
+"""Reservnummersystemet "Sök": search by birth date and read every hit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from playwright.sync_api import Locator, expect
+
+from flows.names import split_display_name
+from flows.pages.site import SiteUI
+from flows.pages.tables import read_rows
+from robot.errors import SelectorMissing, SiteError
+
+
+@dataclass(frozen=True)
+class RnsHit:
+    """One row of Reservnummersystemet's search result.
+
+    ``id_type`` is normalised to "reservnummer", "personnummer" or "samordningsnummer" (the
+    key in the selector file's [search.id_types]); ``personnummer`` is the person's personnummer
+    or samordningsnummer when they have one.
+    """
+
+    personnummer: str | None
+    name: str
+    family_name: str
+    given_names: str
+    id_type: str
+    id_value: str
+
+    @property
+    def has_personnummer(self) -> bool:
+        return bool(self.personnummer) or self.id_type != "reservnummer"
+
+
+class RnsSearchPage:
+    """The search screen (Födelsedatum, Namn, Sök) and its result table."""
+
+    def __init__(self, site: SiteUI) -> None:
+        self.site = site
+        self.sel = site.screen("search")
+
+    def open(self) -> None:
+        """Go to the search screen through the navigation link, unless already there."""
+        page = self.site.page
+        if self.site.on_site() and not self.site.login.is_login_page(page):
+            if self.sel.loc(page, "birth_date").is_visible():
+                return
+        self.site.click_nav("search")
+
+    def search_by_birth_date(self, birth_date: date) -> list[RnsHit]:
+        """Type the birth date as ÅÅÅÅMMDD (name left empty), press Sök, read every hit."""
+        self.open()
+        page = self.site.page
+        self.sel.loc(page, "birth_date").fill(birth_date.strftime("%Y%m%d"))
+        name = self.sel.loc(page, "name")
+        if name.input_value():
+            name.fill("")
+        self.site.submit(self.sel.loc(page, "submit"), resumable=True)
+        return self.read_hits()
+
+    def read_hits(self) -> list[RnsHit]:
+        """The hits on the current result screen ([] for "Inga träffar")."""
+        page = self.site.page
+        results = self.sel.loc(page, "results")
+        no_hits = self.sel.loc(page, "no_hits")
+        error = self.sel.loc(page, "error")
+        try:
+            expect(results.or_(no_hits).or_(error).first).to_be_visible()
+        except AssertionError as exc:
+            raise SelectorMissing(
+                "Reservnummersystemet visar varken sökresultat eller ”inga träffar”."
+            ) from exc
+        if not results.count():
+            if no_hits.count():
+                return []
+            raise SiteError("Reservnummersystemets sökning gav ett fel.", code="search_error")
+        types = {label: key for key, label in self.sel.table("id_types").items()}
+        hits = []
+        for row in read_rows(results, self.sel.table("columns")):
+            family, given = split_display_name(row["name"])
+            hits.append(
+                RnsHit(
+                    personnummer=row["personnummer"] or None,
+                    name=row["name"],
+                    family_name=family,
+                    given_names=given,
+                    id_type=types.get(row["id_type"], row["id_type"].lower()),
+                    id_value=row["id_value"],
+                )
+            )
+        return hits
+
+    def number_cell(self, id_value: str) -> Locator:
+        """The result cell holding a number, for selecting and copying it."""
+        results = self.sel.loc(self.site.page, "results")
+        return results.get_by_role("cell", name=id_value, exact=True).last

@@ -1,0 +1,102 @@
+"""The browser side of one site: its page, selectors, login and navigation.
+
+Every navigation a page object makes goes through ``SiteUI.navigate``: it waits for the new
+document, turns a server error page into ``SiteError``, and when the site shows its login page
+instead (the session expired) it logs in again. The sites then return to the page that was
+asked for, so a navigation that only reads (a search, a nav link) simply continues; a form
+post cannot be trusted to have happened, so it raises ``SessionExpired`` after logging in and
+the flow's retry redoes the step (checking first whether it was in fact done).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Locator, Page
+
+from flows.pages.login import LoginPage
+from flows.pages.responses import check_response
+from flows.selectors import ScreenSelectors, SiteSelectors
+from robot.errors import SessionExpired, SiteError
+
+
+class SiteUI:
+    """One site as the robot sees it. ``page`` may be swapped (Plexus opens RNS in a new tab)."""
+
+    def __init__(
+        self,
+        *,
+        site: str,
+        page_factory: Callable[[], Page],
+        base_url: str,
+        selectors: SiteSelectors,
+        login: LoginPage,
+    ) -> None:
+        self.site = site
+        self.base_url = base_url.rstrip("/")
+        self.selectors = selectors
+        self.login = login
+        self._page_factory = page_factory
+        self._page: Page | None = None
+
+    @property
+    def page(self) -> Page:
+        """The site's current page (a new one from the factory if it was closed)."""
+        if self._page is None or self._page.is_closed():
+            self._page = self._page_factory()
+        return self._page
+
+    def use_page(self, page: Page) -> None:
+        """Drive the site in ``page`` from now on (e.g. the tab a Plexus favourite opened)."""
+        self._page = page
+
+    def screen(self, name: str) -> ScreenSelectors:
+        return self.selectors[name]
+
+    def on_site(self) -> bool:
+        """True when the page shows a document of this site (not a blank or foreign page)."""
+        url = urlsplit(self.page.url)
+        base = urlsplit(self.base_url)
+        return (url.scheme, url.netloc) == (base.scheme, base.netloc)
+
+    def open_home(self) -> None:
+        """Open the site's start page (logging in when needed)."""
+        self.navigate(lambda: self.page.goto(self.base_url + "/", wait_until="domcontentloaded"))
+
+    def navigate(self, action: Callable[[], object], *, resumable: bool = True) -> None:
+        """Run ``action`` (which causes one navigation) and settle on the page it leads to.
+
+        ``resumable``: the site returns to the requested page after a login (GET requests); for
+        form posts pass False: after logging in again ``SessionExpired`` is raised.
+        """
+        page = self.page
+        with page.expect_navigation(wait_until="domcontentloaded") as nav:
+            action()
+        check_response(nav.value, site=self.site)
+        if self.login.is_login_page(page):
+            self.login.login(page)
+            if not resumable:
+                raise SessionExpired(
+                    f"Sessionen i {self.site} hade gått ut; inloggad igen.", code="session_expired"
+                )
+            if self.login.is_login_page(page):  # pragma: no cover - login() raises first
+                raise SiteError(f"{self.site} visar fortfarande inloggningen.", code="login_failed")
+
+    def click_nav(self, key: str) -> None:
+        """Follow a navigation link (e.g. "Registrera"), opening the site first if needed."""
+        if not self.on_site() or self.login.is_login_page(self.page):
+            self.open_home()
+        link = self.screen("nav").loc(self.page, key)
+        self.navigate(link.click)
+
+    def submit(self, button: Locator, *, resumable: bool = False) -> None:
+        """Press a form's submit button and settle on the answer."""
+        self.navigate(button.click, resumable=resumable)
+
+    def ensure_logged_in(self) -> bool:
+        """Log in again when the page shows the login page; True when it did."""
+        if self.login.is_login_page(self.page):
+            self.login.login(self.page)
+            return True
+        return False

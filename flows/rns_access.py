@@ -1,0 +1,54 @@
+"""Reaching Reservnummersystemet: directly by URL, or as the routine says through Plexus.
+
+Through Plexus: open "Mina favoriter" next to the user's name and follow the
+"Reservnummersystemet" link, which opens a new tab; when the link is missing, add it first
+with the pen ("Redigera favoriter") → IT-system → "Lägg till". The new tab is then used for
+every later step, so this costs one visit per browser session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flows.pages.plexus import PlexusStartPage, PlexusSystemsPage
+from flows.pages.site import SiteUI
+from robot.errors import SelectorMissing
+from robot.logs import get_logger
+
+_log = get_logger(__name__)
+
+
+def direct_access(rns: SiteUI) -> Callable[[], None]:
+    """Open RNS by its URL when its page is not on the site yet."""
+
+    def reach() -> None:
+        if not rns.on_site():
+            rns.open_home()
+
+    return reach
+
+
+def plexus_access(rns: SiteUI, plexus: SiteUI) -> Callable[[], None]:
+    """Open RNS from the Plexus favourite (adding it when missing) when not open yet."""
+
+    def reach() -> None:
+        if rns.on_site() and not rns.page.is_closed():
+            return
+        start = PlexusStartPage(plexus)
+        start.open()
+        link = start.rns_link()
+        if link is None:
+            _log.event("plexus_add_favourite", system="rns")
+            start.edit_favourites()
+            systems = PlexusSystemsPage(plexus)
+            systems.add_favourite(systems.sel.text("rns_name"))
+            start.open()
+            link = start.rns_link()
+            if link is None:
+                raise SelectorMissing("Reservnummersystemet saknas i Mina favoriter efter tillägg.")
+        tab = start.open_rns(link)
+        rns.use_page(tab)
+        if rns.ensure_logged_in() and not rns.on_site():  # pragma: no cover - defensive
+            rns.open_home()
+
+    return reach

@@ -1,0 +1,309 @@
+"""``Runner``: the one entry point the edges use to run the routine in a browser.
+
+```python
+with Runner(settings) as runner:                      # one browser, logged in once
+    outcome = runner.register(request, on_step=print)
+    outcome = runner.complete_pnr(patient_id, personnummer, identity_checked=True)
+```
+
+A runner owns one ``BrowserSession`` (Playwright's sync API: use it from the thread that
+created it), loads configuration once, and keeps the sites logged in between requests. It never
+raises for a single request: business situations come back as ``needs_person``, application
+errors that survived the retries as ``failed`` with the evidence folder (never for protected
+identities). Configuration errors do raise, from ``start()``, before any request runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Self
+
+from playwright.sync_api import BrowserContext
+
+from flows import complete as complete_flow
+from flows import register as register_flow
+from flows.context import PmoScreens, RnsScreens, RoutineContext
+from flows.countries import load_country_lists
+from flows.groups import load_groups
+from flows.matching import load_match_config
+from flows.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
+from flows.pages.login import LoginPage
+from flows.pages.site import SiteUI
+from flows.region import load_region_profile
+from flows.request import RegistrationRequest
+from flows.rns_access import direct_access, plexus_access
+from flows.selectors import load_selectors
+from flows.steps import StepTracker
+from flows.transfer import Transfer, make_transfer
+from robot import clipboard
+from robot.browser import BrowserSession
+from robot.errors import ApplicationError, BusinessError, RobotError
+from robot.evidence import EvidenceRecorder
+from robot.journal import StepJournal
+from robot.logs import Pseudonymizer, get_logger
+from robot.retry import RetriesExhausted, RetryPolicy
+from robot.settings import Settings
+
+_log = get_logger(__name__)
+
+JOURNAL_FILE = "journal.sqlite3"
+
+
+class Runner:
+    """One browser session running registrations and completions, one at a time."""
+
+    def __init__(self, settings: Settings, *, transfer: Transfer | None = None) -> None:
+        """``transfer`` overrides the configured transfer mode (tests use a faulty one)."""
+        self.settings = settings
+        self._transfer_override = transfer
+        self._pseudonym = Pseudonymizer(settings.pseudonym_key)
+        self._session: BrowserSession | None = None
+        self._ctx: RoutineContext | None = None
+        self._evidence: EvidenceRecorder | None = None
+        self._sites: dict[str, SiteUI] = {}
+
+    # Lifecycle -------------------------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Load configuration, resolve the transfer mode, launch the browser (no login yet)."""
+        if self._session is not None:
+            return
+        s = self.settings
+        groups = load_groups(s.config_dir)
+        profile = load_region_profile(s.config_dir, s.region)
+        match_config = load_match_config(s.config_dir)
+        countries = load_country_lists(s.config_dir)
+        selectors = {
+            "pmo": load_selectors(s.selectors_dir, s.pmo_selectors),
+            "rns": load_selectors(s.selectors_dir, "rns"),
+            "plexus": load_selectors(s.selectors_dir, "plexus"),
+        }
+        transfer = self._transfer_override or make_transfer(
+            clipboard.resolve_transfer_mode(s.transfer_mode, headless=s.headless),
+            headless=s.headless,
+        )
+        journal = StepJournal(s.data_dir / JOURNAL_FILE)
+
+        session = BrowserSession(s)
+        session.start()
+        self._session = session
+        try:
+            for site in ("pmo", "rns", "plexus"):
+                login = LoginPage(
+                    site=site,
+                    selectors=selectors[site],
+                    username=getattr(s, f"{site}_username"),
+                    password=getattr(s, f"{site}_password"),
+                )
+                session.set_login_handler(site, login)
+                self._sites[site] = SiteUI(
+                    site=site,
+                    page_factory=_page_factory(session, site),
+                    base_url=getattr(s, f"{site}_url"),
+                    selectors=selectors[site],
+                    login=login,
+                )
+            rns_site = self._sites["rns"]
+            reach = (
+                plexus_access(rns_site, self._sites["plexus"])
+                if s.rns_access == "plexus"
+                else direct_access(rns_site)
+            )
+            self._ctx = RoutineContext(
+                settings=s,
+                groups=groups,
+                profile=profile,
+                match_config=match_config,
+                countries=countries,
+                journal=journal,
+                policy=RetryPolicy.from_settings(s),
+                transfer=transfer,
+                pmo=PmoScreens.build(self._sites["pmo"]),
+                rns=RnsScreens.build(rns_site, reach),
+            )
+            self._evidence = EvidenceRecorder(s)
+            self._evidence.start(self._contexts())
+        except BaseException:
+            self.close()
+            raise
+        _log.event("runner_started", transfer=transfer.mode, rns_access=s.rns_access)
+
+    def close(self) -> None:
+        session, self._session = self._session, None
+        self._ctx = None
+        self._sites.clear()
+        if session is not None:
+            session.close()
+
+    @property
+    def session(self) -> BrowserSession:
+        if self._session is None:
+            raise RuntimeError("Runner is not started; use it as a context manager")
+        return self._session
+
+    @property
+    def context(self) -> RoutineContext:
+        if self._ctx is None:
+            raise RuntimeError("Runner is not started; use it as a context manager")
+        return self._ctx
+
+    @property
+    def transfer_mode(self) -> str:
+        return self.context.transfer.mode
+
+    def warm_up(self) -> None:
+        """Open both systems and log in, so the first request pays no login (bench, doctor)."""
+        ctx = self.context
+        ctx.retry(ctx.pmo.site.open_home, step="login_pmo")
+        ctx.retry(ctx.rns.reach, step="login_rns")
+
+    def _contexts(self) -> list[BrowserContext]:
+        sites = ["pmo", "plexus" if self.settings.rns_access == "plexus" else "rns"]
+        return [self.session.context(site) for site in sites]
+
+    # Requests --------------------------------------------------------------------------------
+
+    def register(
+        self,
+        request: RegistrationRequest,
+        *,
+        decisions: Sequence[Decision] = (),
+        on_step: Callable[[StepEvent], None] | None = None,
+    ) -> Outcome:
+        """Register one person (see ``flows.register``); never raises for the request."""
+        ref = self._pseudonym(register_flow.journal_key(request))
+        steps = StepTracker(ref=ref, on_step=on_step)
+        with self._guard(ref, steps, protected=request.protected) as result:
+            result.append(
+                register_flow.register(request, ctx=self.context, steps=steps, decisions=decisions)
+            )
+        outcome = result[0]
+        if (
+            outcome.patient_id
+            and outcome.ok
+            and self.settings.leave_on_clipboard
+            and not request.protected
+        ):
+            self._leave_on_clipboard(outcome.patient_id)
+        return outcome
+
+    def complete_pnr(
+        self,
+        patient_id: str,
+        personnummer: str,
+        *,
+        identity_checked: bool,
+        on_step: Callable[[StepEvent], None] | None = None,
+    ) -> Outcome:
+        """Replace a reservnummer with the person's personnummer (see ``flows.complete``)."""
+        ref = self._pseudonym("complete:" + patient_id)
+        steps = StepTracker(ref=ref, on_step=on_step)
+        with self._guard(ref, steps, protected=False) as result:
+            result.append(
+                complete_flow.complete_pnr(
+                    patient_id,
+                    personnummer,
+                    identity_checked=identity_checked,
+                    ctx=self.context,
+                    steps=steps,
+                )
+            )
+        outcome = result[0]
+        if outcome.patient_id and outcome.ok and self.settings.leave_on_clipboard:
+            self._leave_on_clipboard(outcome.patient_id)
+        return outcome
+
+    @contextmanager
+    def _guard(self, ref: str, steps: StepTracker, *, protected: bool) -> Iterator[list[Outcome]]:
+        """Run one request: evidence on failure, every error turned into an Outcome."""
+        result: list[Outcome] = []
+        assert self._evidence is not None
+        handle = None
+        try:
+            with self._evidence.capture(ref, self._contexts(), protected=protected) as handle:
+                yield result
+        except BusinessError as exc:
+            result[:] = [
+                Outcome(kind=OutcomeKind.NEEDS_PERSON, reason_code=exc.code,
+                        reason_sv=reason_sv(exc.code, exc.message))
+            ]
+        except Exception as exc:
+            code, message = _failure(exc)
+            evidence_dir = None
+            if handle is not None and getattr(handle, "paths", None):
+                evidence_dir = str(_evidence_dir(handle.paths))
+            result[:] = [
+                Outcome(kind=OutcomeKind.FAILED, reason_code=code, reason_sv=message,
+                        evidence_dir=evidence_dir)
+            ]
+            _log.event("request_failed", ref=ref, code=code, error=type(exc).__name__)
+            self._recover()
+        outcome = result[0]
+        outcome.steps = steps.finished
+        outcome.duration_s = round(steps.elapsed(), 3)
+        _log.event(
+            "request_done",
+            ref=ref,
+            kind=outcome.kind.value,
+            reason=outcome.reason_code,
+            duration_ms=round(outcome.duration_s * 1000, 1),
+        )
+
+    def _recover(self) -> None:
+        """After a failure, leave the pages where the next request starts cleanly."""
+        for site in self._sites.values():
+            try:
+                if not site.page.is_closed() and site.on_site():
+                    site.ensure_logged_in()
+            except Exception:  # noqa: S112 - best effort; the next request navigates anyway
+                continue
+
+    def _leave_on_clipboard(self, patient_id: str) -> None:
+        if not clipboard.system_clipboard_available():
+            _log.event("clipboard_unavailable")
+            return
+        try:
+            clipboard.write_system(patient_id)
+        except RobotError as exc:
+            _log.event("clipboard_write_failed", code=exc.code)
+
+
+def _page_factory(session: BrowserSession, site: str) -> Callable[[], object]:
+    return lambda: session.page(site)
+
+
+def _failure(exc: BaseException) -> tuple[str, str]:
+    """The reason code and Swedish text of a failed request (the root cause's code)."""
+    root = exc.last_error if isinstance(exc, RetriesExhausted) else exc
+    if isinstance(root, RobotError):
+        message = root.message
+        if isinstance(exc, RetriesExhausted):
+            message = f"{root.message} ({exc.attempts} försök)"
+        return root.code, message
+    if isinstance(exc, ApplicationError):
+        return exc.code, exc.message
+    return "unexpected_error", f"Tekniskt fel: {type(root).__name__}."
+
+
+def _evidence_dir(paths: object) -> object:
+    items = list(paths) if isinstance(paths, (list, tuple)) else [paths]
+    first = items[0]
+    return getattr(first, "parent", first)
+
+
+_ = time  # keep import for type checkers of older tooling
