@@ -179,7 +179,7 @@ class Importer:
             return
         ref = request.external_ref or request.fingerprint()
         item, added = self.store.add(ref, request.model_dump(mode="json"), source=source,
-                                     actor=self.actor)
+                                     person_key=request.fingerprint(), actor=self.actor)
         report.rows.append(RowResult(row.number, item.id, "added" if added else "duplicate",
                                      item.status))
 

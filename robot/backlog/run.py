@@ -285,6 +285,8 @@ def _supervise(settings: Settings, options: RunOptions, store: SqliteQueueStore,
     if killed:
         _recover(store, options)
     by_status = _run_counts(store, run_id)
+    if failures and not stop and _due_count(store, 0)[0]:
+        runner_failed = True  # workers kept dying while work was left: say so
     return RunSummary(run_id=run_id, by_status=by_status, recovered=[], duration_s=0.0,
                       exit_code=exit_code_for(by_status, runner_failed=runner_failed),
                       stopped=bool(stop), worker_failures=failures, runner_failed=runner_failed)

@@ -135,7 +135,7 @@ class QueueStore(Protocol):
     def add(self, ref: str, request: Mapping[str, Any] | None, *,
             status: ItemStatus = ItemStatus.PENDING, source: str | None = None,
             reason_code: str | None = None, reason_sv: str | None = None,
-            outcome: Mapping[str, Any] | None = None,
+            outcome: Mapping[str, Any] | None = None, person_key: str | None = None,
             actor: str = "import") -> tuple[QueueItem, bool]: ...
     def claim(self, worker: str | WorkerIdentity, *,
               run_id: int | None = None) -> QueueItem | None: ...
@@ -197,6 +197,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     ref TEXT NOT NULL UNIQUE,
+    person_key TEXT,
     status TEXT NOT NULL CHECK (status IN
         ('pending', 'in_progress', 'done', 'needs_person', 'failed', 'rejected')),
     attempts INTEGER NOT NULL DEFAULT 0,
@@ -219,6 +220,7 @@ CREATE TABLE IF NOT EXISTS items (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS items_by_status ON items (status, id);
+CREATE INDEX IF NOT EXISTS items_by_person ON items (person_key, status);
 CREATE TABLE IF NOT EXISTS history (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     item_id INTEGER NOT NULL REFERENCES items (id),
@@ -282,8 +284,15 @@ class SqliteQueueStore:
         self._db.execute("PRAGMA synchronous = FULL")
         self._db.execute("PRAGMA foreign_keys = ON")
         with self._tx():
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
+            statements = [st for st in _SCHEMA.split(";") if st.strip()]
+            for statement in statements:
+                if "CREATE INDEX" not in statement:
+                    self._db.execute(statement)
+            columns = {r["name"] for r in self._db.execute("PRAGMA table_info(items)")}
+            if "person_key" not in columns:  # files made before person_key existed
+                self._db.execute("ALTER TABLE items ADD COLUMN person_key TEXT")
+            for statement in statements:
+                if "CREATE INDEX" in statement:
                     self._db.execute(statement)
             self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)",
                              (str(SCHEMA_VERSION),))
@@ -363,11 +372,16 @@ class SqliteQueueStore:
     def add(self, ref: str, request: Mapping[str, Any] | None, *,
             status: ItemStatus = ItemStatus.PENDING, source: str | None = None,
             reason_code: str | None = None, reason_sv: str | None = None,
-            outcome: Mapping[str, Any] | None = None,
+            outcome: Mapping[str, Any] | None = None, person_key: str | None = None,
             actor: str = "import") -> tuple[QueueItem, bool]:
         """Add an item unless its ``ref`` is already queued; returns (item, newly added).
 
-        The same person is never queued twice. One exception: a ``rejected`` item (an invalid
+        ``person_key`` (the person's fingerprint) keeps two items about the same person (two
+        rows with different references) from being worked on at the same time: the second is
+        taken only when the first is finished, so the robot's search finds the first one's
+        registration instead of racing it.
+
+        The same reference is never queued twice. One exception: a ``rejected`` item (an invalid
         row) is replaced when a valid request with the same ref arrives, so that a corrected
         file can be imported again.
         """
@@ -381,8 +395,8 @@ class SqliteQueueStore:
                     db.execute(
                         "UPDATE items SET status = 'pending', request = ?, outcome = NULL,"
                         " reason_code = NULL, reason_sv = NULL, source = ?, attempts = 0,"
-                        " not_before = NULL, updated_at = ? WHERE id = ?",
-                        (_json(request), source, now, existing["id"]),
+                        " not_before = NULL, person_key = ?, updated_at = ? WHERE id = ?",
+                        (_json(request), source, person_key, now, existing["id"]),
                     )
                     self._log(db, existing["id"], ItemStatus.REJECTED, ItemStatus.PENDING,
                               actor=actor, reason="corrected_row", at=now)
@@ -391,11 +405,11 @@ class SqliteQueueStore:
                     return self._item(row), True
                 return self._item(existing), False
             row = db.execute(
-                "INSERT INTO items (ref, status, request, outcome, reason_code, reason_sv,"
-                " source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " RETURNING *",
-                (ref, str(status), _json(request), _json(outcome), reason_code, reason_sv,
-                 source, now, now),
+                "INSERT INTO items (ref, person_key, status, request, outcome, reason_code,"
+                " reason_sv, source, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+                (ref, person_key, str(status), _json(request), _json(outcome), reason_code,
+                 reason_sv, source, now, now),
             ).fetchone()
             self._log(db, row["id"], None, status, actor=actor, reason=reason_code, at=now)
             return self._item(row), True
@@ -404,7 +418,10 @@ class SqliteQueueStore:
 
     def claim(self, worker: str | WorkerIdentity, *,
               run_id: int | None = None) -> QueueItem | None:
-        """Take the oldest due pending item for ``worker``, atomically; None when none is due."""
+        """Take the oldest due pending item for ``worker``, atomically; None when none is due.
+
+        An item whose person is being worked on under another reference waits its turn.
+        """
         ident = worker if isinstance(worker, WorkerIdentity) else WorkerIdentity.current(worker)
         now = _ts(utcnow())
         with self._tx() as db:
@@ -412,8 +429,11 @@ class SqliteQueueStore:
                 "UPDATE items SET status = 'in_progress', claims = claims + 1, worker = ?,"
                 " worker_pid = ?, worker_host = ?, worker_started = ?, heartbeat_at = ?,"
                 " run_id = COALESCE(?, run_id), updated_at = ?"
-                " WHERE id = (SELECT id FROM items WHERE status = 'pending'"
-                "   AND (not_before IS NULL OR not_before <= ?) ORDER BY id LIMIT 1)"
+                " WHERE id = (SELECT id FROM items AS i WHERE status = 'pending'"
+                "   AND (not_before IS NULL OR not_before <= ?)"
+                "   AND (person_key IS NULL OR NOT EXISTS (SELECT 1 FROM items AS busy"
+                "     WHERE busy.status = 'in_progress' AND busy.person_key = i.person_key))"
+                "   ORDER BY id LIMIT 1)"
                 " RETURNING *",
                 (ident.name, ident.pid, ident.host, ident.started, now, run_id, now, now),
             ).fetchone()

@@ -221,3 +221,18 @@ def test_history_table_is_written_for_every_change(store: SqliteQueueStore) -> N
     with pytest.raises(sqlite3.IntegrityError):
         store._db.execute("INSERT INTO items (ref, status, created_at, updated_at)"
                           " VALUES ('x', 'bogus', 'n', 'n')")
+
+
+def test_two_items_about_the_same_person_are_never_worked_on_at_once(
+        store: SqliteQueueStore) -> None:
+    a, _ = store.add("ref-a", REQUEST, person_key="fp-1")
+    b, _ = store.add("ref-b", REQUEST, person_key="fp-1")
+    c, _ = store.add("ref-c", REQUEST, person_key="fp-2")
+    first = store.claim("w1")
+    second = store.claim("w2")
+    assert first is not None and first.id == a.id
+    assert second is not None and second.id == c.id  # b waits: its person is in progress
+    assert store.claim("w3") is None
+    store.finish(a.id, {"kind": "registered"}, status=ItemStatus.DONE)
+    third = store.claim("w3")
+    assert third is not None and third.id == b.id
