@@ -8,6 +8,7 @@ import pytest
 
 from flows.countries import CountryLists, load_country_lists
 from flows.groups import PatientGroup, load_groups
+from flows.matching import MatchConfig, load_match_config
 from flows.region import RegionProfile, load_region_profile
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,6 +35,11 @@ def groups() -> dict[str, PatientGroup]:
 @pytest.fixture(scope="session")
 def countries() -> CountryLists:
     return load_country_lists(CONFIG_DIR)
+
+
+@pytest.fixture(scope="session")
+def match_config() -> MatchConfig:
+    return load_match_config(CONFIG_DIR)
 
 
 @pytest.fixture(scope="session")

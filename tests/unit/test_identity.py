@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum import luhn
 
@@ -228,6 +228,7 @@ _dates = st.dates(min_value=date(1890, 1, 1), max_value=TODAY)
 _serials = st.integers(min_value=980, max_value=999).map(str)
 
 
+@settings(deadline=None)
 @given(day=_dates, serial=_serials, samordning=st.booleans())
 def test_every_written_form_should_round_trip_to_the_same_pmo_value(
     day: date, serial: str, samordning: bool
@@ -246,6 +247,7 @@ def test_every_written_form_should_round_trip_to_the_same_pmo_value(
         assert parse_personnummer(pid.pmo_format(), today=TODAY) == pid
 
 
+@settings(deadline=None)
 @given(day=_dates, serial=_serials)
 def test_a_wrong_check_digit_should_always_be_refused(day: date, serial: str) -> None:
     number = pnr(f"{day:%Y%m%d}", serial)
@@ -254,10 +256,13 @@ def test_a_wrong_check_digit_should_always_be_refused(day: date, serial: str) ->
         parse_personnummer(wrong, today=TODAY)
 
 
-_reserve = st.from_regex(r"\A[0-9]{3}[MK][0-9]\Z")
+_digits = st.integers(min_value=0, max_value=9).map(str)
+_reserve = st.tuples(_digits, _digits, _digits, st.sampled_from("MK"), _digits).map("".join)
+_date_parts = st.integers(min_value=19_000_000, max_value=20_999_999).map(str)
 
 
-@given(date_part=st.from_regex(r"\A(19|20)[0-9]{6}\Z"), reserve=_reserve)
+@settings(deadline=None)
+@given(date_part=_date_parts, reserve=_reserve)
 def test_reservnummer_should_round_trip_through_pmo_format(
     profile: RegionProfile, date_part: str, reserve: str
 ) -> None:
@@ -269,6 +274,7 @@ def test_reservnummer_should_round_trip_through_pmo_format(
     assert (pid.birth_date is None) or pid.birth_date.strftime("%Y%m%d") == date_part
 
 
+@settings(deadline=None)
 @given(day=st.dates(min_value=TODAY + timedelta(days=1), max_value=date(2099, 12, 31)))
 def test_twelve_digit_number_should_keep_its_explicit_century(day: date) -> None:
     # The explicit century is kept even for a future date (the request model, not the

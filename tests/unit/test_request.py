@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.groups import PatientGroup
@@ -222,12 +222,15 @@ _names = st.text(
 ).filter(lambda s: any(ch.isalpha() for ch in s))
 
 
+@settings(deadline=None)
 @given(
     day=st.dates(min_value=date(1890, 1, 1), max_value=TODAY),
     family=_names,
     given_names=_names,
     sex=st.sampled_from(["M", "K", "Man", "Kvinna"]),
-    postal=st.from_regex(r"\A[0-9]{3} ?[0-9]{2}\Z"),
+    postal=st.tuples(st.integers(0, 999), st.sampled_from(["", " "]), st.integers(0, 99)).map(
+        lambda t: f"{t[0]:03d}{t[1]}{t[2]:02d}"
+    ),
 )
 def test_request_should_round_trip_through_its_json_dump(
     groups: dict[str, PatientGroup],
