@@ -29,10 +29,19 @@ def direct_access(rns: SiteUI) -> Callable[[], None]:
 
 
 def plexus_access(rns: SiteUI, plexus: SiteUI) -> Callable[[], None]:
-    """Open RNS from the Plexus favourite (adding it when missing) when not open yet."""
+    """Open RNS from the Plexus favourite (adding it when missing) when not open yet.
+
+    The tab the favourite opened is kept for later requests. When it was blanked in between
+    (evidence recording blanks pages between persons) it goes back to the address the
+    favourite opened, as a person returning to their open tab would.
+    """
+    opened: list[str] = []
 
     def reach() -> None:
-        if rns.on_site() and not rns.page.is_closed():
+        if rns.has_page() and rns.on_site():
+            return
+        if rns.has_page() and opened:
+            rns.navigate(lambda: rns.page.goto(opened[0], wait_until="domcontentloaded"))
             return
         start = PlexusStartPage(plexus)
         start.open()
@@ -46,9 +55,11 @@ def plexus_access(rns: SiteUI, plexus: SiteUI) -> Callable[[], None]:
             link = start.rns_link()
             if link is None:
                 raise SelectorMissing("Reservnummersystemet saknas i Mina favoriter efter tillägg.")
+        href = link.get_attribute("href")
         tab = start.open_rns(link)
         rns.use_page(tab)
-        if rns.ensure_logged_in() and not rns.on_site():  # pragma: no cover - defensive
-            rns.open_home()
+        if href:
+            opened[:] = [href]
+        rns.ensure_logged_in()
 
     return reach

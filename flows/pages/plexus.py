@@ -67,7 +67,8 @@ class PlexusSystemsPage:
             expect(self.sel.loc(page, "heading")).to_be_visible()
         except AssertionError as exc:
             raise SelectorMissing("Plexus visar inte sidan ”IT-system”.") from exc
-        item = self.sel.loc(page, "item").filter(has_text=system_name)
+        name = page.get_by_text(system_name, exact=True)
+        item = self.sel.loc(page, "item").filter(has=name)
         if not item.count():
             raise SelectorMissing(f"{system_name} finns inte bland Plexus IT-system.")
         add = self.sel.loc(item.first, "add")

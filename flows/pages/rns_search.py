@@ -42,12 +42,12 @@ class RnsSearchPage:
         self.sel = site.screen("search")
 
     def open(self) -> None:
-        """Go to the search screen through the navigation link, unless already there."""
-        page = self.site.page
-        if self.site.on_site() and not self.site.login.is_login_page(page):
-            if self.sel.loc(page, "birth_date").is_visible():
-                return
-        self.site.click_nav("search")
+        """Go to the search screen (the site's start page) unless it is already shown."""
+        site = self.site
+        if not site.on_site() or site.login.is_login_page(site.page):
+            site.open_home()
+        if not self.sel.loc(site.page, "birth_date").is_visible():
+            site.click_nav("search")
 
     def search_by_birth_date(self, birth_date: date) -> list[RnsHit]:
         """Type the birth date as ÅÅÅÅMMDD (name left empty), press Sök, read every hit."""

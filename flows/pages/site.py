@@ -47,6 +47,10 @@ class SiteUI:
             self._page = self._page_factory()
         return self._page
 
+    def has_page(self) -> bool:
+        """True when the site has an open page (without creating one)."""
+        return self._page is not None and not self._page.is_closed()
+
     def use_page(self, page: Page) -> None:
         """Drive the site in ``page`` from now on (e.g. the tab a Plexus favourite opened)."""
         self._page = page

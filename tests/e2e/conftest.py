@@ -1,0 +1,76 @@
+"""Fixtures of the end-to-end tests: the robot (real Chromium) against the real mock sites.
+
+``layout`` parametrises a module over PMO layout a and b: the only difference is the selector
+file named in Settings (``pmo_selectors``). One ``Runner`` per module and layout keeps the
+browser warm; ``sites`` restores the seed data and faults before each test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from flows.runner import Runner
+from mock_sites.testing import MockSites
+from robot.settings import Settings
+from tests.e2e.people import People, SiteWriter
+
+pytestmark = pytest.mark.e2e
+
+
+def make_settings(sites: MockSites, data_dir: Path, **overrides: object) -> Settings:
+    """Settings for the robot against ``sites``: fast retries, short timeouts, browser clipboard."""
+    values: dict[str, object] = {
+        "pmo_url": sites.pmo_url,
+        "rns_url": sites.rns_url,
+        "plexus_url": sites.plexus_url,
+        "pmo_selectors": f"pmo_{sites.pmo_layout}",
+        "data_dir": data_dir,
+        "headless": True,
+        "transfer_mode": "browser",
+        "timeout_ms": 5_000,
+        "navigation_timeout_ms": 10_000,
+        "backoff_base_s": 0.05,
+        "backoff_max_s": 0.2,
+        "pseudonym_key": SecretStr("e2e-test-key"),
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def module_sites(request: pytest.FixtureRequest) -> MockSites:
+    """The session's mock sites in the layout the module is parametrised with (default a)."""
+    layout = getattr(request, "param", "a")
+    return request.getfixturevalue("mock_sites_b" if layout == "b" else "mock_sites")
+
+
+@pytest.fixture(scope="module")
+def robot_settings(module_sites: MockSites, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(module_sites, tmp_path_factory.mktemp("robot-data"))
+
+
+@pytest.fixture(scope="module")
+def runner(robot_settings: Settings) -> Iterator[Runner]:
+    with Runner(robot_settings) as warm:
+        yield warm
+
+
+@pytest.fixture
+def sites(module_sites: MockSites) -> MockSites:
+    """The module's sites with seed data and fault settings restored."""
+    module_sites.reset()
+    return module_sites
+
+
+@pytest.fixture
+def people(sites: MockSites) -> People:
+    return People(sites)
+
+
+@pytest.fixture
+def writer(sites: MockSites) -> SiteWriter:
+    return SiteWriter(sites)
