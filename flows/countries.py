@@ -68,7 +68,11 @@ def load_country_lists(config_dir: Path) -> CountryLists:
             },
             names_sv={str(k).upper(): str(v) for k, v in data.get("names_sv", {}).items()},
             extra_names_sv=extra,
-            aliases={str(k): str(v).upper() for k, v in data.get("aliases", {}).items()},
+            aliases={
+                str(k): code
+                for k, v in data.get("aliases", {}).items()
+                for code in _codes([v], extra)
+            },
         )
     except (FileNotFoundError, tomllib.TOMLDecodeError, KeyError, ValueError) as exc:
         raise ConfigError(f"Landlistorna går inte att läsa: {path}: {exc}") from exc

@@ -149,8 +149,10 @@ class Address(BaseModel):
     def _postal_code(cls, value: object, info: ValidationInfo) -> str:
         if value is None:
             value = ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # a spreadsheet cell may hold the postcode as a number
         if not isinstance(value, str):
-            value = str(value)  # an import cell may hold a number
+            value = str(value)
         text = value.strip()
         country = info.data.get("country")
         if country == SWEDEN:

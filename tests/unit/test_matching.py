@@ -264,6 +264,13 @@ def test_evaluation_set_should_have_no_automatic_merges_of_different_people(
     assert same_recall is not None and same_recall >= 0.85
 
 
+def test_judgement_should_not_depend_on_which_side_is_the_hit(match_config: MatchConfig) -> None:
+    for pair in read_pairs(DEFAULT_PAIRS):
+        forward = judge(pair.a, pair.b, config=match_config)
+        backward = judge(pair.b, pair.a, config=match_config)
+        assert forward.outcome is backward.outcome, pair
+
+
 def test_evaluation_script_should_print_figures_and_exit_zero(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

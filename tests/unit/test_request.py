@@ -91,7 +91,7 @@ def test_foreign_postcode_should_be_kept_exactly_and_not_taken_for_swedish(
 
 def test_flat_import_row_should_be_accepted(groups: dict[str, PatientGroup]) -> None:
     row = {k: v for k, v in swedish().items() if k != "address"}
-    row |= {"street": "Storgatan 1", "postal_code": 80267, "city": "Gävle", "country": "Sverige"}
+    row |= {"street": "Storgatan 1", "postal_code": 80267.0, "city": "Gävle", "country": "Sverige"}
     row |= {"protected": "ja", "external_ref": " A-17 ", "birth_date": "19900101"}
     req = parse_request(row, groups=groups, today=TODAY)
     assert req.address.postal_code == "802 67"
