@@ -165,6 +165,7 @@ REASONS_SV: dict[str, str] = {
     "similar_names": "Liknande men inte samma namn: kontrollera.",
     "partly_same_names": "Delvis samma namn: kontrollera.",
     "name_unreadable": "Namnet går inte att jämföra: kontrollera.",
+    "name_incomplete": "För- eller efternamn saknas: kontrollera.",
 }
 
 
@@ -476,6 +477,8 @@ def _parts_view(
         return _View(MatchOutcome.SAME, score, reason)
     if g.fit is _Fit.NONE:
         return _View(MatchOutcome.DIFFERENT, score, "given_names_differ")
+    if _Fit.EMPTY in (g.fit, f.fit):
+        return _View(MatchOutcome.UNCERTAIN, score, "name_incomplete")
     if f.fit is _Fit.NONE:
         return _View(MatchOutcome.DIFFERENT, score, "family_names_differ")
     if _Fit.CONFLICT in (g.fit, f.fit) or _Fit.SUBSET in (g.fit, f.fit):
