@@ -1,7 +1,8 @@
 """The QA endpoints under ``/_mock/`` (loopback clients only).
 
 ``GET /_mock/records``  every record of the site as JSON, so a test can see what a run changed.
-``POST /_mock/reset``   restore the seed data and the fault settings the site started with.
+``POST /_mock/reset``   restore the seed data, the fault settings the site started with, and
+                        the clock.
 ``GET|POST /_mock/faults``  read or change the fault settings (JSON) while the site runs.
 ``POST /_mock/clock``   move the site's clock forward (``{"advance_s": 60}``), so a session
                         idle timeout can be tested without waiting.
@@ -64,6 +65,7 @@ def qa_routes(*, hooks: QaHooks, faults: FaultState, clock: SiteClock) -> list[R
             return _not_found()
         hooks.reset()
         faults.restore()
+        clock.offset_s = 0.0
         return JSONResponse({"reset": True, "faults": faults.current.as_dict()})
 
     async def get_faults(request: Request) -> Response:

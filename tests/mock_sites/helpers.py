@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+import httpx
 from playwright.sync_api import Page, expect
+
+from mock_sites.testing import SITES, MockSites, Site
 
 DEMO_PASSWORD = "demo"  # the documented demo user of the mock sites
 
@@ -21,3 +26,30 @@ def log_in(
     page.get_by_label("Lösenord").fill(password)
     page.get_by_role("button", name="Logga in").click()
     expect(page.get_by_role("link", name="Logga ut")).to_be_visible()
+
+
+@cache
+def _session_cookie(base_url: str) -> tuple[str, str]:
+    """The demo user's session cookie of one site, logged in once over HTTP."""
+    with httpx.Client(base_url=base_url, trust_env=False) as client:
+        response = client.post("/login", data={"username": "demo", "password": DEMO_PASSWORD})
+        assert response.status_code == 303, response.text
+        name, value = next(iter(client.cookies.items()))
+    return name, value
+
+
+def open_as_demo(page: Page, sites: MockSites, site: Site, path: str = "/") -> None:
+    """Open ``path`` already logged in (the login form itself is tested in test_login.py)."""
+    cookies = []
+    for each in SITES:
+        name, value = _session_cookie(sites.url(each))
+        cookies.append({"name": name, "value": value, "url": sites.url(each)})
+    page.context.add_cookies(cookies)  # type: ignore[arg-type]
+    page.goto(sites.url(site) + path)
+    expect(page.get_by_role("link", name="Logga ut")).to_be_visible()
+
+
+def demo_client(sites: MockSites, site: Site) -> httpx.Client:
+    """An HTTP client logged in as the demo user (for checks that need no browser)."""
+    name, value = _session_cookie(sites.url(site))
+    return httpx.Client(base_url=sites.url(site), cookies={name: value}, trust_env=False)

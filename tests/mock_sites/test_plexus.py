@@ -5,13 +5,13 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from mock_sites.testing import MockSites
-from tests.mock_sites.helpers import log_in
+from tests.mock_sites.helpers import open_as_demo
 
 
 def test_start_page_should_show_name_and_favourites_without_rns(
     page: Page, fresh_mock_sites: MockSites
 ) -> None:
-    log_in(page, fresh_mock_sites.plexus_url)
+    open_as_demo(page, fresh_mock_sites, "plexus")
     expect(page.get_by_role("heading", name="Anna Demo")).to_be_visible()
     button = page.get_by_role("button", name="Mina favoriter")
     expect(button).to_have_attribute("aria-expanded", "false")
@@ -26,7 +26,7 @@ def test_start_page_should_show_name_and_favourites_without_rns(
 def test_adding_rns_with_the_pen_should_give_a_link_opening_rns_in_new_tab(
     page: Page, fresh_mock_sites: MockSites
 ) -> None:
-    log_in(page, fresh_mock_sites.plexus_url)
+    open_as_demo(page, fresh_mock_sites, "plexus")
     page.get_by_role("button", name="Mina favoriter").click()
     page.get_by_role("button", name="Redigera favoriter").click()
     expect(page.get_by_role("heading", name="IT-system")).to_be_visible()
@@ -49,14 +49,15 @@ def test_adding_rns_with_the_pen_should_give_a_link_opening_rns_in_new_tab(
     with page.expect_popup() as popup_info:
         link.click()
     popup = popup_info.value
-    expect(popup.get_by_role("button", name="Logga in")).to_be_visible()
-    assert popup.url.startswith(fresh_mock_sites.rns_url + "/login")
+    expect(popup).to_have_url(fresh_mock_sites.rns_url + "/sok")
+    expect(popup.get_by_role("link", name="Skapa reservnummer")).to_be_visible()
+    expect(page.get_by_role("heading", name="Anna Demo")).to_be_visible()  # Plexus stays open
 
 
 def test_it_system_list_should_offer_every_system_and_filter_by_name(
     page: Page, mock_sites: MockSites
 ) -> None:
-    log_in(page, mock_sites.plexus_url, "/it-system")
+    open_as_demo(page, mock_sites, "plexus", "/it-system")
     systems = page.get_by_role("list", name="IT-system").get_by_role("listitem")
     expect(systems).to_have_count(5)
     expect(systems.filter(has_text="PMO").get_by_role("button", name="Tillagd")).to_be_disabled()

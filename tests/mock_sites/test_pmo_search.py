@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from mock_sites.testing import MockSites
-from tests.mock_sites.helpers import log_in
+from tests.mock_sites.helpers import open_as_demo
 
 
 def _birth_date_with_hits(sites: MockSites, minimum: int = 2) -> tuple[str, list[dict[str, str]]]:
@@ -40,7 +40,7 @@ def test_search_by_birth_date_should_list_every_patient_born_that_day(
             and p["patient_id"][:6] + f"{int(p['patient_id'][6:8]) % 60:02d}" == key
         )
     ]
-    log_in(page, mock_sites.pmo_url, "/sok")
+    open_as_demo(page, mock_sites, "pmo", "/sok")
     _search(page, key[:4], key[4:6], key[6:])
     table = page.get_by_role("table", name="Sökresultat")
     expect(table.get_by_role("columnheader")).to_have_text(["Patient-ID", "Namn", "Kön"])
@@ -68,7 +68,7 @@ def test_search_should_find_samordningsnummer_holder_by_real_birth_date(
         if len(p["patient_id"]) == 12 and int(p["patient_id"][6:8]) > 60
     )
     pid = holder["patient_id"]
-    log_in(page, mock_sites.pmo_url, "/sok")
+    open_as_demo(page, mock_sites, "pmo", "/sok")
     _search(page, pid[:4], pid[4:6], str(int(pid[6:8]) - 60))
     expect(page.get_by_role("link", name=pid)).to_be_visible()
 
@@ -76,7 +76,7 @@ def test_search_should_find_samordningsnummer_holder_by_real_birth_date(
 def test_search_without_hits_should_say_no_patients_found(
     page: Page, mock_sites: MockSites
 ) -> None:
-    log_in(page, mock_sites.pmo_url, "/sok")
+    open_as_demo(page, mock_sites, "pmo", "/sok")
     _search(page, "1899", "01", "01")
     expect(page.get_by_text("Inga patienter hittades")).to_be_visible()
     expect(page.get_by_role("table")).to_have_count(0)
@@ -85,7 +85,7 @@ def test_search_without_hits_should_say_no_patients_found(
 def test_search_with_impossible_date_should_show_error_and_no_table(
     page: Page, mock_sites: MockSites
 ) -> None:
-    log_in(page, mock_sites.pmo_url, "/sok")
+    open_as_demo(page, mock_sites, "pmo", "/sok")
     _search(page, "2023", "02", "30")
     expect(page.get_by_role("alert")).to_contain_text("Datumet finns inte")
     expect(page.get_by_role("table")).to_have_count(0)

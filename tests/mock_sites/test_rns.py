@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from mock_sites.common.luhn import luhn_valid
 from mock_sites.testing import MockSites
-from tests.mock_sites.helpers import log_in
+from tests.mock_sites.helpers import open_as_demo
 
 
 def _search(page: Page, birth: str, name: str = "") -> None:
@@ -25,7 +25,7 @@ def test_search_should_show_personnummer_name_type_and_id(
     persons = mock_sites.records("rns")["persons"]
     holder = next(p for p in persons if p["id_type"] == "Reservnummer" and p["personnummer"])
     same_day = [p for p in persons if p["birth_date"] == holder["birth_date"]]
-    log_in(page, mock_sites.rns_url, "/sok")
+    open_as_demo(page, mock_sites, "rns", "/sok")
     _search(page, holder["birth_date"].replace("-", ""))
     table = page.get_by_role("table", name="Sökresultat")
     expect(table.get_by_role("columnheader")).to_have_text(
@@ -49,7 +49,7 @@ def test_samordningsnummer_holder_should_be_found_by_real_birth_date(
     holder = next(
         p for p in mock_sites.records("rns")["persons"] if p["id_type"] == "Samordningsnummer"
     )
-    log_in(page, mock_sites.rns_url, "/sok")
+    open_as_demo(page, mock_sites, "rns", "/sok")
     _search(page, holder["birth_date"].replace("-", ""))
     row = page.get_by_role("row").filter(has_text=holder["id_value"])
     expect(row.get_by_role("cell").nth(0)).to_have_text(holder["id_value"])
@@ -60,7 +60,7 @@ def test_name_filter_should_ignore_case_and_accents(page: Page, mock_sites: Mock
     persons = mock_sites.records("rns")["persons"]
     person = next(p for p in persons if re.search("[åäöéüÅÄÖÉÜ]", p["family_name"]))
     folded = person["family_name"].lower().translate(str.maketrans("åäöéü", "aaoeu"))
-    log_in(page, mock_sites.rns_url, "/sok")
+    open_as_demo(page, mock_sites, "rns", "/sok")
     _search(page, person["birth_date"].replace("-", ""), folded.upper())
     rows = page.get_by_role("table", name="Sökresultat").get_by_role("row")
     expect(rows.filter(has_text=person["id_value"])).to_have_count(1)
@@ -77,14 +77,14 @@ def test_name_filter_should_ignore_case_and_accents(page: Page, mock_sites: Mock
 
 
 def test_search_without_hits_should_say_inga_traffar(page: Page, mock_sites: MockSites) -> None:
-    log_in(page, mock_sites.rns_url, "/sok")
+    open_as_demo(page, mock_sites, "rns", "/sok")
     _search(page, "18990101")
     expect(page.get_by_text("Inga träffar")).to_be_visible()
     expect(page.get_by_role("table")).to_have_count(0)
 
 
 def test_search_with_impossible_date_should_show_error(page: Page, mock_sites: MockSites) -> None:
-    log_in(page, mock_sites.rns_url, "/sok")
+    open_as_demo(page, mock_sites, "rns", "/sok")
     _search(page, "20230230")
     expect(page.get_by_role("alert")).to_contain_text("Födelsedatum är inte ett giltigt datum")
     expect(page.get_by_role("table")).to_have_count(0)
@@ -102,7 +102,7 @@ def _create(page: Page, birth: str, sex: str, family: str, given: str) -> None:
 def test_created_reservnummer_should_be_selectable_and_found_again(
     page: Page, fresh_mock_sites: MockSites
 ) -> None:
-    log_in(page, fresh_mock_sites.rns_url, "/sok")
+    open_as_demo(page, fresh_mock_sites, "rns", "/sok")
     _create(page, "20190304", "Kvinna", "Kovalenko", "Olena")
     expect(page.get_by_role("heading", name="Reservnummer skapat")).to_be_visible()
     number_box = page.get_by_role("textbox", name="Reservnummer")
@@ -136,7 +136,7 @@ def test_created_reservnummer_should_be_selectable_and_found_again(
 def test_second_reservnummer_for_same_person_should_get_next_serial(
     page: Page, fresh_mock_sites: MockSites
 ) -> None:
-    log_in(page, fresh_mock_sites.rns_url, "/sok")
+    open_as_demo(page, fresh_mock_sites, "rns", "/sok")
     _create(page, "19770707", "Man", "Haddad", "Omar")
     first = page.get_by_role("textbox", name="Reservnummer").input_value()
     _create(page, "19770707", "Man", "Haddad", "Omar")
@@ -150,7 +150,7 @@ def test_create_with_impossible_or_future_date_should_be_refused(
     page: Page, fresh_mock_sites: MockSites
 ) -> None:
     before = fresh_mock_sites.records("rns")
-    log_in(page, fresh_mock_sites.rns_url, "/sok")
+    open_as_demo(page, fresh_mock_sites, "rns", "/sok")
     _create(page, "19991332", "Man", "Haddad", "Omar")
     expect(page.get_by_role("alert")).to_contain_text("inte ett giltigt datum")
     future = f"{date.today().year + 1}0101"
@@ -161,7 +161,7 @@ def test_create_with_impossible_or_future_date_should_be_refused(
 
 
 def test_manual_page_should_be_in_swedish(page: Page, mock_sites: MockSites) -> None:
-    log_in(page, mock_sites.rns_url, "/sok")
+    open_as_demo(page, mock_sites, "rns", "/sok")
     page.get_by_role("link", name="Manual").click()
     expect(page.get_by_role("heading", name="Manual", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="Sök innan du skapar")).to_be_visible()
