@@ -133,6 +133,9 @@ def run(
         "--wait-for-retries", min=0,
         help="Vänta kvar på nya försök som infaller inom så många sekunder.")] = 120.0,
     headed: Annotated[bool, typer.Option("--headed", help="Visa webbläsarna.")] = False,
+    slot: Annotated[str, typer.Option(
+        "--slot", help="Körlåsets namn: körningar med olika namn får överlappa (t.ex. en per "
+        "maskin); samma ärende tas ändå aldrig av två.")] = "run",
 ) -> None:
     """Work through the queue: N worker processes, one browser each; Ctrl+C stops cleanly.
 
@@ -144,8 +147,10 @@ def run(
     if headed:
         settings = settings.model_copy(update={"headless": False})
     _configure_logging(settings)
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", slot):
+        raise typer.BadParameter("bokstäver, siffror, - och _", param_hint="--slot")
     options = RunOptions(
-        workers=workers, limit=limit, wait_for_retries_s=wait_for_retries,
+        workers=workers, limit=limit, wait_for_retries_s=wait_for_retries, slot=slot,
         retry=RetryPlan(max_attempts=max_attempts or settings.max_attempts,
                         base_s=retry_delay, max_s=max(retry_delay * 16, retry_delay)),
     )

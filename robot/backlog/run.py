@@ -168,7 +168,7 @@ def run_backlog(settings: Settings, options: RunOptions, *,
                 progress: ProgressSink | None = None,
                 stop: StopRequest | None = None) -> RunSummary:
     """One run over the queue under its run lock; raises ``RunLockHeld`` when it is taken."""
-    stop = stop or StopRequest()
+    stop = StopRequest() if stop is None else stop
     with run_lock(queue_path(settings), slot=options.slot):
         return run_locked(settings, options, progress=progress or NoProgress(), stop=stop)
 
@@ -305,7 +305,7 @@ def watch_backlog(settings: Settings, options: RunOptions, *, interval_s: float,
 
     Returns the exit code of the last run that had anything to do.
     """
-    stop = stop or StopRequest()
+    stop = StopRequest() if stop is None else stop
     last = ExitCode.OK
     with run_lock(queue_path(settings), slot=options.slot):
         while not stop:
