@@ -1,0 +1,114 @@
+"""The QA endpoints (records, reset, faults, clock), loopback only; data survives a restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anyio
+import httpx
+
+from mock_sites.pmo.app import create_app as create_pmo
+from mock_sites.pmo.config import PmoConfig
+from mock_sites.testing import MockSites, run_mock_sites
+from tests.mock_sites.helpers import demo_client
+
+PMO_KEYS = {
+    "patient_id",
+    "sex",
+    "family_name",
+    "given_names",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "kommun",
+    "lan",
+    "info",
+    "created_at",
+    "updated_at",
+}
+RNS_KEYS = {
+    "birth_date",
+    "sex",
+    "family_name",
+    "given_names",
+    "personnummer",
+    "id_type",
+    "id_value",
+    "created_at",
+}
+
+
+def test_records_should_return_every_record_with_the_documented_fields(
+    fresh_mock_sites: MockSites,
+) -> None:
+    patients = fresh_mock_sites.records("pmo")["patients"]
+    persons = fresh_mock_sites.records("rns")["persons"]
+    favourites = fresh_mock_sites.records("plexus")["favourites"]
+    assert len(patients) == 300
+    assert 300 <= len(persons) <= 310
+    assert all(set(p) == PMO_KEYS for p in patients)
+    assert all(set(p) == RNS_KEYS for p in persons)
+    assert {p["sex"] for p in patients} == {"M", "K"}
+    assert {p["id_type"] for p in persons} == {"Reservnummer", "Personnummer", "Samordningsnummer"}
+    assert {f["system_key"] for f in favourites} == {"pmo", "tid"}
+    assert {"username", "system_key", "system_name", "url", "added_at"} <= set(favourites[0])
+
+
+def test_reset_should_restore_the_seed_after_changes(fresh_mock_sites: MockSites) -> None:
+    seed = fresh_mock_sites.records("rns")
+    with demo_client(fresh_mock_sites, "rns") as client:
+        response = client.post(
+            "/skapa",
+            data={
+                "fodelsedatum": "20000229",
+                "sex": "K",
+                "family_name": "Ny",
+                "given_names": "Eva",
+            },
+        )
+    assert response.status_code == 303
+    assert len(fresh_mock_sites.records("rns")["persons"]) == len(seed["persons"]) + 1
+    fresh_mock_sites.reset("rns")
+    assert fresh_mock_sites.records("rns") == seed
+
+
+def test_clock_should_refuse_bad_values(mock_sites: MockSites) -> None:
+    with httpx.Client(trust_env=False) as client:
+        response = client.post(mock_sites.pmo_url + "/_mock/clock", json={"advance_s": -5})
+    assert response.status_code == 400
+
+
+async def _get_as(app: object, client_host: str, path: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app, client=(client_host, 50000))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://pmo.test") as client:
+        return await client.get(path)
+
+
+def test_qa_endpoints_should_answer_loopback_clients_only(tmp_path: Path) -> None:
+    # In-process ASGI calls with a made-up client address: no traffic leaves this machine.
+    app = create_pmo(db_path=tmp_path / "pmo.sqlite3", config=PmoConfig(seed_size=20))
+    for path in ("/_mock/records", "/_mock/faults"):
+        assert anyio.run(_get_as, app, "10.1.2.3", path).status_code == 404
+        assert anyio.run(_get_as, app, "127.0.0.1", path).status_code == 200
+        assert anyio.run(_get_as, app, "::1", path).status_code == 200
+
+
+def test_data_should_survive_a_restart(tmp_path: Path) -> None:
+    with run_mock_sites(tmp_path, seed_size=20) as sites:
+        with demo_client(sites, "pmo") as client:
+            response = client.post(
+                "/registrera",
+                data={
+                    "patient_id": "19612121201M7",
+                    "sex": "M",
+                    "family_name": "Kvar",
+                    "given_names": "Per",
+                },
+            )
+            assert response.status_code == 303
+        first = sites.records("pmo")
+    with run_mock_sites(tmp_path, seed_size=20) as sites:
+        assert sites.records("pmo") == first
+        assert "19612121201M7" in {p["patient_id"] for p in first["patients"]}
+    assert (tmp_path / "pmo.sqlite3").exists()

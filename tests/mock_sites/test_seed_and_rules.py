@@ -1,0 +1,108 @@
+"""Seed data and the pure rules behind the mock sites (no browser)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from mock_sites.common.config import DEFAULT_CONFIG_DIR
+from mock_sites.common.luhn import luhn_valid
+from mock_sites.common.validation import fold
+from mock_sites.pmo.patient_id import PatientIdRule
+from mock_sites.pmo.postnummer import lookup
+from mock_sites.rns.numbers import personnummer, reservnummer
+from mock_sites.seed import build_world
+
+RULE = PatientIdRule.for_region("gavleborg", DEFAULT_CONFIG_DIR)
+
+
+def test_seed_should_be_the_same_for_the_same_seed_and_differ_for_another() -> None:
+    build_world.cache_clear()
+    first = build_world(7, 60)
+    build_world.cache_clear()
+    assert build_world(7, 60) == first
+    assert build_world(8, 60) != first
+
+
+def test_seed_identity_numbers_should_be_valid_and_never_real() -> None:
+    world = build_world(1, 300)
+    for patient in world.patients:
+        pid = patient["patient_id"]
+        assert RULE.is_valid(pid), pid
+        if len(pid) == 12:
+            assert 980 <= int(pid[8:11]) <= 999, pid
+            assert (int(pid[10]) % 2 == 1) == (patient["sex"] == "M")
+        else:
+            assert pid[11] == patient["sex"]
+            assert luhn_valid(pid[:11] + pid[12])
+    for person in world.persons:
+        for number in (person["personnummer"], person["id_value"]):
+            if number and len(number) == 12:
+                assert luhn_valid(number[2:]) and 980 <= int(number[8:11]) <= 999
+
+
+def test_seed_should_hold_the_hard_cases_the_robot_must_meet() -> None:
+    world = build_world(1, 300)
+    patients = {p["patient_id"]: p for p in world.patients}
+    persons = {p["id_value"]: p for p in world.persons}
+    birth_dates = Counter(p["birth_date"] for p in world.persons)
+    assert sum(1 for n in birth_dates.values() if n >= 3) >= 15  # many share a birth date
+    both = set(patients) & set(persons)
+    assert len(both) >= 150
+    assert len(set(patients) - set(persons)) >= 50  # only in PMO (or completed there)
+    assert len(set(persons) - set(patients)) >= 50  # only in RNS
+    spelt_differently = [
+        k
+        for k in both
+        if (patients[k]["family_name"], patients[k]["given_names"])
+        != (persons[k]["family_name"], persons[k]["given_names"])
+    ]
+    assert len(spelt_differently) >= 20
+    swapped = [
+        k for k in spelt_differently if patients[k]["family_name"] == persons[k]["given_names"]
+    ]
+    assert swapped
+    accents = [
+        k
+        for k in spelt_differently
+        if fold(patients[k]["family_name"]) == fold(persons[k]["family_name"])
+    ]
+    assert accents
+    completed = [p for p in world.persons if p["id_type"] == "Reservnummer" and p["personnummer"]]
+    assert any(c["personnummer"] in patients for c in completed)  # PMO already completed
+    twice = Counter(
+        (p["birth_date"], p["family_name"], p["given_names"])
+        for p in world.persons
+        if p["id_type"] == "Reservnummer"
+    )
+    assert any(n == 2 for n in twice.values())  # a person with two reservnummer
+    assert any(p["country"] == "Tyskland" and p["postal_code"] == "80331" for p in world.patients)
+
+
+def test_reservnummer_should_have_date_serial_sex_and_luhn_digit() -> None:
+    number = reservnummer(date(1985, 3, 14), 2, "K")
+    assert number == "19850314002K" + str(number[-1])
+    assert luhn_valid("19850314002" + number[-1])
+    assert RULE.is_reservnummer(number)
+    with pytest.raises(ValueError):
+        reservnummer(date(1985, 3, 14), 1000, "K")
+
+
+def test_patient_id_rule_should_accept_routine_example_and_luhn_numbers() -> None:
+    assert RULE.is_valid("19612121201M7")
+    assert RULE.birth_key("19612121201M7") == "19612121"
+    sam = personnummer(date(1990, 5, 3), 981, samordning=True)
+    assert sam[6:8] == "63" and RULE.is_valid(sam)
+    assert RULE.birth_key(sam) == "19900503"
+    assert not RULE.is_valid(sam[:-1] + str((int(sam[-1]) + 1) % 10))
+    assert RULE.js_pattern.startswith("^(?<date>")
+
+
+def test_postnummer_lookup_should_take_german_80331_for_gavle() -> None:
+    gavle = lookup("80331")
+    assert gavle is not None and (gavle.ort, gavle.kommun, gavle.lan) == ("Gävle", "80", "21")
+    assert lookup("829 60") is not None and lookup("829 60").ort == "Bergsjö"  # type: ignore[union-attr]
+    assert lookup("SW1A 1AA") is None
+    assert lookup("75001") is None
