@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from flows.model import Sex
 from flows.outcome import Outcome
 from flows.request import Address, RegistrationRequest
 from flows.runner import Runner
@@ -22,7 +23,7 @@ from robot.settings import Settings
 
 DEMO_REQUEST = RegistrationRequest(
     birth_date=date(1991, 4, 17),
-    sex="K",  # type: ignore[arg-type]  # pydantic coerces "K" to Sex.KVINNA
+    sex=Sex.KVINNA,
     family_name="Haile",
     given_names="Selam",
     group="asylsokande",
@@ -56,7 +57,7 @@ def _show(console: Console, title: str, outcome: Outcome) -> None:
 def main() -> int:
     console = Console()
     data_dir = Path(tempfile.mkdtemp(prefix="reservrobot-demo-"))
-    ports = dict(DEFAULT_PORTS) if _ports_free() else None
+    ports: dict[str, int] | None = dict(DEFAULT_PORTS) if _ports_free() else None
     with run_mock_sites(data_dir / "mock", ports=ports) as sites:
         console.print(
             f"Mock sites: Plexus {sites.plexus_url}  PMO {sites.pmo_url}  "
