@@ -57,7 +57,7 @@ def _show(console: Console, title: str, outcome: Outcome) -> None:
 def main() -> int:
     console = Console()
     data_dir = Path(tempfile.mkdtemp(prefix="reservrobot-demo-"))
-    ports: dict[str, int] | None = dict(DEFAULT_PORTS) if _ports_free() else None
+    ports = {str(site): port for site, port in DEFAULT_PORTS.items()} if _ports_free() else None
     with run_mock_sites(data_dir / "mock", ports=ports) as sites:
         console.print(
             f"Mock sites: Plexus {sites.plexus_url}  PMO {sites.pmo_url}  "
