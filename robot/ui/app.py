@@ -27,7 +27,7 @@ from flows.region import load_region_profile
 from robot.settings import Settings
 from robot.ui import forms
 from robot.ui.context import STATIC_DIR, UiContext, make_templates, os_user
-from robot.ui.jobs import JobManager, RunnerFactory
+from robot.ui.jobs import JobManager, RunnerFactory, RunnerLike
 from robot.ui.security import Csrf, TokenGuard, forbidden
 from robot.ui.views import backlog, complete, evidence, jobs, register
 
@@ -39,10 +39,10 @@ if TYPE_CHECKING:
 def default_runner_factory(settings: Settings) -> RunnerFactory:
     """``flows.runner.Runner(settings)``: one browser, logged in once, for the worker thread."""
 
-    def factory() -> contextlib.AbstractContextManager[jobs.RunnerLike]:
+    def factory() -> contextlib.AbstractContextManager[RunnerLike]:
         from flows.runner import Runner
 
-        runner: contextlib.AbstractContextManager[jobs.RunnerLike] = Runner(settings)
+        runner: contextlib.AbstractContextManager[RunnerLike] = Runner(settings)
         return runner
 
     return factory

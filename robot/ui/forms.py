@@ -9,7 +9,7 @@ two numbers' formats and the mandatory identity check box before anything runs.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,8 @@ from flows.suggest import GroupSuggestion, Shows, suggest_group
 
 SWEDEN = "SE"
 AUTO_GROUP = "auto"
+STATELESS = "-"  # the citizenship option "Statslös eller okänt"
+STATELESS_LABEL = "Statslös eller okänt"
 DEFAULT_INFO = "Läggs in manuellt."
 
 SHOWS_OPTIONS: list[tuple[str, str]] = [
@@ -135,6 +137,19 @@ class GroupChoice:
     def address_mode(self) -> str:
         return self.effective.address if self.effective else "swedish"
 
+    @property
+    def auto_label(self) -> str:
+        """The text of the group list's first option, which stands for the suggestion."""
+        return auto_label(self.suggested, self.suggestion)
+
+
+def auto_label(group: PatientGroup | None, suggestion: GroupSuggestion | None) -> str:
+    if group is None:
+        return "Inget förslag – välj patientgrupp"
+    if suggestion is not None and suggestion.needs_person:
+        return f"Förslag att kontrollera: {group.label_sv}"
+    return f"Föreslagen: {group.label_sv}"
+
 
 def shows_value(text: str) -> Shows | None:
     try:
@@ -147,10 +162,11 @@ def suggest(
     values: Mapping[str, str], *, groups: Mapping[str, PatientGroup], countries: CountryLists
 ) -> GroupChoice:
     """Suggest a group from citizenship, residence country and what the person shows."""
-    citizenship = values.get("citizenship", "").upper()
+    chosen_citizenship = values.get("citizenship", "")
+    citizenship = "" if chosen_citizenship == STATELESS else chosen_citizenship.upper()
     shows = shows_value(values.get("shows", ""))
     suggestion: GroupSuggestion | None = None
-    if citizenship and shows is not None:
+    if chosen_citizenship and shows is not None:
         suggestion = suggest_group(
             citizenship=citizenship,
             residence_country=(values.get("residence_country") or "").upper() or None,
@@ -166,10 +182,7 @@ def suggest(
 def request_data(values: Mapping[str, str], choice: GroupChoice) -> dict[str, Any]:
     """The input for ``parse_request`` built from the form (country follows the group)."""
     group = choice.effective
-    if group is None or group.swedish_address:
-        country = SWEDEN
-    else:
-        country = values.get("residence_country", "").upper()
+    country = address_country(values, choice)
     return {
         "birth_date": values.get("birth_date", ""),
         "sex": values.get("sex", ""),
@@ -191,20 +204,28 @@ def form_checks(values: Mapping[str, str], choice: GroupChoice) -> dict[str, str
     """Errors the form itself must report (the domain cannot know what the page asked)."""
     errors: dict[str, str] = {}
     if not values.get("citizenship"):
-        errors["citizenship"] = CHOOSE_SV.format(label="medborgarskap")
+        errors["citizenship"] = f"Välj medborgarskap (eller {STATELESS_LABEL})."
     if shows_value(values.get("shows", "")) is None:
         errors["shows"] = "Välj vad personen visar: LMA-kort, EU-kort eller intyg, eller inget."
+    automatic = (values.get("group") or AUTO_GROUP) == AUTO_GROUP
     if choice.effective is None:
         if choice.suggestion is not None:
-            errors["group"] = (
-                f"{choice.suggestion.reason_sv} Välj en patientgrupp i listan."
-                if choice.suggestion.reason_sv
-                else "Välj en patientgrupp i listan."
-            )
+            errors["group"] = f"{choice.suggestion.reason_sv} Välj en patientgrupp i listan."
         else:
             errors["group"] = "Välj en patientgrupp, eller fyll i medborgarskap och handlingar."
-    elif not choice.effective.swedish_address and not values.get("residence_country"):
-        errors["residence_country"] = CHOOSE_SV.format(label="boendeland")
+    elif automatic and choice.suggestion is not None and choice.suggestion.needs_person:
+        errors["group"] = (
+            f"Förslaget behöver kontrolleras: {choice.suggestion.reason_sv} "
+            "Välj patientgrupp i listan."
+        )
+    if (
+        choice.effective is not None
+        and not choice.effective.swedish_address
+        and not values.get("residence_country")
+    ):
+        errors["residence_country"] = (
+            "Välj boendeland: patientgruppen ska ha adressen i landet där personen bor."
+        )
     return errors
 
 
@@ -227,5 +248,17 @@ def group_json(groups: Mapping[str, PatientGroup]) -> str:
 
 
 def country_options(countries: CountryLists) -> list[tuple[str, str]]:
-    """All countries with Swedish names in Swedish order, Sweden excluded from neither."""
+    """All countries with Swedish names, in Swedish alphabetical order."""
     return countries_sv(lists=countries)
+
+
+def citizenship_options(countries: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The countries, after the choice for a stateless person or an unknown citizenship."""
+    return [(STATELESS, STATELESS_LABEL), *countries]
+
+
+def address_country(values: Mapping[str, str], choice: GroupChoice) -> str:
+    """The address's country code: Sweden, or the residence country for groups living abroad."""
+    if choice.effective is None or choice.effective.swedish_address:
+        return SWEDEN
+    return values.get("residence_country", "").upper()

@@ -106,6 +106,7 @@ class JobManager:
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._keep = keep
         self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
         self._warm = threading.Event()
 
@@ -135,6 +136,19 @@ class JobManager:
                 self._jobs.popitem(last=False)
         self._queue.put(job)
         return job
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._jobs)
+
+    def wait(self, job_id: str, timeout: float) -> Job | None:
+        """Block until the job is done (or ``timeout`` passes); the job, or None if unknown."""
+        with self._changed:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            self._changed.wait_for(lambda: job.state is JobState.DONE, timeout=timeout)
+            return job
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
@@ -243,6 +257,7 @@ class JobManager:
             job.outcome = outcome
             job.state = JobState.DONE
             job.finished_at = time.time()
+            self._changed.notify_all()
 
 
 _START_FAILED_SV = (

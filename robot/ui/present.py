@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from flows.request import RegistrationRequest
 
 REGISTER_STEPS = ("search_pmo", "search_rns", "create_rns", "register_pmo", "verify")
-COMPLETE_STEPS = ("open_patient", "change_pmo", "verify")
+COMPLETE_STEPS = ("search_pmo", "change_pmo", "verify")
 
 # Reason codes a person can settle by judging the candidates.
 DECIDABLE_REASONS = frozenset({"uncertain_match_pmo", "uncertain_match_rns", "has_personnummer"})

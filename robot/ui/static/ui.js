@@ -18,12 +18,14 @@ function setupRegisterForm(form) {
   if (!dataEl) return;
   const groups = JSON.parse(dataEl.textContent);
   const select = form.elements.namedItem("group");
+  const residenceSelect = form.elements.namedItem("residence_country");
   const autoOption = document.getElementById("group-auto-option");
   const reasonText = document.getElementById("group-reason-text");
   const note = document.getElementById("group-note");
   const box = document.getElementById("address-box");
   const legend = document.getElementById("address-legend");
   const hint = document.getElementById("address-hint");
+  const country = document.getElementById("address-country");
   let suggested = form.dataset.suggested || "";
   let sequence = 0;
 
@@ -38,9 +40,13 @@ function setupRegisterForm(form) {
     if (mode === "residence_country") {
       legend.textContent = "Adress i boendelandet";
       hint.textContent = "Patientgruppen ska ha adressen i det land där personen bor.";
+      const option = residenceSelect.selectedOptions[0];
+      country.textContent = residenceSelect.value && option ? option.textContent
+        : "välj boendeland ovan";
     } else {
       legend.textContent = "Bostadsadress i Sverige";
       hint.textContent = "Patientgruppen ska ha personens adress i Sverige.";
+      country.textContent = "Sverige";
     }
     if (group && group.note_sv) {
       note.textContent = group.note_sv;
@@ -55,7 +61,7 @@ function setupRegisterForm(form) {
     const shows = form.querySelector('input[name="shows"]:checked');
     const params = new URLSearchParams({
       citizenship: form.elements.namedItem("citizenship").value,
-      residence_country: form.elements.namedItem("residence_country").value,
+      residence_country: residenceSelect.value,
       shows: shows ? shows.value : "",
     });
     const mine = ++sequence;
@@ -71,9 +77,7 @@ function setupRegisterForm(form) {
     }
     if (mine !== sequence) return; // a newer answer is on its way
     suggested = data.group_key || "";
-    autoOption.textContent = suggested && groups[suggested]
-      ? "Föreslagen: " + groups[suggested].label_sv
-      : "Föreslagen grupp (välj en om inget förslag finns)";
+    autoOption.textContent = data.auto_label;
     reasonText.textContent = data.reason_sv || "";
     form.dataset.suggested = suggested;
     updateAddress();

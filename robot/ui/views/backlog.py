@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from flows.outcome import Outcome
+from flows.outcome import Decision, Outcome
 from flows.request import RegistrationRequest
 from robot.backlog.store import ItemStatus, QueueItem, QueueStore
 from robot.ui import decisions as dec
@@ -90,7 +90,7 @@ def _item_outcome(item: QueueItem) -> Outcome | None:
         return None
 
 
-def _item_decisions(item: QueueItem) -> list[dec.Decision]:
+def _item_decisions(item: QueueItem) -> list[Decision]:
     stored = dec.decisions_from_dicts(item.decisions)
     kept = dec.decisions_from_dicts((item.outcome or {}).get("decisions") or [])
     return dec.merge(stored, kept)

@@ -29,6 +29,9 @@ def _page(
         "errors": errors,
         "error_list": forms.error_list(errors),
         "countries": ui.country_options,
+        "citizenship_options": forms.citizenship_options(ui.country_options),
+        "auto_label": choice.auto_label,
+        "address_country_name": _country_name(ui, forms.address_country(values, choice)),
         "shows_options": forms.SHOWS_OPTIONS,
         "group_list": list(ui.groups.values()),
         "suggested_group": choice.suggested,
@@ -38,6 +41,12 @@ def _page(
         "group_json": forms.group_json(ui.groups),
     }
     return ui.render(request, "register.html", context, status_code=status_code, nav="register")
+
+
+def _country_name(ui: UiContext, code: str) -> str:
+    if not code:
+        return "välj boendeland ovan"
+    return dict(ui.country_options).get(code, code)
 
 
 async def register_form(request: Request) -> Response:
@@ -82,6 +91,7 @@ async def suggestion_api(request: Request) -> Response:
     return JSONResponse(
         {
             "group_key": suggestion.group_key if suggestion else None,
+            "auto_label": choice.auto_label,
             "reason_sv": choice.reason_sv,
             "needs_person": suggestion.needs_person if suggestion else False,
         },

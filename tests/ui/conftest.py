@@ -1,0 +1,103 @@
+"""Fixtures for the web app tests: the app served on a free port with its robot running
+against the session's mock sites, a logged-in page, test persons and screenshots.
+
+The app (and the robot's browser inside it) is started once per session; tests that change
+site data use ``fresh_mock_sites`` and unique persons, so the robot's journal in the shared
+data folder never meets the same person twice.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from pydantic import SecretStr
+
+from mock_sites.testing import MockSites
+from robot.settings import Settings
+from robot.ui.app import create_app
+from robot.ui.context import UiContext
+from robot.ui.server import RunningApp, serve_in_thread
+from tests.ui.helpers import Screens
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENS_DIR = REPO_ROOT / "test-results" / "ui-screens"
+
+
+@dataclass
+class UiServer:
+    running: RunningApp
+    ui: UiContext
+    settings: Settings
+
+    @property
+    def base_url(self) -> str:
+        return self.running.base_url
+
+    @property
+    def url_with_token(self) -> str:
+        return self.running.url_with_token
+
+    @property
+    def token(self) -> str:
+        return self.running.token
+
+
+@pytest.fixture(scope="session")
+def ui_settings(mock_sites: MockSites, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir = tmp_path_factory.mktemp("ui-data")
+    return Settings(
+        pmo_url=mock_sites.pmo_url,
+        rns_url=mock_sites.rns_url,
+        plexus_url=mock_sites.plexus_url,
+        data_dir=data_dir,
+        evidence_dir=data_dir / "evidence",
+        headless=True,
+        transfer_mode="browser",
+        # Short waits: a site that answers with errors fails the step sooner (test speed).
+        timeout_ms=5_000,
+        max_attempts=2,
+        backoff_base_s=0.05,
+        backoff_max_s=0.2,
+        pseudonym_key=SecretStr("ui-test-key"),
+    )
+
+
+@pytest.fixture(scope="session")
+def ui_server(ui_settings: Settings) -> Iterator[UiServer]:
+    token = secrets.token_urlsafe(24)
+    app = create_app(ui_settings, token=token, warm_up=True, user="testkanslist")
+    with serve_in_thread(app, token=token) as running:
+        yield UiServer(running=running, ui=app.state.ui, settings=ui_settings)
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, object]) -> dict[str, object]:
+    """Swedish locale, and clipboard access for the "Kopiera" button."""
+    return {
+        **browser_context_args,
+        "locale": "sv-SE",
+        "permissions": ["clipboard-read", "clipboard-write"],
+    }
+
+
+@pytest.fixture
+def app_page(page: Page, ui_server: UiServer) -> Page:
+    """A page that opened the app with the token (now held in the cookie)."""
+    page.set_default_timeout(15_000)
+    page.goto(ui_server.url_with_token)
+    expect(page).to_have_url(ui_server.base_url)
+    expect(page.get_by_role("heading", name="Registrera ny patient")).to_be_visible()
+    return page
+
+
+@pytest.fixture(scope="session")
+def screens() -> Iterator[Screens]:
+    """Screenshots of each screen, written to test-results/ui-screens/ with an index page."""
+    shots = Screens(SCREENS_DIR)
+    yield shots
+    shots.write_index()

@@ -1,0 +1,182 @@
+"""Helpers for the web app tests: test persons, mock-data lookups, keyboard and screenshots."""
+
+from __future__ import annotations
+
+import html
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from faker import Faker
+from playwright.sync_api import Page
+
+from mock_sites.testing import MockSites
+
+
+@dataclass(frozen=True)
+class Person:
+    birth_date: date
+    sex: str  # "M" or "K"
+    family_name: str
+    given_names: str
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name}, {self.given_names}"
+
+
+def _date_part(patient_id: str) -> date | None:
+    try:
+        return date(int(patient_id[:4]), int(patient_id[4:6]), int(patient_id[6:8]))
+    except ValueError:
+        return None
+
+
+def used_birth_dates(sites: MockSites) -> set[date]:
+    """Every birth date that has someone in PMO or Reservnummersystemet."""
+    used: set[date] = set()
+    for patient in sites.records("pmo")["patients"]:
+        day = _date_part(patient["patient_id"])
+        if day is not None:
+            used.add(day)
+    for person in sites.records("rns")["persons"]:
+        used.add(date.fromisoformat(person["birth_date"]))
+    return used
+
+
+_rng = random.Random()
+
+
+def new_person(sites: MockSites, *, sex: str = "K") -> Person:
+    """A made-up person whose birth date nobody in either system has (so: no search hits)."""
+    used = used_birth_dates(sites)
+    faker = Faker("sv_SE")
+    faker.seed_instance(_rng.randrange(1 << 30))
+    while True:
+        day = date(1940, 1, 1) + timedelta(days=_rng.randrange(365 * 60))
+        if day not in used:
+            break
+    given = faker.first_name_female() if sex == "K" else faker.first_name_male()
+    family = faker.last_name()
+    return Person(day, sex, family, given)
+
+
+@dataclass
+class UncertainPair:
+    """A PMO patient and a made-up request the matcher cannot tell apart from them."""
+
+    patient: dict[str, Any]
+    request: Person
+    others_on_date: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _variants(family: str, given: str) -> list[tuple[str, str]]:
+    first = given.split()[0]
+    out = [
+        (family, first[:-1] + ("a" if first[-1] != "a" else "e")),
+        (family, first + " Maria"),
+        (family, first[:-1]),
+        (family[:-1] + ("a" if family[-1] != "a" else "e"), given),
+        (family, first[0] + first[1:].replace("a", "e", 1)),
+    ]
+    return [(f, g) for f, g in out if len(g) > 1 and (f, g) != (family, given)]
+
+
+def find_uncertain_pair(sites: MockSites, *, skip: int = 0) -> UncertainPair:
+    """A PMO patient with a name variant judged UNCERTAIN against every patient that day.
+
+    Uses the robot's own matcher on the mock's seed, so the test keeps working when the
+    thresholds are tuned. ``skip`` picks a different pair for a different test.
+    """
+    from flows.matching import PersonKey, judge_hits, load_match_config
+    from flows.model import Sex
+    from robot.settings import DEFAULT_CONFIG_DIR
+
+    config = load_match_config(DEFAULT_CONFIG_DIR)
+    patients = sites.records("pmo")["patients"]
+    rns_days = {date.fromisoformat(p["birth_date"]) for p in sites.records("rns")["persons"]}
+    by_day: dict[date, list[dict[str, Any]]] = {}
+    for patient in patients:
+        day = _date_part(patient["patient_id"])
+        if day is not None:
+            by_day.setdefault(day, []).append(patient)
+    found = 0
+    for day, on_day in sorted(by_day.items()):
+        if day in rns_days:
+            continue  # keep the RNS step free of hits: the test is about the PMO decision
+        if not all(p["patient_id"].isdigit() for p in on_day):
+            # A PMO-only reservnummer that day: the mock RNS, which has nobody that day, would
+            # hand out the same number again (a real RNS never would).
+            continue
+        for patient in on_day:
+            sex = Sex(patient["sex"])
+            hits = [PersonKey(p["family_name"], p["given_names"], Sex(p["sex"])) for p in on_day]
+            for family, given in _variants(patient["family_name"], patient["given_names"]):
+                decision = judge_hits(PersonKey(family, given, sex), hits, config=config)
+                if decision.outcome == "uncertain":
+                    if found == skip:
+                        return UncertainPair(
+                            patient, Person(day, patient["sex"], family, given), on_day
+                        )
+                    found += 1
+                    break
+    raise LookupError("no uncertain pair in the mock seed")
+
+
+def luhn_digit(digits: str) -> str:
+    total = 0
+    for i, ch in enumerate(digits):
+        n = int(ch) * (2 if i % 2 == 0 else 1)
+        total += n - 9 if n > 9 else n
+    return str((10 - total % 10) % 10)
+
+
+def make_personnummer(date_part: str, sex: str) -> str:
+    """A 12-digit personnummer for that date with serial 98x (cannot name a real person)."""
+    third = "1" if sex == "M" else "2"
+    serial = "98" + third
+    ten = date_part[2:] + serial
+    return date_part + serial + luhn_digit(ten)
+
+
+def tab_to(page: Page, selector: str, *, limit: int = 80) -> None:
+    """Press Tab until the element matching ``selector`` has focus (keyboard-only use)."""
+    for _ in range(limit):
+        if page.evaluate("(s) => document.activeElement?.matches(s) ?? false", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} never got focus by Tab")
+
+
+class Screens:
+    """Saves full-page screenshots of each screen and an index describing them."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.png"):
+            old.unlink()
+        self.shots: dict[str, str] = {}
+
+    def shot(self, page: Page, name: str, caption: str) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        self.shots[name] = caption
+        return path
+
+    def write_index(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        rows = "\n".join(
+            f"<figure><figcaption><b>{html.escape(name)}</b>: {html.escape(caption)}"
+            f"</figcaption><img src='{html.escape(name)}.png' alt='{html.escape(caption)}'"
+            " style='max-width:100%;border:1px solid #999'></figure>"
+            for name, caption in sorted(self.shots.items())
+        )
+        (self.folder / "index.html").write_text(
+            "<!doctype html><html lang='sv'><meta charset='utf-8'>"
+            f"<title>Reservnummerroboten: skärmar</title><body>{rows}</body></html>",
+            encoding="utf-8",
+        )

@@ -1,0 +1,112 @@
+"""An uncertain name match: the clerk sees why, the candidates side by side, and decides.
+
+The pairs come from the mock's seed: a PMO patient and a made-up spelling of their name that
+the robot's own matcher cannot call the same or different (see ``find_uncertain_pair``).
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from mock_sites.testing import MockSites
+from tests.ui.conftest import UiServer
+from tests.ui.forms import (
+    ALREADY_REGISTERED,
+    NEEDS_PERSON,
+    REGISTERED,
+    expect_outcome,
+    fill_registration,
+    submit_registration,
+)
+from tests.ui.helpers import Screens, find_uncertain_pair
+
+pytestmark = pytest.mark.e2e
+
+
+def _decisions(ui_server: UiServer) -> list[tuple[str, str, str]]:
+    audit = ui_server.ui.audit
+    assert audit is not None
+    return [(e.actor, e.system, e.result) for e in audit.recent(200)
+            if e.step == "person_decision"]
+
+
+def test_uncertain_match_same_person_reuses_the_pmo_patient(
+    app_page: Page, fresh_mock_sites: MockSites, ui_server: UiServer, screens: Screens
+) -> None:
+    page = app_page
+    pair = find_uncertain_pair(fresh_mock_sites, skip=0)
+    before_pmo = fresh_mock_sites.records("pmo")["patients"]
+    before_rns = fresh_mock_sites.records("rns")["persons"]
+    decided_before = _decisions(ui_server)
+    fill_registration(page, pair.request)
+    submit_registration(page)
+
+    expect_outcome(page, NEEDS_PERSON)
+    expect(page.locator("#reason")).to_contain_text("PMO")
+    mine = page.get_by_role("article", name="Den du registrerar")
+    expect(mine).to_contain_text(pair.request.display_name)
+    candidate = page.get_by_role("article").filter(has_text=pair.patient["patient_id"])
+    expect(candidate).to_contain_text(
+        f"{pair.patient['family_name']}, {pair.patient['given_names']}")
+    expect(candidate).to_contain_text("PMO")
+    expect(page.get_by_role("button", name="Annan person (fortsätt och skapa)")).to_be_visible()
+    expect(page.get_by_role("button", name="Avbryt")).to_be_visible()
+    screens.shot(page, "06-behover-person",
+                 "Osäker träff: varför, personerna sida vid sida och tre val.")
+
+    candidate.get_by_role("button", name="Samma person (återanvänd)").click()
+    expect_outcome(page, ALREADY_REGISTERED)
+    expect(page.get_by_label("Patient-ID")).to_have_value(pair.patient["patient_id"])
+    screens.shot(page, "07-finns-redan", "Samma person: befintligt Patient-ID återanvänds.")
+    assert fresh_mock_sites.records("pmo")["patients"] == before_pmo
+    assert fresh_mock_sites.records("rns")["persons"] == before_rns
+    new = _decisions(ui_server)[len(decided_before):]
+    assert new == [("ui:testkanslist", "pmo", "same")]
+
+
+def test_uncertain_match_different_person_goes_on_and_creates(
+    app_page: Page, fresh_mock_sites: MockSites, ui_server: UiServer
+) -> None:
+    page = app_page
+    pair = find_uncertain_pair(fresh_mock_sites, skip=1)
+    patients_before = len(fresh_mock_sites.records("pmo")["patients"])
+    decided_before = _decisions(ui_server)
+    fill_registration(page, pair.request)
+    submit_registration(page)
+    expect_outcome(page, NEEDS_PERSON)
+    first_job = page.url
+    page.get_by_role("button", name="Annan person (fortsätt och skapa)").click()
+    expect_outcome(page, REGISTERED)
+    patient_id = page.get_by_label("Patient-ID").input_value()
+    assert patient_id != pair.patient["patient_id"]
+    patients = fresh_mock_sites.records("pmo")["patients"]
+    assert len(patients) == patients_before + 1
+    saved = next(p for p in patients if p["patient_id"] == patient_id)
+    assert (saved["family_name"], saved["given_names"]) == (
+        pair.request.family_name, pair.request.given_names)
+    new = _decisions(ui_server)[len(decided_before):]
+    assert ("ui:testkanslist", "pmo", "different") in new
+    assert {r for _, _, r in new} == {"different"}
+
+    # The first page now says the decision is taken; deciding again starts nothing new.
+    page.goto(first_job)
+    expect(page.get_by_text("Ett beslut är redan fattat")).to_be_visible()
+    expect(page.get_by_role("button", name="Annan person (fortsätt och skapa)")).to_have_count(0)
+
+
+def test_uncertain_match_cancel_stops_without_creating(
+    app_page: Page, fresh_mock_sites: MockSites, ui_server: UiServer
+) -> None:
+    page = app_page
+    pair = find_uncertain_pair(fresh_mock_sites, skip=2)
+    before_rns = fresh_mock_sites.records("rns")["persons"]
+    patients_before = len(fresh_mock_sites.records("pmo")["patients"])
+    fill_registration(page, pair.request)
+    submit_registration(page)
+    expect_outcome(page, NEEDS_PERSON)
+    page.get_by_role("button", name="Avbryt").click()
+    expect(page.get_by_role("heading", name="Avbrutet")).to_be_visible()
+    assert fresh_mock_sites.records("rns")["persons"] == before_rns
+    assert len(fresh_mock_sites.records("pmo")["patients"]) == patients_before
+    assert _decisions(ui_server)[-1] == ("ui:testkanslist", "pmo", "cancel")
