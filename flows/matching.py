@@ -26,6 +26,7 @@ import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -257,6 +258,7 @@ _SPELLING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+@lru_cache(maxsize=65536)
 def _spelling(word: str) -> str:
     for pattern, replacement in _SPELLING:
         word = pattern.sub(replacement, word)
@@ -267,6 +269,7 @@ def _consonants(word: str) -> str:
     return "".join(ch for ch in word if ch not in _VOWELS)
 
 
+@lru_cache(maxsize=65536)
 def _gender_pair(a: str, b: str, endings: tuple[tuple[str, str], ...]) -> bool:
     for x, y in endings:
         for p, q in ((a, b), (b, a)):
