@@ -17,7 +17,9 @@ should make its ``playwright`` fixture come from there too.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -50,10 +52,25 @@ _local = threading.local()
 def _acquire_playwright() -> Playwright:
     shared: _Shared | None = getattr(_local, "shared", None)
     if shared is None:
+        if _loop_running():
+            raise RuntimeError(
+                "An asyncio loop runs in this thread: another sync Playwright (pytest-playwright's "
+                "fixtures?) or async code. Lend that Playwright with BrowserSession(settings, "
+                "playwright=...), make the fixture come from robot.browser.shared_playwright(), "
+                "or use the session from a thread of its own."
+            )
         shared = _Shared(sync_playwright().start())
         _local.shared = shared
     shared.users += 1
     return shared.playwright
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _release_playwright() -> None:
@@ -135,6 +152,9 @@ class BrowserSession:
                 executable_path=executable,
                 args=[*launch_args(), f"{_MARKER_SWITCH}={self._marker}"],
                 headless=self.settings.headless,
+                # Today's environment, not the one the Playwright driver started with: a
+                # virtual display (DISPLAY) may have been set up since.
+                env=dict(os.environ),
                 slow_mo=self.settings.slow_mo_ms or None,
                 timeout=self.settings.navigation_timeout_ms,
             )

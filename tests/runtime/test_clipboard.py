@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Playwright, expect
 
 from robot.browser import BrowserSession
 from robot.clipboard import (
@@ -64,11 +64,11 @@ def test_write_system_does_not_keep_the_callers_output_open() -> None:
 @pytest.mark.xvfb
 @pytest.mark.usefixtures("x_display")
 def test_ctrl_c_in_a_headed_chromium_reaches_the_system_clipboard_and_ctrl_v_reads_it(
-    runtime_settings: Settings,
+    runtime_settings: Settings, playwright: Playwright
 ) -> None:
     settings = runtime_settings.model_copy(update={"headless": False})
     assert resolve_transfer_mode("auto", headless=False) == "system"
-    with BrowserSession(settings) as session:
+    with BrowserSession(settings, playwright=playwright) as session:
         page = session.page("rns")
         page.goto("/plain")
         field = page.get_by_label("Patient-ID")

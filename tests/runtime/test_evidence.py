@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import BrowserContext, Playwright
 
 from robot.browser import BrowserSession
 from robot.errors import SiteError
@@ -19,9 +19,9 @@ from robot.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def session(local_site: str) -> Iterator[BrowserSession]:
+def session(local_site: str, playwright: Playwright) -> Iterator[BrowserSession]:
     settings = Settings(pmo_url=local_site, rns_url=local_site, timeout_ms=2_000)
-    with BrowserSession(settings) as browser_session:
+    with BrowserSession(settings, playwright=playwright) as browser_session:
         yield browser_session
 
 
