@@ -72,6 +72,10 @@ SENSITIVE_FIELDS = frozenset(
 )
 
 _RESERVED = frozenset({"ts", "level", "logger", "event", "msg", "exc"})
+# What every LogRecord carries; anything else on a record came from ``extra=``.
+_RECORD_ATTRS = frozenset(
+    {*logging.makeLogRecord({}).__dict__, "message", "asctime", "event", "fields", "taskName"}
+)
 _HANDLER_TAG = "_reservrobot_handler"
 # Secrets shorter than this are not masked by value (they would mask ordinary words, like the
 # mock sites' documented demo password).
@@ -156,11 +160,12 @@ class _Formatter(logging.Formatter):
             "event": getattr(record, "event", None) or "log",
             "msg": redact.text(_message(record)),
         }
-        fields = getattr(record, "fields", None)
-        if isinstance(fields, Mapping):
-            for key, value in fields.items():
-                name = str(key)
-                doc[f"field_{name}" if name in _RESERVED else name] = redact.field(name, value)
+        fields = dict(getattr(record, "fields", None) or {})
+        # Plain ``logging`` calls with ``extra={...}`` are fields too.
+        fields.update({k: v for k, v in record.__dict__.items() if k not in _RECORD_ATTRS})
+        for key, value in fields.items():
+            name = str(key)
+            doc[f"field_{name}" if name in _RESERVED else name] = redact.field(name, value)
         if record.exc_info:
             doc["exc"] = redact.text(self.formatException(record.exc_info))
         elif record.exc_text:

@@ -136,6 +136,18 @@ def test_ordinary_values_are_kept_as_they_are(
     assert (line["attempt"], line["ok"]) == (2, True)
 
 
+def test_plain_logging_extras_are_fields_and_redacted_too(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(settings)
+    logging.getLogger("robot.ui").warning(
+        "ui_job_crashed", extra={"job_kind": "register", "personnummer": PERSONNUMMER}
+    )
+    (line,) = _json_lines(capsys.readouterr().err)
+    assert line["msg"] == "ui_job_crashed" and line["job_kind"] == "register"
+    assert line["personnummer"] == Pseudonymizer(SecretStr(KEY))(PERSONNUMMER)
+
+
 def test_secrets_are_never_rendered(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging(settings)
     log = get_logger("robot.test")
