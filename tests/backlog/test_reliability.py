@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,7 +77,10 @@ def test_sigkilled_workers_at_random_points_resume_without_duplicates(
     rng = random.Random(2024)
 
     def audit_count() -> int:
-        return sql(audit, "SELECT COUNT(*) FROM audit")[0][0] if audit.exists() else 0
+        try:
+            return int(sql(audit, "SELECT COUNT(*) FROM audit")[0][0])
+        except sqlite3.OperationalError:  # the worker has not created the log yet
+            return 0
 
     orphans: list[psutil.Process] = []
     with (tmp_path / "run1.log").open("wb") as log:
