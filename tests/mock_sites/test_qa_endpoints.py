@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import anyio
@@ -85,13 +86,19 @@ async def _get_as(app: object, client_host: str, path: str) -> httpx.Response:
         return await client.get(path)
 
 
+def _status_as(app: object, client_host: str, path: str) -> int:
+    # A thread of its own: Playwright's sync API keeps an event loop in the main thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, _get_as, app, client_host, path).result().status_code
+
+
 def test_qa_endpoints_should_answer_loopback_clients_only(tmp_path: Path) -> None:
     # In-process ASGI calls with a made-up client address: no traffic leaves this machine.
     app = create_pmo(db_path=tmp_path / "pmo.sqlite3", config=PmoConfig(seed_size=20))
     for path in ("/_mock/records", "/_mock/faults"):
-        assert anyio.run(_get_as, app, "10.1.2.3", path).status_code == 404
-        assert anyio.run(_get_as, app, "127.0.0.1", path).status_code == 200
-        assert anyio.run(_get_as, app, "::1", path).status_code == 200
+        assert _status_as(app, "10.1.2.3", path) == 404
+        assert _status_as(app, "127.0.0.1", path) == 200
+        assert _status_as(app, "::1", path) == 200
 
 
 def test_data_should_survive_a_restart(tmp_path: Path) -> None:
