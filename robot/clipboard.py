@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -150,6 +151,13 @@ def write_system(text: str) -> None:
         raise ClipboardError(f"Urklippet kan inte skrivas ({tool.name}).") from exc
     if result.returncode != 0:
         raise ClipboardError(f"Urklippet kan inte skrivas ({tool.name}).")
+    # xclip's foreground process exits before its background copy owns the selection, so a
+    # paste right away can still get the old text: wait (bounded) until the new text is there.
+    deadline = time.monotonic() + TIMEOUT_S
+    while read_system() != text:
+        if time.monotonic() > deadline:
+            raise ClipboardError(f"Urklippet tog inte emot texten ({tool.name}).")
+        time.sleep(0.005)
 
 
 def resolve_transfer_mode(mode: TransferMode, *, headless: bool) -> ResolvedTransferMode:

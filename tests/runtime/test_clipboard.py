@@ -48,6 +48,19 @@ def test_write_system_puts_text_on_the_x_clipboard_and_read_system_reads_it() ->
 
 @pytest.mark.xvfb
 @pytest.mark.usefixtures("x_display")
+def test_text_written_is_on_the_clipboard_as_soon_as_write_system_returns() -> None:
+    # xclip serves the selection from a background process that takes ownership a moment after
+    # the command returns; write_system waits for it, so an immediate paste is never stale.
+    stale = []
+    for n in range(40):
+        write_system(f"värde {n}")
+        if _xclip_out() != f"värde {n}":
+            stale.append(n)
+    assert stale == []
+
+
+@pytest.mark.xvfb
+@pytest.mark.usefixtures("x_display")
 def test_write_system_does_not_keep_the_callers_output_open() -> None:
     # pyperclip's xclip copy leaves the background xclip holding stdout, so a caller reading
     # our output (a pipe, subprocess.run) would wait until the clipboard changes hands.
