@@ -42,10 +42,15 @@ class RnsSearchPage:
         self.sel = site.screen("search")
 
     def open(self) -> None:
-        """Go to the search screen (the site's start page) unless it is already shown."""
+        """Go to the search screen unless it is already shown (the start page shows it)."""
         site = self.site
-        if not site.on_site() or site.login.is_login_page(site.page):
-            site.open_home()
+        if site.on_site() and not site.login.is_login_page(site.page):
+            if self.sel.loc(site.page, "birth_date").is_visible():
+                return
+            if site.has_nav("search"):
+                site.click_nav("search")
+                return
+        site.open_home()
         if not self.sel.loc(site.page, "birth_date").is_visible():
             site.click_nav("search")
 

@@ -87,11 +87,19 @@ class SiteUI:
             if self.login.is_login_page(page):  # pragma: no cover - login() raises first
                 raise SiteError(f"{self.site} visar fortfarande inloggningen.", code="login_failed")
 
+    def has_nav(self, key: str) -> bool:
+        """True when the page shows the navigation link ``key`` (error pages have none)."""
+        return self.screen("nav").loc(self.page, key).count() > 0
+
     def click_nav(self, key: str) -> None:
-        """Follow a navigation link (e.g. "Registrera"), opening the site first if needed."""
-        if not self.on_site() or self.login.is_login_page(self.page):
-            self.open_home()
+        """Follow a navigation link (e.g. "Registrera"), opening the site first if needed.
+
+        A blank page, the login page or an error page (which has no navigation) is left for
+        the site's start page first.
+        """
         link = self.screen("nav").loc(self.page, key)
+        if not self.on_site() or self.login.is_login_page(self.page) or not link.count():
+            self.open_home()
         self.navigate(link.click)
 
     def submit(self, button: Locator, *, resumable: bool = False) -> None:
