@@ -43,8 +43,11 @@ def ui(
         webbrowser.open(url)
     try:
         serve(app, sock)
+    except KeyboardInterrupt:
+        pass  # Ctrl+C is the normal way to stop; uvicorn has shut down cleanly by now
     finally:
         sock.close()
+    typer.echo("Reservnummerroboten har stängts.")
 
 
 def _configure_logging(settings: Settings) -> None:

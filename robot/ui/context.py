@@ -64,6 +64,8 @@ class UiContext:
     region_name: str = "Region Gävleborg"
     # Backlog item id -> the job resolving it now (a second click must not start another).
     backlog_jobs: dict[int, str] = field(default_factory=dict)
+    # Backlog items being decided on or resolved right now.
+    backlog_busy: set[int] = field(default_factory=set)
 
     @property
     def actor(self) -> str:

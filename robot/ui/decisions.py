@@ -18,12 +18,26 @@ if TYPE_CHECKING:
     from robot.audit import AuditLog
 
 AUDIT_STEP = "person_decision"
+HAS_PERSONNUMMER = "has_personnummer"
 
 
 class Choice(StrEnum):
     SAME = "same"
     DIFFERENT = "different"
     CANCEL = "cancel"
+
+
+# How a backlog item leaves the queue when a person ends the robot's work on it.
+QUEUE_ENDINGS = {
+    Choice.CANCEL: (
+        "cancelled_by_person",
+        "Avbrutet av en handläggare i Att hantera: roboten ska inte registrera personen.",
+    ),
+    Choice.SAME: (
+        "has_personnummer_confirmed",
+        "Personen har personnummer eller samordningsnummer: registreras för hand med det.",
+    ),
+}
 
 
 class BadChoice(ValueError):
@@ -47,6 +61,34 @@ def parse_choice(
     if not 0 <= index < len(candidates):
         raise BadChoice("candidate out of range")
     return choice, index
+
+
+def ends_with_person(choice: Choice, reason_code: str | None) -> bool:
+    """True when the choice ends the robot's work: "Avbryt", or "Samma person" on a hit that
+    has a personnummer (that person is registered with their personnummer, by hand)."""
+    return choice is Choice.CANCEL or (
+        choice is Choice.SAME and reason_code == HAS_PERSONNUMMER
+    )
+
+
+def ending_text(choice: Choice) -> dict[str, str]:
+    """Title and text of the page shown when a choice ends the robot's work."""
+    if choice is Choice.SAME:
+        return {
+            "title": "Registrera med personnumret",
+            "lead": (
+                "Du bekräftade att personen har personnummer eller samordningsnummer. Roboten "
+                "skapar inget reservnummer. Registrera patienten i PMO med det numret. Ditt val "
+                "är sparat i granskningsloggen."
+            ),
+        }
+    return {
+        "title": "Avbrutet",
+        "lead": (
+            "Du valde Avbryt. Roboten har inte skapat eller ändrat något mer, och ditt val är "
+            "sparat i granskningsloggen."
+        ),
+    }
 
 
 def new_decisions(

@@ -71,6 +71,7 @@ class ClipboardState(StrEnum):
     COPIED = "copied"
     UNAVAILABLE = "unavailable"
     FAILED = "failed"
+    WITHHELD = "withheld"  # protected identity: never put on the OS clipboard by the robot
 
 
 @dataclass

@@ -68,6 +68,8 @@ def headline(kind: JobKind, outcome: Outcome) -> str:
     if outcome.kind is OutcomeKind.ALREADY_REGISTERED:
         return "Patienten finns redan i PMO"
     if outcome.kind is OutcomeKind.NEEDS_PERSON:
+        if outcome.reason_code == "protected_identity" and outcome.patient_id:
+            return "Registrerad – resten görs för hand"
         return "Roboten behöver din hjälp"
     return "Det gick inte att slutföra"
 
@@ -85,7 +87,12 @@ def summary(kind: JobKind, outcome: Outcome) -> str:
         if outcome.candidates and outcome.reason_code in DECIDABLE_REASONS:
             return "Jämför personerna och välj ett av alternativen."
         return ""
-    return "Roboten har försökt flera gånger. Inget mer görs förrän någon försöker igen."
+    failed = next((e.label_sv for e in outcome.steps if e.status == "failed"), None)
+    where = f"Roboten kom inte vidare i steget ”{failed}”. " if failed else ""
+    return (
+        f"{where}Systemet kan vara nere eller långsamt. Roboten har försökt flera gånger; "
+        "inget mer görs förrän någon försöker igen."
+    )
 
 
 def request_person(

@@ -68,9 +68,12 @@ def clipboard_hook(jobs: JobManager) -> AfterHook:
     """
 
     def hook(job: Job, outcome: Outcome) -> None:
-        if not outcome.ok or not outcome.patient_id:
+        if not outcome.patient_id:
             return
         if job.request is not None and job.request.protected:
+            jobs.set_clipboard(job, ClipboardState.WITHHELD)
+            return
+        if not outcome.ok:
             return
         if not system_clipboard_available():
             jobs.set_clipboard(job, ClipboardState.UNAVAILABLE)
@@ -140,5 +143,14 @@ def audit_hook(audit: AuditLog | None, *, actor: str) -> AfterHook:
             detail=f"reason={outcome.reason_code or '-'}; via=ui; job={job.kind.value}",
             patient_id=outcome.patient_id,
         )
+
+    return hook
+
+
+def release_hook(busy: set[int], item_id: int) -> AfterHook:
+    """Let the backlog item be decided on again once its job has written its result back."""
+
+    def hook(job: Job, outcome: Outcome) -> None:
+        busy.discard(item_id)
 
     return hook

@@ -8,6 +8,7 @@ data folder never meets the same person twice.
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +26,10 @@ from robot.ui.server import RunningApp, serve_in_thread
 from tests.ui.helpers import Screens
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SCREENS_DIR = REPO_ROOT / "test-results" / "ui-screens"
+# Screenshots for people to look at; RESERVROBOT_UI_SCREENS_DIR moves them elsewhere.
+SCREENS_DIR = Path(
+    os.environ.get("RESERVROBOT_UI_SCREENS_DIR", REPO_ROOT / "test-results" / "ui-screens")
+)
 
 
 @dataclass

@@ -23,10 +23,13 @@ from robot.ui import decisions as dec
 from robot.ui import present
 from robot.ui.context import UiContext, ui_of
 from robot.ui.jobs import Job, JobKind, JobState
-from robot.ui.work import audit_hook, clipboard_hook, registration_work, writeback_hook
-
-CANCEL_REASON = "cancelled_by_person"
-CANCEL_REASON_SV = "Avbrutet av en handläggare i Att hantera: roboten ska inte registrera personen."
+from robot.ui.work import (
+    audit_hook,
+    clipboard_hook,
+    registration_work,
+    release_hook,
+    writeback_hook,
+)
 
 STATUS_ORDER = (
     ItemStatus.PENDING,
@@ -146,15 +149,32 @@ async def backlog_decide(request: Request) -> Response:
     ui = ui_of(request)
     form = await ui.csrf.form(request)
     item_id = int(request.path_params["item_id"])
-    running = _running_job(ui, item_id)
-    if running is not None:
-        return RedirectResponse(f"/jobb/{running.id}", status_code=303)
+    # Claim the item before anything else (no await in between): a double click or a second
+    # clerk must not resolve the same item twice.
+    if item_id in ui.backlog_busy:
+        running = _running_job(ui, item_id)
+        target = f"/jobb/{running.id}" if running else f"/att-hantera/{item_id}"
+        return RedirectResponse(target, status_code=303)
+    ui.backlog_busy.add(item_id)
+    started = False
+    try:
+        response, started = await _decide(ui, request, form, item_id)
+        return response
+    finally:
+        if not started:
+            ui.backlog_busy.discard(item_id)
+
+
+async def _decide(
+    ui: UiContext, request: Request, form: Any, item_id: int
+) -> tuple[Response, bool]:
     store = _store(ui)
     item = await run_in_threadpool(item_or_404, ui, item_id)
     if item.status is not ItemStatus.NEEDS_PERSON:
-        return RedirectResponse(f"/att-hantera/{item.id}", status_code=303)
+        return RedirectResponse(f"/att-hantera/{item.id}", status_code=303), False
     outcome = _item_outcome(item)
     candidates = outcome.candidates if outcome else []
+    reason_code = outcome.reason_code if outcome else item.reason_code
     try:
         choice, index = dec.parse_choice(form, candidates)
     except dec.BadChoice as exc:
@@ -167,28 +187,22 @@ async def backlog_decide(request: Request) -> Response:
         choice=choice,
         index=index,
         candidates=candidates,
-        reason_code=outcome.reason_code if outcome else item.reason_code,
+        reason_code=reason_code,
         source="ui-backlog",
     )
-    if choice is dec.Choice.CANCEL:
-        data = {
-            **(item.outcome or {}),
-            "reason_code": CANCEL_REASON,
-            "reason_sv": CANCEL_REASON_SV,
-        }
+    if dec.ends_with_person(choice, reason_code):
+        code, text = dec.QUEUE_ENDINGS[choice]
+        data = {**(item.outcome or {}), "reason_code": code, "reason_sv": text}
         await run_in_threadpool(
             lambda: store.finish(item.id, data, status=ItemStatus.REJECTED, actor=ui.actor)
         )
-        return ui.render(
-            request,
-            "cancelled.html",
-            {
-                "back_url": "/att-hantera",
-                "back_text": "Tillbaka till Att hantera",
-                "note": "Ärendet är taget ur kön och körs inte av roboten.",
-            },
-            nav="backlog",
-        )
+        context = {
+            **dec.ending_text(choice),
+            "back_url": "/att-hantera",
+            "back_text": "Tillbaka till Att hantera",
+            "note": "Ärendet är taget ur kön och körs inte av roboten.",
+        }
+        return ui.render(request, "cancelled.html", context, nav="backlog"), False
     if item.request is None:
         raise HTTPException(status_code=400, detail="Ärendet saknar uppgifter att registrera.")
     try:
@@ -205,6 +219,7 @@ async def backlog_decide(request: Request) -> Response:
             writeback_hook(store, item_id=item.id, actor=ui.actor),
             audit_hook(ui.audit, actor=ui.actor),
             clipboard_hook(ui.jobs),
+            release_hook(ui.backlog_busy, item.id),
         ],
         request=registration,
         decisions=decisions,
@@ -213,4 +228,4 @@ async def backlog_decide(request: Request) -> Response:
     )
     ui.backlog_jobs[item.id] = job.id
     ui.jobs.submit(job)
-    return RedirectResponse(f"/jobb/{job.id}", status_code=303)
+    return RedirectResponse(f"/jobb/{job.id}", status_code=303), True

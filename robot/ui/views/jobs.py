@@ -79,7 +79,8 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
         context["back_url"], context["back_text"] = "/att-hantera", "Tillbaka till Att hantera"
         if outcome.kind is OutcomeKind.FAILED:
             context["summary"] = (
-                "Ärendet ligger kvar i kön med ditt beslut och körs igen vid nästa körning."
+                f"{context['summary']} Ärendet ligger kvar i kön med ditt beslut och körs "
+                "igen vid nästa körning."
             )
             context["retry_form"] = None
     elif job.kind is JobKind.COMPLETE:
@@ -121,14 +122,23 @@ async def job_decide(request: Request) -> Response:
         or job.request is None
     ):
         return RedirectResponse(f"/jobb/{job.id}", status_code=303)
-    if job.follow_up and job.follow_up != CANCELLED:
-        return RedirectResponse(f"/jobb/{job.follow_up}", status_code=303)
     if job.follow_up == CANCELLED:
         return RedirectResponse(f"/jobb/{job.id}", status_code=303)
+    if job.follow_up:
+        return RedirectResponse(f"/jobb/{job.follow_up}", status_code=303)
     try:
         choice, index = dec.parse_choice(form, outcome.candidates)
     except dec.BadChoice as exc:
         raise HTTPException(status_code=400, detail="Ogiltigt val. Ladda om sidan.") from exc
+    manual = dec.ends_with_person(choice, outcome.reason_code)
+    follow = None if manual else rerun(
+        job,
+        dec.merge(job.decisions,
+                  dec.new_decisions(choice, index, outcome.candidates, actor=ui.actor)),
+    )
+    # Claim the decision first: a double click must neither start nor record anything twice.
+    if not ui.jobs.link_follow_up(job, follow.id if follow else CANCELLED):
+        return RedirectResponse(f"/jobb/{job.follow_up or job.id}", status_code=303)
     await run_in_threadpool(
         dec.audit_choice,
         ui.audit,
@@ -140,26 +150,33 @@ async def job_decide(request: Request) -> Response:
         reason_code=outcome.reason_code,
         source="ui",
     )
-    if choice is dec.Choice.CANCEL:
-        if not ui.jobs.link_follow_up(job, CANCELLED):
-            return RedirectResponse(f"/jobb/{job.id}", status_code=303)
+    if follow is None:
+        if job.backlog_item_id is not None and ui.store is not None:
+            await run_in_threadpool(_end_queue_item, ui, job, choice)
         return ui.render(
             request,
             "cancelled.html",
-            {"back_url": "/", "back_text": "Registrera en annan patient"},
+            {**dec.ending_text(choice), "back_url": "/",
+             "back_text": "Registrera en annan patient"},
             nav="register",
         )
-    decisions = dec.merge(job.decisions, dec.new_decisions(choice, index, outcome.candidates,
-                                                            actor=ui.actor))
-    follow = rerun(job, decisions)
-    if not ui.jobs.link_follow_up(job, follow.id):
-        return RedirectResponse(f"/jobb/{job.follow_up}", status_code=303)
     submit_follow_up(ui, follow)
     return RedirectResponse(f"/jobb/{follow.id}", status_code=303)
 
 
+def _end_queue_item(ui: UiContext, job: Job, choice: dec.Choice) -> None:
+    """A person ended the robot's work on a backlog item: take it out of the queue."""
+    from robot.backlog.store import ItemStatus
+
+    assert ui.store is not None and job.backlog_item_id is not None and job.outcome is not None
+    code, text = dec.QUEUE_ENDINGS[choice]
+    data = {**job.outcome.model_dump(mode="json"), "reason_code": code, "reason_sv": text}
+    ui.store.finish(job.backlog_item_id, data, status=ItemStatus.REJECTED, actor=ui.actor)
+
+
 def submit_follow_up(ui: UiContext, follow: Job) -> None:
     if follow.backlog_item_id is not None:
+        ui.backlog_busy.add(follow.backlog_item_id)
         ui.backlog_jobs[follow.backlog_item_id] = follow.id
     ui.jobs.submit(follow)
 

@@ -1,0 +1,39 @@
+"""A protected identity: the robot registers ID, sex and name only and hands over to a person."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from mock_sites.testing import MockSites
+from tests.ui.conftest import UiServer
+from tests.ui.forms import expect_outcome, fill_registration, submit_registration
+from tests.ui.helpers import Screens, new_person
+
+
+@pytest.mark.e2e
+def test_protected_identity_is_handed_over_without_address_or_clipboard(
+    app_page: Page, fresh_mock_sites: MockSites, ui_server: UiServer, screens: Screens
+) -> None:
+    page = app_page
+    person = new_person(fresh_mock_sites, sex="M")
+    fill_registration(page, person)
+    page.get_by_label("Skyddad identitet").check()
+    submit_registration(page)
+
+    expect_outcome(page, "Registrerad – resten görs för hand")
+    expect(page.locator("#reason")).to_contain_text("Skyddade personuppgifter – PMO")
+    patient_id = page.get_by_label("Patient-ID").input_value()
+    assert patient_id.startswith(person.birth_date.strftime("%Y%m%d"))
+    expect(page.locator("#clipboard-note")).to_contain_text("lägger inte Patient-ID i urklipp")
+    expect(page.get_by_role("button", name="Samma person (återanvänd)")).to_have_count(0)
+    screens.shot(page, "08-skyddad-identitet",
+                 "Skyddad identitet: bara Patient-ID, kön och namn; resten enligt rutinen.")
+
+    (saved,) = [p for p in fresh_mock_sites.records("pmo")["patients"]
+                if p["patient_id"] == patient_id]
+    assert (saved["family_name"], saved["given_names"]) == (
+        person.family_name, person.given_names)
+    assert not saved["street"] and not saved["postal_code"]
+    evidence = ui_server.settings.evidence_path
+    assert not any(evidence.rglob(f"*{patient_id}*"))
