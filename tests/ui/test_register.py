@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from mock_sites.testing import MockSites
 from tests.ui.conftest import UiServer
-from tests.ui.forms import JOB_URL, REGISTERED, expect_outcome
+from tests.ui.forms import JOB_URL, REGISTERED, ROBOT_TIMEOUT_MS, expect_outcome
 from tests.ui.helpers import Screens, new_person, tab_to
 
 PATIENT_ID_RE = re.compile(r"^[0-9]{8}[0-9A-Z]{5}$")
@@ -137,12 +137,23 @@ def test_registration_by_keyboard_only_ends_with_patient_id_on_os_clipboard(
     tab_to(page, "#f-city")
     keys.type("Gävle")
     tab_to(page, "button[value=register]")
+    # A slow Reservnummersystemet keeps one step running long enough to watch it live.
+    fresh_mock_sites.set_faults("rns", latency_ms=400)
     keys.press("Enter")
 
     expect(page).to_have_url(JOB_URL)
     steps = page.locator("#steps")
     expect(steps.locator("li")).to_have_count(5)
     expect(steps).to_contain_text("Söker i PMO")
+    # The page follows the robot live: a step is shown running before any outcome exists.
+    rns_row = steps.locator("li", has_text="Söker i Reservnummersystemet")
+    expect(rns_row.locator(".step-status")).to_have_text("Pågår", timeout=ROBOT_TIMEOUT_MS)
+    expect(page.locator("#outcome")).to_have_count(0)
+    expect(page.locator("#job-live")).to_have_text(
+        "Roboten arbetar: Söker i Reservnummersystemet …")
+    expect(steps.locator("li", has_text="Söker i PMO").locator(".step-status")).to_have_text(
+        "Klar")
+    fresh_mock_sites.set_faults("rns", latency_ms=0)
     screens.shot(page, "04-robot-arbetar", "Roboten arbetar: stegen visas medan de pågår.")
 
     expect_outcome(page, REGISTERED)

@@ -114,7 +114,8 @@ function setupSteps(list) {
       }
       item.className = "step step-" + step.status;
       item.querySelector(".step-status").textContent = STATUS_SV[step.status] || step.status;
-      item.querySelector(".step-time").textContent = secondsSv(step.elapsed_s);
+      item.querySelector(".step-time").textContent =
+        step.status === "started" ? "" : secondsSv(step.elapsed_s);
       if (step.status === "started") current = step.label_sv;
     }
     if (data.state === "queued") {
