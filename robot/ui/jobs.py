@@ -110,6 +110,7 @@ class JobManager:
         self._changed = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
         self._warm = threading.Event()
+        self._stopping = threading.Event()
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self, *, warm_up: bool = False) -> None:
@@ -122,9 +123,10 @@ class JobManager:
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Let the current job finish, close the browser and end the thread."""
+        """Let the current job finish, drop queued ones, close the browser, end the thread."""
         if self._thread is None:
             return
+        self._stopping.set()
         self._queue.put(None)
         self._thread.join(timeout)
         self._thread = None
@@ -208,6 +210,9 @@ class JobManager:
                 job = self._queue.get()
                 if job is None:
                     return
+                if self._stopping.is_set():
+                    self._finish(job, _failed_outcome("ui_stopped", _STOPPED_SV))
+                    continue
                 if runner is None:
                     runner = self._open(stack)
                     if runner is None:
@@ -265,6 +270,7 @@ _START_FAILED_SV = (
     "Roboten kunde inte starta webbläsaren eller logga in. Kontrollera inställningarna "
     "med reservrobot doctor och försök igen."
 )
+_STOPPED_SV = "Appen stängdes innan roboten hann börja. Ingenting har gjorts."
 _CRASHED_SV = "Ett oväntat tekniskt fel stoppade roboten. Ingenting mer görs; försök igen."
 
 
