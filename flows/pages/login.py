@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Page
 from pydantic import SecretStr
 
-from flows.pages.responses import check_response
+from flows.pages.responses import check_response, site_name
 from flows.selectors import SiteSelectors
 from robot.errors import SiteError
 
@@ -41,6 +41,6 @@ class LoginPage:
         check_response(nav.value, site=self.site)
         if self.is_login_page(page):
             raise SiteError(
-                f"Inloggningen i {self.site} misslyckades; kontrollera användarnamn och lösenord.",
+                f"Inloggningen i {site_name(self.site)} misslyckades; kontrollera användarnamn och lösenord.",
                 code="login_failed",
             )

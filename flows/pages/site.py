@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Locator, Page
 
 from flows.pages.login import LoginPage
-from flows.pages.responses import check_response
+from flows.pages.responses import check_response, site_name
 from flows.selectors import ScreenSelectors, SiteSelectors
 from robot.errors import SessionExpired, SiteError
 
@@ -82,10 +82,10 @@ class SiteUI:
             self.login.login(page)
             if not resumable:
                 raise SessionExpired(
-                    f"Sessionen i {self.site} hade gått ut; inloggad igen.", code="session_expired"
+                    f"Sessionen i {site_name(self.site)} hade gått ut; inloggad igen.", code="session_expired"
                 )
             if self.login.is_login_page(page):  # pragma: no cover - login() raises first
-                raise SiteError(f"{self.site} visar fortfarande inloggningen.", code="login_failed")
+                raise SiteError(f"{site_name(self.site)} visar fortfarande inloggningen.", code="login_failed")
 
     def has_nav(self, key: str) -> bool:
         """True when the page shows the navigation link ``key`` (error pages have none)."""

@@ -1,0 +1,135 @@
+"""``reservrobot register | complete-pnr | doctor | config show`` as a user runs them.
+
+The commands run in-process through typer's test runner with settings from the environment
+(as a user would configure them), against the real mock sites.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mock_sites.testing import MockSites
+from robot.cli import app
+from robot.logs import unconfigure_logging
+from tests.e2e.people import People, patients_born
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def env(
+    mock_sites: MockSites, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    values = {
+        "RESERVROBOT_PMO_URL": mock_sites.pmo_url,
+        "RESERVROBOT_RNS_URL": mock_sites.rns_url,
+        "RESERVROBOT_PLEXUS_URL": mock_sites.plexus_url,
+        "RESERVROBOT_DATA_DIR": str(tmp_path),
+        "RESERVROBOT_HEADLESS": "true",
+        "RESERVROBOT_TRANSFER_MODE": "browser",
+        "RESERVROBOT_CONFIG_FILE": str(tmp_path / "absent.toml"),
+    }
+    monkeypatch.chdir(tmp_path)  # no stray .env or reservrobot.toml
+    yield values
+    unconfigure_logging()
+
+
+def test_register_should_print_the_outcome_and_exit_0(
+    env: dict[str, str], mock_sites: MockSites, tmp_path: Path
+) -> None:
+    request = People(mock_sites).request()
+    path = tmp_path / "request.json"
+    path.write_text(request.model_dump_json(), encoding="utf-8")
+
+    result = CliRunner().invoke(app, ["register", "--file", str(path), "--json"], env=env)
+
+    assert result.exit_code == 0, result.output
+    outcome = json.loads(result.stdout)
+    assert outcome["kind"] == "registered"
+    assert [p["patient_id"] for p in patients_born(mock_sites, request.birth_date)] == [
+        outcome["patient_id"]
+    ]
+
+
+def test_register_should_take_options_and_exit_2_when_a_person_must_take_over(
+    env: dict[str, str], mock_sites: MockSites
+) -> None:
+    request = People(mock_sites).request()
+    args = [
+        "register", "--birth-date", request.birth_date.isoformat(), "--sex", "Kvinna",
+        "--family-name", request.family_name, "--given-names", request.given_names,
+        "--group", "asylsokande", "--street", "Storgatan 1", "--postal-code", "80320",
+        "--city", "Gävle", "--country", "SE", "--protected",
+    ]
+
+    result = CliRunner().invoke(app, args, env=env)
+
+    assert result.exit_code == 2, result.output
+    assert "Behöver hanteras av en person" in result.stdout
+    assert "Skyddade personuppgifter" in result.stdout
+
+
+def test_register_should_list_every_field_error_and_exit_3(env: dict[str, str]) -> None:
+    args = ["register", "--birth-date", "2999-01-01", "--sex", "X", "--family-name", "<b>",
+            "--given-names", "Anna", "--group", "okand", "--street", "Gata 1",
+            "--postal-code", "12", "--city", "Gävle", "--country", "SE", "--json"]
+
+    result = CliRunner().invoke(app, args, env=env)
+
+    assert result.exit_code == 3, result.output
+    errors = {e["field"]: e["code"] for e in json.loads(result.stdout)["errors"]}
+    assert errors == errors | {
+        "birth_date": "birth_date_future",
+        "sex": "sex_invalid",
+        "family_name": "name_invalid_chars",
+        "group": "group_unknown",
+    }
+
+
+def test_complete_pnr_should_refuse_without_identity_check(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(app, ["complete-pnr", "20120101001K3", "201201019824"], env=env)
+
+    assert result.exit_code == 2
+    assert "kontrolleras av en person" in result.stdout
+
+
+def test_doctor_should_pass_every_check_against_the_mock_sites(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(app, ["doctor"], env=env)
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    for name in ("Inställningar", "Urklipp", "PMO svarar", "Reservnummersystemet svarar",
+                 "Webbläsare", "PMO inloggning", "Reservnummersystemet inloggning"):
+        assert any(line.startswith(f"OK   {name}:") for line in lines), (name, lines)
+
+
+def test_doctor_should_fail_clearly_when_a_site_is_down_or_refuses_the_login(
+    env: dict[str, str]
+) -> None:
+    broken = env | {"RESERVROBOT_PMO_URL": "http://127.0.0.1:9",
+                    "RESERVROBOT_RNS_PASSWORD": "fel-losenord"}
+
+    result = CliRunner().invoke(app, ["doctor"], env=broken)
+
+    assert result.exit_code == 1
+    assert "FEL  PMO svarar" in result.stdout
+    assert "FEL  Reservnummersystemet inloggning" in result.stdout
+    assert "fel-losenord" not in result.stdout
+    assert "OK   Inställningar" in result.stdout  # the other checks still ran
+
+
+def test_config_show_should_mask_secrets(env: dict[str, str]) -> None:
+    secret = env | {"RESERVROBOT_PMO_PASSWORD": "superhemligt", "RESERVROBOT_PSEUDONYM_KEY": "k3y"}
+
+    result = CliRunner().invoke(app, ["config", "show", "--json"], env=secret)
+
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert shown["pmo_password"] == "**********"
+    assert shown["pmo_url"] == env["RESERVROBOT_PMO_URL"]
+    assert "superhemligt" not in result.stdout and "k3y" not in result.stdout
