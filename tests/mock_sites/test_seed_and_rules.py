@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +13,7 @@ from mock_sites.common.config import DEFAULT_CONFIG_DIR
 from mock_sites.common.luhn import luhn_valid
 from mock_sites.common.validation import fold
 from mock_sites.pmo.patient_id import PatientIdRule
-from mock_sites.pmo.postnummer import lookup
+from mock_sites.pmo.postnummer import POSTNUMMER, lookup
 from mock_sites.rns.numbers import personnummer, reservnummer
 from mock_sites.seed import build_world
 
@@ -106,3 +108,25 @@ def test_postnummer_lookup_should_take_german_80331_for_gavle() -> None:
     assert lookup("829 60") is not None and lookup("829 60").ort == "Bergsjö"  # type: ignore[union-attr]
     assert lookup("SW1A 1AA") is None
     assert lookup("75001") is None
+
+
+GEODATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "geodata"
+
+
+def test_postnummer_table_should_agree_with_the_shared_geodata() -> None:
+    source = GEODATA / "postal_to_municipality.csv"
+    if not source.exists():
+        pytest.skip(f"shared geodata not found at {source} (sibling folder 'shared' is absent)")
+    codes: dict[str, Counter[str]] = {}
+    localities: dict[str, set[str]] = {}
+    with source.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            prefix = row["postal_code"][:3]
+            codes.setdefault(prefix, Counter())[row["municipality_code"]] += 1
+            localities.setdefault(prefix, set()).add(row["locality"])
+    for prefix, locality in POSTNUMMER.items():
+        if prefix not in codes:
+            continue  # e.g. 807: no delivery postcodes listed, DOMAIN.md's range kept
+        most_common = codes[prefix].most_common(1)[0][0]
+        assert locality.lan + locality.kommun == most_common, prefix
+        assert locality.ort in localities[prefix], prefix
