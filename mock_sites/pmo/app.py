@@ -105,7 +105,7 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
             "error.html",
             status_code=404,
             heading="Patienten finns inte",
-            message="Det finns ingen patient med det Patient-ID:t.",
+            message=f"Det finns ingen patient med det {labels.patient_id}:t.",
         )
 
     def render_form(
