@@ -129,7 +129,7 @@ def test_sigkilled_workers_at_random_points_resume_without_duplicates(
 def test_backlog_of_100_with_500s_latency_and_expiring_sessions_completes_without_duplicates(
         sites: MockSites, tmp_path: Path) -> None:
     for site in ("pmo", "rns"):
-        sites.set_faults(site, error_rate=0.05, latency_ms=10, session_timeout_s=1.0, seed=11)
+        sites.set_faults(site, error_rate=0.05, latency_ms=10, session_timeout_s=3.0, seed=11)
     settings = robot_settings(tmp_path, sites)
     rows = queue_generated(settings, sites, 100, seed=100)
     summary = run_backlog(settings, RunOptions(
