@@ -1,0 +1,58 @@
+"""The shipped scheduling files agree with the CLI's options and exit codes."""
+
+from __future__ import annotations
+
+import configparser
+import re
+import shlex
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from robot.backlog.exitcodes import ExitCode
+from robot.cli import app
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+
+
+def _unit(name: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(DEPLOY / "systemd" / name, encoding="utf-8")
+    return parser
+
+
+def _backlog_args(command: str) -> list[str]:
+    words = shlex.split(command)
+    return words[words.index("backlog"):]
+
+
+def test_systemd_units_treat_needs_person_and_locked_as_success_and_stop_gracefully() -> None:
+    for name in ("reservrobot-backlog.service", "reservrobot-backlog-watch.service"):
+        service = _unit(name)["Service"]
+        ok = {int(code) for code in service["SuccessExitStatus"].split()}
+        assert ExitCode.NEEDS_PERSON in ok and ExitCode.SOME_FAILED not in ok
+        assert service["KillMode"] == "mixed" and service["KillSignal"] == "SIGTERM"
+        assert service["UMask"] == "0077"
+    assert ExitCode.LOCKED in {int(c) for c in
+                               _unit("reservrobot-backlog.service")["Service"][
+                                   "SuccessExitStatus"].split()}
+    timer = _unit("reservrobot-backlog.timer")["Timer"]
+    assert timer["Unit"] == "reservrobot-backlog.service" and timer["OnCalendar"]
+
+
+def test_the_shipped_command_lines_are_valid_cli_invocations() -> None:
+    commands = [_unit(n)["Service"]["ExecStart"] for n in
+                ("reservrobot-backlog.service", "reservrobot-backlog-watch.service")]
+    cron = (DEPLOY / "cron" / "reservrobot-backlog").read_text("utf-8")
+    [line] = [ln for ln in cron.splitlines() if ln and not ln.startswith(("#", "SHELL", "MAIL"))]
+    [cron_command] = re.findall(r"bin/reservrobot (backlog run[^>;]*)", line)
+    commands.append(cron_command)
+    runner = CliRunner()
+    for command in commands:
+        args = _backlog_args(command)
+        assert args[:2] == ["backlog", "run"]
+        # --help after the options: typer parses (and rejects unknown) options first.
+        result = runner.invoke(app, [*args, "--help"])
+        assert result.exit_code == 0, (command, result.output)
+    assert "75" in cron and "75 (0x4B)" in (DEPLOY / "windows" / "README.md").read_text("utf-8")
