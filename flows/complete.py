@@ -14,9 +14,8 @@ from datetime import date
 
 from flows.context import RoutineContext
 from flows.crashpoint import crash_point
-from flows.identity import BirthDateMismatch, IdKind, InvalidIdentity, PatientId
+from flows.identity import BirthDateMismatch, IdKind, InvalidIdentity, PatientId, parse_patient_id
 from flows.identity import complete_personnummer as completed_id
-from flows.identity import parse_patient_id
 from flows.outcome import Outcome, OutcomeKind, reason_sv
 from flows.pages.pmo_form import PmoPatientForm
 from flows.register import check_patient_id
@@ -87,7 +86,8 @@ def complete_pnr(
         if changed:
             labels = ctx.pmo.site.screen("labels").texts
             raise VerificationFailed(
-                "Andra fält än Patient-ID ändrades: " + ", ".join(labels.get(k, k) for k in changed),
+                "Andra fält än Patient-ID ändrades: "
+                + ", ".join(labels.get(k, k) for k in changed),
                 code="verification_failed",
             )
     return Outcome(kind=OutcomeKind.REGISTERED, patient_id=new.value)
@@ -135,4 +135,6 @@ def _verify_id(new: PatientId, *, ctx: RoutineContext) -> dict[str, str]:
 
 
 def _needs_person(code: str, detail: str | None = None) -> Outcome:
-    return Outcome(kind=OutcomeKind.NEEDS_PERSON, reason_code=code, reason_sv=detail or reason_sv(code))
+    return Outcome(
+        kind=OutcomeKind.NEEDS_PERSON, reason_code=code, reason_sv=detail or reason_sv(code)
+    )

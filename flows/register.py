@@ -26,7 +26,7 @@ end with a person ("protected_identity"); the runner makes sure no evidence is k
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from playwright.sync_api import Locator
@@ -82,7 +82,7 @@ def register(
     person = PersonKey(
         family_name=request.family_name, given_names=request.given_names, sex=request.sex
     )
-    verdicts = {(d.system, d.id_value): d.verdict for d in decisions}
+    verdicts: dict[tuple[str, str], str] = {(d.system, d.id_value): d.verdict for d in decisions}
 
     # 1. PMO --------------------------------------------------------------------------------
     with steps.step("search_pmo"):
@@ -154,7 +154,7 @@ def register(
 def _search_rns(
     request: RegistrationRequest,
     person: PersonKey,
-    verdicts: dict[tuple[str, str], str],
+    verdicts: Mapping[tuple[str, str], str],
     *,
     ctx: RoutineContext,
     steps: StepTracker,
@@ -171,7 +171,9 @@ def _search_rns(
     decided = [h for h in hits if verdicts.get(("rns", h.id_value)) == "same"]
     open_hits = [h for h in hits if verdicts.get(("rns", h.id_value)) != "different"]
     judged = judge_hits(person, [_rns_key(h, ctx) for h in open_hits], config=ctx.match_config)
-    same = [h for h, r in zip(open_hits, judged.results, strict=True) if r.outcome is MatchOutcome.SAME]
+    same = [
+        h for h, r in zip(open_hits, judged.results, strict=True) if r.outcome is MatchOutcome.SAME
+    ]
     with_pnr = [h for h in (decided or same) if h.has_personnummer]
     if with_pnr:
         results = {h.id_value: r for h, r in zip(open_hits, judged.results, strict=True)}
@@ -353,9 +355,7 @@ def _verify_and_finish(
     key: str,
 ) -> Outcome:
     with steps.step("verify"):
-        ctx.retry(
-            lambda: _verify(request, group, number.value, ctx=ctx), step="verify"
-        )
+        ctx.retry(lambda: _verify(request, group, number.value, ctx=ctx), step="verify")
     crash_point("verify")
     ctx.journal.clear(key)
     if request.protected:

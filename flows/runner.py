@@ -15,13 +15,11 @@ identities). Configuration errors do raise, from ``start()``, before any request
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Self
 
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import BrowserContext, Page
 
 from flows import complete as complete_flow
 from flows import register as register_flow
@@ -41,7 +39,7 @@ from flows.transfer import Transfer, make_transfer
 from robot import clipboard
 from robot.browser import BrowserSession
 from robot.errors import ApplicationError, BusinessError, RobotError
-from robot.evidence import EvidenceRecorder
+from robot.evidence import EvidenceHandle, EvidenceRecorder
 from robot.journal import StepJournal
 from robot.logs import Pseudonymizer, get_logger
 from robot.retry import RetriesExhausted, RetryPolicy
@@ -188,17 +186,15 @@ class Runner:
         """Register one person (see ``flows.register``); never raises for the request."""
         ref = self._pseudonym(register_flow.journal_key(request))
         steps = StepTracker(ref=ref, on_step=on_step)
-        with self._guard(ref, steps, protected=request.protected) as result:
-            result.append(
-                register_flow.register(request, ctx=self.context, steps=steps, decisions=decisions)
-            )
-        outcome = result[0]
-        if (
-            outcome.patient_id
-            and outcome.ok
-            and self.settings.leave_on_clipboard
-            and not request.protected
-        ):
+        outcome = self._run(
+            lambda: register_flow.register(
+                request, ctx=self.context, steps=steps, decisions=decisions
+            ),
+            ref=ref,
+            steps=steps,
+            protected=request.protected,
+        )
+        if outcome.patient_id and outcome.ok and not request.protected:
             self._leave_on_clipboard(outcome.patient_id)
         return outcome
 
@@ -213,47 +209,49 @@ class Runner:
         """Replace a reservnummer with the person's personnummer (see ``flows.complete``)."""
         ref = self._pseudonym("complete:" + patient_id)
         steps = StepTracker(ref=ref, on_step=on_step)
-        with self._guard(ref, steps, protected=False) as result:
-            result.append(
-                complete_flow.complete_pnr(
-                    patient_id,
-                    personnummer,
-                    identity_checked=identity_checked,
-                    ctx=self.context,
-                    steps=steps,
-                )
-            )
-        outcome = result[0]
-        if outcome.patient_id and outcome.ok and self.settings.leave_on_clipboard:
+        outcome = self._run(
+            lambda: complete_flow.complete_pnr(
+                patient_id,
+                personnummer,
+                identity_checked=identity_checked,
+                ctx=self.context,
+                steps=steps,
+            ),
+            ref=ref,
+            steps=steps,
+            protected=False,
+        )
+        if outcome.patient_id and outcome.ok:
             self._leave_on_clipboard(outcome.patient_id)
         return outcome
 
-    @contextmanager
-    def _guard(self, ref: str, steps: StepTracker, *, protected: bool) -> Iterator[list[Outcome]]:
-        """Run one request: evidence on failure, every error turned into an Outcome."""
-        result: list[Outcome] = []
-        assert self._evidence is not None
-        handle = None
+    def _run(
+        self, flow: Callable[[], Outcome], *, ref: str, steps: StepTracker, protected: bool
+    ) -> Outcome:
+        """Run one request: evidence on failure only, every error turned into an Outcome."""
+        if self._evidence is None:
+            raise RuntimeError("Runner is not started; use it as a context manager")
+        handle: EvidenceHandle | None = None
         try:
             with self._evidence.capture(ref, self._contexts(), protected=protected) as handle:
-                yield result
+                outcome = flow()
         except BusinessError as exc:
-            result[:] = [
-                Outcome(kind=OutcomeKind.NEEDS_PERSON, reason_code=exc.code,
-                        reason_sv=reason_sv(exc.code, exc.message))
-            ]
+            outcome = Outcome(
+                kind=OutcomeKind.NEEDS_PERSON,
+                reason_code=exc.code,
+                reason_sv=reason_sv(exc.code, exc.message),
+            )
         except Exception as exc:
             code, message = _failure(exc)
-            evidence_dir = None
-            if handle is not None and getattr(handle, "paths", None):
-                evidence_dir = str(_evidence_dir(handle.paths))
-            result[:] = [
-                Outcome(kind=OutcomeKind.FAILED, reason_code=code, reason_sv=message,
-                        evidence_dir=evidence_dir)
-            ]
+            directory = handle.directory if handle is not None else None
+            outcome = Outcome(
+                kind=OutcomeKind.FAILED,
+                reason_code=code,
+                reason_sv=message,
+                evidence_dir=str(directory) if directory else None,
+            )
             _log.event("request_failed", ref=ref, code=code, error=type(exc).__name__)
             self._recover()
-        outcome = result[0]
         outcome.steps = steps.finished
         outcome.duration_s = round(steps.elapsed(), 3)
         _log.event(
@@ -263,17 +261,30 @@ class Runner:
             reason=outcome.reason_code,
             duration_ms=round(outcome.duration_s * 1000, 1),
         )
+        return outcome
 
     def _recover(self) -> None:
-        """After a failure, leave the pages where the next request starts cleanly."""
+        """After a failure, make sure the next request starts cleanly.
+
+        A browser that died is started again (with new logins); otherwise pages that show a
+        login page are logged in again.
+        """
+        if self._session is not None and not self._session.browser.is_connected():
+            _log.event("browser_restart")
+            self.close()
+            self.start()
+            return
         for site in self._sites.values():
             try:
-                if not site.page.is_closed() and site.on_site():
+                if site.has_page() and site.on_site():
                     site.ensure_logged_in()
             except Exception:  # noqa: S112 - best effort; the next request navigates anyway
                 continue
 
     def _leave_on_clipboard(self, patient_id: str) -> None:
+        """Attended use: leave the final Patient-ID on the user's clipboard."""
+        if not self.settings.leave_on_clipboard:
+            return
         if not clipboard.system_clipboard_available():
             _log.event("clipboard_unavailable")
             return
@@ -283,7 +294,7 @@ class Runner:
             _log.event("clipboard_write_failed", code=exc.code)
 
 
-def _page_factory(session: BrowserSession, site: str) -> Callable[[], object]:
+def _page_factory(session: BrowserSession, site: str) -> Callable[[], Page]:
     return lambda: session.page(site)
 
 
@@ -298,12 +309,3 @@ def _failure(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, ApplicationError):
         return exc.code, exc.message
     return "unexpected_error", f"Tekniskt fel: {type(root).__name__}."
-
-
-def _evidence_dir(paths: object) -> object:
-    items = list(paths) if isinstance(paths, (list, tuple)) else [paths]
-    first = items[0]
-    return getattr(first, "parent", first)
-
-
-_ = time  # keep import for type checkers of older tooling

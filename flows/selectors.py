@@ -20,9 +20,28 @@ from playwright.sync_api import Locator, Page
 from robot.errors import ConfigError
 
 AriaRole = Literal[
-    "alert", "button", "cell", "checkbox", "columnheader", "definition", "dialog", "heading",
-    "img", "link", "list", "listitem", "main", "navigation", "radio", "region", "row",
-    "rowheader", "status", "table", "term", "textbox",
+    "alert",
+    "button",
+    "cell",
+    "checkbox",
+    "columnheader",
+    "definition",
+    "dialog",
+    "heading",
+    "img",
+    "link",
+    "list",
+    "listitem",
+    "main",
+    "navigation",
+    "radio",
+    "region",
+    "row",
+    "rowheader",
+    "status",
+    "table",
+    "term",
+    "textbox",
 ]
 _ROLES: frozenset[str] = frozenset(AriaRole.__args__)  # type: ignore[attr-defined]
 _KINDS = ("role", "label", "text", "placeholder", "css")
@@ -51,7 +70,9 @@ class LocatorSpec:
                 code="selector_config",
             )
         if "role" in raw and raw["role"] not in _ROLES:
-            raise ConfigError(f"Selector {where}: unknown role {raw['role']!r}", code="selector_config")
+            raise ConfigError(
+                f"Selector {where}: unknown role {raw['role']!r}", code="selector_config"
+            )
         values = {k: v for k, v in raw.items() if k != "exact"}
         if not all(isinstance(v, str) for v in values.values()):
             raise ConfigError(f"Selector {where}: values must be strings", code="selector_config")
@@ -147,7 +168,9 @@ def parse_selectors(name: str, data: dict[str, Any]) -> SiteSelectors:
     screens: dict[str, ScreenSelectors] = {}
     for screen, entries in data.items():
         if not isinstance(entries, dict):
-            raise ConfigError(f"Selector file {name}: [{screen}] must be a table", code="selector_config")
+            raise ConfigError(
+                f"Selector file {name}: [{screen}] must be a table", code="selector_config"
+            )
         locators: dict[str, LocatorSpec] = {}
         texts: dict[str, str] = {}
         tables: dict[str, dict[str, str]] = {}
@@ -180,4 +203,6 @@ def load_selectors(selectors_dir: Path, name: str) -> SiteSelectors:
     try:
         return _load_cached(path, path.stat().st_mtime_ns)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"Selector file {path} is not valid TOML: {exc}", code="selector_config") from exc
+        raise ConfigError(
+            f"Selector file {path} is not valid TOML: {exc}", code="selector_config"
+        ) from exc

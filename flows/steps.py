@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 
 from flows.outcome import STEP_LABELS_SV, StepEvent
 from robot.logs import get_logger
@@ -63,7 +63,7 @@ class StepTracker:
         )
         self.events.append(event)
         if status != "started":
-            fields: dict[str, object] = {
+            fields: dict[str, Any] = {
                 "step": key,
                 "status": status,
                 "ref": self.ref,

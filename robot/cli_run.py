@@ -121,9 +121,16 @@ def register(
     settings = _edge_settings(headed=headed, transfer=transfer)
     data: dict[str, Any] = _read_request_file(file) if file else {}
     options = {
-        "birth_date": birth_date, "sex": sex, "family_name": family_name,
-        "given_names": given_names, "group": group, "street": street,
-        "postal_code": postal_code, "city": city, "country": country, "info": info,
+        "birth_date": birth_date,
+        "sex": sex,
+        "family_name": family_name,
+        "given_names": given_names,
+        "group": group,
+        "street": street,
+        "postal_code": postal_code,
+        "city": city,
+        "country": country,
+        "info": info,
         "external_ref": external_ref,
     }
     data.update({k: v for k, v in options.items() if v is not None})
@@ -236,8 +243,12 @@ def _parse_decision(text: str) -> Decision:
         target, verdict = text.rsplit("=", 1)
         system, id_value = target.split(":", 1)
         return Decision.model_validate(
-            {"system": system.strip().lower(), "id_value": id_value.strip(),
-             "verdict": verdict.strip().lower(), "decided_by": "cli"}
+            {
+                "system": system.strip().lower(),
+                "id_value": id_value.strip(),
+                "verdict": verdict.strip().lower(),
+                "decided_by": "cli",
+            }
         )
     except Exception:
         raise ValueError(
@@ -276,7 +287,11 @@ def _print_outcome(outcome: Outcome, *, as_json: bool) -> None:
     if outcome.patient_id:
         reuse = ""
         if outcome.reservnummer_reused is not None:
-            reuse = " (befintligt reservnummer)" if outcome.reservnummer_reused else " (nytt reservnummer)"
+            reuse = (
+                " (befintligt reservnummer)"
+                if outcome.reservnummer_reused
+                else " (nytt reservnummer)"
+            )
         _out.print(f"  Patient-ID: {outcome.patient_id}{reuse}")
     if outcome.reason_sv:
         _out.print(f"  {outcome.reason_sv}")
@@ -339,8 +354,12 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
 
     try:
         _load_configuration(settings)
-        yield Check("Inställningar", True, f"{settings.config_dir} (PMO-layout "
-                    f"{settings.pmo_selectors}, region {settings.region})")
+        yield Check(
+            "Inställningar",
+            True,
+            f"{settings.config_dir} (PMO-layout "
+            f"{settings.pmo_selectors}, region {settings.region})",
+        )
     except Exception as exc:
         yield Check("Inställningar", False, str(exc))
     try:
@@ -366,8 +385,11 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
     try:
         with display, Runner(settings, transfer=FillTransfer()) as runner:
             version = runner.session.browser.version
-            yield Check("Webbläsare", True, f"Chromium {version}"
-                        f" ({'synlig' if not settings.headless else 'headless'})")
+            yield Check(
+                "Webbläsare",
+                True,
+                f"Chromium {version} ({'synlig' if not settings.headless else 'headless'})",
+            )
             ctx = runner.context
             logins: list[tuple[str, Callable[[], None]]] = [("pmo", ctx.pmo.site.open_home)]
             logins.append(("rns", ctx.rns.reach))
@@ -377,10 +399,16 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
                     continue
                 try:
                     login()
-                    yield Check(f"{_SITE_NAMES[site]} inloggning", True,
-                                f"inloggad som {getattr(settings, f'{site}_username')}"
-                                + (" via Plexus" if site == "rns" and settings.rns_access ==
-                                   "plexus" else ""))
+                    yield Check(
+                        f"{_SITE_NAMES[site]} inloggning",
+                        True,
+                        f"inloggad som {getattr(settings, f'{site}_username')}"
+                        + (
+                            " via Plexus"
+                            if site == "rns" and settings.rns_access == "plexus"
+                            else ""
+                        ),
+                    )
                 except Exception as exc:
                     message = exc.message if isinstance(exc, RobotError) else type(exc).__name__
                     yield Check(f"{_SITE_NAMES[site]} inloggning", False, message)

@@ -41,6 +41,7 @@ class LoginPage:
         check_response(nav.value, site=self.site)
         if self.is_login_page(page):
             raise SiteError(
-                f"Inloggningen i {site_name(self.site)} misslyckades; kontrollera användarnamn och lösenord.",
+                f"Inloggningen i {site_name(self.site)} misslyckades; "
+                "kontrollera användarnamn och lösenord.",
                 code="login_failed",
             )

@@ -54,7 +54,7 @@ class PlexusStartPage:
 
 
 class PlexusSystemsPage:
-    """"IT-system": every system with "Lägg till" (or "Tillagd" once it is a favourite)."""
+    """ "IT-system": every system with "Lägg till" (or "Tillagd" once it is a favourite)."""
 
     def __init__(self, site: SiteUI) -> None:
         self.site = site

@@ -34,8 +34,15 @@ class FormValues:
     def text_fields(self) -> dict[str, str]:
         """The text fields to fill, in the order the routine fills them."""
         order = (
-            "family_name", "given_names", "street", "postal_code", "city", "country",
-            "kommun", "lan", "info",
+            "family_name",
+            "given_names",
+            "street",
+            "postal_code",
+            "city",
+            "country",
+            "kommun",
+            "lan",
+            "info",
         )
         return {k: v for k in order if (v := getattr(self, k)) is not None}
 

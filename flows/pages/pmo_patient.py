@@ -9,8 +9,17 @@ from robot.errors import SelectorMissing
 
 # The fields of a PMO patient, in form order (keys of [labels] in the selector file).
 PATIENT_FIELDS = (
-    "patient_id", "sex", "family_name", "given_names", "street", "postal_code", "city",
-    "country", "kommun", "lan", "info",
+    "patient_id",
+    "sex",
+    "family_name",
+    "given_names",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "kommun",
+    "lan",
+    "info",
 )
 
 

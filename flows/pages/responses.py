@@ -6,7 +6,6 @@ from playwright.sync_api import Response
 
 from robot.errors import SiteError
 
-
 SITE_NAMES = {"pmo": "PMO", "rns": "Reservnummersystemet", "plexus": "Plexus"}
 
 
@@ -19,5 +18,6 @@ def check_response(response: Response | None, *, site: str) -> None:
     """Raise SiteError when the site answered a navigation with a server error."""
     if response is not None and response.status >= 500:
         raise SiteError(
-            f"{site_name(site)} svarade med tekniskt fel (HTTP {response.status}).", code="site_error"
+            f"{site_name(site)} svarade med tekniskt fel (HTTP {response.status}).",
+            code="site_error",
         )

@@ -82,10 +82,13 @@ class SiteUI:
             self.login.login(page)
             if not resumable:
                 raise SessionExpired(
-                    f"Sessionen i {site_name(self.site)} hade gått ut; inloggad igen.", code="session_expired"
+                    f"Sessionen i {site_name(self.site)} hade gått ut; inloggad igen.",
+                    code="session_expired",
                 )
             if self.login.is_login_page(page):  # pragma: no cover - login() raises first
-                raise SiteError(f"{site_name(self.site)} visar fortfarande inloggningen.", code="login_failed")
+                raise SiteError(
+                    f"{site_name(self.site)} visar fortfarande inloggningen.", code="login_failed"
+                )
 
     def has_nav(self, key: str) -> bool:
         """True when the page shows the navigation link ``key`` (error pages have none)."""

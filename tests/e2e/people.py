@@ -77,7 +77,9 @@ class People:
             "city": "Gävle",
             "country": "SE",
         }
-        data.update({k: (v.isoformat() if isinstance(v, date) else v) for k, v in overrides.items()})
+        data.update(
+            {k: (v.isoformat() if isinstance(v, date) else v) for k, v in overrides.items()}
+        )
         return parse_request(data, groups=GROUPS)
 
 
@@ -127,16 +129,31 @@ class SiteWriter:
         assert match, "RNS did not show a new number"
         return html.unescape(match.group(1))
 
-    def pmo_register(self, patient_id: str, *, sex: str, family: str, given: str,
-                     kommun: str = "80", lan: str = "21") -> None:
+    def pmo_register(
+        self,
+        patient_id: str,
+        *,
+        sex: str,
+        family: str,
+        given: str,
+        kommun: str = "80",
+        lan: str = "21",
+    ) -> None:
         """Register a patient in PMO through its form (as an earlier clerk would have)."""
         with self._client(self.sites.pmo_url) as client:
             page = client.post(
                 "/registrera",
                 data={
-                    "patient_id": patient_id, "sex": sex, "family_name": family,
-                    "given_names": given, "street": "Drottninggatan 1", "postal_code": "802 50",
-                    "city": "Gävle", "country": "Sverige", "kommun": kommun, "lan": lan,
+                    "patient_id": patient_id,
+                    "sex": sex,
+                    "family_name": family,
+                    "given_names": given,
+                    "street": "Drottninggatan 1",
+                    "postal_code": "802 50",
+                    "city": "Gävle",
+                    "country": "Sverige",
+                    "kommun": kommun,
+                    "lan": lan,
                     "info": "",
                 },
             )
@@ -146,8 +163,7 @@ class SiteWriter:
 def patients_with(sites: MockSites, **fields: str) -> list[dict[str, Any]]:
     """PMO patients whose fields equal the given values."""
     return [
-        p for p in sites.records("pmo")["patients"]
-        if all(p.get(k) == v for k, v in fields.items())
+        p for p in sites.records("pmo")["patients"] if all(p.get(k) == v for k, v in fields.items())
     ]
 
 
@@ -158,4 +174,8 @@ def persons_born(sites: MockSites, birth: date) -> list[dict[str, Any]]:
 
 def patients_born(sites: MockSites, birth: date) -> list[dict[str, Any]]:
     """PMO's patients for a birth date."""
-    return [p for p in sites.records("pmo")["patients"] if _pmo_birth(p["patient_id"]) == birth.isoformat()]
+    return [
+        p
+        for p in sites.records("pmo")["patients"]
+        if _pmo_birth(p["patient_id"]) == birth.isoformat()
+    ]

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.e2e
 
 def _rns_favourites(sites: MockSites) -> list[dict[str, object]]:
     return [
-        f for f in sites.records("plexus")["favourites"]
+        f
+        for f in sites.records("plexus")["favourites"]
         if f["system_name"] == "Reservnummersystemet"
     ]
 
@@ -62,7 +63,10 @@ def test_system_transfer_should_copy_through_the_os_clipboard_in_a_headed_browse
         outcome.patient_id
     ]
     on_clipboard = subprocess.run(
-        ["xclip", "-o", "-selection", "clipboard"], capture_output=True, text=True, timeout=5,
+        ["xclip", "-o", "-selection", "clipboard"],
+        capture_output=True,
+        text=True,
+        timeout=5,
         check=True,
     ).stdout
     assert on_clipboard == outcome.patient_id

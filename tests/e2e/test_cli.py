@@ -61,10 +61,26 @@ def test_register_should_take_options_and_exit_2_when_a_person_must_take_over(
 ) -> None:
     request = People(mock_sites).request()
     args = [
-        "register", "--birth-date", request.birth_date.isoformat(), "--sex", "Kvinna",
-        "--family-name", request.family_name, "--given-names", request.given_names,
-        "--group", "asylsokande", "--street", "Storgatan 1", "--postal-code", "80320",
-        "--city", "Gävle", "--country", "SE", "--protected",
+        "register",
+        "--birth-date",
+        request.birth_date.isoformat(),
+        "--sex",
+        "Kvinna",
+        "--family-name",
+        request.family_name,
+        "--given-names",
+        request.given_names,
+        "--group",
+        "asylsokande",
+        "--street",
+        "Storgatan 1",
+        "--postal-code",
+        "80320",
+        "--city",
+        "Gävle",
+        "--country",
+        "SE",
+        "--protected",
     ]
 
     result = CliRunner().invoke(app, args, env=env)
@@ -75,9 +91,28 @@ def test_register_should_take_options_and_exit_2_when_a_person_must_take_over(
 
 
 def test_register_should_list_every_field_error_and_exit_3(env: dict[str, str]) -> None:
-    args = ["register", "--birth-date", "2999-01-01", "--sex", "X", "--family-name", "<b>",
-            "--given-names", "Anna", "--group", "okand", "--street", "Gata 1",
-            "--postal-code", "12", "--city", "Gävle", "--country", "SE", "--json"]
+    args = [
+        "register",
+        "--birth-date",
+        "2999-01-01",
+        "--sex",
+        "X",
+        "--family-name",
+        "<b>",
+        "--given-names",
+        "Anna",
+        "--group",
+        "okand",
+        "--street",
+        "Gata 1",
+        "--postal-code",
+        "12",
+        "--city",
+        "Gävle",
+        "--country",
+        "SE",
+        "--json",
+    ]
 
     result = CliRunner().invoke(app, args, env=env)
 
@@ -103,16 +138,25 @@ def test_doctor_should_pass_every_check_against_the_mock_sites(env: dict[str, st
 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    for name in ("Inställningar", "Urklipp", "PMO svarar", "Reservnummersystemet svarar",
-                 "Webbläsare", "PMO inloggning", "Reservnummersystemet inloggning"):
+    for name in (
+        "Inställningar",
+        "Urklipp",
+        "PMO svarar",
+        "Reservnummersystemet svarar",
+        "Webbläsare",
+        "PMO inloggning",
+        "Reservnummersystemet inloggning",
+    ):
         assert any(line.startswith(f"OK   {name}:") for line in lines), (name, lines)
 
 
 def test_doctor_should_fail_clearly_when_a_site_is_down_or_refuses_the_login(
-    env: dict[str, str]
+    env: dict[str, str],
 ) -> None:
-    broken = env | {"RESERVROBOT_PMO_URL": "http://127.0.0.1:9",
-                    "RESERVROBOT_RNS_PASSWORD": "fel-losenord"}
+    broken = env | {
+        "RESERVROBOT_PMO_URL": "http://127.0.0.1:9",
+        "RESERVROBOT_RNS_PASSWORD": "fel-losenord",
+    }
 
     result = CliRunner().invoke(app, ["doctor"], env=broken)
 

@@ -26,24 +26,36 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run_cli(args: list[str], *, sites: MockSites, data_dir: Path, crash_after: str | None,
-             ) -> subprocess.CompletedProcess[str]:
+def _run_cli(
+    args: list[str],
+    *,
+    sites: MockSites,
+    data_dir: Path,
+    crash_after: str | None,
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESERVROBOT_")}
-    env.update({
-        "RESERVROBOT_PMO_URL": sites.pmo_url,
-        "RESERVROBOT_RNS_URL": sites.rns_url,
-        "RESERVROBOT_PLEXUS_URL": sites.plexus_url,
-        "RESERVROBOT_DATA_DIR": str(data_dir),
-        "RESERVROBOT_HEADLESS": "true",
-        "RESERVROBOT_TRANSFER_MODE": "browser",
-        "RESERVROBOT_BACKOFF_BASE_S": "0.05",
-        "RESERVROBOT_CONFIG_FILE": str(data_dir / "absent.toml"),
-    })
+    env.update(
+        {
+            "RESERVROBOT_PMO_URL": sites.pmo_url,
+            "RESERVROBOT_RNS_URL": sites.rns_url,
+            "RESERVROBOT_PLEXUS_URL": sites.plexus_url,
+            "RESERVROBOT_DATA_DIR": str(data_dir),
+            "RESERVROBOT_HEADLESS": "true",
+            "RESERVROBOT_TRANSFER_MODE": "browser",
+            "RESERVROBOT_BACKOFF_BASE_S": "0.05",
+            "RESERVROBOT_CONFIG_FILE": str(data_dir / "absent.toml"),
+        }
+    )
     if crash_after:
         env["RESERVROBOT_TEST_CRASH_AFTER"] = crash_after
     return subprocess.run(
         [sys.executable, "-m", "robot", *args],
-        cwd=data_dir, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=data_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

@@ -45,7 +45,8 @@ def test_register_should_create_reservnummer_and_patient_when_nobody_is_found(
     [person] = persons_born(sites, request.birth_date)
     assert person["id_type"] == "Reservnummer"
     assert (person["family_name"], person["given_names"]) == (
-        request.family_name, request.given_names,
+        request.family_name,
+        request.given_names,
     )
     assert outcome.patient_id == person["id_value"]
     [patient] = patients_born(sites, request.birth_date)
@@ -63,7 +64,11 @@ def test_register_should_create_reservnummer_and_patient_when_nobody_is_found(
         "info": "Läggs in manuellt.",
     }
     assert [s.step for s in outcome.steps] == [
-        "search_pmo", "search_rns", "create_rns", "register_pmo", "verify",
+        "search_pmo",
+        "search_rns",
+        "create_rns",
+        "register_pmo",
+        "verify",
     ]
     assert steps[0] == "search_pmo:started" and steps[-1] == "verify:done"
 
@@ -105,11 +110,10 @@ def test_register_should_find_name_variant_in_pmo_and_report_code_differences(
     runner: Runner, sites: MockSites, people: People, writer: SiteWriter
 ) -> None:
     request = people.request(family_name="Shevchenko", given_names="Olena", sex="K")
-    patient_id = writer.rns_create(
-        request.birth_date, sex="K", family="Sjevtjenko", given="Elena"
+    patient_id = writer.rns_create(request.birth_date, sex="K", family="Sjevtjenko", given="Elena")
+    writer.pmo_register(
+        patient_id, sex="K", family="Sjevtjenko", given="Elena", kommun="80", lan="21"
     )
-    writer.pmo_register(patient_id, sex="K", family="Sjevtjenko", given="Elena",
-                        kommun="80", lan="21")
     before = sites.records("pmo")["patients"], sites.records("rns")["persons"]
 
     outcome = runner.register(request)
@@ -148,8 +152,9 @@ def test_register_should_hand_over_uncertain_match_and_follow_the_decision(
     runner: Runner, sites: MockSites, people: People, writer: SiteWriter
 ) -> None:
     request = people.request(sex="K")
-    other_id = writer.rns_create(request.birth_date, sex="M", family=request.family_name,
-                                 given=request.given_names)
+    other_id = writer.rns_create(
+        request.birth_date, sex="M", family=request.family_name, given=request.given_names
+    )
     writer.pmo_register(other_id, sex="M", family=request.family_name, given=request.given_names)
 
     asked = runner.register(request)
@@ -171,7 +176,8 @@ def test_register_should_hand_over_uncertain_match_and_follow_the_decision(
     assert created.patient_id != other_id
     assert len(persons_born(sites, request.birth_date)) == 2
     assert {p["patient_id"] for p in patients_born(sites, request.birth_date)} == {
-        other_id, created.patient_id,
+        other_id,
+        created.patient_id,
     }
 
 
@@ -179,13 +185,14 @@ def test_register_should_take_a_same_person_decision_as_already_registered(
     runner: Runner, sites: MockSites, people: People, writer: SiteWriter
 ) -> None:
     request = people.request(sex="M")
-    existing = writer.rns_create(request.birth_date, sex="K", family=request.family_name,
-                                 given=request.given_names)
+    existing = writer.rns_create(
+        request.birth_date, sex="K", family=request.family_name, given=request.given_names
+    )
     writer.pmo_register(existing, sex="K", family=request.family_name, given=request.given_names)
 
     outcome = runner.register(
-        request, decisions=[Decision(system="pmo", id_value=existing, verdict="same",
-                                     decided_by="test")]
+        request,
+        decisions=[Decision(system="pmo", id_value=existing, verdict="same", decided_by="test")],
     )
 
     assert outcome.kind is OutcomeKind.ALREADY_REGISTERED
@@ -198,7 +205,10 @@ def test_register_should_keep_foreign_city_and_country_despite_postnummer_autofi
 ) -> None:
     # 80331 is München; PMO's prefix lookup takes it for Gävle (802-808 -> Gävle, 80, 21).
     request = people.request(
-        group="ees_med_kort", street="Marienplatz 8", postal_code="80331", city="München",
+        group="ees_med_kort",
+        street="Marienplatz 8",
+        postal_code="80331",
+        city="München",
         country="DE",
     )
 
@@ -207,7 +217,9 @@ def test_register_should_keep_foreign_city_and_country_despite_postnummer_autofi
     assert outcome.kind is OutcomeKind.REGISTERED, outcome
     [patient] = patients_with(sites, patient_id=outcome.patient_id or "")
     assert (patient["postal_code"], patient["city"], patient["country"]) == (
-        "80331", "München", "Tyskland",
+        "80331",
+        "München",
+        "Tyskland",
     )
     assert (patient["kommun"], patient["lan"]) == ("02", "99")
 
@@ -226,18 +238,28 @@ def test_register_protected_identity_should_register_id_sex_and_name_only(
     [patient] = patients_born(sites, request.birth_date)
     assert patient["patient_id"] == person["id_value"]
     assert (patient["sex"], patient["family_name"], patient["given_names"]) == (
-        request.sex.value, request.family_name, request.given_names,
+        request.sex.value,
+        request.family_name,
+        request.given_names,
     )
-    assert [patient[k] for k in ("street", "postal_code", "city", "country", "kommun", "lan",
-                                 "info")] == [""] * 7
+    assert [
+        patient[k] for k in ("street", "postal_code", "city", "country", "kommun", "lan", "info")
+    ] == [""] * 7
 
 
 def test_complete_pnr_should_replace_reservnummer_with_personnummer(
     runner: Runner, sites: MockSites, people: People
 ) -> None:
-    registered = runner.register(people.request(sex="M", group="ees_utan_kort",
-                                                street="Rue de Rivoli 1", postal_code="75001",
-                                                city="Paris", country="FR"))
+    registered = runner.register(
+        people.request(
+            sex="M",
+            group="ees_utan_kort",
+            street="Rue de Rivoli 1",
+            postal_code="75001",
+            city="Paris",
+            country="FR",
+        )
+    )
     assert registered.patient_id
     before = patients_with(sites, patient_id=registered.patient_id)[0]
     birth = date.fromisoformat(
@@ -251,8 +273,18 @@ def test_complete_pnr_should_replace_reservnummer_with_personnummer(
     assert outcome.patient_id == pnr
     assert patients_with(sites, patient_id=registered.patient_id) == []
     [after] = patients_with(sites, patient_id=pnr)
-    unchanged = ("sex", "family_name", "given_names", "street", "postal_code", "city",
-                 "country", "kommun", "lan", "info")
+    unchanged = (
+        "sex",
+        "family_name",
+        "given_names",
+        "street",
+        "postal_code",
+        "city",
+        "country",
+        "kommun",
+        "lan",
+        "info",
+    )
     assert {k: after[k] for k in unchanged} == {k: before[k] for k in unchanged}
 
 
@@ -267,17 +299,22 @@ def test_complete_pnr_should_refuse_other_birth_date_or_unchecked_identity(
     before = sites.records("pmo")["patients"]
 
     mismatch = runner.complete_pnr(
-        registered.patient_id, make_personnummer(birth.replace(year=birth.year - 1), sex="K"),
+        registered.patient_id,
+        make_personnummer(birth.replace(year=birth.year - 1), sex="K"),
         identity_checked=True,
     )
     unchecked = runner.complete_pnr(
         registered.patient_id, make_personnummer(birth, sex="K"), identity_checked=False
     )
 
-    assert (mismatch.kind, mismatch.reason_code) == (OutcomeKind.NEEDS_PERSON,
-                                                     "birth_date_mismatch")
-    assert (unchecked.kind, unchecked.reason_code) == (OutcomeKind.NEEDS_PERSON,
-                                                       "identity_not_checked")
+    assert (mismatch.kind, mismatch.reason_code) == (
+        OutcomeKind.NEEDS_PERSON,
+        "birth_date_mismatch",
+    )
+    assert (unchecked.kind, unchecked.reason_code) == (
+        OutcomeKind.NEEDS_PERSON,
+        "identity_not_checked",
+    )
     assert sites.records("pmo")["patients"] == before
 
 
