@@ -42,7 +42,7 @@ def test_failure_shows_reason_and_evidence_and_try_again_succeeds(
     expect(page.get_by_role("heading", name="Bevis för ett misslyckat ärende")).to_be_visible()
     image = page.get_by_role("img").first
     expect(image).to_be_visible()
-    assert page.evaluate("document.querySelector('figure img').naturalWidth") > 0
+    page.wait_for_function("document.querySelector('figure img')?.naturalWidth > 0")
     page.go_back()
 
     assert not [p for p in fresh_mock_sites.records("rns")["persons"]

@@ -1,0 +1,44 @@
+"""Without JavaScript the form still works: the suggestion is refreshed by a button, and the
+robot's page refreshes itself until the outcome is there."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from mock_sites.testing import MockSites
+from tests.ui.conftest import UiServer
+from tests.ui.forms import REGISTERED, SEX_LABEL, expect_outcome
+from tests.ui.helpers import new_person
+
+
+@pytest.mark.e2e
+def test_registration_works_without_javascript(
+    browser: Browser, ui_server: UiServer, fresh_mock_sites: MockSites
+) -> None:
+    context = browser.new_context(java_script_enabled=False, locale="sv-SE")
+    try:
+        page = context.new_page()
+        page.goto(ui_server.url_with_token)
+        person = new_person(fresh_mock_sites, sex="K")
+        page.get_by_label("Födelsedatum").fill(person.birth_date.isoformat())
+        page.get_by_role("radio", name=SEX_LABEL[person.sex], exact=True).check()
+        page.get_by_label("Efternamn").fill(person.family_name)
+        page.get_by_label("Förnamn").fill(person.given_names)
+        page.get_by_label("Medborgarskap").select_option("SY")
+        page.get_by_label("Boendeland").select_option("SE")
+        page.get_by_role("radio", name="LMA-kort", exact=True).check()
+        page.get_by_label("Utdelningsadress").fill("Norra Kungsgatan 3")
+        page.get_by_label("Postnummer").fill("80320")
+        page.get_by_label("Ort", exact=True).fill("Gävle")
+        page.get_by_role("button", name="Uppdatera förslaget på patientgrupp").click()
+        expect(page.locator("#group-auto-option")).to_have_text("Föreslagen: Asylsökande")
+        expect(page.get_by_label("Efternamn")).to_have_value(person.family_name)
+        page.get_by_role("button", name="Registrera", exact=True).click()
+        expect(page.locator("#steps")).to_be_visible()
+        expect_outcome(page, REGISTERED)
+        patient_id = page.get_by_label("Patient-ID").input_value()
+        assert any(p["patient_id"] == patient_id
+                   for p in fresh_mock_sites.records("pmo")["patients"])
+    finally:
+        context.close()
