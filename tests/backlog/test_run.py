@@ -30,10 +30,12 @@ def test_run_registers_items_audits_every_step_and_a_site_outage_ends_as_failed(
         sites: MockSites, tmp_path: Path) -> None:
     settings = robot_settings(tmp_path, sites, max_attempts=1, backoff_base_s=0.01,
                               backoff_max_s=0.02)
-    [ok_row] = queue_generated(settings, sites, 1, seed=31)
-    summary = run_backlog(settings, RunOptions(workers=1))
+    ok_row, bad_row = queue_generated(settings, sites, 2, seed=31)
+    summary = run_backlog(settings, RunOptions(workers=2, limit=1))
     assert summary.exit_code == ExitCode.OK and summary.by_status == {"done": 1}
     assert_each_person_registered_once(sites, [ok_row])
+    with open_store(settings) as store:
+        assert store.counts()[ItemStatus.PENDING] == 1  # --limit 1: the other one waits
 
     with AuditLog(settings) as audit:
         trail = audit.for_ref(ok_row["external_ref"])
@@ -44,12 +46,11 @@ def test_run_registers_items_audits_every_step_and_a_site_outage_ends_as_failed(
     assert all(e.actor.startswith("robot:") for e in trail)
     with AuditLog(settings) as audit:
         with open_store(settings) as store:
-            [item] = store.items()
+            item = store.items()[0]
         assert item.patient_id and audit.for_patient_id(item.patient_id)[-1].step == "outcome"
 
     # PMO answers every request with HTTP 500: the item fails, is retried per the plan, and
     # ends failed with evidence; the run exits 1.
-    [bad_row] = queue_generated(settings, sites, 1, seed=32)
     sites.set_faults("pmo", error_rate=1.0)
     failed = run_backlog(settings, RunOptions(
         workers=1, retry=RetryPlan(max_attempts=2, base_s=0.05, max_s=0.1),
