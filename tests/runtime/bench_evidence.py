@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -24,7 +23,7 @@ from robot.browser import BrowserSession
 from robot.errors import SiteError
 from robot.evidence import EvidenceHandle, EvidenceRecorder
 from robot.settings import Settings
-from tests.runtime.conftest import _Handler
+from tests.runtime.conftest import LocalSiteServer
 
 
 def _item(page: Page, n: int) -> None:
@@ -35,7 +34,7 @@ def _item(page: Page, n: int) -> None:
 
 
 def main(items: int = 30) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server = LocalSiteServer()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     evidence_dir = Path(tempfile.mkdtemp(prefix="bench-evidence-"))

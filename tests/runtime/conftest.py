@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -44,7 +46,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self) -> None:
-        if urlsplit(self.path).path == "/plain":
+        path = urlsplit(self.path).path
+        if path == "/favicon.ico":
+            self._send("", status=HTTPStatus.NOT_FOUND)
+        elif path == "/plain":
             self._send(_HOME)
         elif self.path == "/login":
             self._send(_LOGIN)
@@ -63,10 +68,23 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
 
+class LocalSiteServer(ThreadingHTTPServer):
+    """The local site's server; a browser closing mid-response is not an error here."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @pytest.fixture(scope="session")
 def local_site() -> Iterator[str]:
     """Base URL of a tiny site with a login wall, served from a thread on a free port."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server = LocalSiteServer()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
