@@ -59,21 +59,18 @@ class EvidenceRecorder:
         self.settings = settings
         self.snapshots = snapshots
         self.blank_pages = blank_pages
-        self._contexts: list[BrowserContext] = []
 
     @property
     def root(self) -> Path:
         return self.settings.evidence_path
 
     def start(self, contexts: Sequence[BrowserContext]) -> None:
-        """Remember the contexts that items will use.
+        """Nothing to prepare: tracing starts per item in ``capture``.
 
-        Tracing itself starts per item in ``capture`` (see the module docstring for why it is
-        not one long trace cut into chunks).
+        Kept so callers need not know that; see the module docstring for why the trace is not
+        one long recording cut into chunks.
         """
-        for context in contexts:
-            if context not in self._contexts:
-                self._contexts.append(context)
+        del contexts
 
     @contextmanager
     def capture(
