@@ -108,6 +108,7 @@ class _MemorySampler:
         self.runner = runner
         self.interval_s = interval_s
         self.peak = {"browser": 0, "driver": 0, "python": 0, "total": 0}
+        self.browser_pss_end = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="bench-memory", daemon=True)
 
@@ -120,6 +121,8 @@ class _MemorySampler:
         self._stop.set()
         self._thread.join()
         self.sample()
+        # RSS counts Chromium's shared libraries once per process; PSS shares them out.
+        self.browser_pss_end = self.runner.session.memory_pss_bytes()
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):
@@ -185,6 +188,7 @@ def _robot_phase(
         "registrations_per_minute": round(60 * len(totals) / warm_s, 1) if warm_s else 0.0,
         "outcomes": dict(kinds),
         "peak_rss_mb": {k: round(v / mb, 1) for k, v in memory.peak.items()},
+        "browser_pss_mb_at_end": round(memory.browser_pss_end / mb, 1),
     }
 
 
@@ -295,6 +299,7 @@ def format_report(report: dict[str, Any]) -> str:
         "peak RSS: "
         + ", ".join(f"{k} {v} MB" for k, v in robot["peak_rss_mb"].items())
         + " (python includes the in-process mock sites)",
+        f"browser PSS at the end: {robot['browser_pss_mb_at_end']} MB (shared pages counted once)",
         "",
         f"HTTP floor (httpx, same requests): median {floor['total']['median_s'] * 1000:.1f} ms, "
         f"p95 {floor['total']['p95_s'] * 1000:.1f} ms, first {floor['first_s'] * 1000:.1f} ms",
