@@ -135,7 +135,8 @@ def test_backlog_of_100_with_500s_latency_and_expiring_sessions_completes_withou
     summary = run_backlog(settings, RunOptions(
         workers=2, retry=RetryPlan(max_attempts=3, base_s=0.2, max_s=1.0),
         wait_for_retries_s=30))
-    sites.reset()
+    for site in ("pmo", "rns"):
+        sites.set_faults(site, error_rate=0.0, latency_ms=0, session_timeout_s=0.0)
 
     with open_store(settings) as store:
         items = store.items()
