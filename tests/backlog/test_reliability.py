@@ -52,6 +52,8 @@ def _in_progress_workers(queue: Path, run_pid: int) -> list[psutil.Process]:
     for (pid,) in sql(queue, "SELECT worker_pid FROM items WHERE status = 'in_progress'"):
         try:
             proc = psutil.Process(pid)
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                continue  # killed already, not yet reaped by its run
             if proc.ppid() == run_pid:  # never touch anything but our own run's workers
                 workers.append(proc)
         except psutil.NoSuchProcess:
