@@ -18,7 +18,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals may hold personal data
 )
-app.add_typer(mock_app, name="mock", help="The bundled mock sites (PMO, Reservnummersystemet, Plexus).")
+app.add_typer(
+    mock_app, name="mock", help="The bundled mock sites (PMO, Reservnummersystemet, Plexus)."
+)
 app.add_typer(config_app, name="config", help="Show the effective settings.")
 app.add_typer(backlog_app, name="backlog", help="The durable work queue of registrations.")
 app.add_typer(audit_app, name="audit", help="The pseudonymised audit log.")
