@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator
+from playwright.sync_api import Locator, Route
 
 from flows.outcome import OutcomeKind, StepEvent
 from flows.pages.pmo_form import PmoPatientForm
@@ -117,6 +117,31 @@ def test_red_marker_should_stop_a_corrupted_transfer_before_saving_and_keep_evid
     assert [p["patient_id"] for p in patients_born(sites, request.birth_date)] == [
         created["id_value"]
     ]
+
+
+def test_verify_should_fail_with_evidence_when_pmo_stores_something_else(
+    runner: Runner, sites: MockSites, people: People
+) -> None:
+    request = people.request()
+    context = runner.session.context("pmo")
+
+    def garble(route: Route) -> None:
+        # Something between the robot and PMO changes the city on its way to the server.
+        body = (route.request.post_data or "").replace("city=G%C3%A4vle", "city=G%C3%A4vla")
+        route.continue_(post_data=body)
+
+    context.route("**/registrera", garble)
+    try:
+        outcome = runner.register(request)
+    finally:
+        context.unroute("**/registrera", garble)
+
+    assert outcome.kind is OutcomeKind.FAILED, outcome
+    assert outcome.reason_code == "verification_failed"
+    assert "Ort" in (outcome.reason_sv or "")
+    assert outcome.evidence_dir and _files(Path(outcome.evidence_dir))
+    [patient] = patients_born(sites, request.birth_date)
+    assert patient["city"] == "Gävla"  # saved once, not again and again
 
 
 def test_protected_identity_should_leave_no_evidence_and_no_name_or_number_in_logs(
