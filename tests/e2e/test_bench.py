@@ -14,8 +14,13 @@ def test_bench_should_register_everyone_and_report_robot_and_http_floor_figures(
 
     robot = report["robot"]
     assert robot["outcomes"] == {"registered": 3}
-    assert set(robot["steps"]) == {"search_pmo", "search_rns", "create_rns", "register_pmo",
-                                   "verify"}
+    assert set(robot["steps"]) == {
+        "search_pmo",
+        "search_rns",
+        "create_rns",
+        "register_pmo",
+        "verify",
+    }
     assert all(f["median_s"] > 0 for f in robot["steps"].values())
     assert robot["first_s"] > robot["total"]["median_s"] > 0
     assert robot["peak_rss_mb"]["browser"] > 50  # a Chromium was really measured
