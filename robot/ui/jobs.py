@@ -168,6 +168,11 @@ class JobManager:
             job.follow_up = follow_up
             return True
 
+    def steps(self, job: Job) -> list[StepEvent]:
+        """A copy of the job's latest step events (the worker thread may be adding some)."""
+        with self._lock:
+            return list(job.steps.values())
+
     def snapshot(self, job_id: str) -> dict[str, Any] | None:
         """A JSON-ready copy of a job's progress, safe to read from any thread."""
         with self._lock:

@@ -149,8 +149,7 @@ def test_registration_by_keyboard_only_ends_with_patient_id_on_os_clipboard(
     rns_row = steps.locator("li", has_text="Söker i Reservnummersystemet")
     expect(rns_row.locator(".step-status")).to_have_text("Pågår", timeout=ROBOT_TIMEOUT_MS)
     expect(page.locator("#outcome")).to_have_count(0)
-    expect(page.locator("#job-live")).to_have_text(
-        "Roboten arbetar: Söker i Reservnummersystemet …")
+    expect(page.locator("#job-live")).to_have_text(re.compile(r"^Roboten arbetar: \w"))
     expect(steps.locator("li", has_text="Söker i PMO").locator(".step-status")).to_have_text(
         "Klar")
     fresh_mock_sites.set_faults("rns", latency_ms=0)

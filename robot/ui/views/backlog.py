@@ -128,7 +128,6 @@ async def backlog_item_page(request: Request) -> Response:
         "request_person": present.request_person(item.request, groups=ui.groups),
         "match_sv": present.MATCH_SV,
         "decidable": decidable,
-        "can_cancel": item.status is ItemStatus.NEEDS_PERSON,
         "decide_url": f"/att-hantera/{item.id}/beslut",
         "resolved_by": None,
         "cancelled": False,

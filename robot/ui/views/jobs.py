@@ -43,7 +43,7 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
         "state": job.state.value,
         "done": done,
         "queued_ahead": snap.get("queued_ahead", 0),
-        "steps": present.step_rows(job.kind, job.steps.values(), done=done),
+        "steps": present.step_rows(job.kind, ui.jobs.steps(job), done=done),
         "person": f"{person['name']}, född {person['birth_date']}" if job.request else None,
         "request_person": person,
         "match_sv": present.MATCH_SV,
