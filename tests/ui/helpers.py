@@ -125,6 +125,29 @@ def find_uncertain_pair(sites: MockSites, *, skip: int = 0) -> UncertainPair:
     raise LookupError("no uncertain pair in the mock seed")
 
 
+def find_registered_patient(sites: MockSites) -> tuple[dict[str, Any], Person]:
+    """A PMO patient that the matcher recognises as the same person when entered again."""
+    from flows.matching import PersonKey, judge_hits, load_match_config
+    from flows.model import Sex
+    from robot.settings import DEFAULT_CONFIG_DIR
+
+    config = load_match_config(DEFAULT_CONFIG_DIR)
+    by_day: dict[date, list[dict[str, Any]]] = {}
+    for patient in sites.records("pmo")["patients"]:
+        day = _date_part(patient["patient_id"])
+        if day is not None:
+            by_day.setdefault(day, []).append(patient)
+    for day, on_day in sorted(by_day.items()):
+        hits = [PersonKey(p["family_name"], p["given_names"], Sex(p["sex"])) for p in on_day]
+        for patient in on_day:
+            me = PersonKey(patient["family_name"], patient["given_names"], Sex(patient["sex"]))
+            if judge_hits(me, hits, config=config).outcome == "same":
+                person = Person(day, patient["sex"], patient["family_name"],
+                                patient["given_names"])
+                return patient, person
+    raise LookupError("no clearly recognisable patient in the PMO seed")
+
+
 def luhn_digit(digits: str) -> str:
     total = 0
     for i, ch in enumerate(digits):

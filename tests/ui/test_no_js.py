@@ -1,5 +1,5 @@
 """Without JavaScript the form still works: the suggestion is refreshed by a button, and the
-robot's page refreshes itself until the outcome is there."""
+robot's page refreshes itself until the outcome is there (here: the person is already in PMO)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from playwright.sync_api import Browser, expect
 
 from mock_sites.testing import MockSites
 from tests.ui.conftest import UiServer
-from tests.ui.forms import REGISTERED, SEX_LABEL, expect_outcome
-from tests.ui.helpers import new_person
+from tests.ui.forms import ALREADY_REGISTERED, SEX_LABEL, expect_outcome
+from tests.ui.helpers import find_registered_patient
 
 
 @pytest.mark.e2e
@@ -20,7 +20,9 @@ def test_registration_works_without_javascript(
     try:
         page = context.new_page()
         page.goto(ui_server.url_with_token)
-        person = new_person(fresh_mock_sites, sex="K")
+        # Someone already in PMO: the robot recognises them and changes nothing.
+        patient, person = find_registered_patient(fresh_mock_sites)
+        before = fresh_mock_sites.records("pmo")["patients"]
         page.get_by_label("Födelsedatum").fill(person.birth_date.isoformat())
         page.get_by_role("radio", name=SEX_LABEL[person.sex], exact=True).check()
         page.get_by_label("Efternamn").fill(person.family_name)
@@ -36,9 +38,8 @@ def test_registration_works_without_javascript(
         expect(page.get_by_label("Efternamn")).to_have_value(person.family_name)
         page.get_by_role("button", name="Registrera", exact=True).click()
         expect(page.locator("#steps")).to_be_visible()
-        expect_outcome(page, REGISTERED)
-        patient_id = page.get_by_label("Patient-ID").input_value()
-        assert any(p["patient_id"] == patient_id
-                   for p in fresh_mock_sites.records("pmo")["patients"])
+        expect_outcome(page, ALREADY_REGISTERED)
+        expect(page.get_by_label("Patient-ID")).to_have_value(patient["patient_id"])
+        assert fresh_mock_sites.records("pmo")["patients"] == before
     finally:
         context.close()
