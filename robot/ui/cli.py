@@ -13,13 +13,13 @@ from robot.settings import Settings
 
 def ui(
     port: Annotated[
-        int, typer.Option("--port", help="Port på 127.0.0.1 (0 = en ledig port).", min=0, max=65535)
+        int, typer.Option("--port", help="Port on 127.0.0.1 (0 = a free port).", min=0, max=65535)
     ] = 0,
     no_browser: Annotated[
-        bool, typer.Option("--no-browser", help="Öppna inte webbläsaren automatiskt.")
+        bool, typer.Option("--no-browser", help="Do not open the default browser.")
     ] = False,
     headed: Annotated[
-        bool, typer.Option("--headed", help="Visa robotens webbläsare (annars osynlig).")
+        bool, typer.Option("--headed", help="Show the robot's own browser window (else headless).")
     ] = False,
 ) -> None:
     """Start the attended web app (Swedish) for clinic staff on this computer."""
