@@ -139,21 +139,21 @@ def test_registration_by_keyboard_only_ends_with_patient_id_on_os_clipboard(
     tab_to(page, "button[value=register]")
     # A slow Reservnummersystemet keeps one step running long enough to watch it live.
     fresh_mock_sites.set_faults("rns", latency_ms=400)
-    keys.press("Enter")
-
-    expect(page).to_have_url(JOB_URL)
-    steps = page.locator("#steps")
-    expect(steps.locator("li")).to_have_count(5)
-    expect(steps).to_contain_text("Söker i PMO")
-    # The page follows the robot live: a step is shown running before any outcome exists.
-    rns_row = steps.locator("li", has_text="Söker i Reservnummersystemet")
-    expect(rns_row.locator(".step-status")).to_have_text("Pågår", timeout=ROBOT_TIMEOUT_MS)
-    expect(page.locator("#outcome")).to_have_count(0)
-    expect(page.locator("#job-live")).to_have_text(re.compile(r"^Roboten arbetar: \w"))
-    expect(steps.locator("li", has_text="Söker i PMO").locator(".step-status")).to_have_text(
-        "Klar")
-    fresh_mock_sites.set_faults("rns", latency_ms=0)
-    screens.shot(page, "04-robot-arbetar", "Roboten arbetar: stegen visas medan de pågår.")
+    try:
+        keys.press("Enter")
+        expect(page).to_have_url(JOB_URL)
+        steps = page.locator("#steps")
+        expect(steps.locator("li")).to_have_count(5)
+        # The page follows the robot live: a step shows as running before any outcome exists.
+        rns_row = steps.locator("li", has_text="Söker i Reservnummersystemet")
+        expect(rns_row.locator(".step-status")).to_have_text("Pågår", timeout=ROBOT_TIMEOUT_MS)
+        expect(page.locator("#outcome")).to_have_count(0)
+        expect(page.locator("#job-live")).to_have_text(re.compile(r"^Roboten arbetar: \w"))
+        pmo_row = steps.locator("li", has_text="Söker i PMO")
+        expect(pmo_row.locator(".step-status")).to_have_text("Klar")
+        screens.shot(page, "04-robot-arbetar", "Roboten arbetar: stegen visas medan de pågår.")
+    finally:
+        fresh_mock_sites.set_faults("rns", latency_ms=0)
 
     expect_outcome(page, REGISTERED)
     for label in ("Söker i PMO", "Söker i Reservnummersystemet", "Skapar reservnummer",
