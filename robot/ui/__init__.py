@@ -1,0 +1,1 @@
+"""The attended web app for clinic staff (``reservrobot ui``); see README.md in this folder."""
