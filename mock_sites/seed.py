@@ -127,7 +127,18 @@ class _Numbers:
 
     def __init__(self) -> None:
         self.reserv: dict[date, int] = {}
+        self.reserv_high: dict[date, int] = {}
         self.pnr_used: set[str] = set()
+
+    def high_reserv(self, birth: date, sex: str) -> str:
+        """A serial counted down from 999: for numbers RNS does not hold (PMO-only persons).
+
+        RNS hands out the next serial after the highest it holds for a date, so a number from
+        the top of the range never comes back as somebody else's new number.
+        """
+        serial = self.reserv_high.get(birth, 1000) - 1
+        self.reserv_high[birth] = serial
+        return reservnummer(birth, serial, sex)
 
     def next_reserv(self, birth: date, sex: str) -> str:
         serial = self.reserv.get(birth, 0) + 1
@@ -293,6 +304,9 @@ def build_world(seed: int = 1, size: int = 300) -> World:
                 person.personnummer = numbers.new_pnr(rng, person.birth_date, person.sex, False)
         people.append(person)
     in_both, pmo_only, rns_only = people[:both], people[both : both + only], people[both + only :]
+    for person in pmo_only:
+        if person.kind == "reserv":
+            person.reservnummer = numbers.high_reserv(person.birth_date, person.sex)
     for person in [p for p in rns_only if p.kind == "reserv" and p.personnummer is None][:3]:
         person.extra_reservnummer = numbers.next_reserv(person.birth_date, person.sex)
 

@@ -130,3 +130,24 @@ def test_postnummer_table_should_agree_with_the_shared_geodata() -> None:
         most_common = codes[prefix].most_common(1)[0][0]
         assert locality.lan + locality.kommun == most_common, prefix
         assert locality.ort in localities[prefix], prefix
+
+
+def test_seed_pmo_reservnummer_should_never_be_handed_out_again_by_rns() -> None:
+    # RNS gives the next serial after the highest it holds for a birth date; a PMO patient's
+    # reservnummer that RNS does not hold must not be that next number, or a new registration
+    # would collide with an unrelated patient.
+    world = build_world(1, 300)
+    rns_numbers = {p["id_value"] for p in world.persons}
+    highest: dict[str, int] = {}
+    for person in world.persons:
+        if person["id_type"] == "Reservnummer":
+            key = person["id_value"][:8]
+            highest[key] = max(highest.get(key, 0), int(person["id_value"][8:11]))
+    pmo_only = [
+        p["patient_id"]
+        for p in world.patients
+        if len(p["patient_id"]) == 13 and p["patient_id"] not in rns_numbers
+    ]
+    assert pmo_only  # the seed has such patients
+    for pid in pmo_only:
+        assert int(pid[8:11]) > highest.get(pid[:8], 0) + 50, pid
