@@ -53,5 +53,9 @@ class PmoPatientPage:
         return status.count() > 0 and self.sel.text("saved_text") in status.first.inner_text()
 
     def start_edit(self) -> None:
-        """Press "Ändra patientdata" to open the filled-in form."""
-        self.site.navigate(self.sel.loc(self.site.page, "edit").click)
+        """Press "Ändra patientdata" to open the filled-in form (a link or a form button)."""
+        edit = self.sel.loc(self.site.page, "edit")
+        if edit.get_attribute("href"):
+            self.site.follow(edit)
+        else:
+            self.site.submit(edit, resumable=True)

@@ -94,7 +94,7 @@ class PmoSearchPage:
         """Open a patient from the result list by clicking their Patient-ID."""
         page = self.site.page
         link = self.sel.loc(page, "results").get_by_role("link", name=patient_id, exact=True)
-        self.site.navigate(link.click)
+        self.site.follow(link)
 
 
 def _sex(label: str) -> Sex | None:

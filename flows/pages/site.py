@@ -11,7 +11,7 @@ the flow's retry redoes the step (checking first whether it was in fact done).
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Locator, Page
 
@@ -19,6 +19,17 @@ from flows.pages.login import LoginPage
 from flows.pages.responses import check_response, site_name
 from flows.selectors import ScreenSelectors, SiteSelectors
 from robot.errors import SessionExpired, SiteError
+
+# The address a GET form submission goes to: the form's action with the fields (and the
+# submitter, when it has a name) as the query, exactly as the HTML standard builds it. None for
+# any other form.
+_GET_FORM_URL_JS = """b => {
+  const f = b.form;
+  if (!f || (f.getAttribute("method") || "get").toLowerCase() !== "get") return null;
+  const url = new URL(f.action);
+  url.search = new URLSearchParams(new FormData(f, b)).toString();
+  return url.href;
+}"""
 
 
 class SiteUI:
@@ -103,11 +114,41 @@ class SiteUI:
         link = self.screen("nav").loc(self.page, key)
         if not self.on_site() or self.login.is_login_page(self.page) or not link.count():
             self.open_home()
-        self.navigate(link.click)
+        self.follow(link)
+
+    def follow(self, link: Locator) -> None:
+        """Follow a link: go to the address it points to, as a click would.
+
+        Chromium needs about 60 ms more for a navigation started by a (simulated or scripted)
+        click on a link or a submit button than for one started by the browser, on every
+        machine we measured (2-core VM: ~140 ms against ~70 ms). The request is the same (same
+        address, referer set), so links are followed by their address. Links without a plain
+        address (scripts, new tabs) are clicked.
+        """
+        href = link.get_attribute("href")
+        if not href or href.startswith(("javascript:", "#")) or link.get_attribute("target"):
+            self.navigate(link.click)
+            return
+        self._goto(urljoin(self.page.url, href))
 
     def submit(self, button: Locator, *, resumable: bool = False) -> None:
-        """Press a form's submit button and settle on the answer."""
-        self.navigate(button.click, resumable=resumable)
+        """Press a form's submit button and settle on the answer.
+
+        A GET form (a search) is submitted by going to the address the browser would build
+        from the form's fields (see ``follow`` for why); a POST form is clicked.
+        """
+        url = button.evaluate(_GET_FORM_URL_JS)
+        if url:
+            self._goto(str(url), resumable=True)
+        else:
+            self.navigate(button.click, resumable=resumable)
+
+    def _goto(self, url: str, *, resumable: bool = True) -> None:
+        referer = self.page.url
+        self.navigate(
+            lambda: self.page.goto(url, referer=referer, wait_until="domcontentloaded"),
+            resumable=resumable,
+        )
 
     def ensure_logged_in(self) -> bool:
         """Log in again when the page shows the login page; True when it did."""
