@@ -332,14 +332,14 @@ def _saved_in_pmo(
 
 
 def _shows(locator: Locator, value: str) -> bool:
+    """True when the element still shows exactly ``value`` (one round trip, never waits)."""
     try:
-        if not locator.count():
-            return False
-        tag = locator.evaluate("e => e.tagName")
-        shown = locator.input_value() if tag in ("INPUT", "TEXTAREA") else locator.inner_text()
-        return shown.strip() == value
+        shown: list[str] = locator.evaluate_all(
+            "els => els.map(e => ('value' in e ? e.value : e.innerText).trim())"
+        )
     except Exception:  # the page navigated away or closed
         return False
+    return value in shown
 
 
 # Verifying ---------------------------------------------------------------------------------
