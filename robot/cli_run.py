@@ -48,10 +48,16 @@ def _settings(**overrides: Any) -> Settings:
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
-def _configure_logging(settings: Settings) -> None:
+def _configure_logging(settings: Settings, *, as_json: bool) -> None:
+    """Machines (``--json``) get every event as JSON lines on stderr; people only warnings."""
+    import logging
+
     from robot.logs import configure_logging
 
-    configure_logging(settings, json=True)
+    if as_json:
+        configure_logging(settings, json=True)
+    else:
+        configure_logging(settings, json=False, level=logging.WARNING)
 
 
 # config show ---------------------------------------------------------------------------------
@@ -146,7 +152,7 @@ def register(
         _err.print(f"Felaktiga uppgifter: {exc}")
         raise typer.Exit(EXIT_INVALID) from None
 
-    _configure_logging(settings)
+    _configure_logging(settings, as_json=as_json)
     outcome = _run(
         settings,
         lambda runner, on_step: runner.register(request, decisions=decisions, on_step=on_step),
@@ -183,7 +189,7 @@ def complete_pnr(
         outcome.reason_sv = reason_sv("identity_not_checked")
         _print_outcome(outcome, as_json=as_json)
         raise typer.Exit(EXIT_NEEDS_PERSON)
-    _configure_logging(settings)
+    _configure_logging(settings, as_json=as_json)
     outcome = _run(
         settings,
         lambda runner, on_step: runner.complete_pnr(
