@@ -132,7 +132,8 @@ def test_backlog_of_100_with_500s_latency_and_expiring_sessions_completes_withou
         sites: MockSites, tmp_path: Path) -> None:
     for site in ("pmo", "rns"):
         sites.set_faults(site, error_rate=0.05, latency_ms=10, session_timeout_s=3.0, seed=11)
-    settings = robot_settings(tmp_path, sites)
+    # Short step backoffs keep the test fast; the retries themselves are what is tested.
+    settings = robot_settings(tmp_path, sites, backoff_base_s=0.05, backoff_max_s=0.5)
     rows = queue_generated(settings, sites, 100, seed=100)
     summary = run_backlog(settings, RunOptions(
         workers=2, retry=RetryPlan(max_attempts=3, base_s=0.2, max_s=1.0),
