@@ -30,6 +30,7 @@ from typing import Any, Self
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Field,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -128,7 +129,9 @@ class Address(BaseModel):
     street: str
     city: str
     country: str  # ISO 3166-1 alpha-2; "SE" for Sweden
-    postal_code: str = ""  # declared after country: its rule depends on it
+    # Declared after country: its rule depends on it. Validated even when left out, so a
+    # Swedish address without a postnummer is refused (some countries have no postcodes).
+    postal_code: str = Field(default="", validate_default=True)
 
     @field_validator("street", "city", mode="before")
     @classmethod

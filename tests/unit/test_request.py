@@ -247,3 +247,19 @@ def test_request_should_round_trip_through_its_json_dump(
     assert again == req
     assert again.fingerprint() == req.fingerprint()
     assert isinstance(req, RegistrationRequest)
+
+
+def test_swedish_address_without_postnummer_should_be_refused(
+    groups: dict[str, PatientGroup],
+) -> None:
+    data = swedish()
+    data["address"] = {k: v for k, v in data["address"].items() if k != "postal_code"}
+    assert errors_of(data, groups) == {"address.postal_code": "postal_code_invalid"}
+
+
+def test_foreign_address_without_postcode_should_be_accepted(
+    groups: dict[str, PatientGroup],
+) -> None:
+    data = foreign()
+    data["address"] = {k: v for k, v in data["address"].items() if k != "postal_code"}
+    assert parse_request(data, groups=groups).address.postal_code == ""
