@@ -34,16 +34,7 @@ class PmoSearchPage:
 
     def open(self) -> None:
         """Go to the search screen unless it is already shown (the start page shows it)."""
-        site = self.site
-        if site.on_site() and not site.login.is_login_page(site.page):
-            if self.sel.loc(site.page, "year").is_visible():
-                return
-            if site.has_nav("search"):
-                site.click_nav("search")
-                return
-        site.open_home()
-        if not self.sel.loc(site.page, "year").is_visible():
-            site.click_nav("search")
+        self.site.show_screen(self.sel, "year", "search")
 
     def search_by_birth_date(self, birth_date: date) -> list[PmoHit]:
         """Fill in year, month and day, press Sök, and read every hit."""

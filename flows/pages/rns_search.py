@@ -43,16 +43,7 @@ class RnsSearchPage:
 
     def open(self) -> None:
         """Go to the search screen unless it is already shown (the start page shows it)."""
-        site = self.site
-        if site.on_site() and not site.login.is_login_page(site.page):
-            if self.sel.loc(site.page, "birth_date").is_visible():
-                return
-            if site.has_nav("search"):
-                site.click_nav("search")
-                return
-        site.open_home()
-        if not self.sel.loc(site.page, "birth_date").is_visible():
-            site.click_nav("search")
+        self.site.show_screen(self.sel, "birth_date", "search")
 
     def search_by_birth_date(self, birth_date: date) -> list[RnsHit]:
         """Type the birth date as ÅÅÅÅMMDD (name left empty), press Sök, read every hit."""

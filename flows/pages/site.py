@@ -105,6 +105,22 @@ class SiteUI:
         """True when the page shows the navigation link ``key`` (error pages have none)."""
         return self.screen("nav").loc(self.page, key).count() > 0
 
+    def show_screen(self, screen: ScreenSelectors, marker: str, nav: str) -> None:
+        """Make sure the screen whose element ``marker`` is visible is shown.
+
+        Stays put when it already is (a site's start page may show it), follows the navigation
+        link ``nav`` when the page has one, else opens the start page first.
+        """
+        if self.on_site() and not self.login.is_login_page(self.page):
+            if screen.loc(self.page, marker).is_visible():
+                return
+            if self.has_nav(nav):
+                self.click_nav(nav)
+                return
+        self.open_home()
+        if not screen.loc(self.page, marker).is_visible():
+            self.click_nav(nav)
+
     def click_nav(self, key: str) -> None:
         """Follow a navigation link (e.g. "Registrera"), opening the site first if needed.
 
