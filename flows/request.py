@@ -160,6 +160,8 @@ class Address(BaseModel):
         country = info.data.get("country")
         if country == SWEDEN:
             digits = text.replace(" ", "")
+            if not digits:
+                raise _fail("field_required", "Postnummer måste fyllas i för en svensk adress.")
             if not _SE_POSTCODE.fullmatch(digits):
                 raise _fail(
                     "postal_code_invalid", "Postnumret ska ha fem siffror, till exempel 802 67."
