@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mock_sites.common.db import Database
+from mock_sites.pmo.form import FIELDS
 from mock_sites.pmo.patient_id import PatientIdRule
 
 SCHEMA = """
@@ -28,21 +29,8 @@ CREATE TABLE IF NOT EXISTS patients (
 );
 CREATE INDEX IF NOT EXISTS patients_by_birth ON patients (birth_key);
 """
-COLUMNS = (
-    "patient_id",
-    "sex",
-    "family_name",
-    "given_names",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "kommun",
-    "lan",
-    "info",
-    "created_at",
-    "updated_at",
-)
+# The form's fields plus the timestamps the store keeps.
+COLUMNS = (*FIELDS, "created_at", "updated_at")
 
 
 class PatientIdTaken(Exception):
