@@ -16,7 +16,7 @@ words that merely look alike (Lina/Dina, Amir/Amin, Daniel/Daniela) make the res
 given and family names are also compared swapped, merged and split differently.
 
 Thresholds and the variant table are in ``config/matching.toml``; ``python -m
-flows.eval_matching`` measures them on a labelled set of pairs.
+qa.eval_matching`` measures them on a labelled set of pairs.
 """
 
 from __future__ import annotations

@@ -20,6 +20,11 @@ from mock_sites.testing import DEFAULT_PORTS, MockSites, run_mock_sites
 app = typer.Typer(no_args_is_help=True)
 
 
+@app.callback()
+def main() -> None:
+    """The bundled mock sites: PMO, Reservnummersystemet and Plexus."""
+
+
 class Layout(StrEnum):
     a = "a"
     b = "b"

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext
 
+from robot.files import private_dir, write_private
 from robot.logs import contains_identity
 from robot.settings import Settings
 
@@ -161,7 +162,8 @@ class EvidenceRecorder:
             for pi, page in enumerate(list(context.pages)):
                 path = directory / f"screen-{ci}-{pi}.png"
                 try:
-                    _write_private(path, page.screenshot(timeout=SCREENSHOT_TIMEOUT_MS))
+                    shot = page.screenshot(timeout=SCREENSHOT_TIMEOUT_MS)
+                    write_private(path, shot, exclusive=True)
                 except Exception as exc:
                     _problem("evidence_screenshot_failed", exc)
                     continue
@@ -185,9 +187,8 @@ class EvidenceRecorder:
 
     def _new_item_dir(self, item_key: str) -> Path:
         day = self.root / date.today().isoformat()
-        for folder in (self.root, day):
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(folder, 0o700)
+        private_dir(self.root)
+        private_dir(day)
         name = _UNSAFE.sub("_", item_key)[:80].strip(".") or "item"
         candidate, n = day / name, 1
         while True:
@@ -224,13 +225,6 @@ def _blank(contexts: list[BrowserContext]) -> None:
                 page.goto("about:blank")
             except Exception as exc:
                 _problem("evidence_blank_failed", exc)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(path, 0o600)
 
 
 def _parse_day(name: str) -> date | None:

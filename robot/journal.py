@@ -11,13 +11,14 @@ survives ``fork``.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from robot.files import private_file
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -41,7 +42,7 @@ class StepJournal:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        _create_private_file(self.path)
+        private_file(self.path, sqlite_sidecars=True)
         with closing(self._open()) as conn:
             # The journal mode is persistent in the file; it cannot change inside a transaction.
             conn.execute("PRAGMA journal_mode=WAL")
@@ -94,17 +95,3 @@ class StepJournal:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
-
-
-def _create_private_file(path: Path) -> None:
-    """Create the database file as 0600 (its folder 0700 when new) before SQLite opens it.
-
-    SQLite gives the -wal and -shm files the main file's permissions, so all three stay
-    private whatever the umask.
-    """
-    if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(path.parent, 0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)

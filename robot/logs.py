@@ -23,7 +23,6 @@ import hashlib
 import hmac
 import json as jsonlib
 import logging
-import os
 import re
 import secrets
 import sys
@@ -35,6 +34,7 @@ from typing import Any, TextIO
 
 from pydantic import SecretStr
 
+from robot.files import private_file
 from robot.settings import Settings
 
 MASK = "[redacted]"
@@ -297,10 +297,4 @@ def unconfigure_logging() -> None:
 
 
 def _private_log_file(data_dir: Path) -> Path:
-    folder = data_dir / "logs"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
-    path = folder / LOG_FILE_NAME
-    os.close(os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
-    os.chmod(path, 0o600)
-    return path
+    return private_file(data_dir / "logs" / LOG_FILE_NAME)

@@ -7,6 +7,7 @@ Sources, highest priority first: constructor arguments, environment variables wi
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -20,7 +21,20 @@ from pydantic_settings import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
+
+
+def _find_config_dir(root: Path) -> Path:
+    """The data folder: ``config/`` in a source tree, else the installed ``reservrobot_config``."""
+    source = root / "config"
+    if (source / "groups.toml").is_file():
+        return source
+    spec = importlib.util.find_spec("reservrobot_config")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return source
+
+
+DEFAULT_CONFIG_DIR = _find_config_dir(PROJECT_ROOT)
 
 TransferMode = Literal["auto", "system", "browser", "fill"]
 RnsAccess = Literal["direct", "plexus"]

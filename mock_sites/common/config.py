@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +10,20 @@ from pathlib import Path
 from mock_sites.common.faults import FaultSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
+
+
+def _find_config_dir(root: Path) -> Path:
+    """The data folder: ``config/`` in a source tree, else the installed ``reservrobot_config``."""
+    source = root / "config"
+    if (source / "groups.toml").is_file():
+        return source
+    spec = importlib.util.find_spec("reservrobot_config")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return source
+
+
+DEFAULT_CONFIG_DIR = _find_config_dir(PROJECT_ROOT)
 
 
 @dataclass(frozen=True)

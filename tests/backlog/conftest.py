@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from robot.backlog.importer import Importer
-from robot.backlog.store import SqliteQueueStore, open_store
+from apps.backlog.importer import Importer
+from apps.backlog.store import SqliteQueueStore, open_store
 from robot.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]

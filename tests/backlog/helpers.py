@@ -12,36 +12,51 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from apps.backlog.importer import Importer
+from apps.backlog.store import ItemStatus, SqliteQueueStore, open_store
 from mock_sites.testing import MockSites
-from robot.backlog.generate import generate_rows, taken_birth_dates, write_rows_csv
-from robot.backlog.importer import Importer
-from robot.backlog.store import ItemStatus, SqliteQueueStore, open_store
+from qa.people import generate_rows, taken_birth_dates, write_rows_csv
 from robot.settings import Settings
 
 
 def robot_settings(tmp_path: Path, sites: MockSites, **extra: Any) -> Settings:
-    return Settings(data_dir=tmp_path / "data", pmo_url=sites.pmo_url, rns_url=sites.rns_url,
-                    plexus_url=sites.plexus_url, pseudonym_key="backlog-reliability",
-                    headless=True, rns_access="direct", **extra)
+    return Settings(
+        data_dir=tmp_path / "data",
+        pmo_url=sites.pmo_url,
+        rns_url=sites.rns_url,
+        plexus_url=sites.plexus_url,
+        pseudonym_key="backlog-reliability",
+        headless=True,
+        rns_access="direct",
+        **extra,
+    )
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that makes a ``reservrobot`` subprocess use these settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESERVROBOT_")}
-    env.update({
-        "RESERVROBOT_DATA_DIR": str(settings.data_dir),
-        "RESERVROBOT_PMO_URL": settings.pmo_url,
-        "RESERVROBOT_RNS_URL": settings.rns_url,
-        "RESERVROBOT_PLEXUS_URL": settings.plexus_url,
-        "RESERVROBOT_PSEUDONYM_KEY": settings.pseudonym_key.get_secret_value(),
-        "RESERVROBOT_HEADLESS": "true",
-        "RESERVROBOT_RNS_ACCESS": "direct",
-    })
+    env.update(
+        {
+            "RESERVROBOT_DATA_DIR": str(settings.data_dir),
+            "RESERVROBOT_PMO_URL": settings.pmo_url,
+            "RESERVROBOT_RNS_URL": settings.rns_url,
+            "RESERVROBOT_PLEXUS_URL": settings.plexus_url,
+            "RESERVROBOT_PSEUDONYM_KEY": settings.pseudonym_key.get_secret_value(),
+            "RESERVROBOT_HEADLESS": "true",
+            "RESERVROBOT_RNS_ACCESS": "direct",
+        }
+    )
     return env
 
 
-def queue_generated(settings: Settings, sites: MockSites, count: int, *, seed: int,
-                    rows: list[dict[str, str]] | None = None) -> list[dict[str, str]]:
+def queue_generated(
+    settings: Settings,
+    sites: MockSites,
+    count: int,
+    *,
+    seed: int,
+    rows: list[dict[str, str]] | None = None,
+) -> list[dict[str, str]]:
     """Import ``count`` generated people (or ``rows``) into the settings' queue."""
     if rows is None:
         records = {"pmo": sites.records("pmo"), "rns": sites.records("rns")}
@@ -56,9 +71,12 @@ def queue_generated(settings: Settings, sites: MockSites, count: int, *, seed: i
 def start_cli_run(settings: Settings, log: IO[bytes], *args: str) -> subprocess.Popen[bytes]:
     """``reservrobot backlog run ARGS`` in a subprocess (its own process group)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "robot", "backlog", "run", *args],
-        env=settings_env(settings), cwd=Path(settings.data_dir).parent,
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [sys.executable, "-m", "apps", "backlog", "run", *args],
+        env=settings_env(settings),
+        cwd=Path(settings.data_dir).parent,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
@@ -80,8 +98,7 @@ def sql(path: Path, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, .
         db.close()
 
 
-def assert_each_person_registered_once(sites: MockSites,
-                                       rows: Sequence[dict[str, str]]) -> None:
+def assert_each_person_registered_once(sites: MockSites, rows: Sequence[dict[str, str]]) -> None:
     """Exactly one PMO patient and one reservnummer per person, and they are the same number."""
     patients = sites.records("pmo")["patients"]
     persons = sites.records("rns")["persons"]
@@ -98,7 +115,8 @@ def assert_each_item_done_exactly_once(store: SqliteQueueStore, count: int) -> N
     items = store.items()
     assert len(items) == count
     assert Counter(i.status for i in items) == {ItemStatus.DONE: count}, Counter(
-        (i.status, i.reason_code) for i in items)
+        (i.status, i.reason_code) for i in items
+    )
     for item in items:
         done = [h for h in store.history(item.id) if h["to_status"] == ItemStatus.DONE]
         assert len(done) == 1, f"item {item.id} done {len(done)} times"

@@ -9,21 +9,34 @@ from pathlib import Path
 
 import pytest
 
-from robot.audit import AuditLog
+from apps.audit.log import AuditLog
 from robot.settings import Settings
 
 
 def test_entries_hold_keyed_hashes_not_the_reference_or_patient_id(settings: Settings) -> None:
     with AuditLog(settings) as audit:
-        audit.append(actor="robot:x", ref="MOTT-2024-001", system="rns", step="create_rns",
-                     result="done", detail="0.41 s")
-        audit.append(actor="robot:x", ref="MOTT-2024-001", system="queue", step="outcome",
-                     result="registered", patient_id="20190412201K3")
-        audit.append(actor="robot:x", ref="ANNAN", system="pmo", step="search_pmo",
-                     result="done")
+        audit.append(
+            actor="robot:x",
+            ref="MOTT-2024-001",
+            system="rns",
+            step="create_rns",
+            result="done",
+            detail="0.41 s",
+        )
+        audit.append(
+            actor="robot:x",
+            ref="MOTT-2024-001",
+            system="queue",
+            step="outcome",
+            result="registered",
+            patient_id="20190412201K3",
+        )
+        audit.append(actor="robot:x", ref="ANNAN", system="pmo", step="search_pmo", result="done")
         entries = audit.for_ref("MOTT-2024-001")
     assert [(e.system, e.step, e.result) for e in entries] == [
-        ("rns", "create_rns", "done"), ("queue", "outcome", "registered")]
+        ("rns", "create_rns", "done"),
+        ("queue", "outcome", "registered"),
+    ]
     assert entries[0].ref.startswith("p_") and entries[0].ref == entries[1].ref
     raw = Path(settings.data_dir / "audit.sqlite3").read_bytes()
     assert b"MOTT-2024-001" not in raw and b"20190412201K3" not in raw
@@ -33,8 +46,14 @@ def test_entries_hold_keyed_hashes_not_the_reference_or_patient_id(settings: Set
 def test_lookup_by_patient_id_returns_the_whole_trail_of_that_item(settings: Settings) -> None:
     with AuditLog(settings) as audit:
         audit.append(actor="r", ref="A", system="pmo", step="search_pmo", result="started")
-        audit.append(actor="r", ref="A", system="queue", step="outcome", result="registered",
-                     patient_id="20190412201K3")
+        audit.append(
+            actor="r",
+            ref="A",
+            system="queue",
+            step="outcome",
+            result="registered",
+            patient_id="20190412201K3",
+        )
         audit.append(actor="r", ref="B", system="pmo", step="search_pmo", result="started")
         trail = audit.for_patient_id("20190412201K3")
     assert [e.step for e in trail] == ["search_pmo", "outcome"]

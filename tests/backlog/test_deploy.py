@@ -9,8 +9,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from robot.backlog.exitcodes import ExitCode
-from robot.cli import app
+from apps.cli.main import app
+from apps.exitcodes import ExitCode
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
@@ -24,7 +24,7 @@ def _unit(name: str) -> configparser.ConfigParser:
 
 def _backlog_args(command: str) -> list[str]:
     words = shlex.split(command)
-    return words[words.index("backlog"):]
+    return words[words.index("backlog") :]
 
 
 def test_systemd_units_treat_needs_person_and_locked_as_success_and_stop_gracefully() -> None:
@@ -34,16 +34,18 @@ def test_systemd_units_treat_needs_person_and_locked_as_success_and_stop_gracefu
         assert ExitCode.NEEDS_PERSON in ok and ExitCode.SOME_FAILED not in ok
         assert service["KillMode"] == "mixed" and service["KillSignal"] == "SIGTERM"
         assert service["UMask"] == "0077"
-    assert ExitCode.LOCKED in {int(c) for c in
-                               _unit("reservrobot-backlog.service")["Service"][
-                                   "SuccessExitStatus"].split()}
+    assert ExitCode.LOCKED in {
+        int(c) for c in _unit("reservrobot-backlog.service")["Service"]["SuccessExitStatus"].split()
+    }
     timer = _unit("reservrobot-backlog.timer")["Timer"]
     assert timer["Unit"] == "reservrobot-backlog.service" and timer["OnCalendar"]
 
 
 def test_the_shipped_command_lines_are_valid_cli_invocations() -> None:
-    commands = [_unit(n)["Service"]["ExecStart"] for n in
-                ("reservrobot-backlog.service", "reservrobot-backlog-watch.service")]
+    commands = [
+        _unit(n)["Service"]["ExecStart"]
+        for n in ("reservrobot-backlog.service", "reservrobot-backlog-watch.service")
+    ]
     cron = (DEPLOY / "cron" / "reservrobot-backlog").read_text("utf-8")
     [line] = [ln for ln in cron.splitlines() if ln and not ln.startswith(("#", "SHELL", "MAIL"))]
     [cron_command] = re.findall(r"bin/reservrobot (backlog run[^>;]*)", line)

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from robot.backlog.columns import COLUMNS, column_for_header
-from robot.backlog.importer import Importer
-from robot.backlog.reader import UnreadableFile
-from robot.backlog.store import ItemStatus, SqliteQueueStore
-from robot.backlog.templates import template_csv
+from apps.backlog.columns import COLUMNS, column_for_header
+from apps.backlog.importer import Importer
+from apps.backlog.reader import UnreadableFile
+from apps.backlog.store import ItemStatus, SqliteQueueStore
+from apps.backlog.templates import template_csv
 
 from .conftest import TEMPLATES
 
@@ -26,7 +26,8 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 
 def test_shipped_templates_import_cleanly_and_match_the_column_table(
-        importer: Importer, store: SqliteQueueStore) -> None:
+    importer: Importer, store: SqliteQueueStore
+) -> None:
     csv_report = importer.import_file(TEMPLATES / "backlog_mall.csv")
     assert (csv_report.added, csv_report.rejected, csv_report.errors) == (2, 0, [])
     xlsx_report = importer.import_file(TEMPLATES / "backlog_mall.xlsx")
@@ -40,10 +41,14 @@ def test_shipped_templates_import_cleanly_and_match_the_column_table(
 
 
 def test_importing_the_same_file_twice_adds_nothing_twice(
-        importer: Importer, store: SqliteQueueStore, tmp_path: Path) -> None:
-    f = write(tmp_path / "a.csv", f"{HEADER_SV}\n{VALID}\n"
-              "2018-01-02;M;Ek;Per;papperslos;Gatan 2;811 30;Sandviken\n"
-              "2017-03-04;K;Ek;Eva;Asylsökande;Gatan 3;80320;Gävle\n")
+    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+) -> None:
+    f = write(
+        tmp_path / "a.csv",
+        f"{HEADER_SV}\n{VALID}\n"
+        "2018-01-02;M;Ek;Per;papperslos;Gatan 2;811 30;Sandviken\n"
+        "2017-03-04;K;Ek;Eva;Asylsökande;Gatan 3;80320;Gävle\n",
+    )
     first = importer.import_file(f)
     second = importer.import_file(f)
     assert (first.added, first.duplicates) == (3, 0)
@@ -56,9 +61,13 @@ def test_importing_the_same_file_twice_adds_nothing_twice(
 
 
 def test_same_person_twice_is_queued_once_even_spelled_differently(
-        importer: Importer, store: SqliteQueueStore, tmp_path: Path) -> None:
-    f = write(tmp_path / "b.csv", f"{HEADER_SV}\n{VALID}\n"
-              "20190412;Kvinna;EXEMPELSSON; testa ;asylsokande;Annan gata 9;811 30;Sandviken\n")
+    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+) -> None:
+    f = write(
+        tmp_path / "b.csv",
+        f"{HEADER_SV}\n{VALID}\n"
+        "20190412;Kvinna;EXEMPELSSON; testa ;asylsokande;Annan gata 9;811 30;Sandviken\n",
+    )
     report = importer.import_file(f)
     assert (report.added, report.duplicates) == (1, 1)
     assert [r.outcome for r in report.rows] == ["added", "duplicate"]
@@ -66,10 +75,12 @@ def test_same_person_twice_is_queued_once_even_spelled_differently(
 
 
 def test_english_headers_and_comma_delimiter(importer: Importer, tmp_path: Path) -> None:
-    f = write(tmp_path / "en.csv",
-              "Birth date,Sex,Family name,Given names,Group,Street,Postal code,City,Country,"
-              "Reference\n1990-05-06,M,Provmann,Erik,ees_med_kort,Musterstraße 5,80331,München,"
-              "Tyskland,EXT-9\n")
+    f = write(
+        tmp_path / "en.csv",
+        "Birth date,Sex,Family name,Given names,Group,Street,Postal code,City,Country,"
+        "Reference\n1990-05-06,M,Provmann,Erik,ees_med_kort,Musterstraße 5,80331,München,"
+        "Tyskland,EXT-9\n",
+    )
     report = importer.import_file(f)
     assert report.delimiter == "," and report.added == 1, report.as_dict()
     assert column_for_header(" Födelse-datum ") is None
@@ -77,17 +88,18 @@ def test_english_headers_and_comma_delimiter(importer: Importer, tmp_path: Path)
 
 
 def test_malformed_file_reports_each_bad_row_and_still_imports_the_good_ones(
-        importer: Importer, store: SqliteQueueStore, tmp_path: Path) -> None:
+    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+) -> None:
     rows = [
         "födelsedatum;kön;efternamn;förnamn;patientgrupp;utdelningsadress;postnummer;ort;"
         "referens;okänd kolumn",
-        "2019-04-12;K;Åkesson;Märta;asylsokande;Testgatan 1;803 20;Gävle;R1;x",   # 2 valid
-        "2019-02-30;K;Berg;Anna;asylsokande;Gatan 1;80320;Gävle;R2;",            # 3 bad date
-        ";;;;;;;;;",                                                             # 4 empty
-        "",                                                                      # 5 empty
-        "2018-01-01;M;=HYPERLINK(\"http://x\");Per;asylsokande;Gatan 2;80320;Gävle;R3;",
-        "2018-01-02;M;Ek;Per;asylsokande;Gatan 2;80320",                        # 7 short row
-        "2017-01-03;X;Lind;Ola;månen;@SUM(1);123;Gävle;R5;",                     # 8 many
+        "2019-04-12;K;Åkesson;Märta;asylsokande;Testgatan 1;803 20;Gävle;R1;x",  # 2 valid
+        "2019-02-30;K;Berg;Anna;asylsokande;Gatan 1;80320;Gävle;R2;",  # 3 bad date
+        ";;;;;;;;;",  # 4 empty
+        "",  # 5 empty
+        '2018-01-01;M;=HYPERLINK("http://x");Per;asylsokande;Gatan 2;80320;Gävle;R3;',
+        "2018-01-02;M;Ek;Per;asylsokande;Gatan 2;80320",  # 7 short row
+        "2017-01-03;X;Lind;Ola;månen;@SUM(1);123;Gävle;R5;",  # 8 many
         "2016-06-07;K;Nyström;Åsa;papperslos;Storgatan 5;826 30;Söderhamn;R6;",  # 9 valid
     ]
     f = write(tmp_path / "trasig.csv", "\r\n".join(rows) + "\r\n", encoding="cp1252")
@@ -101,8 +113,11 @@ def test_malformed_file_reports_each_bad_row_and_still_imports_the_good_ones(
     assert (3, "födelsedatum", "birth_date_invalid") in errors
     assert (6, "efternamn", "formula_refused") in errors
     assert (7, "ort", "field_required") in errors
-    assert {(8, "kön", "sex_invalid"), (8, "patientgrupp", "group_unknown"),
-            (8, "utdelningsadress", "formula_refused")} <= errors
+    assert {
+        (8, "kön", "sex_invalid"),
+        (8, "patientgrupp", "group_unknown"),
+        (8, "utdelningsadress", "formula_refused"),
+    } <= errors
     assert all(e.message_sv and str(e).startswith(f"Rad {e.row}, kolumn ") for e in report.errors)
     # Nothing silently lost: every data row is either queued or stored as rejected.
     counts = store.counts()
@@ -113,9 +128,13 @@ def test_malformed_file_reports_each_bad_row_and_still_imports_the_good_ones(
 
 
 def test_rejected_rows_keep_no_names_only_reasons(
-        importer: Importer, store: SqliteQueueStore, tmp_path: Path) -> None:
-    f = write(tmp_path / "c.csv", f"{HEADER_SV};referens\n"
-              "2019-02-30;K;Hemligsson;Hemlig;asylsokande;Lönngatan 1;803 20;Gävle;\n")
+    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+) -> None:
+    f = write(
+        tmp_path / "c.csv",
+        f"{HEADER_SV};referens\n"
+        "2019-02-30;K;Hemligsson;Hemlig;asylsokande;Lönngatan 1;803 20;Gävle;\n",
+    )
     importer.import_file(f)
     [item] = store.items(status=ItemStatus.REJECTED)
     stored = repr(item)
@@ -127,29 +146,57 @@ def test_rejected_rows_keep_no_names_only_reasons(
 
 
 def test_a_corrected_row_replaces_its_rejected_entry(
-        importer: Importer, store: SqliteQueueStore, tmp_path: Path) -> None:
+    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+) -> None:
     header = f"{HEADER_SV};referens\n"
-    importer.import_file(write(tmp_path / "d.csv",
-                               header + "2019-13-01;K;Ek;Eva;asylsokande;G 1;803 20;Gävle;M-1\n"))
-    report = importer.import_file(write(tmp_path / "d2.csv",
-                                        header + "2019-12-01;K;Ek;Eva;asylsokande;G 1;803 20;"
-                                                 "Gävle;M-1\n"))
+    importer.import_file(
+        write(tmp_path / "d.csv", header + "2019-13-01;K;Ek;Eva;asylsokande;G 1;803 20;Gävle;M-1\n")
+    )
+    report = importer.import_file(
+        write(
+            tmp_path / "d2.csv", header + "2019-12-01;K;Ek;Eva;asylsokande;G 1;803 20;Gävle;M-1\n"
+        )
+    )
     assert report.added == 1
     [item] = store.items()
     assert item.ref == "M-1" and item.status == ItemStatus.PENDING
 
 
 def test_xlsx_dates_and_numbers_are_read_and_formulas_refused_never_evaluated(
-        importer: Importer, store: SqliteQueueStore, tmp_path: Path) -> None:
+    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+) -> None:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["Födelsedatum", "Kön", "Efternamn", "Förnamn", "Patientgrupp",
-                  "Utdelningsadress", "Postnummer", "Ort", "Skyddad"])
-    sheet.append([dt.datetime(2015, 8, 9), "M", "Lind", "Ola", "asylsokande", "Gatan 1",
-                  80320, "Gävle", True])
-    sheet.append([dt.date(2014, 1, 2), "K", "Lind", "Eva", "asylsokande", "Gatan 1",
-                  "80320", "=1+1", None])
+    sheet.append(
+        [
+            "Födelsedatum",
+            "Kön",
+            "Efternamn",
+            "Förnamn",
+            "Patientgrupp",
+            "Utdelningsadress",
+            "Postnummer",
+            "Ort",
+            "Skyddad",
+        ]
+    )
+    sheet.append(
+        [
+            dt.datetime(2015, 8, 9),
+            "M",
+            "Lind",
+            "Ola",
+            "asylsokande",
+            "Gatan 1",
+            80320,
+            "Gävle",
+            True,
+        ]
+    )
+    sheet.append(
+        [dt.date(2014, 1, 2), "K", "Lind", "Eva", "asylsokande", "Gatan 1", "80320", "=1+1", None]
+    )
     sheet.append([None] * 9)
     path = tmp_path / "x.xlsx"
     book.save(path)
@@ -164,16 +211,20 @@ def test_xlsx_dates_and_numbers_are_read_and_formulas_refused_never_evaluated(
     assert item.request["address"]["postal_code"] == "803 20"
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("bad.csv", b"f\xf6delsedatum;k\xf6n\n\x81\x8d\x90;\x9d\n", "teckenkodning"),
-    ("bin.csv", b"\x00\x01\x02binary", "inte en textfil"),
-    ("empty.csv", b"\n\n", "tom"),
-    ("noheader.csv", b"a;b;c\n1;2;3\n", "rubrikrad"),
-    ("old.xls", b"whatever", ".xls"),
-    ("fake.xlsx", b"not a zip", "Excel-filen"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("bad.csv", b"f\xf6delsedatum;k\xf6n\n\x81\x8d\x90;\x9d\n", "teckenkodning"),
+        ("bin.csv", b"\x00\x01\x02binary", "inte en textfil"),
+        ("empty.csv", b"\n\n", "tom"),
+        ("noheader.csv", b"a;b;c\n1;2;3\n", "rubrikrad"),
+        ("old.xls", b"whatever", ".xls"),
+        ("fake.xlsx", b"not a zip", "Excel-filen"),
+    ],
+)
 def test_unreadable_files_are_refused_with_a_clear_swedish_message(
-        importer: Importer, tmp_path: Path, name: str, content: bytes, message: str) -> None:
+    importer: Importer, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
     with pytest.raises(UnreadableFile) as caught:
         importer.import_file(write_bytes(tmp_path / name, content))
     assert message in caught.value.message
@@ -185,11 +236,16 @@ def write_bytes(path: Path, content: bytes) -> Path:
 
 
 def test_missing_required_column_rejects_rows_with_that_column_named(
-        importer: Importer, tmp_path: Path) -> None:
-    f = write(tmp_path / "m.csv", "födelsedatum;kön;efternamn;förnamn;patientgrupp;"
-              "utdelningsadress;ort\n2019-04-12;K;Ek;Eva;asylsokande;Gatan 1;Gävle\n")
+    importer: Importer, tmp_path: Path
+) -> None:
+    f = write(
+        tmp_path / "m.csv",
+        "födelsedatum;kön;efternamn;förnamn;patientgrupp;"
+        "utdelningsadress;ort\n2019-04-12;K;Ek;Eva;asylsokande;Gatan 1;Gävle\n",
+    )
     report = importer.import_file(f)
     assert any("postnummer" in w and "saknas" in w for w in report.warnings)
     assert report.rejected == 1
     assert [(e.row, e.column, e.code) for e in report.errors] == [
-        (2, "postnummer", "field_required")]
+        (2, "postnummer", "field_required")
+    ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from robot.backlog.exitcodes import ExitCode
-from robot.backlog.policy import RetryPlan, next_status
-from robot.backlog.run import exit_code_for
-from robot.backlog.store import ItemStatus
+from apps.backlog.policy import RetryPlan, next_status
+from apps.backlog.run import exit_code_for
+from apps.backlog.store import ItemStatus
+from apps.exitcodes import ExitCode
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 PLAN = RetryPlan(max_attempts=3, base_s=30, max_s=100)
@@ -15,11 +15,11 @@ PLAN = RetryPlan(max_attempts=3, base_s=30, max_s=100)
 
 def test_success_and_business_outcomes_never_count_as_attempts() -> None:
     assert next_status("registered", attempts=1, plan=PLAN, now=NOW).status == ItemStatus.DONE
-    assert next_status("already_registered", attempts=0, plan=PLAN,
-                       now=NOW).status == ItemStatus.DONE
+    assert (
+        next_status("already_registered", attempts=0, plan=PLAN, now=NOW).status == ItemStatus.DONE
+    )
     person = next_status("needs_person", attempts=2, plan=PLAN, now=NOW)
-    assert (person.status, person.attempts, person.not_before) == (
-        ItemStatus.NEEDS_PERSON, 2, None)
+    assert (person.status, person.attempts, person.not_before) == (ItemStatus.NEEDS_PERSON, 2, None)
 
 
 def test_failures_back_off_exponentially_up_to_the_cap_then_fail() -> None:
@@ -27,9 +27,11 @@ def test_failures_back_off_exponentially_up_to_the_cap_then_fail() -> None:
     second = next_status("failed", attempts=1, plan=PLAN, now=NOW)
     third = next_status("failed", attempts=2, plan=PLAN, now=NOW)
     assert (first.status, first.attempts, first.not_before) == (
-        ItemStatus.PENDING, 1, NOW + timedelta(seconds=30))
-    assert (second.status, second.not_before) == (ItemStatus.PENDING,
-                                                  NOW + timedelta(seconds=60))
+        ItemStatus.PENDING,
+        1,
+        NOW + timedelta(seconds=30),
+    )
+    assert (second.status, second.not_before) == (ItemStatus.PENDING, NOW + timedelta(seconds=60))
     assert (third.status, third.attempts, third.not_before) == (ItemStatus.FAILED, 3, None)
     assert RetryPlan(base_s=30, max_s=100).delay(5) == timedelta(seconds=100)
 

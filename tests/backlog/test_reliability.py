@@ -19,11 +19,11 @@ from pathlib import Path
 import psutil
 import pytest
 
+from apps.backlog.policy import RetryPlan
+from apps.backlog.run import RunOptions, run_backlog
+from apps.backlog.store import ItemStatus, open_store
+from apps.exitcodes import ExitCode
 from mock_sites.testing import MockSites
-from robot.backlog.exitcodes import ExitCode
-from robot.backlog.policy import RetryPlan
-from robot.backlog.run import RunOptions, run_backlog
-from robot.backlog.store import ItemStatus, open_store
 
 from .helpers import (
     assert_each_item_done_exactly_once,
@@ -72,7 +72,8 @@ def _kill(proc: psutil.Process) -> list[psutil.Process]:
 
 
 def test_sigkilled_workers_at_random_points_resume_without_duplicates(
-        sites: MockSites, tmp_path: Path) -> None:
+    sites: MockSites, tmp_path: Path
+) -> None:
     settings = robot_settings(tmp_path, sites)
     rows = queue_generated(settings, sites, 50, seed=50)
     queue, audit = settings.data_dir / "queue.sqlite3", settings.data_dir / "audit.sqlite3"
@@ -92,8 +93,11 @@ def test_sigkilled_workers_at_random_points_resume_without_duplicates(
             # Four kills of the worker alone (the run replaces it), then the whole run at once.
             while kills < 5 and run.poll() is None:
                 target = audit_count() + rng.randint(1, 14)  # ~11 audit entries per item
-                wait_until(lambda t=target: audit_count() >= t or run.poll() is not None,
-                           timeout=180, what="the robot to make progress")
+                wait_until(
+                    lambda t=target: audit_count() >= t or run.poll() is not None,
+                    timeout=180,
+                    what="the robot to make progress",
+                )
                 victims = _in_progress_workers(queue, run.pid)
                 if not victims:
                     continue  # between two items: pick another point
@@ -122,22 +126,27 @@ def test_sigkilled_workers_at_random_points_resume_without_duplicates(
 
     with open_store(settings) as store:
         assert_each_item_done_exactly_once(store, 50)
-        recovered = [h for i in store.items() for h in store.history(i.id)
-                     if h["reason"] == "worker_dead"]
+        recovered = [
+            h for i in store.items() for h in store.history(i.id) if h["reason"] == "worker_dead"
+        ]
         assert len(recovered) >= 5  # every kill left an item that came back to pending
     assert_each_person_registered_once(sites, rows)
 
 
 def test_backlog_of_100_with_500s_latency_and_expiring_sessions_completes_without_duplicates(
-        sites: MockSites, tmp_path: Path) -> None:
+    sites: MockSites, tmp_path: Path
+) -> None:
     for site in ("pmo", "rns"):
         sites.set_faults(site, error_rate=0.05, latency_ms=10, session_timeout_s=3.0, seed=11)
     # Short step backoffs keep the test fast; the retries themselves are what is tested.
     settings = robot_settings(tmp_path, sites, backoff_base_s=0.05, backoff_max_s=0.5)
     rows = queue_generated(settings, sites, 100, seed=100)
-    summary = run_backlog(settings, RunOptions(
-        workers=2, retry=RetryPlan(max_attempts=3, base_s=0.2, max_s=1.0),
-        wait_for_retries_s=30))
+    summary = run_backlog(
+        settings,
+        RunOptions(
+            workers=2, retry=RetryPlan(max_attempts=3, base_s=0.2, max_s=1.0), wait_for_retries_s=30
+        ),
+    )
     for site in ("pmo", "rns"):
         sites.set_faults(site, error_rate=0.0, latency_ms=0, session_timeout_s=0.0)
 
@@ -147,11 +156,17 @@ def test_backlog_of_100_with_500s_latency_and_expiring_sessions_completes_withou
     # Every item reached a final status: nothing left pending or in progress.
     assert set(statuses) <= {ItemStatus.DONE, ItemStatus.NEEDS_PERSON, ItemStatus.FAILED}
     assert statuses[ItemStatus.DONE] >= 95, Counter((i.status, i.reason_code) for i in items)
-    expected = (ExitCode.SOME_FAILED if statuses[ItemStatus.FAILED]
-                else ExitCode.NEEDS_PERSON if statuses[ItemStatus.NEEDS_PERSON] else ExitCode.OK)
+    expected = (
+        ExitCode.SOME_FAILED
+        if statuses[ItemStatus.FAILED]
+        else ExitCode.NEEDS_PERSON
+        if statuses[ItemStatus.NEEDS_PERSON]
+        else ExitCode.OK
+    )
     assert summary.exit_code == expected
-    done_rows = [row for row, item in zip(rows, items, strict=True)
-                 if item.status == ItemStatus.DONE]
+    done_rows = [
+        row for row, item in zip(rows, items, strict=True) if item.status == ItemStatus.DONE
+    ]
     assert_each_person_registered_once(sites, done_rows)
     # Zero duplicates overall, also for items that did not finish.
     patients = Counter(p["patient_id"][:8] for p in sites.records("pmo")["patients"])
@@ -162,7 +177,8 @@ def test_backlog_of_100_with_500s_latency_and_expiring_sessions_completes_withou
 
 
 def test_two_runs_started_at_once_never_process_the_same_item(
-        sites: MockSites, tmp_path: Path) -> None:
+    sites: MockSites, tmp_path: Path
+) -> None:
     settings = robot_settings(tmp_path, sites)
     rows = queue_generated(settings, sites, 6, seed=6)
     # Same lock (an overlapping schedule): exactly one of them runs, the other exits 75.
@@ -177,28 +193,37 @@ def test_two_runs_started_at_once_never_process_the_same_item(
     # every item to exactly one of them.
     more = queue_generated(settings, sites, 16, seed=16)
     logs = [(tmp_path / f"slot{i}.log").open("wb") for i in range(2)]
-    runs = [start_cli_run(settings, log, "--workers", "1", "--slot", f"s{i}")
-            for i, log in enumerate(logs)]
+    runs = [
+        start_cli_run(settings, log, "--workers", "1", "--slot", f"s{i}")
+        for i, log in enumerate(logs)
+    ]
     codes = [run.wait(timeout=240) for run in runs]
     for log in logs:
         log.close()
     assert codes == [ExitCode.OK, ExitCode.OK]
     with open_store(settings) as store:
         assert_each_item_done_exactly_once(store, 22)
-        claims = Counter(h["item_id"] for i in store.items() for h in store.history(i.id)
-                         if h["to_status"] == ItemStatus.IN_PROGRESS)
+        claims = Counter(
+            h["item_id"]
+            for i in store.items()
+            for h in store.history(i.id)
+            if h["to_status"] == ItemStatus.IN_PROGRESS
+        )
         assert set(claims.values()) == {1}, "an item was claimed twice"
         runs_taking_part = {store.get(i.id).run_id for i in store.items()[6:]}  # type: ignore[union-attr]
         assert len(runs_taking_part) == 2, "both overlapping runs should have taken items"
     assert_each_person_registered_once(sites, rows + more)
 
 
-def test_the_same_person_queued_twice_is_registered_once(
-        sites: MockSites, tmp_path: Path) -> None:
+def test_the_same_person_queued_twice_is_registered_once(sites: MockSites, tmp_path: Path) -> None:
     settings = robot_settings(tmp_path, sites)
     [person] = queue_generated(settings, sites, 1, seed=1)
-    shouting = {**person, "family_name": person["family_name"].upper(), "external_ref": "DUP-2",
-                "street": "Annan väg 3"}
+    shouting = {
+        **person,
+        "family_name": person["family_name"].upper(),
+        "external_ref": "DUP-2",
+        "street": "Annan väg 3",
+    }
     no_ref = {**person, "external_ref": ""}
     # Three more rows of the same person: another reference, and twice without one (the
     # second of those is a duplicate at import).
@@ -215,14 +240,18 @@ def test_the_same_person_queued_twice_is_registered_once(
 
 
 def test_ctrl_c_stops_after_the_current_item_and_leaves_the_rest_pending(
-        sites: MockSites, tmp_path: Path) -> None:
+    sites: MockSites, tmp_path: Path
+) -> None:
     settings = robot_settings(tmp_path, sites)
     queue_generated(settings, sites, 8, seed=8)
     queue = settings.data_dir / "queue.sqlite3"
     with (tmp_path / "ctrlc.log").open("wb") as log:
         run = start_cli_run(settings, log, "--workers", "1")
-        wait_until(lambda: bool(sql(queue, "SELECT 1 FROM items WHERE status = 'done'")),
-                   timeout=120, what="a first item done")
+        wait_until(
+            lambda: bool(sql(queue, "SELECT 1 FROM items WHERE status = 'done'")),
+            timeout=120,
+            what="a first item done",
+        )
         os.killpg(run.pid, signal.SIGINT)  # what a terminal's Ctrl+C does
         code = run.wait(timeout=120)
     with open_store(settings) as store:

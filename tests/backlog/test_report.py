@@ -8,24 +8,44 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from robot.backlog.report import build_report
-from robot.backlog.store import ItemStatus, SqliteQueueStore
+from apps.backlog.report import build_report
+from apps.backlog.store import ItemStatus, SqliteQueueStore
 
 REQUEST = {"family_name": "Hemligsson", "given_names": "Hemlig", "birth_date": "2019-04-12"}
 
 
 def _run_with_three_outcomes(store: SqliteQueueStore, evidence: Path) -> int:
-    for ref, source in (("R-1", "=cmd|' /C calc'!A0.csv:2"), ("R-2", "f.csv:3"),
-                        ("R-3", "f.csv:4")):
+    for ref, source in (
+        ("R-1", "=cmd|' /C calc'!A0.csv:2"),
+        ("R-2", "f.csv:3"),
+        ("R-3", "f.csv:4"),
+    ):
         store.add(ref, REQUEST, source=source)
     run = store.start_run(workers=1, limit=None)
     outcomes = [
-        ({"kind": "registered", "patient_id": "20190412201K3", "duration_s": 1.25},
-         ItemStatus.DONE),
-        ({"kind": "needs_person", "reason_code": "uncertain_match_pmo",
-          "reason_sv": "Osäker träff i PMO.", "duration_s": 0.8}, ItemStatus.NEEDS_PERSON),
-        ({"kind": "failed", "reason_code": "site_error", "reason_sv": "Tekniskt fel.",
-          "evidence_dir": str(evidence), "duration_s": 3.5}, ItemStatus.FAILED),
+        (
+            {"kind": "registered", "patient_id": "20190412201K3", "duration_s": 1.25},
+            ItemStatus.DONE,
+        ),
+        (
+            {
+                "kind": "needs_person",
+                "reason_code": "uncertain_match_pmo",
+                "reason_sv": "Osäker träff i PMO.",
+                "duration_s": 0.8,
+            },
+            ItemStatus.NEEDS_PERSON,
+        ),
+        (
+            {
+                "kind": "failed",
+                "reason_code": "site_error",
+                "reason_sv": "Tekniskt fel.",
+                "evidence_dir": str(evidence),
+                "duration_s": 3.5,
+            },
+            ItemStatus.FAILED,
+        ),
     ]
     for outcome, status in outcomes:
         item = store.claim("w", run_id=run)
@@ -36,7 +56,8 @@ def _run_with_three_outcomes(store: SqliteQueueStore, evidence: Path) -> int:
 
 
 def test_report_lists_every_item_of_the_run_with_outcome_reason_duration_and_evidence(
-        store: SqliteQueueStore, tmp_path: Path) -> None:
+    store: SqliteQueueStore, tmp_path: Path
+) -> None:
     evidence = tmp_path / "data" / "evidence" / "2024-01-01" / "p_abc"
     evidence.mkdir(parents=True)
     run = _run_with_three_outcomes(store, evidence)
@@ -54,7 +75,8 @@ def test_report_lists_every_item_of_the_run_with_outcome_reason_duration_and_evi
 
 
 def test_result_files_hold_every_item_and_escape_formula_like_values(
-        store: SqliteQueueStore, tmp_path: Path) -> None:
+    store: SqliteQueueStore, tmp_path: Path
+) -> None:
     _run_with_three_outcomes(store, tmp_path / "ev")
     files = build_report(store, tmp_path / "out")
     with files.csv.open(encoding="utf-8-sig", newline="") as fh:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from apps.audit.log import AuditLog
+from apps.backlog.policy import RetryPlan
+from apps.backlog.report import build_report
+from apps.backlog.run import RunOptions, RunSummary, StopRequest, run_backlog, watch_backlog
+from apps.backlog.store import ItemStatus, open_store
+from apps.exitcodes import ExitCode
 from mock_sites.testing import MockSites
-from robot.audit import AuditLog
-from robot.backlog.exitcodes import ExitCode
-from robot.backlog.policy import RetryPlan
-from robot.backlog.report import build_report
-from robot.backlog.run import RunOptions, RunSummary, StopRequest, run_backlog, watch_backlog
-from robot.backlog.store import ItemStatus, open_store
 
 from .helpers import assert_each_person_registered_once, queue_generated, robot_settings
 
@@ -27,9 +27,11 @@ def sites(fresh_mock_sites: MockSites) -> Iterator[MockSites]:
 
 
 def test_run_registers_items_audits_every_step_and_a_site_outage_ends_as_failed(
-        sites: MockSites, tmp_path: Path) -> None:
-    settings = robot_settings(tmp_path, sites, max_attempts=1, backoff_base_s=0.01,
-                              backoff_max_s=0.02)
+    sites: MockSites, tmp_path: Path
+) -> None:
+    settings = robot_settings(
+        tmp_path, sites, max_attempts=1, backoff_base_s=0.01, backoff_max_s=0.02
+    )
     ok_row, bad_row = queue_generated(settings, sites, 2, seed=31)
     summary = run_backlog(settings, RunOptions(workers=2, limit=1))
     assert summary.exit_code == ExitCode.OK and summary.by_status == {"done": 1}
@@ -52,9 +54,14 @@ def test_run_registers_items_audits_every_step_and_a_site_outage_ends_as_failed(
     # PMO answers every request with HTTP 500: the item fails, is retried per the plan, and
     # ends failed with evidence; the run exits 1.
     sites.set_faults("pmo", error_rate=1.0)
-    failed = run_backlog(settings, RunOptions(
-        workers=1, retry=RetryPlan(max_attempts=2, base_s=0.05, max_s=0.1),
-        wait_for_retries_s=10))
+    failed = run_backlog(
+        settings,
+        RunOptions(
+            workers=1,
+            retry=RetryPlan(max_attempts=2, base_s=0.05, max_s=0.1),
+            wait_for_retries_s=10,
+        ),
+    )
     assert failed.exit_code == ExitCode.SOME_FAILED and failed.by_status == {"failed": 1}
     with open_store(settings) as store:
         item = store.find(bad_row["external_ref"])
@@ -67,8 +74,7 @@ def test_run_registers_items_audits_every_step_and_a_site_outage_ends_as_failed(
     assert "skärmbild och spårning" in html and bad_row["family_name"] not in html
 
 
-def test_watch_mode_picks_up_items_queued_while_it_runs(
-        sites: MockSites, tmp_path: Path) -> None:
+def test_watch_mode_picks_up_items_queued_while_it_runs(sites: MockSites, tmp_path: Path) -> None:
     settings = robot_settings(tmp_path, sites)
     first = queue_generated(settings, sites, 1, seed=41)
     summaries: list[RunSummary] = []
@@ -82,8 +88,14 @@ def test_watch_mode_picks_up_items_queued_while_it_runs(
         else:
             stop.request()
 
-    code = watch_backlog(settings, RunOptions(workers=1), interval_s=0.2,
-                         progress_factory=lambda: _Quiet(), on_summary=on_summary, stop=stop)
+    code = watch_backlog(
+        settings,
+        RunOptions(workers=1),
+        interval_s=0.2,
+        progress_factory=lambda: _Quiet(),
+        on_summary=on_summary,
+        stop=stop,
+    )
     assert code == ExitCode.OK
     assert [s.by_status for s in summaries] == [{"done": 1}, {"done": 1}]
     assert summaries[0].run_id != summaries[1].run_id

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from robot.backlog.store import ItemStatus, SqliteQueueStore, WorkerIdentity, utcnow
+from apps.backlog.store import ItemStatus, SqliteQueueStore, WorkerIdentity, utcnow
 
 REQUEST = {"birth_date": "2019-04-12", "sex": "K"}
 
@@ -33,9 +33,15 @@ def test_add_should_not_queue_the_same_ref_twice(store: SqliteQueueStore) -> Non
 
 
 def test_add_should_replace_a_rejected_row_when_a_valid_one_with_the_same_ref_arrives(
-        store: SqliteQueueStore) -> None:
-    bad, _ = store.add("ext-7", None, status=ItemStatus.REJECTED, reason_code="request_invalid",
-                       reason_sv="Rad 2: fel")
+    store: SqliteQueueStore,
+) -> None:
+    bad, _ = store.add(
+        "ext-7",
+        None,
+        status=ItemStatus.REJECTED,
+        reason_code="request_invalid",
+        reason_sv="Rad 2: fel",
+    )
     fixed, added = store.add("ext-7", REQUEST)
     assert added and fixed.id == bad.id
     assert fixed.status == ItemStatus.PENDING and fixed.request == REQUEST
@@ -49,16 +55,21 @@ def test_queue_file_should_be_private(store: SqliteQueueStore) -> None:
 
 
 def test_claim_should_take_oldest_due_item_and_skip_items_waiting_for_a_retry(
-        store: SqliteQueueStore) -> None:
+    store: SqliteQueueStore,
+) -> None:
     a, _ = store.add("a", REQUEST)
     b, _ = store.add("b", REQUEST)
     claimed = store.claim("w1")
     assert claimed is not None and claimed.id == a.id
     assert claimed.status == ItemStatus.IN_PROGRESS and claimed.worker == "w1"
     assert claimed.worker_pid == os.getpid() and claimed.claims == 1
-    store.finish(a.id, {"kind": "failed", "reason_code": "site_error"},
-                 status=ItemStatus.PENDING, attempts=1,
-                 not_before=utcnow() + timedelta(hours=1))
+    store.finish(
+        a.id,
+        {"kind": "failed", "reason_code": "site_error"},
+        status=ItemStatus.PENDING,
+        attempts=1,
+        not_before=utcnow() + timedelta(hours=1),
+    )
     nxt = store.claim("w1")
     assert nxt is not None and nxt.id == b.id
     assert store.claim("w1") is None  # a waits for its retry time
@@ -69,33 +80,43 @@ def test_claim_should_take_oldest_due_item_and_skip_items_waiting_for_a_retry(
 def test_finish_should_record_outcome_patient_id_and_history(store: SqliteQueueStore) -> None:
     item, _ = store.add("a", REQUEST)
     store.claim("w1", run_id=store.start_run(workers=1, limit=None))
-    ok = store.finish(item.id, {"kind": "registered", "patient_id": "20190412201K3",
-                                "duration_s": 1.2}, status=ItemStatus.DONE, worker="w1")
+    ok = store.finish(
+        item.id,
+        {"kind": "registered", "patient_id": "20190412201K3", "duration_s": 1.2},
+        status=ItemStatus.DONE,
+        worker="w1",
+    )
     done = store.get(item.id)
     assert ok and done is not None
     assert done.status == ItemStatus.DONE and done.patient_id == "20190412201K3"
-    assert done.worker is None and done.outcome == {"kind": "registered",
-                                                    "patient_id": "20190412201K3",
-                                                    "duration_s": 1.2}
+    assert done.worker is None and done.outcome == {
+        "kind": "registered",
+        "patient_id": "20190412201K3",
+        "duration_s": 1.2,
+    }
     assert [(h["from_status"], h["to_status"]) for h in store.history(item.id)] == [
-        (None, "pending"), ("pending", "in_progress"), ("in_progress", "done")]
+        (None, "pending"),
+        ("pending", "in_progress"),
+        ("in_progress", "done"),
+    ]
 
 
 def test_finish_by_a_worker_that_lost_its_item_should_change_nothing(
-        store: SqliteQueueStore) -> None:
+    store: SqliteQueueStore,
+) -> None:
     item, _ = store.add("a", REQUEST)
     store.claim("w1")
     store.recover_interrupted(stale_after=timedelta(seconds=-1), actor="test")
     store.claim("w2")
-    assert not store.finish(item.id, {"kind": "registered"}, status=ItemStatus.DONE,
-                            worker="w1")
+    assert not store.finish(item.id, {"kind": "registered"}, status=ItemStatus.DONE, worker="w1")
     current = store.get(item.id)
     assert current is not None and current.status == ItemStatus.IN_PROGRESS
     assert current.worker == "w2"
 
 
 def test_recover_should_requeue_items_of_dead_workers_but_not_of_live_ones(
-        store: SqliteQueueStore) -> None:
+    store: SqliteQueueStore,
+) -> None:
     dead_proc = subprocess.Popen([sys.executable, "-c", "pass"])
     dead_proc.wait()
     live = WorkerIdentity.current("live")
@@ -121,8 +142,7 @@ def test_recover_should_not_trust_a_reused_pid(store: SqliteQueueStore) -> None:
     assert store.recover_interrupted(stale_after=timedelta(minutes=10), actor="t") == [item.id]
 
 
-def test_recover_should_fail_an_item_that_keeps_killing_its_worker(
-        store: SqliteQueueStore) -> None:
+def test_recover_should_fail_an_item_that_keeps_killing_its_worker(store: SqliteQueueStore) -> None:
     item, _ = store.add("a", REQUEST)
     for _ in range(3):
         store.claim("w")
@@ -133,13 +153,18 @@ def test_recover_should_fail_an_item_that_keeps_killing_its_worker(
 
 
 def test_retry_failed_should_requeue_failed_items_with_fresh_attempts(
-        store: SqliteQueueStore) -> None:
+    store: SqliteQueueStore,
+) -> None:
     a, _ = store.add("a", REQUEST)
     b, _ = store.add("b", REQUEST)
     for item in (a, b):
         store.claim("w")
-        store.finish(item.id, {"kind": "failed", "reason_code": "site_error"},
-                     status=ItemStatus.FAILED, attempts=3)
+        store.finish(
+            item.id,
+            {"kind": "failed", "reason_code": "site_error"},
+            status=ItemStatus.FAILED,
+            attempts=3,
+        )
     assert store.retry_failed(actor="anna", item_ids=[b.id]) == [b.id]
     again = store.get(b.id)
     assert again is not None and again.status == ItemStatus.PENDING and again.attempts == 0
@@ -148,13 +173,21 @@ def test_retry_failed_should_requeue_failed_items_with_fresh_attempts(
 
 
 def test_requeue_should_keep_a_persons_decisions_for_the_next_attempt(
-        store: SqliteQueueStore) -> None:
+    store: SqliteQueueStore,
+) -> None:
     item, _ = store.add("a", REQUEST)
     store.claim("w")
-    store.finish(item.id, {"kind": "needs_person", "reason_code": "uncertain_match_pmo"},
-                 status=ItemStatus.NEEDS_PERSON)
-    decision = {"system": "pmo", "id_value": "20190412201K3", "verdict": "different",
-                "decided_by": "anna"}
+    store.finish(
+        item.id,
+        {"kind": "needs_person", "reason_code": "uncertain_match_pmo"},
+        status=ItemStatus.NEEDS_PERSON,
+    )
+    decision = {
+        "system": "pmo",
+        "id_value": "20190412201K3",
+        "verdict": "different",
+        "decided_by": "anna",
+    }
     store.requeue(item.id, reason="decided", actor="ui:anna", decisions=[decision])
     again = store.claim("w")
     assert again is not None and again.id == item.id and again.decisions == (decision,)
@@ -175,7 +208,9 @@ def test_runs_should_record_start_end_and_what_each_run_did(store: SqliteQueueSt
     assert last is not None and last["id"] == run and last["exit_code"] == 0
     assert last["summary"] == {"done": 2} and last["finished_at"] is not None
     assert [(r["item_id"], r["status"]) for r in store.run_items(run)] == [
-        (a.id, ItemStatus.DONE), (b.id, ItemStatus.DONE)]
+        (a.id, ItemStatus.DONE),
+        (b.id, ItemStatus.DONE),
+    ]
     assert [i.id for i in store.items(run_id=run)] == [a.id, b.id]
 
 
@@ -188,8 +223,7 @@ def _claim_all(path: str, name: str, out: mp.Queue) -> None:  # type: ignore[typ
     out.put(taken)
 
 
-def test_claims_from_four_processes_at_once_should_never_take_the_same_item(
-        tmp_path: Path) -> None:
+def test_claims_from_four_processes_at_once_should_never_take_the_same_item(tmp_path: Path) -> None:
     path = tmp_path / "queue.sqlite3"
     with SqliteQueueStore(path) as store:
         for i in range(300):
@@ -213,18 +247,25 @@ def test_claims_from_four_processes_at_once_should_never_take_the_same_item(
 def test_history_table_is_written_for_every_change(store: SqliteQueueStore) -> None:
     item, _ = store.add("a", REQUEST)
     store.claim("w")
-    store.finish(item.id, {"kind": "failed", "reason_code": "site_error"},
-                 status=ItemStatus.PENDING, attempts=1)
+    store.finish(
+        item.id,
+        {"kind": "failed", "reason_code": "site_error"},
+        status=ItemStatus.PENDING,
+        attempts=1,
+    )
     entries = store.history(item.id)
     assert entries[-1]["reason"] == "site_error"
     assert entries[-1]["detail"]["attempts"] == 1
     with pytest.raises(sqlite3.IntegrityError):
-        store._db.execute("INSERT INTO items (ref, status, created_at, updated_at)"
-                          " VALUES ('x', 'bogus', 'n', 'n')")
+        store._db.execute(
+            "INSERT INTO items (ref, status, created_at, updated_at)"
+            " VALUES ('x', 'bogus', 'n', 'n')"
+        )
 
 
 def test_two_items_about_the_same_person_are_never_worked_on_at_once(
-        store: SqliteQueueStore) -> None:
+    store: SqliteQueueStore,
+) -> None:
     a, _ = store.add("ref-a", REQUEST, person_key="fp-1")
     b, _ = store.add("ref-b", REQUEST, person_key="fp-1")
     c, _ = store.add("ref-c", REQUEST, person_key="fp-2")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from robot.bench import format_report, percentile, run_bench
+from qa.bench import format_report, percentile, run_bench
 
 pytestmark = pytest.mark.e2e
 

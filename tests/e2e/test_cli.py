@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from apps.cli.main import app
 from mock_sites.testing import MockSites
-from robot.cli import app
 from robot.logs import unconfigure_logging
 from tests.e2e.people import People, patients_born
 

@@ -49,7 +49,7 @@ def _run_cli(
     if crash_after:
         env["RESERVROBOT_TEST_CRASH_AFTER"] = crash_after
     return subprocess.run(
-        [sys.executable, "-m", "robot", *args],
+        [sys.executable, "-m", "apps", *args],
         cwd=data_dir,
         env=env,
         capture_output=True,

@@ -15,7 +15,7 @@ def _serve(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
         [
             sys.executable,
             "-m",
-            "robot",
+            "apps",
             "mock",
             "serve",
             "--check",

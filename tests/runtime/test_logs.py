@@ -140,7 +140,7 @@ def test_plain_logging_extras_are_fields_and_redacted_too(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     configure_logging(settings)
-    logging.getLogger("robot.ui").warning(
+    logging.getLogger("apps.ui").warning(
         "ui_job_crashed", extra={"job_kind": "register", "personnummer": PERSONNUMMER}
     )
     (line,) = _json_lines(capsys.readouterr().err)

@@ -18,11 +18,11 @@ import pytest
 from playwright.sync_api import Page, expect
 from pydantic import SecretStr
 
+from apps.ui.app import create_app
+from apps.ui.context import UiContext
+from apps.ui.server import RunningApp, serve_in_thread
 from mock_sites.testing import MockSites
 from robot.settings import Settings
-from robot.ui.app import create_app
-from robot.ui.context import UiContext
-from robot.ui.server import RunningApp, serve_in_thread
 from tests.ui.helpers import Screens
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -142,8 +142,7 @@ def find_registered_patient(sites: MockSites) -> tuple[dict[str, Any], Person]:
         for patient in on_day:
             me = PersonKey(patient["family_name"], patient["given_names"], Sex(patient["sex"]))
             if judge_hits(me, hits, config=config).outcome == "same":
-                person = Person(day, patient["sex"], patient["family_name"],
-                                patient["given_names"])
+                person = Person(day, patient["sex"], patient["family_name"], patient["given_names"])
                 return patient, person
     raise LookupError("no clearly recognisable patient in the PMO seed")
 

@@ -62,16 +62,15 @@ def test_post_needs_csrf_token_and_same_origin(ui_server: UiServer) -> None:
         assert no_csrf.status_code == 403
         assert "säkerhetskod" in no_csrf.text
         evil = client.post(
-            url, data={"csrf": csrf, "action": "register"},
+            url,
+            data={"csrf": csrf, "action": "register"},
             headers={"Origin": "http://evil.example"},
         )
         assert evil.status_code == 403
         no_origin = client.post(url, data={"csrf": csrf, "action": "register"})
         assert no_origin.status_code == 403
         # The same post from the app's own page passes the checks (and fails validation).
-        ok = client.post(
-            url, data={"csrf": csrf, "action": "register"}, headers={"Origin": origin}
-        )
+        ok = client.post(url, data={"csrf": csrf, "action": "register"}, headers={"Origin": origin})
         assert ok.status_code == 400
         assert "Rätta uppgifterna" in ok.text
 

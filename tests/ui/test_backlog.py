@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from apps.backlog.importer import Importer
+from apps.backlog.run import RunOptions, run_backlog
+from apps.backlog.store import ItemStatus
 from mock_sites.testing import MockSites
-from robot.backlog.importer import Importer
-from robot.backlog.run import RunOptions, run_backlog
-from robot.backlog.store import ItemStatus
 from tests.ui.conftest import UiServer
 from tests.ui.forms import REGISTERED, expect_outcome
 from tests.ui.helpers import Screens, find_uncertain_pair
@@ -40,8 +40,11 @@ def test_backlog_item_needing_a_person_is_resolved_and_written_back(
     # The real backlog run (a worker process with its own browser) meets the uncertain match.
     summary = run_backlog(ui_server.settings, RunOptions(workers=1, wait_for_retries_s=0))
     assert summary.by_status.get(ItemStatus.NEEDS_PERSON) == 1
-    (item,) = [i for i in store.items(status=ItemStatus.NEEDS_PERSON)
-               if i.source and i.source.startswith("att-registrera.csv")]
+    (item,) = [
+        i
+        for i in store.items(status=ItemStatus.NEEDS_PERSON)
+        if i.source and i.source.startswith("att-registrera.csv")
+    ]
 
     page = app_page
     page.get_by_role("link", name="Att hantera").click()
@@ -49,14 +52,16 @@ def test_backlog_item_needing_a_person_is_resolved_and_written_back(
     expect(needs.get_by_role("heading", name=person.display_name)).to_be_visible()
     expect(page.locator("#counts tr[data-status=needs_person] td")).to_have_text("1")
     expect(page.locator("#last-run")).to_contain_text("Några behöver en person")
-    screens.shot(page, "20-att-hantera",
-                 "Att hantera: ärenden som behöver en person och köns läge.")
+    screens.shot(
+        page, "20-att-hantera", "Att hantera: ärenden som behöver en person och köns läge."
+    )
 
     needs.get_by_role("link", name=f"Hantera ärendet för {person.display_name}").click()
     candidate = page.get_by_role("article").filter(has_text=pair.patient["patient_id"])
     expect(candidate).to_be_visible()
     expect(page.get_by_role("article", name="Den du registrerar")).to_contain_text(
-        person.display_name)
+        person.display_name
+    )
     screens.shot(page, "21-att-hantera-jamfor", "Ett ärende ur kön: samma jämförelse och val.")
     page.get_by_role("button", name="Annan person (fortsätt och skapa)").click()
 
@@ -71,8 +76,9 @@ def test_backlog_item_needing_a_person_is_resolved_and_written_back(
     assert history[-1] == ItemStatus.DONE
     audit = ui_server.ui.audit
     assert audit is not None
-    assert any(e.step == "person_decision" and e.result == "different"
-               for e in audit.for_ref(item.ref))
+    assert any(
+        e.step == "person_decision" and e.result == "different" for e in audit.for_ref(item.ref)
+    )
 
     page.get_by_role("link", name="Tillbaka till Att hantera").click()
     expect(page.get_by_role("heading", name=person.display_name)).to_have_count(0)

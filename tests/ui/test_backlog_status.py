@@ -8,7 +8,7 @@ from datetime import date
 import httpx
 from playwright.sync_api import Page, expect
 
-from robot.backlog.store import ItemStatus
+from apps.backlog.store import ItemStatus
 from tests.ui.conftest import UiServer
 from tests.ui.helpers import Screens
 
@@ -26,16 +26,24 @@ def test_failed_item_shows_reason_and_evidence_but_nothing_outside_the_evidence_
     folder = ui_server.settings.evidence_path / date.today().isoformat() / "p_0123456789ab"
     folder.mkdir(parents=True)
     (folder / "screen-0-0.png").write_bytes(PNG)
-    request = {"birth_date": "1980-02-03", "sex": "K", "family_name": "Felfall",
-               "given_names": "Frida", "group": "asylsokande",
-               "address": {"street": "Gatan 1", "postal_code": "803 20", "city": "Gävle",
-                           "country": "SE"}}
+    request = {
+        "birth_date": "1980-02-03",
+        "sex": "K",
+        "family_name": "Felfall",
+        "given_names": "Frida",
+        "group": "asylsokande",
+        "address": {"street": "Gatan 1", "postal_code": "803 20", "city": "Gävle", "country": "SE"},
+    }
     item, added = store.add("status-test-failed", request, source="status.csv:2")
     assert added
     claimed = store.claim("status-test")
     assert claimed is not None and claimed.id == item.id
-    outcome = {"kind": "failed", "reason_code": "retries_exhausted",
-               "reason_sv": "Reservnummersystemet svarade inte.", "evidence_dir": str(folder)}
+    outcome = {
+        "kind": "failed",
+        "reason_code": "retries_exhausted",
+        "reason_sv": "Reservnummersystemet svarade inte.",
+        "evidence_dir": str(folder),
+    }
     store.finish(item.id, outcome, status=ItemStatus.FAILED, attempts=3, worker="status-test")
 
     page = app_page
@@ -45,8 +53,11 @@ def test_failed_item_shows_reason_and_evidence_but_nothing_outside_the_evidence_
     expect(row).to_contain_text("Reservnummersystemet svarade inte.")
     expect(row).to_contain_text("retries_exhausted")
     expect(page.locator("#counts tr[data-status=failed] td")).not_to_have_text("0")
-    screens.shot(page, "22-att-hantera-misslyckad",
-                 "Att hantera: misslyckade ärenden med orsak och länk till bevis.")
+    screens.shot(
+        page,
+        "22-att-hantera-misslyckad",
+        "Att hantera: misslyckade ärenden med orsak och länk till bevis.",
+    )
     row.get_by_role("link", name="Visa bevis").click()
     expect(page.get_by_role("heading", name="Bevis för ett misslyckat ärende")).to_be_visible()
     expect(page.get_by_role("link", name="screen-0-0.png")).to_be_visible()
@@ -61,7 +72,11 @@ def test_failed_item_shows_reason_and_evidence_but_nothing_outside_the_evidence_
         assert client.get(base + "%2Fetc%2Fpasswd").status_code == 404
     outside = store.add("status-test-outside", request, source="status.csv:3")[0]
     store.claim("status-test")
-    store.finish(outside.id, {**outcome, "evidence_dir": str(ui_server.settings.data_dir)},
-                 status=ItemStatus.FAILED, worker="status-test")
+    store.finish(
+        outside.id,
+        {**outcome, "evidence_dir": str(ui_server.settings.data_dir)},
+        status=ItemStatus.FAILED,
+        worker="status-test",
+    )
     page.goto(ui_server.base_url + f"bevis/ko/{outside.id}")
     expect(page.get_by_text("Inga bevisfiler finns kvar")).to_be_visible()

@@ -52,8 +52,9 @@ def test_completion_is_refused_without_the_check_box_and_runs_with_it(
     expect(check).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#err-identity_checked")).to_contain_text("Kryssa i")
     expect(page.get_by_role("alert")).to_contain_text("ingenting har körts")
-    screens.shot(page, "10-komplettera-nekad",
-                 "Komplettera personnummer: nekas utan kryss i kontrollrutan.")
+    screens.shot(
+        page, "10-komplettera-nekad", "Komplettera personnummer: nekas utan kryss i kontrollrutan."
+    )
     assert len(ui_server.ui.jobs) == jobs_before, "no robot job may start"
     ids = {p["patient_id"] for p in fresh_mock_sites.records("pmo")["patients"]}
     assert old_id in ids and personnummer not in ids

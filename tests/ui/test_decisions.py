@@ -27,8 +27,7 @@ pytestmark = pytest.mark.e2e
 def _decisions(ui_server: UiServer) -> list[tuple[str, str, str]]:
     audit = ui_server.ui.audit
     assert audit is not None
-    return [(e.actor, e.system, e.result) for e in audit.recent(200)
-            if e.step == "person_decision"]
+    return [(e.actor, e.system, e.result) for e in audit.recent(200) if e.step == "person_decision"]
 
 
 def test_uncertain_match_same_person_reuses_the_pmo_patient(
@@ -48,12 +47,14 @@ def test_uncertain_match_same_person_reuses_the_pmo_patient(
     expect(mine).to_contain_text(pair.request.display_name)
     candidate = page.get_by_role("article").filter(has_text=pair.patient["patient_id"])
     expect(candidate).to_contain_text(
-        f"{pair.patient['family_name']}, {pair.patient['given_names']}")
+        f"{pair.patient['family_name']}, {pair.patient['given_names']}"
+    )
     expect(candidate).to_contain_text("PMO")
     expect(page.get_by_role("button", name="Annan person (fortsätt och skapa)")).to_be_visible()
     expect(page.get_by_role("button", name="Avbryt")).to_be_visible()
-    screens.shot(page, "06-behover-person",
-                 "Osäker träff: varför, personerna sida vid sida och tre val.")
+    screens.shot(
+        page, "06-behover-person", "Osäker träff: varför, personerna sida vid sida och tre val."
+    )
 
     candidate.get_by_role("button", name="Samma person (återanvänd)").click()
     expect_outcome(page, ALREADY_REGISTERED)
@@ -61,7 +62,7 @@ def test_uncertain_match_same_person_reuses_the_pmo_patient(
     screens.shot(page, "07-finns-redan", "Samma person: befintligt Patient-ID återanvänds.")
     assert fresh_mock_sites.records("pmo")["patients"] == before_pmo
     assert fresh_mock_sites.records("rns")["persons"] == before_rns
-    new = _decisions(ui_server)[len(decided_before):]
+    new = _decisions(ui_server)[len(decided_before) :]
     assert new == [("ui:testkanslist", "pmo", "same")]
 
 
@@ -84,8 +85,10 @@ def test_uncertain_match_different_person_goes_on_and_creates(
     assert len(patients) == patients_before + 1
     saved = next(p for p in patients if p["patient_id"] == patient_id)
     assert (saved["family_name"], saved["given_names"]) == (
-        pair.request.family_name, pair.request.given_names)
-    new = _decisions(ui_server)[len(decided_before):]
+        pair.request.family_name,
+        pair.request.given_names,
+    )
+    new = _decisions(ui_server)[len(decided_before) :]
     assert ("ui:testkanslist", "pmo", "different") in new
     assert {r for _, _, r in new} == {"different"}
 

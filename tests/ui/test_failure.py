@@ -32,11 +32,13 @@ def test_failure_shows_reason_and_evidence_and_try_again_succeeds(
         fresh_mock_sites.set_faults("rns", error_rate=0.0)
     steps = page.locator("#steps")
     expect(steps.locator("li", has_text="Söker i PMO").locator(".step-status")).to_have_text("Klar")
-    expect(steps.locator("li", has_text="Söker i Reservnummersystemet")
-           .locator(".step-status")).to_have_text("Misslyckades")
+    expect(
+        steps.locator("li", has_text="Söker i Reservnummersystemet").locator(".step-status")
+    ).to_have_text("Misslyckades")
     expect(page.locator("#reason")).not_to_be_empty()
-    screens.shot(page, "12-misslyckad",
-                 "Tekniskt fel: orsak, felkod, länk till bevis, Försök igen.")
+    screens.shot(
+        page, "12-misslyckad", "Tekniskt fel: orsak, felkod, länk till bevis, Försök igen."
+    )
 
     page.get_by_role("link", name="Visa bevis (skärmbild och spår)").click()
     expect(page.get_by_role("heading", name="Bevis för ett misslyckat ärende")).to_be_visible()
@@ -45,8 +47,11 @@ def test_failure_shows_reason_and_evidence_and_try_again_succeeds(
     page.wait_for_function("document.querySelector('figure img')?.naturalWidth > 0")
     page.go_back()
 
-    assert not [p for p in fresh_mock_sites.records("rns")["persons"]
-                if p["birth_date"] == person.birth_date.isoformat()]
+    assert not [
+        p
+        for p in fresh_mock_sites.records("rns")["persons"]
+        if p["birth_date"] == person.birth_date.isoformat()
+    ]
     page.get_by_role("button", name="Försök igen").click()
     expect_outcome(page, REGISTERED)
     patient_id = page.get_by_label("Patient-ID").input_value()

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import ClassVar
 
+from apps.ui.jobs import Job, JobKind, JobManager, JobState, RunnerLike, StepCallback
 from flows.outcome import Decision, Outcome, OutcomeKind, StepEvent
-from robot.ui.jobs import Job, JobKind, JobManager, JobState, RunnerLike, StepCallback
 
 
 class StandInRunner:
@@ -31,17 +31,32 @@ class StandInRunner:
         self.threads.add(threading.get_ident())
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.threads.add(threading.get_ident())
         self.closed = True
 
-    def register(self, request: object, *, decisions: Sequence[Decision] = (),
-                 on_step: StepCallback | None = None) -> Outcome:
+    def register(
+        self,
+        request: object,
+        *,
+        decisions: Sequence[Decision] = (),
+        on_step: StepCallback | None = None,
+    ) -> Outcome:
         raise NotImplementedError
 
-    def complete_pnr(self, patient_id: str, personnummer: str, *, identity_checked: bool,
-                     on_step: StepCallback | None = None) -> Outcome:
+    def complete_pnr(
+        self,
+        patient_id: str,
+        personnummer: str,
+        *,
+        identity_checked: bool,
+        on_step: StepCallback | None = None,
+    ) -> Outcome:
         raise NotImplementedError
 
 
@@ -49,8 +64,9 @@ def _job(label: str, order: list[str], *, crash: bool = False) -> Job:
     def work(runner: RunnerLike, on_step: StepCallback) -> Outcome:
         assert isinstance(runner, StandInRunner)
         runner.threads.add(threading.get_ident())
-        on_step(StepEvent(step="search_pmo", label_sv="Söker i PMO", status="started",
-                          elapsed_s=0.0))
+        on_step(
+            StepEvent(step="search_pmo", label_sv="Söker i PMO", status="started", elapsed_s=0.0)
+        )
         order.append(label)
         if crash:
             raise RuntimeError("boom")
@@ -112,8 +128,7 @@ def test_browser_that_cannot_start_fails_the_job_and_is_tried_again_later() -> N
 
 def test_a_decision_can_start_only_one_follow_up() -> None:
     manager = JobManager(StandInRunner)
-    job = Job(kind=JobKind.REGISTER, work=lambda runner, on_step: Outcome(
-        kind=OutcomeKind.FAILED))
+    job = Job(kind=JobKind.REGISTER, work=lambda runner, on_step: Outcome(kind=OutcomeKind.FAILED))
     manager.submit(job)
     assert manager.link_follow_up(job, "first")
     assert not manager.link_follow_up(job, "second")

@@ -34,8 +34,11 @@ def test_screen_reflows_without_sideways_scrolling_at_200_percent_zoom(
         for locator in page.locator(controls).all():
             box = locator.bounding_box()
             assert box is not None and box["x"] + box["width"] <= 640, f"{name}: overflows"
-        screens.shot(page, f"8{list(PAGES).index(name)}-{name}-200-procent",
-                     f"{name} vid 200 % zoom: allt ryms utan sidledsrullning.")
+        screens.shot(
+            page,
+            f"8{list(PAGES).index(name)}-{name}-200-procent",
+            f"{name} vid 200 % zoom: allt ryms utan sidledsrullning.",
+        )
     finally:
         context.close()
 

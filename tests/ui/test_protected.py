@@ -27,13 +27,16 @@ def test_protected_identity_is_handed_over_without_address_or_clipboard(
     assert patient_id.startswith(person.birth_date.strftime("%Y%m%d"))
     expect(page.locator("#clipboard-note")).to_contain_text("lägger inte Patient-ID i urklipp")
     expect(page.get_by_role("button", name="Samma person (återanvänd)")).to_have_count(0)
-    screens.shot(page, "08-skyddad-identitet",
-                 "Skyddad identitet: bara Patient-ID, kön och namn; resten enligt rutinen.")
+    screens.shot(
+        page,
+        "08-skyddad-identitet",
+        "Skyddad identitet: bara Patient-ID, kön och namn; resten enligt rutinen.",
+    )
 
-    (saved,) = [p for p in fresh_mock_sites.records("pmo")["patients"]
-                if p["patient_id"] == patient_id]
-    assert (saved["family_name"], saved["given_names"]) == (
-        person.family_name, person.given_names)
+    (saved,) = [
+        p for p in fresh_mock_sites.records("pmo")["patients"] if p["patient_id"] == patient_id
+    ]
+    assert (saved["family_name"], saved["given_names"]) == (person.family_name, person.given_names)
     assert not saved["street"] and not saved["postal_code"]
     evidence = ui_server.settings.evidence_path
     assert not any(evidence.rglob(f"*{patient_id}*"))

@@ -16,6 +16,7 @@ from tests.ui.helpers import Screens, new_person, tab_to
 
 PATIENT_ID_RE = re.compile(r"^[0-9]{8}[0-9A-Z]{5}$")
 
+
 def test_field_errors_appear_next_to_each_field_before_anything_runs(
     app_page: Page, ui_server: UiServer, mock_sites: MockSites, screens: Screens
 ) -> None:
@@ -68,8 +69,11 @@ def test_group_suggestion_follows_what_the_person_shows_and_can_be_changed(
     expect(legend).to_have_text("Adress i boendelandet")
     page.get_by_label("Boendeland").select_option("DE")
     expect(page.locator("#address-country")).to_have_text("Tyskland")
-    screens.shot(page, "03-registrera-boendeland",
-                 "Förslag EES/EU med kort: adressfälten gäller boendelandet.")
+    screens.shot(
+        page,
+        "03-registrera-boendeland",
+        "Förslag EES/EU med kort: adressfälten gäller boendelandet.",
+    )
 
     page.get_by_role("radio", name="LMA-kort", exact=True).check()
     expect(auto).to_have_text(re.compile(r"Asylsökande$"))
@@ -101,7 +105,8 @@ def test_group_needing_an_address_abroad_asks_for_the_residence_country(app_page
     # Rendered by the server: the address fields still follow the suggested group.
     expect(page.locator("#address-legend")).to_have_text("Adress i boendelandet")
     expect(page.locator("#group-auto-option")).to_have_text(
-        re.compile(r"^Föreslagen: EES/EU med kort"))
+        re.compile(r"^Föreslagen: EES/EU med kort")
+    )
 
 
 @pytest.mark.e2e
@@ -156,8 +161,13 @@ def test_registration_by_keyboard_only_ends_with_patient_id_on_os_clipboard(
         fresh_mock_sites.set_faults("rns", latency_ms=0)
 
     expect_outcome(page, REGISTERED)
-    for label in ("Söker i PMO", "Söker i Reservnummersystemet", "Skapar reservnummer",
-                  "Registrerar i PMO", "Kontrollerar"):
+    for label in (
+        "Söker i PMO",
+        "Söker i Reservnummersystemet",
+        "Skapar reservnummer",
+        "Registrerar i PMO",
+        "Kontrollerar",
+    ):
         row = steps.locator("li", has_text=label)
         expect(row.locator(".step-status")).to_have_text("Klar")
         expect(row.locator(".step-time")).to_have_text(re.compile(r"^[0-9]+,[0-9] s$"))
@@ -165,23 +175,33 @@ def test_registration_by_keyboard_only_ends_with_patient_id_on_os_clipboard(
     assert PATIENT_ID_RE.fullmatch(patient_id), patient_id
     assert patient_id.startswith(person.birth_date.strftime("%Y%m%d"))
     expect(page.locator("#clipboard-note")).to_contain_text("finns redan i urklipp")
-    screens.shot(page, "05-registrerad",
-                 "Klart: Patient-ID visas, finns i urklipp och kan kopieras.")
+    screens.shot(
+        page, "05-registrerad", "Klart: Patient-ID visas, finns i urklipp och kan kopieras."
+    )
 
     clipboard = subprocess.run(
         ["xclip", "-selection", "clipboard", "-o"],
-        capture_output=True, text=True, timeout=5, check=True,
+        capture_output=True,
+        text=True,
+        timeout=5,
+        check=True,
     ).stdout
     assert clipboard == patient_id
 
-    saved = [p for p in fresh_mock_sites.records("pmo")["patients"]
-             if p["patient_id"] == patient_id]
+    saved = [
+        p for p in fresh_mock_sites.records("pmo")["patients"] if p["patient_id"] == patient_id
+    ]
     assert len(saved) == 1
     assert (saved[0]["family_name"], saved[0]["given_names"]) == (
-        person.family_name, person.given_names)
+        person.family_name,
+        person.given_names,
+    )
     assert (saved[0]["kommun"], saved[0]["lan"]) == ("01", "99")
-    created = [p for p in fresh_mock_sites.records("rns")["persons"]
-               if p["birth_date"] == person.birth_date.isoformat()]
+    created = [
+        p
+        for p in fresh_mock_sites.records("rns")["persons"]
+        if p["birth_date"] == person.birth_date.isoformat()
+    ]
     assert [p["id_value"] for p in created] == [patient_id]
 
     # "Kopiera" puts it on the browser's clipboard too.

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from flows.eval_matching import DEFAULT_PAIRS, HOLDOUT_PAIRS, evaluate, main, read_pairs
 from flows.matching import (
     REASONS_SV,
     MatchConfig,
@@ -19,6 +18,7 @@ from flows.matching import (
 )
 from flows.model import Sex
 from flows.names import name_tokens, normalise_name, split_display_name
+from qa.eval_matching import DEFAULT_PAIRS, HOLDOUT_PAIRS, evaluate, main, read_pairs
 from robot.errors import ConfigError
 
 SAME, DIFFERENT, UNCERTAIN = MatchOutcome.SAME, MatchOutcome.DIFFERENT, MatchOutcome.UNCERTAIN

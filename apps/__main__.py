@@ -1,0 +1,3 @@
+from apps.cli.main import app
+
+app()

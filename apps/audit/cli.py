@@ -1,0 +1,86 @@
+"""``reservrobot audit show`` and ``reservrobot audit verify``."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from apps.audit.log import AuditLog
+from apps.backlog.store import open_store
+from apps.exitcodes import ExitCode
+from robot.settings import Settings
+
+audit_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@audit_app.command("show")
+def audit_show(
+    ref: Annotated[
+        str | None,
+        typer.Option("--ref", help="Ärendets referens (radens referens, eller köns referens)."),
+    ] = None,
+    item: Annotated[int | None, typer.Option("--item", help="Ärendets nummer i kön.")] = None,
+    patient_id: Annotated[
+        str | None, typer.Option("--patient-id", help="Patient-ID i PMO.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What the robot (and people) did about one item or one patient record, and when."""
+    settings = _settings()
+    if item is not None:
+        with open_store(settings) as store:
+            found = store.get(item)
+        if found is None:
+            err.print(f"Ärende {item} finns inte.")
+            raise typer.Exit(ExitCode.INVALID_INPUT)
+        ref = found.ref
+    if not ref and not patient_id:
+        err.print("Ange --ref, --item eller --patient-id.")
+        raise typer.Exit(ExitCode.INVALID_INPUT)
+    with AuditLog(settings) as audit:
+        entries = audit.for_patient_id(patient_id) if patient_id else audit.for_ref(ref or "")
+    if as_json:
+        out.print_json(
+            json.dumps(
+                [{**e.__dict__, "at": e.at.isoformat()} for e in entries], ensure_ascii=False
+            )
+        )
+        return
+    if not entries:
+        out.print("Inga händelser i granskningsloggen för den referensen.")
+        raise typer.Exit(ExitCode.OK)
+    table = Table(title=f"Granskningslogg ({entries[0].ref})")
+    for col in ("När", "Vem", "System", "Steg", "Resultat", "Detaljer"):
+        table.add_column(col)
+    for e in entries:
+        table.add_row(
+            e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+            e.actor,
+            e.system,
+            e.step,
+            e.result,
+            e.detail,
+        )
+    out.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check that no audit entry was changed or removed (hash chain)."""
+    with AuditLog(_settings()) as audit:
+        broken = audit.verify()
+    if broken is None:
+        out.print("Granskningsloggen är oförändrad.")
+        return
+    err.print(f"[red]Granskningsloggen är ändrad från post {broken}.[/]")
+    raise typer.Exit(ExitCode.SOME_FAILED)

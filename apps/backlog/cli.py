@@ -1,0 +1,383 @@
+"""``reservrobot backlog ...``: import, run, status, show, retry, purge, report, template.
+
+Exit codes (for schedulers) are in ``apps.exitcodes``: 0 all done, 1 some failed,
+2 some need a person, 3 invalid input, 75 another run holds the queue.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import re
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from apps.backlog.lock import RunLockHeld
+from apps.backlog.policy import RetryPlan
+from apps.backlog.progress import RichProgress, format_counts
+from apps.backlog.run import RunOptions, RunSummary, StopRequest, graceful_signals
+from apps.backlog.store import ItemStatus, open_store, utcnow
+from apps.exitcodes import ExitCode
+from robot.settings import Settings
+
+backlog_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False)
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "okänd"
+
+
+def _configure_logging(settings: Settings) -> None:
+    from robot.logs import configure_logging
+
+    # Plain lines on a terminal (next to the progress bar), JSON lines under a scheduler.
+    configure_logging(settings, json=not sys.stderr.isatty())
+
+
+def parse_interval(text: str) -> float:
+    """ "90", "90s", "10m", "1h" -> seconds."""
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([smh]?)\s*", text)
+    if not match:
+        raise typer.BadParameter("ange t.ex. 90, 90s, 10m eller 1h")
+    value = float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+    if value <= 0:
+        raise typer.BadParameter("intervallet måste vara större än 0")
+    return value
+
+
+# -- import ----------------------------------------------------------------------------------
+
+
+@backlog_app.command("import")
+def import_(
+    file: Annotated[
+        Path, typer.Argument(help="CSV- eller Excel-fil (.xlsx) med en rad per person.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON.")] = False,
+) -> None:
+    """Validate every row of FILE and add the valid ones to the queue (invalid: rejected)."""
+    from apps.backlog.importer import Importer
+    from apps.backlog.reader import UnreadableFile
+
+    settings = _settings()
+    _configure_logging(settings)
+    with open_store(settings) as store:
+        try:
+            report = Importer(settings, store, actor=f"import:{_user()}").import_file(file)
+        except UnreadableFile as exc:
+            err.print(f"[red]Filen kunde inte importeras:[/] {exc.message}")
+            raise typer.Exit(ExitCode.INVALID_INPUT) from None
+    if as_json:
+        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        for warning in report.warnings:
+            err.print(f"[yellow]Varning:[/] {warning}")
+        if report.errors:
+            table = Table(title="Ogiltiga rader (sparade som ogiltiga, körs inte)")
+            for col in ("Rad", "Kolumn", "Orsak"):
+                table.add_column(col)
+            for e in report.errors:
+                table.add_row(str(e.row), e.column, e.message_sv)
+            out.print(table)
+        enc = f", teckenkodning {report.encoding}" if report.encoding else ""
+        out.print(
+            f"{report.file} ({report.kind}{enc}): [green]{report.added} tillagda[/], "
+            f"{report.duplicates} fanns redan i kön, [red]{report.rejected} ogiltiga[/]"
+            + (f", {len(report.empty_rows)} tomma rader hoppades över" if report.empty_rows else "")
+            + "."
+        )
+    raise typer.Exit(ExitCode.NEEDS_PERSON if report.rejected else ExitCode.OK)
+
+
+# -- run -------------------------------------------------------------------------------------
+
+
+def _print_summary(summary: RunSummary) -> None:
+    if summary.run_id is None:
+        out.print("Inget att göra: inga väntande ärenden.")
+        return
+    recovered = (
+        f" {len(summary.recovered)} avbrutna ärenden återupptogs." if summary.recovered else ""
+    )
+    out.print(
+        f"Körning {summary.run_id}: {format_counts(summary.by_status)} på "
+        f"{summary.duration_s:.1f} s ({summary.per_minute:.1f}/min).{recovered}"
+    )
+    if summary.stopped:
+        out.print("[yellow]Körningen stoppades; återstående ärenden väntar kvar i kön.[/]")
+
+
+@backlog_app.command()
+def run(
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", "-w", min=1, max=16, help="Antal arbetsprocesser (en webbläsare var)."
+        ),
+    ] = 1,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Högst så många ärenden i körningen.")
+    ] = None,
+    watch: Annotated[
+        str | None,
+        typer.Option(
+            "--watch", help="Kör om och om igen med detta intervall (t.ex. 10m) tills Ctrl+C."
+        ),
+    ] = None,
+    max_attempts: Annotated[
+        int | None,
+        typer.Option(
+            "--max-attempts",
+            min=1,
+            help="Försök per ärende vid tekniska fel (standard: inställningen max_attempts).",
+        ),
+    ] = None,
+    retry_delay: Annotated[
+        float,
+        typer.Option("--retry-delay", min=0, help="Sekunder före första nya försöket; fördubblas."),
+    ] = 30.0,
+    wait_for_retries: Annotated[
+        float,
+        typer.Option(
+            "--wait-for-retries",
+            min=0,
+            help="Vänta kvar på nya försök som infaller inom så många sekunder.",
+        ),
+    ] = 120.0,
+    headed: Annotated[bool, typer.Option("--headed", help="Visa webbläsarna.")] = False,
+    slot: Annotated[
+        str,
+        typer.Option(
+            "--slot",
+            help="Körlåsets namn: körningar med olika namn får överlappa (t.ex. en per "
+            "maskin); samma ärende tas ändå aldrig av två.",
+        ),
+    ] = "run",
+) -> None:
+    """Work through the queue: N worker processes, one browser each; Ctrl+C stops cleanly.
+
+    Exit codes: 0 all done, 1 some failed, 2 some need a person, 75 another run holds the queue.
+    """
+    from apps.backlog.run import run_backlog, watch_backlog
+
+    settings = _settings()
+    if headed:
+        settings = settings.model_copy(update={"headless": False})
+    _configure_logging(settings)
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", slot):
+        raise typer.BadParameter("bokstäver, siffror, - och _", param_hint="--slot")
+    options = RunOptions(
+        workers=workers,
+        limit=limit,
+        wait_for_retries_s=wait_for_retries,
+        slot=slot,
+        retry=RetryPlan(
+            max_attempts=max_attempts or settings.max_attempts,
+            base_s=retry_delay,
+            max_s=max(retry_delay * 16, retry_delay),
+        ),
+    )
+
+    def on_signal(count: int) -> None:
+        if count == 1:
+            err.print("[yellow]Stoppar efter pågående ärenden … (Ctrl+C igen avbryter direkt)[/]")
+
+    stop = StopRequest()
+    try:
+        with graceful_signals(stop, on_signal):
+            if watch is not None:
+                code = watch_backlog(
+                    settings,
+                    options,
+                    interval_s=parse_interval(watch),
+                    progress_factory=RichProgress,
+                    on_summary=_print_summary,
+                    stop=stop,
+                )
+            else:
+                summary = run_backlog(settings, options, progress=RichProgress(), stop=stop)
+                _print_summary(summary)
+                code = summary.exit_code
+    except RunLockHeld as exc:
+        err.print(f"[yellow]{exc}[/] Försök igen senare.")
+        raise typer.Exit(ExitCode.LOCKED) from None
+    raise typer.Exit(int(code))
+
+
+# -- status, show, retry ---------------------------------------------------------------------
+
+
+@backlog_app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv som JSON.")] = False,
+) -> None:
+    """Counts by status, the oldest pending item and the last run."""
+    settings = _settings()
+    with open_store(settings) as store:
+        counts = store.counts()
+        oldest = store.oldest_pending()
+        due = store.next_due()
+        last = store.last_run()
+    now = utcnow()
+    data: dict[str, Any] = {
+        "counts": {str(s): n for s, n in counts.items()},
+        "oldest_pending": None
+        if oldest is None
+        else {
+            "id": oldest.id,
+            "created_at": oldest.created_at.isoformat(),
+            "age_s": round((now - oldest.created_at).total_seconds()),
+        },
+        "next_due": due.isoformat() if due else None,
+        "last_run": None
+        if last is None
+        else {
+            "id": last["id"],
+            "started_at": last["started_at"].isoformat(),
+            "finished_at": last["finished_at"].isoformat() if last["finished_at"] else None,
+            "exit_code": last["exit_code"],
+            "summary": last["summary"],
+        },
+    }
+    if as_json:
+        out.print_json(json.dumps(data, ensure_ascii=False))
+        return
+    table = Table(title="Kön")
+    table.add_column("Status")
+    table.add_column("Antal", justify="right")
+    for s, n in counts.items():
+        table.add_row(s.label_sv, str(n))
+    out.print(table)
+    if oldest is not None:
+        age = timedelta(seconds=round((now - oldest.created_at).total_seconds()))
+        out.print(f"Äldsta väntande: nr {oldest.id}, köat för {age} sedan.")
+    if due is not None and due > now:
+        out.print(f"Nästa nya försök: {due.astimezone():%Y-%m-%d %H:%M:%S}.")
+    if last is not None:
+        code = last["exit_code"]
+        when = last["started_at"].astimezone().strftime("%Y-%m-%d %H:%M")
+        shown = code if code is not None else "– (pågår eller avbröts)"
+        out.print(f"Senaste körning: nr {last['id']}, {when}, slutkod {shown}.")
+
+
+@backlog_app.command()
+def show(item_id: Annotated[int, typer.Argument(help="Ärendets nummer.")]) -> None:
+    """One item's status, outcome and history (no names are printed)."""
+    with open_store(_settings()) as store:
+        item = store.get(item_id)
+        if item is None:
+            err.print(f"Ärende {item_id} finns inte.")
+            raise typer.Exit(ExitCode.INVALID_INPUT)
+        history = store.history(item_id)
+    out.print(
+        f"Ärende {item.id} · {item.status.label_sv} · försök {item.attempts} · "
+        f"källa {item.source or '–'}"
+    )
+    if item.patient_id:
+        out.print(f"Patient-ID: {item.patient_id}")
+    if item.reason_sv:
+        out.print(f"Orsak: {item.reason_sv}")
+    table = Table(title="Historik")
+    for col in ("När", "Från", "Till", "Vem", "Körning", "Orsak"):
+        table.add_column(col)
+    for h in history:
+        table.add_row(
+            h["at"].astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+            h["from_status"] or "",
+            h["to_status"],
+            h["actor"],
+            str(h["run_id"] or ""),
+            h["reason"] or "",
+        )
+    out.print(table)
+
+
+@backlog_app.command()
+def retry(
+    item_ids: Annotated[
+        list[int] | None, typer.Argument(help="Ärendenummer; utan nummer: alla misslyckade.")
+    ] = None,
+) -> None:
+    """Put failed items back in the queue (all failed items, or the numbers given)."""
+    from apps.audit.log import AuditLog
+
+    settings = _settings()
+    actor = f"person:{_user()}"
+    with open_store(settings) as store:
+        ids = store.retry_failed(actor=actor, item_ids=item_ids or None)
+        refs = [item.ref for i in ids if (item := store.get(i)) is not None]
+    with AuditLog(settings) as audit:
+        for ref in refs:
+            audit.append(actor=actor, ref=ref, system="queue", step="retry", result="requeued")
+    out.print(f"{len(ids)} misslyckade ärenden lades tillbaka i kön.")
+
+
+@backlog_app.command()
+def purge(
+    older_than: Annotated[
+        int, typer.Option("--older-than", min=1, help="Dagar sedan ärendet blev klart.")
+    ] = 90,
+    include_needs_person: Annotated[
+        bool,
+        typer.Option("--include-needs-person", help="Rensa även ärenden som väntar på en person."),
+    ] = False,
+) -> None:
+    """Delete finished items (done, rejected, failed) older than N days: the queue holds names."""
+    statuses = [ItemStatus.DONE, ItemStatus.REJECTED, ItemStatus.FAILED]
+    if include_needs_person:
+        statuses.append(ItemStatus.NEEDS_PERSON)
+    with open_store(_settings()) as store:
+        n = store.purge(before=utcnow() - timedelta(days=older_than), statuses=statuses)
+    out.print(f"{n} avslutade ärenden äldre än {older_than} dagar togs bort ur kön.")
+
+
+# -- report, template -------------------------------------------------------------------------
+
+
+@backlog_app.command()
+def report(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Mapp för rapport.html och resultatfilerna.")
+    ],
+    run_id: Annotated[int | None, typer.Option("--run", help="Bara denna körning.")] = None,
+    runs: Annotated[int, typer.Option("--runs", min=1, help="Så många senaste körningar.")] = 10,
+) -> None:
+    """Write an HTML run report and result files (CSV, XLSX) into a folder."""
+    from apps.backlog.report import build_report
+
+    with open_store(_settings()) as store:
+        files = build_report(store, out_dir, runs=runs, run_id=run_id)
+    out.print(f"Rapport: {files.html}\nResultat: {files.csv}, {files.xlsx}")
+
+
+@backlog_app.command()
+def template(
+    file: Annotated[Path, typer.Argument(help="Ny mallfil, .csv eller .xlsx.")],
+) -> None:
+    """Write an empty backlog template (with two invented example rows) to FILE."""
+    from apps.backlog.templates import write_csv_template, write_xlsx_template
+
+    if file.suffix.lower() == ".xlsx":
+        write_xlsx_template(file)
+    elif file.suffix.lower() == ".csv":
+        write_csv_template(file)
+    else:
+        err.print("Ange en fil som slutar på .csv eller .xlsx.")
+        raise typer.Exit(ExitCode.INVALID_INPUT)
+    out.print(f"Mall skriven: {file}")

@@ -1,0 +1,189 @@
+"""``backlog report --out DIR``: an HTML run report and a result file (CSV and .xlsx).
+
+The HTML report lists, per run, every item the run touched: outcome, reason, duration, and a
+link to the evidence folder (screenshot + trace) when it failed. It holds no names and no
+identity numbers, so it can be passed to IT support. The result files list every item in the
+queue with its status and Patient-ID for the staff who sent the rows in; they are personal
+data (like the file that was imported) and are written private (0600). Cells that could be
+spreadsheet formulas are escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from apps.backlog.cells import escape_cell
+from apps.backlog.store import ItemStatus, QueueItem, SqliteQueueStore
+from apps.exitcodes import ExitCode
+from robot.files import private_dir, write_private
+
+KIND_SV = {
+    "registered": "Registrerad",
+    "already_registered": "Fanns redan i PMO",
+    "needs_person": "Behöver en person",
+    "failed": "Misslyckades",
+    "rejected": "Ogiltig rad",
+}
+
+EXIT_SV = {
+    ExitCode.OK: "Allt klart",
+    ExitCode.SOME_FAILED: "Några misslyckades",
+    ExitCode.NEEDS_PERSON: "Några behöver en person",
+    ExitCode.INVALID_INPUT: "Ogiltig indata",
+    ExitCode.LOCKED: "Kön var upptagen",
+}
+
+RESULT_COLUMNS = (
+    "id",
+    "källa",
+    "referens",
+    "status",
+    "utfall",
+    "patient_id",
+    "orsak",
+    "försök",
+    "senast_ändrad",
+)
+
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}|ogiltig-[0-9a-f]{24}")
+
+
+def display_ref(ref: str) -> str:
+    """The reference as shown to people: the row's own reference; a derived one is hidden."""
+    return "" if _FINGERPRINT.fullmatch(ref) else ref
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    html: Path
+    csv: Path
+    xlsx: Path
+
+
+def _evidence_link(evidence_dir: str | None, out: Path) -> str | None:
+    if not evidence_dir:
+        return None
+    target = Path(evidence_dir).resolve()
+    try:
+        return os.path.relpath(target, out.resolve())
+    except ValueError:  # another drive on Windows
+        return target.as_uri()
+
+
+def _run_rows(store: SqliteQueueStore, run: dict[str, Any], out: Path) -> list[dict[str, Any]]:
+    rows = []
+    for entry in store.run_items(run["id"]):
+        item = store.get(entry["item_id"])
+        if item is None:
+            continue
+        detail = entry["detail"] or {}
+        status = ItemStatus(entry["status"])
+        outcome = item.outcome or {}
+        kind = detail.get("kind") or outcome.get("kind")
+        failed = status in (ItemStatus.FAILED, ItemStatus.PENDING) and kind == "failed"
+        rows.append(
+            {
+                "id": item.id,
+                "source": item.source or "",
+                "ref": display_ref(item.ref),
+                "status": status.label_sv,
+                "status_key": str(status),
+                "kind": KIND_SV.get(str(kind), "Avbröts" if status == ItemStatus.PENDING else "–"),
+                "reason": (item.reason_sv if entry["reason"] == item.reason_code else None)
+                or entry["reason"]
+                or "",
+                "duration": detail.get("duration_s"),
+                "attempts": detail.get("attempts"),
+                "evidence": _evidence_link(outcome.get("evidence_dir"), out) if failed else None,
+            }
+        )
+    return rows
+
+
+def build_report(
+    store: SqliteQueueStore, out: Path, *, runs: int = 10, run_id: int | None = None
+) -> ReportFiles:
+    """Write ``rapport.html``, ``resultat.csv`` and ``resultat.xlsx`` into ``out``."""
+    private_dir(out)
+    selected = [r for r in store.runs() if r["id"] == run_id] if run_id else store.runs(limit=runs)
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent), autoescape=select_autoescape(["html"])
+    )
+    page = env.get_template("report.html").render(
+        generated=datetime.now(UTC).astimezone(),
+        counts={s.label_sv: n for s, n in store.counts().items()},
+        runs=[
+            {
+                **r,
+                "exit_sv": EXIT_SV.get(ExitCode(r["exit_code"]), str(r["exit_code"]))
+                if r["exit_code"] is not None
+                else "Pågår eller avbröts",
+                "rows": _run_rows(store, r, out),
+            }
+            for r in selected
+        ],
+    )
+    files = ReportFiles(
+        html=out / "rapport.html", csv=out / "resultat.csv", xlsx=out / "resultat.xlsx"
+    )
+    write_private(files.html, page)
+    rows = [_result_row(item) for item in store.items()]
+    write_results_csv(files.csv, rows)
+    write_results_xlsx(files.xlsx, rows)
+    return files
+
+
+def _result_row(item: QueueItem) -> list[object]:
+    outcome = item.outcome or {}
+    return [
+        item.id,
+        item.source or "",
+        display_ref(item.ref),
+        item.status.label_sv,
+        KIND_SV.get(str(outcome.get("kind")), ""),
+        item.patient_id or "",
+        item.reason_sv or "",
+        item.attempts,
+        item.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+    ]
+
+
+def write_results_csv(path: Path, rows: list[list[object]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(RESULT_COLUMNS)
+    for row in rows:
+        writer.writerow([escape_cell(v) for v in row])
+    write_private(path, buffer.getvalue().encode("utf-8-sig"))
+
+
+def write_results_xlsx(path: Path, rows: list[list[object]]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Resultat"
+    sheet.append(list(RESULT_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([escape_cell(v) for v in row])
+        # Text cells stay text: a value that starts like a formula is stored as a string.
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    sheet.freeze_panes = "A2"
+    data = io.BytesIO()
+    book.save(data)
+    write_private(path, data.getvalue())

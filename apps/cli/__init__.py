@@ -1,0 +1,1 @@
+"""The ``reservrobot`` command line."""

@@ -1,0 +1,127 @@
+"""``reservrobot doctor``: settings, browser, clipboard, and that both sites answer and log in."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+import httpx
+import typer
+
+from apps.cli.common import build_settings
+from apps.exitcodes import ExitCode
+from flows.countries import load_country_lists
+from flows.groups import load_groups
+from flows.matching import load_match_config
+from flows.region import load_region_profile
+from flows.runner import Runner
+from flows.selectors import load_selectors
+from flows.transfer import FillTransfer
+from robot import clipboard
+from robot.display import virtual_display
+from robot.errors import RobotError
+from robot.settings import Settings
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of ``reservrobot doctor``."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def doctor(
+    headed: Annotated[
+        bool | None, typer.Option("--headed/--headless", help="Check with a visible browser.")
+    ] = None,
+) -> None:
+    """Check settings, browser, clipboard, and that each site answers and accepts the login."""
+    settings = build_settings(headless=None if headed is None else not headed)
+    failed = False
+    for check in doctor_checks(settings):
+        typer.echo(f"{'OK ' if check.ok else 'FEL'}  {check.name}: {check.detail}")
+        failed = failed or not check.ok
+    raise typer.Exit(ExitCode.SOME_FAILED if failed else ExitCode.OK)
+
+
+def doctor_checks(settings: Settings) -> Iterator[Check]:
+    """Every check of ``doctor``, one at a time (a failed check does not stop the others)."""
+    try:
+        _load_configuration(settings)
+        yield Check(
+            "Inställningar",
+            True,
+            f"{settings.config_dir} (PMO-layout "
+            f"{settings.pmo_selectors}, region {settings.region})",
+        )
+    except Exception as exc:
+        yield Check("Inställningar", False, str(exc))
+    try:
+        mode = clipboard.resolve_transfer_mode(settings.transfer_mode, headless=settings.headless)
+        problem = clipboard.system_clipboard_problem()
+        note = "datorns urklipp nås" if problem is None else f"datorns urklipp nås inte: {problem}"
+        yield Check("Urklipp", True, f"överföring {settings.transfer_mode} -> {mode}; {note}")
+    except RobotError as exc:
+        yield Check("Urklipp", False, exc.message)
+    sites = ["pmo", "rns"] + (["plexus"] if settings.rns_access == "plexus" else [])
+    answering = []
+    for site in sites:
+        url = getattr(settings, f"{site}_url")
+        try:
+            response = httpx.get(url + "/", timeout=settings.timeout_ms / 1000, trust_env=False)
+            ok = response.status_code < 500
+            yield Check(f"{_SITE_NAMES[site]} svarar", ok, f"{url} (HTTP {response.status_code})")
+            if ok:
+                answering.append(site)
+        except httpx.HTTPError as exc:
+            yield Check(f"{_SITE_NAMES[site]} svarar", False, f"{url}: {type(exc).__name__}")
+    display = virtual_display() if not settings.headless else contextlib.nullcontext()
+    try:
+        with display, Runner(settings, transfer=FillTransfer()) as runner:
+            version = runner.session.browser.version
+            yield Check(
+                "Webbläsare",
+                True,
+                f"Chromium {version} ({'synlig' if not settings.headless else 'headless'})",
+            )
+            ctx = runner.context
+            logins: list[tuple[str, Callable[[], None]]] = [("pmo", ctx.pmo.site.open_home)]
+            logins.append(("rns", ctx.rns.reach))
+            for site, login in logins:
+                if site not in answering and not (site == "rns" and "plexus" in answering):
+                    yield Check(f"{_SITE_NAMES[site]} inloggning", False, "webbplatsen svarar inte")
+                    continue
+                try:
+                    login()
+                    yield Check(
+                        f"{_SITE_NAMES[site]} inloggning",
+                        True,
+                        f"inloggad som {getattr(settings, f'{site}_username')}"
+                        + (
+                            " via Plexus"
+                            if site == "rns" and settings.rns_access == "plexus"
+                            else ""
+                        ),
+                    )
+                except Exception as exc:
+                    message = exc.message if isinstance(exc, RobotError) else type(exc).__name__
+                    yield Check(f"{_SITE_NAMES[site]} inloggning", False, message)
+    except Exception as exc:
+        message = exc.message if isinstance(exc, RobotError) else f"{type(exc).__name__}: {exc}"
+        yield Check("Webbläsare", False, message)
+
+
+_SITE_NAMES = {"pmo": "PMO", "rns": "Reservnummersystemet", "plexus": "Plexus"}
+
+
+def _load_configuration(settings: Settings) -> None:
+    load_groups(settings.config_dir)
+    load_region_profile(settings.config_dir, settings.region)
+    load_match_config(settings.config_dir)
+    load_country_lists(settings.config_dir)
+    for name in (settings.pmo_selectors, "rns", "plexus"):
+        load_selectors(settings.selectors_dir, name)

@@ -1,0 +1,247 @@
+"""``reservrobot register`` and ``reservrobot complete-pnr``: one request, start to end.
+
+The edge of the routine: settings are built here, requests validated, and outcomes turned into
+text and exit codes (``apps.exitcodes``): 0 registered or already registered, 2 needs a person,
+1 failed (technical error after retries), 3 invalid input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from apps.cli.common import configure_cli_logging, edge_settings, err, out
+from apps.exitcodes import ExitCode, outcome_exit_code
+from flows.groups import load_groups
+from flows.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
+from flows.request import FieldError, RequestInvalid, parse_request
+from flows.runner import Runner
+from robot.display import virtual_display
+from robot.errors import ConfigError, RobotError
+from robot.settings import Settings
+
+
+def register(
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Request as a JSON file ('-' = stdin).")
+    ] = None,
+    birth_date: Annotated[str | None, typer.Option(help="Födelsedatum ÅÅÅÅ-MM-DD.")] = None,
+    sex: Annotated[str | None, typer.Option(help="Man eller Kvinna (M/K).")] = None,
+    family_name: Annotated[str | None, typer.Option(help="Efternamn.")] = None,
+    given_names: Annotated[str | None, typer.Option(help="Förnamn.")] = None,
+    group: Annotated[
+        str | None, typer.Option(help="Patientgrupp (nyckel i config/groups.toml).")
+    ] = None,
+    street: Annotated[str | None, typer.Option(help="Utdelningsadress.")] = None,
+    postal_code: Annotated[str | None, typer.Option(help="Postnummer.")] = None,
+    city: Annotated[str | None, typer.Option(help="Ort.")] = None,
+    country: Annotated[str | None, typer.Option(help="Land (kod eller namn), t.ex. SE.")] = None,
+    info: Annotated[str | None, typer.Option(help="Info (standard: Läggs in manuellt.).")] = None,
+    protected: Annotated[
+        bool, typer.Option("--protected", help="Skyddade personuppgifter.")
+    ] = False,
+    external_ref: Annotated[str | None, typer.Option(help="Ärendereferens.")] = None,
+    decision: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A person's decision on a candidate: SYSTEM:ID=same|different "
+            "(e.g. rns:19900101001M3=same). Repeatable."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+    headed: Annotated[
+        bool | None, typer.Option("--headed/--headless", help="Show the browser.")
+    ] = None,
+    transfer: Annotated[
+        str | None, typer.Option(help="Transfer mode: auto, system, browser or fill.")
+    ] = None,
+) -> None:
+    """Register one person with a reservnummer in PMO (the whole routine)."""
+    settings = edge_settings(headed=headed, transfer=transfer)
+    data: dict[str, Any] = _read_request_file(file) if file else {}
+    options = {
+        "birth_date": birth_date,
+        "sex": sex,
+        "family_name": family_name,
+        "given_names": given_names,
+        "group": group,
+        "street": street,
+        "postal_code": postal_code,
+        "city": city,
+        "country": country,
+        "info": info,
+        "external_ref": external_ref,
+    }
+    data.update({k: v for k, v in options.items() if v is not None})
+    if protected:
+        data["protected"] = True
+    try:
+        decisions = [_parse_decision(d) for d in decision or []]
+        request = parse_request(data, groups=load_groups(settings.config_dir))
+    except RequestInvalid as exc:
+        _print_invalid(exc.errors, as_json=as_json)
+        raise typer.Exit(ExitCode.INVALID_INPUT) from None
+    except (ValueError, ConfigError) as exc:
+        err.print(f"Felaktiga uppgifter: {exc}")
+        raise typer.Exit(ExitCode.INVALID_INPUT) from None
+
+    configure_cli_logging(settings, as_json=as_json)
+    outcome = _run(
+        settings,
+        lambda runner, on_step: runner.register(request, decisions=decisions, on_step=on_step),
+        as_json=as_json,
+    )
+    raise typer.Exit(outcome_exit_code(outcome.kind))
+
+
+def complete_pnr(
+    patient_id: Annotated[str, typer.Argument(help="Patient-ID (reservnumret) i PMO.")],
+    personnummer: Annotated[str, typer.Argument(help="Fullständigt personnummer.")],
+    identity_checked: Annotated[
+        bool,
+        typer.Option(
+            "--identity-checked",
+            help="A person has checked the identity and the document with the personnummer.",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+    headed: Annotated[
+        bool | None, typer.Option("--headed/--headless", help="Show the browser.")
+    ] = None,
+) -> None:
+    """Replace a reservnummer with the full personnummer in PMO."""
+    settings = edge_settings(headed=headed, transfer=None)
+    if not identity_checked:
+        # Refused before any browser starts; the flow refuses too.
+        outcome = Outcome(
+            kind=OutcomeKind.NEEDS_PERSON,
+            reason_code="identity_not_checked",
+        )
+        outcome.reason_sv = reason_sv("identity_not_checked")
+        _print_outcome(outcome, as_json=as_json)
+        raise typer.Exit(ExitCode.NEEDS_PERSON)
+    configure_cli_logging(settings, as_json=as_json)
+    outcome = _run(
+        settings,
+        lambda runner, on_step: runner.complete_pnr(
+            patient_id, personnummer, identity_checked=True, on_step=on_step
+        ),
+        as_json=as_json,
+    )
+    raise typer.Exit(outcome_exit_code(outcome.kind))
+
+
+def _run(
+    settings: Settings,
+    call: Callable[[Runner, Callable[[StepEvent], None]], Outcome],
+    *,
+    as_json: bool,
+) -> Outcome:
+    """Start a runner (and a virtual display when headed without one), run, print."""
+
+    def on_step(event: StepEvent) -> None:
+        if not as_json and event.status == "started":
+            err.print(f"[dim]… {event.label_sv}[/dim]")
+
+    display = virtual_display() if not settings.headless else contextlib.nullcontext()
+    try:
+        with display, Runner(settings) as runner:
+            outcome = call(runner, on_step)
+    except RobotError as exc:
+        outcome = Outcome(kind=OutcomeKind.FAILED, reason_code=exc.code, reason_sv=exc.message)
+    _print_outcome(outcome, as_json=as_json)
+    return outcome
+
+
+def _read_request_file(path: Path) -> dict[str, Any]:
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, json.JSONDecodeError) as exc:
+        err.print(f"Filen kan inte läsas som JSON: {exc}")
+        raise typer.Exit(ExitCode.INVALID_INPUT) from None
+    if not isinstance(data, dict):
+        err.print("Filen ska innehålla ett JSON-objekt.")
+        raise typer.Exit(ExitCode.INVALID_INPUT)
+    return data
+
+
+def _parse_decision(text: str) -> Decision:
+    try:
+        target, verdict = text.rsplit("=", 1)
+        system, id_value = target.split(":", 1)
+        return Decision.model_validate(
+            {
+                "system": system.strip().lower(),
+                "id_value": id_value.strip(),
+                "verdict": verdict.strip().lower(),
+                "decided_by": "cli",
+            }
+        )
+    except Exception:
+        raise ValueError(
+            "--decision ska se ut som SYSTEM:ID=same|different, t.ex. rns:19900101001M3=same"
+        ) from None
+
+
+def _print_invalid(errors: list[FieldError], *, as_json: bool) -> None:
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"kind": "invalid", "errors": [e.__dict__ for e in errors]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    out.print("[bold]Uppgifterna är ofullständiga eller felaktiga:[/bold]")
+    for error in errors:
+        out.print(f"  {error.field}: {error.message_sv}")
+
+
+_HEADLINES = {
+    OutcomeKind.REGISTERED: "Registrerad i PMO",
+    OutcomeKind.ALREADY_REGISTERED: "Finns redan i PMO",
+    OutcomeKind.NEEDS_PERSON: "Behöver hanteras av en person",
+    OutcomeKind.FAILED: "Misslyckades",
+}
+
+
+def _print_outcome(outcome: Outcome, *, as_json: bool) -> None:
+    if as_json:
+        typer.echo(outcome.model_dump_json(indent=2))
+        return
+    out.print(f"[bold]{_HEADLINES[outcome.kind]}[/bold]")
+    if outcome.patient_id:
+        reuse = ""
+        if outcome.reservnummer_reused is not None:
+            reuse = (
+                " (befintligt reservnummer)"
+                if outcome.reservnummer_reused
+                else " (nytt reservnummer)"
+            )
+        out.print(f"  Patient-ID: {outcome.patient_id}{reuse}")
+    if outcome.reason_sv:
+        out.print(f"  {outcome.reason_sv}")
+    for line in outcome.code_differences:
+        out.print(f"  - {line}")
+    for c in outcome.candidates:
+        extra = f", personnummer {c.personnummer}" if c.personnummer else ""
+        out.print(
+            f"  Träff i {c.system.upper()}: {c.name}, {c.sex or 'kön okänt'}, "
+            f"{c.id_type} {c.id_value}{extra} (bedömning: {c.match}, {c.score:.2f})"
+        )
+    if outcome.evidence_dir:
+        out.print(f"  Underlag (skärmbild och spår): {outcome.evidence_dir}")
+    for step in outcome.steps:
+        status = {"done": "klart", "skipped": "behövdes inte", "failed": "misslyckades"}.get(
+            step.status, step.status
+        )
+        out.print(f"  {step.label_sv:<32} {status:<14} {step.elapsed_s:6.2f} s")
+    out.print(f"  Totalt {outcome.duration_s:.2f} s")

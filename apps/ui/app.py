@@ -1,0 +1,155 @@
+"""The attended web app: ``create_app(settings, token=...)`` builds it (Starlette + Jinja2).
+
+Pages (all in Swedish): Registrera ny patient (``/``), the robot's live progress and outcome
+(``/jobb/{id}``), Komplettera personnummer (``/komplettera``) and Att hantera
+(``/att-hantera``). Every request needs the token (see ``apps.ui.security``); the robot runs
+in one worker thread (see ``apps.ui.jobs``), started with the app and stopped with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from apps.ui import forms
+from apps.ui.context import STATIC_DIR, UiContext, make_templates, os_user
+from apps.ui.jobs import JobManager, RunnerFactory, RunnerLike
+from apps.ui.security import Csrf, TokenGuard, forbidden
+from apps.ui.views import backlog, complete, evidence, jobs, register
+from flows.countries import load_country_lists
+from flows.groups import load_groups
+from flows.region import load_region_profile
+from robot.settings import Settings
+
+if TYPE_CHECKING:
+    from apps.audit.log import AuditLog
+    from apps.backlog.store import QueueStore
+
+
+def default_runner_factory(settings: Settings) -> RunnerFactory:
+    """``flows.runner.Runner(settings)``: one browser, logged in once, for the worker thread."""
+
+    def factory() -> contextlib.AbstractContextManager[RunnerLike]:
+        from flows.runner import Runner
+
+        runner: contextlib.AbstractContextManager[RunnerLike] = Runner(settings)
+        return runner
+
+    return factory
+
+
+def _routes() -> list[Route | Mount]:
+    return [
+        Route("/", register.register_form, methods=["GET"]),
+        Route("/registrera", register.register_submit, methods=["POST"]),
+        Route("/api/forslag", register.suggestion_api, methods=["GET"]),
+        Route("/jobb/{job_id}", jobs.job_page, methods=["GET"]),
+        Route("/jobb/{job_id}/status", jobs.job_status, methods=["GET"]),
+        Route("/jobb/{job_id}/beslut", jobs.job_decide, methods=["POST"]),
+        Route("/jobb/{job_id}/igen", jobs.job_retry, methods=["POST"]),
+        Route("/komplettera", complete.complete_form, methods=["GET"]),
+        Route("/komplettera", complete.complete_submit, methods=["POST"]),
+        Route("/att-hantera", backlog.backlog_page, methods=["GET"]),
+        Route("/att-hantera/{item_id:int}", backlog.backlog_item_page, methods=["GET"]),
+        Route("/att-hantera/{item_id:int}/beslut", backlog.backlog_decide, methods=["POST"]),
+        Route("/bevis/{kind}/{key}", evidence.evidence_page, methods=["GET"]),
+        Route("/bevis/{kind}/{key}/{name:path}", evidence.evidence_file, methods=["GET"]),
+        Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
+    ]
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """HTTP errors as short Swedish pages (403 from a bad CSRF token among them)."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 403:
+        return forbidden(str(exc.detail))
+    ui: UiContext | None = getattr(request.app.state, "ui", None)
+    titles = {404: "Sidan finns inte", 400: "Felaktig begäran", 405: "Otillåten metod"}
+    title = titles.get(exc.status_code, "Fel")
+    message = str(exc.detail) if exc.detail else title
+    if ui is None:
+        return HTMLResponse(f"<h1>{title}</h1>", status_code=exc.status_code)
+    return ui.render(
+        request, "error.html", {"title": title, "message": message}, status_code=exc.status_code
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    token: str,
+    runner_factory: RunnerFactory | None = None,
+    store: QueueStore | None = None,
+    audit: AuditLog | None = None,
+    open_queue: bool = True,
+    warm_up: bool = False,
+    user: str | None = None,
+) -> Starlette:
+    """Build the app for ``settings``, protected by ``token``.
+
+    ``runner_factory`` makes the context manager the worker thread enters once (default:
+    ``flows.runner.Runner(settings)``). The queue and audit log default to the ones in
+    ``settings.data_dir`` (``open_queue=False`` leaves Att hantera without a queue).
+    ``warm_up`` opens the browser and logs in as soon as the app starts, so the first
+    registration does not wait for it.
+    """
+    if not token:
+        raise ValueError("a token is required")
+    owned: list[contextlib.AbstractContextManager[object]] = []
+    if store is None and open_queue:
+        from apps.backlog.store import open_store
+
+        store = open_store(settings)
+        owned.append(store)
+    if audit is None:
+        from apps.audit.log import AuditLog
+
+        audit = AuditLog(settings)
+        owned.append(audit)
+    countries = load_country_lists(settings.config_dir)
+    manager = JobManager(runner_factory or default_runner_factory(settings))
+    profile = load_region_profile(settings.config_dir, settings.region)
+    ui = UiContext(
+        settings=settings,
+        jobs=manager,
+        csrf=Csrf(secrets.token_urlsafe(32)),
+        templates=make_templates(),
+        groups=load_groups(settings.config_dir),
+        countries=countries,
+        country_options=forms.country_options(countries),
+        profile=profile,
+        store=store,
+        audit=audit,
+        user=user or os_user(),
+        region_name=profile.name,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        manager.start(warm_up=warm_up)
+        try:
+            yield
+        finally:
+            manager.stop()
+            for resource in owned:
+                with contextlib.suppress(Exception):
+                    resource.__exit__(None, None, None)
+
+    app = Starlette(
+        routes=_routes(),
+        middleware=[Middleware(TokenGuard, token=token)],
+        exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
+    )
+    app.state.ui = ui
+    return app

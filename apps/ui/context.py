@@ -1,0 +1,112 @@
+"""What every view of the web app shares: settings, jobs, CSRF token, templates, queue, audit."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.templating import Jinja2Templates
+
+from apps.ui.format import register_filters
+from apps.ui.jobs import JobManager
+from apps.ui.security import CSRF_FIELD, Csrf
+from robot.settings import Settings
+
+if TYPE_CHECKING:
+    from apps.audit.log import AuditLog
+    from apps.backlog.store import QueueStore
+    from flows.countries import CountryLists
+    from flows.groups import PatientGroup
+    from flows.region import RegionProfile
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES_DIR = HERE / "templates"
+STATIC_DIR = HERE / "static"
+
+StoreFactory = Callable[[], "QueueStore"]
+
+
+def os_user() -> str:
+    """The clerk's OS user name (the app runs on their own machine, as them)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # some service accounts have no name
+        return "okänd"
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates.env.autoescape = True
+    register_filters(templates.env)
+    return templates
+
+
+@dataclass
+class UiContext:
+    """Shared state of one app instance; views reach it as ``request.app.state.ui``."""
+
+    settings: Settings
+    jobs: JobManager
+    csrf: Csrf
+    templates: Jinja2Templates
+    groups: Mapping[str, PatientGroup]
+    countries: CountryLists
+    country_options: list[tuple[str, str]]
+    profile: RegionProfile
+    store: QueueStore | None = None
+    audit: AuditLog | None = None
+    user: str = field(default_factory=os_user)
+    region_name: str = "Region Gävleborg"
+    # Backlog item id -> the job resolving it now (a second click must not start another).
+    backlog_jobs: dict[int, str] = field(default_factory=dict)
+    # Backlog items being decided on or resolved right now.
+    backlog_busy: set[int] = field(default_factory=set)
+
+    @property
+    def actor(self) -> str:
+        """Who decided, as written to the audit log and the queue history."""
+        return f"ui:{self.user}"
+
+    def needs_person_count(self) -> int:
+        if self.store is None:
+            return 0
+        from apps.backlog.store import ItemStatus
+
+        try:
+            return self.store.counts().get(ItemStatus.NEEDS_PERSON, 0)
+        except Exception:  # the page must render even when the queue file is unreadable
+            return 0
+
+    def render(
+        self,
+        request: Request,
+        name: str,
+        context: Mapping[str, Any] | None = None,
+        *,
+        status_code: int = 200,
+        nav: str | None = None,
+    ) -> HTMLResponse:
+        base: dict[str, Any] = {
+            "csrf_field": CSRF_FIELD,
+            "csrf": self.csrf.value,
+            "nav": nav,
+            "headless": self.settings.headless,
+            "region_name": self.region_name,
+            "needs_count": self.needs_person_count(),
+            "has_store": self.store is not None,
+        }
+        base.update(context or {})
+        response = self.templates.TemplateResponse(request, name, base, status_code=status_code)
+        # The pages hold personal data: never cache them.
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def ui_of(request: Request) -> UiContext:
+    ui: UiContext = request.app.state.ui
+    return ui

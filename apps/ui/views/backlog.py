@@ -1,0 +1,230 @@
+"""Att hantera: backlog items that need a person, the queue at a glance, failure evidence.
+
+An item waiting for a person is resolved with the same side-by-side view as a live
+registration. "Samma person" / "Annan person" run the robot here, with the decision, and the
+result is written back to the queue; "Avbryt" takes the item out of the queue (rejected, with
+the reason) so no robot registers that person. Every choice goes to the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from apps.backlog.store import ItemStatus, QueueItem, QueueStore
+from apps.ui import decisions as dec
+from apps.ui import present
+from apps.ui.context import UiContext, ui_of
+from apps.ui.jobs import Job, JobKind, JobState
+from apps.ui.work import (
+    audit_hook,
+    clipboard_hook,
+    registration_work,
+    release_hook,
+    writeback_hook,
+)
+from flows.outcome import Decision, Outcome
+from flows.request import RegistrationRequest
+
+STATUS_ORDER = (
+    ItemStatus.PENDING,
+    ItemStatus.IN_PROGRESS,
+    ItemStatus.NEEDS_PERSON,
+    ItemStatus.FAILED,
+    ItemStatus.DONE,
+    ItemStatus.REJECTED,
+)
+
+
+def _store(ui: UiContext) -> QueueStore:
+    if ui.store is None:
+        raise HTTPException(status_code=404, detail="Ingen kö är inställd.")
+    return ui.store
+
+
+def _item_summary(item: QueueItem) -> dict[str, Any]:
+    person = present.request_person(item.request)
+    outcome = item.outcome or {}
+    return {
+        "id": item.id,
+        "name": person["name"],
+        "birth_date": person["birth_date"],
+        "sex": person["sex"],
+        "source": item.source,
+        "reason_code": item.reason_code,
+        "reason_sv": item.reason_sv or outcome.get("reason_sv"),
+        "attempts": item.attempts,
+        "updated_at": item.updated_at,
+        "evidence_url": f"/bevis/ko/{item.id}" if outcome.get("evidence_dir") else None,
+    }
+
+
+async def backlog_page(request: Request) -> Response:
+    ui = ui_of(request)
+    if ui.store is None:
+        return ui.render(request, "backlog.html", {}, nav="backlog")
+    store = ui.store
+
+    def load() -> dict[str, Any]:
+        counts = store.counts()
+        return {
+            "needs": [_item_summary(i) for i in store.items(status=ItemStatus.NEEDS_PERSON)],
+            "failed": [_item_summary(i) for i in store.items(status=ItemStatus.FAILED)],
+            "counts": [(s.label_sv, counts.get(s, 0), s.value) for s in STATUS_ORDER],
+            "last_run": store.last_run(),
+            "exit_sv": present.EXIT_SV,
+        }
+
+    context = await run_in_threadpool(load)
+    return ui.render(request, "backlog.html", context, nav="backlog")
+
+
+def _item_outcome(item: QueueItem) -> Outcome | None:
+    if not item.outcome:
+        return None
+    try:
+        return Outcome.model_validate(item.outcome)
+    except ValidationError:
+        return None
+
+
+def _item_decisions(item: QueueItem) -> list[Decision]:
+    stored = dec.decisions_from_dicts(item.decisions)
+    kept = dec.decisions_from_dicts((item.outcome or {}).get("decisions") or [])
+    return dec.merge(stored, kept)
+
+
+def item_or_404(ui: UiContext, item_id: int) -> QueueItem:
+    item = _store(ui).get(item_id)
+    if item is None:
+        raise HTTPException(status_code=404, detail="Ärendet finns inte i kön.")
+    return item
+
+
+async def backlog_item_page(request: Request) -> Response:
+    ui = ui_of(request)
+    item_id = int(request.path_params["item_id"])
+    running = _running_job(ui, item_id)
+    if running is not None:
+        return RedirectResponse(f"/jobb/{running.id}", status_code=303)
+    item = await run_in_threadpool(item_or_404, ui, item_id)
+    outcome = _item_outcome(item)
+    decidable = (
+        item.status is ItemStatus.NEEDS_PERSON
+        and outcome is not None
+        and outcome.reason_code in present.DECIDABLE_REASONS
+        and item.request is not None
+    )
+    context = {
+        "item_id": item.id,
+        "status_sv": item.status.label_sv,
+        "source": item.source,
+        "outcome": outcome if item.status is ItemStatus.NEEDS_PERSON else None,
+        "request_person": present.request_person(item.request, groups=ui.groups),
+        "match_sv": present.MATCH_SV,
+        "decidable": decidable,
+        "decide_url": f"/att-hantera/{item.id}/beslut",
+        "resolved_by": None,
+        "cancelled": False,
+    }
+    return ui.render(request, "backlog_item.html", context, nav="backlog")
+
+
+def _running_job(ui: UiContext, item_id: int) -> Job | None:
+    job_id = ui.backlog_jobs.get(item_id)
+    job = ui.jobs.get(job_id) if job_id else None
+    if job is not None and job.state is not JobState.DONE:
+        return job
+    return None
+
+
+async def backlog_decide(request: Request) -> Response:
+    """POST /att-hantera/{id}/beslut: resolve an item that needs a person."""
+    ui = ui_of(request)
+    form = await ui.csrf.form(request)
+    item_id = int(request.path_params["item_id"])
+    # Claim the item before anything else (no await in between): a double click or a second
+    # clerk must not resolve the same item twice.
+    if item_id in ui.backlog_busy:
+        running = _running_job(ui, item_id)
+        target = f"/jobb/{running.id}" if running else f"/att-hantera/{item_id}"
+        return RedirectResponse(target, status_code=303)
+    ui.backlog_busy.add(item_id)
+    started = False
+    try:
+        response, started = await _decide(ui, request, form, item_id)
+        return response
+    finally:
+        if not started:
+            ui.backlog_busy.discard(item_id)
+
+
+async def _decide(
+    ui: UiContext, request: Request, form: Any, item_id: int
+) -> tuple[Response, bool]:
+    store = _store(ui)
+    item = await run_in_threadpool(item_or_404, ui, item_id)
+    if item.status is not ItemStatus.NEEDS_PERSON:
+        return RedirectResponse(f"/att-hantera/{item.id}", status_code=303), False
+    outcome = _item_outcome(item)
+    candidates = outcome.candidates if outcome else []
+    reason_code = outcome.reason_code if outcome else item.reason_code
+    try:
+        choice, index = dec.parse_choice(form, candidates)
+    except dec.BadChoice as exc:
+        raise HTTPException(status_code=400, detail="Ogiltigt val. Ladda om sidan.") from exc
+    await run_in_threadpool(
+        dec.audit_choice,
+        ui.audit,
+        actor=ui.actor,
+        ref=item.ref,
+        choice=choice,
+        index=index,
+        candidates=candidates,
+        reason_code=reason_code,
+        source="ui-backlog",
+    )
+    if dec.ends_with_person(choice, reason_code):
+        code, text = dec.QUEUE_ENDINGS[choice]
+        data = {**(item.outcome or {}), "reason_code": code, "reason_sv": text}
+        await run_in_threadpool(
+            lambda: store.finish(item.id, data, status=ItemStatus.REJECTED, actor=ui.actor)
+        )
+        context = {
+            **dec.ending_text(choice),
+            "back_url": "/att-hantera",
+            "back_text": "Tillbaka till Att hantera",
+            "note": "Ärendet är taget ur kön och körs inte av roboten.",
+        }
+        return ui.render(request, "cancelled.html", context, nav="backlog"), False
+    if item.request is None:
+        raise HTTPException(status_code=400, detail="Ärendet saknar uppgifter att registrera.")
+    try:
+        registration = RegistrationRequest.model_validate(item.request)
+    except ValidationError as exc:
+        raise HTTPException(status_code=400, detail="Ärendets uppgifter är ogiltiga.") from exc
+    decisions = dec.merge(
+        _item_decisions(item), dec.new_decisions(choice, index, candidates, actor=ui.actor)
+    )
+    job = Job(
+        kind=JobKind.BACKLOG,
+        work=registration_work(registration, decisions),
+        after=[
+            writeback_hook(store, item_id=item.id, actor=ui.actor),
+            audit_hook(ui.audit, actor=ui.actor),
+            clipboard_hook(ui.jobs),
+            release_hook(ui.backlog_busy, item.id),
+        ],
+        request=registration,
+        decisions=decisions,
+        backlog_item_id=item.id,
+        ref=item.ref,
+    )
+    ui.backlog_jobs[item.id] = job.id
+    ui.jobs.submit(job)
+    return RedirectResponse(f"/jobb/{job.id}", status_code=303), True

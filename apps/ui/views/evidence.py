@@ -1,0 +1,83 @@
+"""Evidence of a failed item or job (screenshots, Playwright trace), for the clerk to open.
+
+Evidence holds personal data, so it is served only from inside the configured evidence folder
+(``settings.evidence_path``), never cached, and only behind the app's token like every page.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from apps.ui.context import UiContext, ui_of
+from apps.ui.views.backlog import item_or_404
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def evidence_folder(ui: UiContext, raw: str | None) -> Path | None:
+    """``raw`` resolved, only if it is a folder inside the configured evidence folder."""
+    if not raw:
+        return None
+    root = Path(ui.settings.evidence_path).resolve()
+    folder = Path(raw)
+    folder = (folder if folder.is_absolute() else Path.cwd() / folder).resolve()
+    if not folder.is_relative_to(root) or not folder.is_dir():
+        return None
+    return folder
+
+
+async def _folder_for(request: Request) -> tuple[UiContext, Path | None, str]:
+    ui = ui_of(request)
+    kind = request.path_params["kind"]
+    key = request.path_params["key"]
+    raw: str | None = None
+    if kind == "ko":
+        try:
+            item_id = int(key)
+        except ValueError as exc:
+            raise HTTPException(status_code=404, detail="Ärendet finns inte.") from exc
+        item = await run_in_threadpool(item_or_404, ui, item_id)
+        raw = (item.outcome or {}).get("evidence_dir")
+    elif kind == "jobb":
+        job = ui.jobs.get(key)
+        raw = job.outcome.evidence_dir if job is not None and job.outcome else None
+    else:
+        raise HTTPException(status_code=404, detail="Sidan finns inte.")
+    return ui, evidence_folder(ui, raw), f"/bevis/{kind}/{key}"
+
+
+async def evidence_page(request: Request) -> Response:
+    ui, folder, base = await _folder_for(request)
+    files: list[dict[str, Any]] = []
+    if folder is not None:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            rel = path.relative_to(folder).as_posix()
+            files.append(
+                {
+                    "name": rel,
+                    "size": path.stat().st_size,
+                    "url": f"{base}/{rel}",
+                    "is_image": path.suffix.lower() in IMAGE_SUFFIXES,
+                }
+            )
+    context = {"files": files, "retention_days": ui.settings.evidence_retention_days}
+    return ui.render(request, "evidence.html", context, nav="backlog")
+
+
+async def evidence_file(request: Request) -> Response:
+    _ui, folder, _base = await _folder_for(request)
+    name = request.path_params["name"]
+    if folder is None:
+        raise HTTPException(status_code=404, detail="Filen finns inte.")
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        raise HTTPException(status_code=404, detail="Filen finns inte.")
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-store"})

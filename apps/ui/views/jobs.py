@@ -1,0 +1,204 @@
+"""A robot job's page: live steps, then the outcome; and a person's decision on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from apps.ui import decisions as dec
+from apps.ui import present
+from apps.ui.context import UiContext, ui_of
+from apps.ui.jobs import Job, JobKind, JobState
+from apps.ui.work import rerun
+from flows.outcome import OutcomeKind
+
+CANCELLED = "avbrutet"
+
+TITLES_SV = {
+    JobKind.REGISTER: "Registrerar patient",
+    JobKind.COMPLETE: "Kompletterar personnummer",
+    JobKind.BACKLOG: "Hanterar ärende från kön",
+}
+
+
+def _job_or_404(ui: UiContext, job_id: str) -> Job:
+    job = ui.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(status_code=404, detail="Jobbet finns inte (appen kan ha startats om).")
+    return job
+
+
+def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
+    """Everything job.html and _outcome.html need, from a consistent snapshot."""
+    snap = ui.jobs.snapshot(job.id) or {}
+    done = job.state is JobState.DONE and job.outcome is not None
+    person = present.request_person(job.request, groups=ui.groups)
+    context: dict[str, Any] = {
+        "title": TITLES_SV[job.kind],
+        "job_id": job.id,
+        "state": job.state.value,
+        "done": done,
+        "queued_ahead": snap.get("queued_ahead", 0),
+        "steps": present.step_rows(job.kind, ui.jobs.steps(job), done=done),
+        "person": f"{person['name']}, född {person['birth_date']}" if job.request else None,
+        "request_person": person,
+        "match_sv": present.MATCH_SV,
+    }
+    outcome = job.outcome
+    if not done or outcome is None:
+        return context
+    resolved_by = None
+    if job.follow_up == CANCELLED:
+        resolved_by = None
+    elif job.follow_up:
+        resolved_by = f"/jobb/{job.follow_up}"
+    context.update(
+        {
+            "outcome": outcome,
+            "headline": present.headline(job.kind, outcome),
+            "summary": present.summary(job.kind, outcome),
+            "clipboard": job.clipboard.value if job.clipboard else None,
+            "duration": outcome.duration_s or None,
+            "decidable": job.request is not None
+            and outcome.reason_code in present.DECIDABLE_REASONS,
+            "decide_url": f"/jobb/{job.id}/beslut",
+            "resolved_by": resolved_by,
+            "cancelled": job.follow_up == CANCELLED,
+            "evidence_url": f"/bevis/jobb/{job.id}" if outcome.evidence_dir else None,
+            "retry_form": f"/jobb/{job.id}/igen"
+            if outcome.kind is OutcomeKind.FAILED
+            and job.kind is not JobKind.COMPLETE
+            and job.request is not None
+            else None,
+        }
+    )
+    if job.kind is JobKind.BACKLOG:
+        context["back_url"], context["back_text"] = "/att-hantera", "Tillbaka till Att hantera"
+        if outcome.kind is OutcomeKind.FAILED:
+            context["summary"] = (
+                f"{context['summary']} Ärendet ligger kvar i kön med ditt beslut och körs "
+                "igen vid nästa körning."
+            )
+            context["retry_form"] = None
+    elif job.kind is JobKind.COMPLETE:
+        context["back_url"], context["back_text"] = "/komplettera", "Komplettera ett till"
+    else:
+        context["back_url"], context["back_text"] = "/", "Registrera en till"
+    return context
+
+
+async def job_page(request: Request) -> Response:
+    ui = ui_of(request)
+    job = _job_or_404(ui, request.path_params["job_id"])
+    context = job_context(ui, job)
+    nav = {"register": "register", "complete": "complete", "backlog": "backlog"}[job.kind.value]
+    return ui.render(request, "job.html", context, nav=nav)
+
+
+async def job_status(request: Request) -> Response:
+    """GET /jobb/{id}/status: the job's progress as JSON, polled by the page."""
+    ui = ui_of(request)
+    snap = ui.jobs.snapshot(request.path_params["job_id"])
+    if snap is None:
+        return JSONResponse({"error": "okänt jobb"}, status_code=404)
+    # The page only needs progress here; the outcome (with personal data) is rendered server-side.
+    snap.pop("outcome", None)
+    return JSONResponse(snap, headers={"Cache-Control": "no-store"})
+
+
+async def job_decide(request: Request) -> Response:
+    """POST /jobb/{id}/beslut: same person / different person / cancel."""
+    ui = ui_of(request)
+    form = await ui.csrf.form(request)
+    job = _job_or_404(ui, request.path_params["job_id"])
+    outcome = job.outcome
+    if (
+        job.state is not JobState.DONE
+        or outcome is None
+        or outcome.kind is not OutcomeKind.NEEDS_PERSON
+        or job.request is None
+    ):
+        return RedirectResponse(f"/jobb/{job.id}", status_code=303)
+    if job.follow_up == CANCELLED:
+        return RedirectResponse(f"/jobb/{job.id}", status_code=303)
+    if job.follow_up:
+        return RedirectResponse(f"/jobb/{job.follow_up}", status_code=303)
+    try:
+        choice, index = dec.parse_choice(form, outcome.candidates)
+    except dec.BadChoice as exc:
+        raise HTTPException(status_code=400, detail="Ogiltigt val. Ladda om sidan.") from exc
+    manual = dec.ends_with_person(choice, outcome.reason_code)
+    follow = (
+        None
+        if manual
+        else rerun(
+            job,
+            dec.merge(
+                job.decisions, dec.new_decisions(choice, index, outcome.candidates, actor=ui.actor)
+            ),
+        )
+    )
+    # Claim the decision first: a double click must neither start nor record anything twice.
+    if not ui.jobs.link_follow_up(job, follow.id if follow else CANCELLED):
+        return RedirectResponse(f"/jobb/{job.follow_up or job.id}", status_code=303)
+    await run_in_threadpool(
+        dec.audit_choice,
+        ui.audit,
+        actor=ui.actor,
+        ref=job.ref or job.request.fingerprint(),
+        choice=choice,
+        index=index,
+        candidates=outcome.candidates,
+        reason_code=outcome.reason_code,
+        source="ui",
+    )
+    if follow is None:
+        if job.backlog_item_id is not None and ui.store is not None:
+            await run_in_threadpool(_end_queue_item, ui, job, choice)
+        return ui.render(
+            request,
+            "cancelled.html",
+            {
+                **dec.ending_text(choice),
+                "back_url": "/",
+                "back_text": "Registrera en annan patient",
+            },
+            nav="register",
+        )
+    submit_follow_up(ui, follow)
+    return RedirectResponse(f"/jobb/{follow.id}", status_code=303)
+
+
+def _end_queue_item(ui: UiContext, job: Job, choice: dec.Choice) -> None:
+    """A person ended the robot's work on a backlog item: take it out of the queue."""
+    from apps.backlog.store import ItemStatus
+
+    assert ui.store is not None and job.backlog_item_id is not None and job.outcome is not None
+    code, text = dec.QUEUE_ENDINGS[choice]
+    data = {**job.outcome.model_dump(mode="json"), "reason_code": code, "reason_sv": text}
+    ui.store.finish(job.backlog_item_id, data, status=ItemStatus.REJECTED, actor=ui.actor)
+
+
+def submit_follow_up(ui: UiContext, follow: Job) -> None:
+    if follow.backlog_item_id is not None:
+        ui.backlog_busy.add(follow.backlog_item_id)
+        ui.backlog_jobs[follow.backlog_item_id] = follow.id
+    ui.jobs.submit(follow)
+
+
+async def job_retry(request: Request) -> Response:
+    """POST /jobb/{id}/igen: run a failed registration again with the same input."""
+    ui = ui_of(request)
+    await ui.csrf.form(request)
+    job = _job_or_404(ui, request.path_params["job_id"])
+    if job.state is not JobState.DONE or job.request is None or job.kind is JobKind.COMPLETE:
+        return RedirectResponse(f"/jobb/{job.id}", status_code=303)
+    follow = rerun(job, list(job.decisions))
+    if not ui.jobs.link_follow_up(job, follow.id):
+        return RedirectResponse(f"/jobb/{job.follow_up}", status_code=303)
+    submit_follow_up(ui, follow)
+    return RedirectResponse(f"/jobb/{follow.id}", status_code=303)

@@ -1,0 +1,162 @@
+"""What the worker thread does for each kind of job, and what happens after it.
+
+``*_work`` build the call on the Runner; hooks run in the worker thread once the outcome is
+known: the Patient-ID goes to the OS clipboard, a backlog item gets its result written back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from apps.ui.jobs import AfterHook, ClipboardState, Job, JobManager, RunnerLike, StepCallback, Work
+from flows.outcome import Decision, Outcome, OutcomeKind
+from robot.clipboard import system_clipboard_available, write_system
+
+if TYPE_CHECKING:
+    from apps.audit.log import AuditLog
+    from apps.backlog.store import QueueStore
+    from flows.request import RegistrationRequest
+
+log = logging.getLogger(__name__)
+
+DECIDED_RETRY_REASON = "person_decided_retry"
+
+
+def registration_work(request: RegistrationRequest, decisions: Sequence[Decision]) -> Work:
+    """Register ``request`` with the person's ``decisions`` so far."""
+    frozen = list(decisions)
+
+    def work(runner: RunnerLike, on_step: StepCallback) -> Outcome:
+        return runner.register(request, decisions=frozen, on_step=on_step)
+
+    return work
+
+
+def rerun(job: Job, decisions: Sequence[Decision]) -> Job:
+    """A new registration job for the same person with the person's decisions applied."""
+    if job.request is None:
+        raise ValueError("only registration jobs can be run again")
+    return Job(
+        kind=job.kind,
+        work=registration_work(job.request, decisions),
+        after=job.after,
+        request=job.request,
+        decisions=list(decisions),
+        backlog_item_id=job.backlog_item_id,
+        ref=job.ref,
+    )
+
+
+def complete_work(patient_id: str, personnummer: str, *, identity_checked: bool) -> Work:
+    """Replace the reservnummer part of ``patient_id`` with the personnummer's digits."""
+
+    def work(runner: RunnerLike, on_step: StepCallback) -> Outcome:
+        return runner.complete_pnr(
+            patient_id, personnummer, identity_checked=identity_checked, on_step=on_step
+        )
+
+    return work
+
+
+def clipboard_hook(jobs: JobManager) -> AfterHook:
+    """Put a finished registration's Patient-ID on the OS clipboard, when there is one.
+
+    Not for protected identities: clipboard managers keep a history, and such a case must leave
+    no trace; the clerk can still press "Kopiera" in the page.
+    """
+
+    def hook(job: Job, outcome: Outcome) -> None:
+        if not outcome.patient_id:
+            return
+        if job.request is not None and job.request.protected:
+            jobs.set_clipboard(job, ClipboardState.WITHHELD)
+            return
+        if not outcome.ok:
+            return
+        if not system_clipboard_available():
+            jobs.set_clipboard(job, ClipboardState.UNAVAILABLE)
+            return
+        try:
+            write_system(outcome.patient_id)
+        except Exception:
+            log.warning("ui_clipboard_write_failed")
+            jobs.set_clipboard(job, ClipboardState.FAILED)
+            return
+        jobs.set_clipboard(job, ClipboardState.COPIED)
+
+    return hook
+
+
+def writeback_hook(store: QueueStore, *, item_id: int, actor: str) -> AfterHook:
+    """Write a backlog item's new outcome back to the queue.
+
+    Done -> ``done``. Needs a person again -> ``needs_person`` (the decisions made so far are
+    kept in the stored outcome under ``decisions`` so the next person sees them applied).
+    Failed -> recorded, then back to ``pending`` with the decisions, so the backlog robot
+    retries with them.
+    """
+
+    def hook(job: Job, outcome: Outcome) -> None:
+        from apps.backlog.store import ItemStatus
+
+        decisions = [d.model_dump(mode="json") for d in job.decisions]
+        data: dict[str, Any] = {**outcome.model_dump(mode="json"), "decisions": decisions}
+        if outcome.ok:
+            store.finish(item_id, data, status=ItemStatus.DONE, actor=actor)
+        elif outcome.kind is OutcomeKind.NEEDS_PERSON:
+            store.finish(item_id, data, status=ItemStatus.NEEDS_PERSON, actor=actor)
+        else:
+            store.finish(item_id, data, status=ItemStatus.FAILED, actor=actor)
+            store.requeue(item_id, reason=DECIDED_RETRY_REASON, actor=actor, decisions=decisions)
+
+    return hook
+
+
+STEP_SYSTEM = {
+    "search_pmo": "pmo",
+    "register_pmo": "pmo",
+    "verify": "pmo",
+    "open_patient": "pmo",
+    "change_pmo": "pmo",
+    "search_rns": "rns",
+    "create_rns": "rns",
+}
+
+
+def audit_hook(audit: AuditLog | None, *, actor: str) -> AfterHook:
+    """Record what the robot did for a job: each step's result, then the outcome."""
+
+    def hook(job: Job, outcome: Outcome) -> None:
+        if audit is None or not job.ref:
+            return
+        for step in outcome.steps:
+            audit.append(
+                actor=actor,
+                ref=job.ref,
+                system=STEP_SYSTEM.get(step.step, "robot"),
+                step=step.step,
+                result=step.status,
+                detail=f"{step.elapsed_s:.2f} s",
+            )
+        audit.append(
+            actor=actor,
+            ref=job.ref,
+            system="robot",
+            step="outcome",
+            result=outcome.kind.value,
+            detail=f"reason={outcome.reason_code or '-'}; via=ui; job={job.kind.value}",
+            patient_id=outcome.patient_id,
+        )
+
+    return hook
+
+
+def release_hook(busy: set[int], item_id: int) -> AfterHook:
+    """Let the backlog item be decided on again once its job has written its result back."""
+
+    def hook(job: Job, outcome: Outcome) -> None:
+        busy.discard(item_id)
+
+    return hook

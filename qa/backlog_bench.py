@@ -1,0 +1,125 @@
+"""``backlog bench``: throughput of a generated backlog with 1, 2, ... workers.
+
+Starts the mock sites in this process (``mock_sites.testing.run_mock_sites``), and for each
+worker count: resets the sites, imports the same generated rows into a fresh queue (fresh
+journal and audit log too), runs the backlog and times it. Prints items per minute per worker
+count and the scaling ratio against the first count (target on a 2-core machine: 2 workers at
+least 1.6 times one).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from apps.backlog.importer import Importer
+from apps.backlog.run import RunOptions, run_backlog
+from apps.backlog.store import ItemStatus, open_store
+from qa.people import generate_rows, taken_birth_dates, write_rows_csv
+from robot.settings import Settings
+
+
+@dataclass
+class BenchPass:
+    workers: int
+    items: int
+    seconds: float
+    by_status: dict[str, int]
+    pmo_patients_added: int
+    rns_persons_added: int
+
+    @property
+    def per_minute(self) -> float:
+        return 60.0 * self.items / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class BenchResult:
+    items: int
+    passes: list[BenchPass] = field(default_factory=list)
+
+    def ratio(self, workers: int) -> float | None:
+        """Throughput with ``workers`` relative to the first pass."""
+        base = self.passes[0] if self.passes else None
+        other = next((p for p in self.passes if p.workers == workers), None)
+        if base is None or other is None or not base.per_minute:
+            return None
+        return other.per_minute / base.per_minute
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "items": self.items,
+            "passes": [
+                {
+                    "workers": p.workers,
+                    "seconds": round(p.seconds, 2),
+                    "per_minute": round(p.per_minute, 1),
+                    "by_status": p.by_status,
+                    "pmo_patients_added": p.pmo_patients_added,
+                    "rns_persons_added": p.rns_persons_added,
+                }
+                for p in self.passes
+            ],
+            "ratios": {str(p.workers): round(self.ratio(p.workers) or 0, 3) for p in self.passes},
+        }
+
+
+def run_bench(
+    base: Settings,
+    *,
+    items: int,
+    worker_counts: Sequence[int],
+    seed: int = 7,
+    latency_ms: int = 0,
+    work_dir: Path | None = None,
+    on_pass: Callable[[BenchPass], None] | None = None,
+) -> BenchResult:
+    """Run the bench; ``base`` supplies everything but URLs and folders (headless etc.)."""
+    from mock_sites.common.faults import FaultSettings
+    from mock_sites.testing import run_mock_sites
+
+    result = BenchResult(items=items)
+    with tempfile.TemporaryDirectory(prefix="reservrobot-bench-", dir=work_dir) as tmp:
+        root = Path(tmp)
+        with run_mock_sites(root / "mock", faults=FaultSettings(latency_ms=latency_ms)) as sites:
+            records = {"pmo": sites.records("pmo"), "rns": sites.records("rns")}
+            rows = generate_rows(items, seed=seed, taken=taken_birth_dates(records))
+            csv_file = write_rows_csv(rows, root / "bench.csv")
+            for workers in worker_counts:
+                sites.reset()
+                before_pmo = len(sites.records("pmo")["patients"])
+                before_rns = len(sites.records("rns")["persons"])
+                settings = base.model_copy(
+                    update={
+                        "data_dir": root / f"data-{workers}",
+                        "pmo_url": sites.pmo_url,
+                        "rns_url": sites.rns_url,
+                        "plexus_url": sites.plexus_url,
+                        "evidence_dir": None,
+                        "headless": True,
+                    }
+                )
+                with open_store(settings) as store:
+                    report = Importer(settings, store, actor="bench").import_file(csv_file)
+                    assert report.added == items, report.as_dict()
+                started = time.monotonic()
+                summary = run_backlog(settings, RunOptions(workers=workers))
+                seconds = time.monotonic() - started
+                with open_store(settings) as store:
+                    done = store.counts()[ItemStatus.DONE]
+                bench_pass = BenchPass(
+                    workers=workers,
+                    items=done,
+                    seconds=seconds,
+                    by_status=summary.by_status,
+                    pmo_patients_added=len(sites.records("pmo")["patients"]) - before_pmo,
+                    rns_persons_added=len(sites.records("rns")["persons"]) - before_rns,
+                )
+                result.passes.append(bench_pass)
+                if on_pass is not None:
+                    on_pass(bench_pass)
+    return result

@@ -1,3 +1,0 @@
-from robot.cli import app
-
-app()
