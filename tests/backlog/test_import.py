@@ -249,3 +249,52 @@ def test_missing_required_column_rejects_rows_with_that_column_named(
     assert [(e.row, e.column, e.code) for e in report.errors] == [
         (2, "postnummer", "field_required")
     ]
+
+
+def test_short_compact_birth_dates_are_rejected_not_misread(
+    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+) -> None:
+    # Read as 1990-11-05 and 1990-01-01 before: both were queued for registration.
+    f = write(
+        tmp_path / "kort.csv",
+        f"{HEADER_SV}\n"
+        "1990115;K;Ek;Eva;asylsokande;Gatan 1;803 20;Gävle\n"
+        "199011;M;Ek;Per;asylsokande;Gatan 1;803 20;Gävle\n"
+        "19900115;M;Lind;Ola;asylsokande;Gatan 1;803 20;Gävle\n",
+    )
+    report = importer.import_file(f)
+    assert report.added == 1 and report.rejected == 2
+    assert {(e.row, e.column, e.code) for e in report.errors} == {
+        (2, "födelsedatum", "birth_date_invalid"),
+        (3, "födelsedatum", "birth_date_invalid"),
+    }
+    assert all("ÅÅÅÅ-MM-DD" in e.message_sv for e in report.errors)
+    [item] = store.items(status=ItemStatus.PENDING)
+    assert item.request is not None and item.request["birth_date"] == "1990-01-15"
+
+
+def test_xlsx_birth_date_as_a_short_number_is_rejected(importer: Importer, tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(
+        [
+            "Födelsedatum",
+            "Kön",
+            "Efternamn",
+            "Förnamn",
+            "Patientgrupp",
+            "Utdelningsadress",
+            "Postnummer",
+            "Ort",
+        ]
+    )
+    sheet.append([1990115, "K", "Ek", "Eva", "asylsokande", "Gatan 1", "80320", "Gävle"])
+    sheet.append(
+        [dt.datetime(1990, 1, 15), "M", "Ek", "Per", "asylsokande", "Gatan 1", "80320", "Gävle"]
+    )
+    path = tmp_path / "kort.xlsx"
+    book.save(path)
+    report = importer.import_file(path)
+    assert (report.added, report.rejected) == (1, 1)
+    assert [(e.row, e.code) for e in report.errors] == [(2, "birth_date_invalid")]

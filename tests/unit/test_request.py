@@ -16,6 +16,7 @@ from flows.request import (
     ERROR_CODES,
     RegistrationRequest,
     RequestInvalid,
+    parse_birth_date,
     parse_request,
 )
 
@@ -104,6 +105,13 @@ def test_flat_import_row_should_be_accepted(groups: dict[str, PatientGroup]) -> 
     [
         ({"birth_date": "2023-02-30"}, "birth_date", "birth_date_invalid"),
         ({"birth_date": "1/1/1990"}, "birth_date", "birth_date_invalid"),
+        # Short compact dates were read by strptime as 1990-11-05 and 1990-01-01.
+        ({"birth_date": "1990115"}, "birth_date", "birth_date_invalid"),
+        ({"birth_date": "199011"}, "birth_date", "birth_date_invalid"),
+        ({"birth_date": "1990-1-5"}, "birth_date", "birth_date_invalid"),
+        ({"birth_date": "1990-0115"}, "birth_date", "birth_date_invalid"),
+        ({"birth_date": "19900230"}, "birth_date", "birth_date_invalid"),
+        ({"birth_date": 1990115}, "birth_date", "birth_date_invalid"),
         ({"birth_date": str(TODAY + timedelta(days=1))}, "birth_date", "birth_date_future"),
         ({"birth_date": "1889-12-31"}, "birth_date", "birth_date_too_early"),
         ({"birth_date": ""}, "birth_date", "field_required"),
@@ -263,3 +271,27 @@ def test_foreign_address_without_postcode_should_be_accepted(
     data = foreign()
     data["address"] = {k: v for k, v in data["address"].items() if k != "postal_code"}
     assert parse_request(data, groups=groups).address.postal_code == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1990-01-15", date(1990, 1, 15)),
+        ("19900115", date(1990, 1, 15)),
+        (" 1990-01-15 ", date(1990, 1, 15)),
+        (date(1990, 1, 15), date(1990, 1, 15)),
+    ],
+)
+def test_birth_date_should_accept_exactly_the_documented_forms(
+    text: object, expected: date
+) -> None:
+    assert parse_birth_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1990115", "199011", "1990-1-15", "90-01-15", "1990/01/15"])
+def test_birth_date_should_refuse_any_other_form_with_a_swedish_reason(text: str) -> None:
+    with pytest.raises(RequestInvalid) as err:
+        parse_birth_date(text)
+    (only,) = err.value.errors
+    assert (only.field, only.code) == ("birth_date", "birth_date_invalid")
+    assert "ÅÅÅÅ-MM-DD" in only.message_sv
