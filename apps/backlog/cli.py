@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from apps.backlog.lock import RunLockHeld
@@ -81,23 +82,23 @@ def import_(
         try:
             report = Importer(settings, store, actor=f"import:{_user()}").import_file(file)
         except UnreadableFile as exc:
-            err.print(f"[red]Filen kunde inte importeras:[/] {exc.message}")
+            err.print(f"[red]Filen kunde inte importeras:[/] {escape(exc.message)}")
             raise typer.Exit(ExitCode.INVALID_INPUT) from None
     if as_json:
         out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
         for warning in report.warnings:
-            err.print(f"[yellow]Varning:[/] {warning}")
+            err.print(f"[yellow]Varning:[/] {escape(warning)}")
         if report.errors:
             table = Table(title="Ogiltiga rader (sparade som ogiltiga, körs inte)")
             for col in ("Rad", "Kolumn", "Orsak"):
                 table.add_column(col)
             for e in report.errors:
-                table.add_row(str(e.row), e.column, e.message_sv)
+                table.add_row(str(e.row), escape(e.column), escape(e.message_sv))
             out.print(table)
         enc = f", teckenkodning {report.encoding}" if report.encoding else ""
         out.print(
-            f"{report.file} ({report.kind}{enc}): [green]{report.added} tillagda[/], "
+            f"{escape(report.file)} ({report.kind}{enc}): [green]{report.added} tillagda[/], "
             f"{report.duplicates} fanns redan i kön, [red]{report.rejected} ogiltiga[/]"
             + (f", {len(report.empty_rows)} tomma rader hoppades över" if report.empty_rows else "")
             + "."
@@ -287,12 +288,12 @@ def show(item_id: Annotated[int, typer.Argument(help="Ärendets nummer.")]) -> N
         history = store.history(item_id)
     out.print(
         f"Ärende {item.id} · {item.status.label_sv} · försök {item.attempts} · "
-        f"källa {item.source or '–'}"
+        f"källa {escape(item.source or '–')}"
     )
     if item.patient_id:
         out.print(f"Patient-ID: {item.patient_id}")
     if item.reason_sv:
-        out.print(f"Orsak: {item.reason_sv}")
+        out.print(f"Orsak: {escape(item.reason_sv)}")
     table = Table(title="Historik")
     for col in ("När", "Från", "Till", "Vem", "Körning", "Orsak"):
         table.add_column(col)
@@ -301,9 +302,9 @@ def show(item_id: Annotated[int, typer.Argument(help="Ärendets nummer.")]) -> N
             h["at"].astimezone().strftime("%Y-%m-%d %H:%M:%S"),
             h["from_status"] or "",
             h["to_status"],
-            h["actor"],
+            escape(h["actor"]),
             str(h["run_id"] or ""),
-            h["reason"] or "",
+            escape(h["reason"] or ""),
         )
     out.print(table)
 

@@ -35,6 +35,12 @@ FORMULA_MESSAGE = (
     "Värdet börjar med =, +, - eller @ och kan tolkas som en formel i ett"
     " kalkylark; det tas inte emot."
 )
+WHOLE_ROW = "(hela raden)"
+# A hidden or filtered-out spreadsheet row is rejected, not queued (see apps/backlog/reader.py).
+HIDDEN_ROW_MESSAGE = (
+    "Raden är dold eller bortfiltrerad i Excel och köades inte. Visa raden och importera filen"
+    " igen om personen ska registreras."
+)
 
 
 @dataclass(frozen=True)
@@ -166,7 +172,7 @@ class Importer:
         return report
 
     def _header(self, table: Table, key: str) -> str:
-        return table.headers.get(key) or (BY_KEY[key].sv if key in BY_KEY else "(hela raden)")
+        return table.headers.get(key) or (BY_KEY[key].sv if key in BY_KEY else WHOLE_ROW)
 
     def _import_row(self, filename: str, table: Table, row: RawRow, report: ImportReport) -> None:
         source = f"{filename}:{row.number}"
@@ -178,6 +184,8 @@ class Importer:
             RowError(row.number, self._header(table, k), "formula_refused", FORMULA_MESSAGE)
             for k in formula_cols
         ]
+        if row.hidden:
+            errors.append(RowError(row.number, WHOLE_ROW, "row_hidden", HIDDEN_ROW_MESSAGE))
         request = None
         try:
             request = parse_request(

@@ -2,8 +2,18 @@
 
 CSV: UTF-8 (with or without the BOM Excel writes), falling back to Windows-1252 with a warning
 (what Excel's plain "CSV" gives on a Swedish Windows); ``;`` or ``,`` (or tab) as delimiter,
-sniffed. Excel: the first sheet, read-only, formulas read as their text and never evaluated.
-Row numbers are those a person sees in a spreadsheet (the header is row 1).
+sniffed. Excel: the active sheet (the one Excel opens on), formulas read as their text and
+never evaluated. Row numbers are those a person sees in a spreadsheet (the header is row 1).
+
+Excel choices worth knowing:
+- Another visible sheet with a header row of its own makes the workbook ambiguous: it is
+  refused, naming the sheets, rather than one of them being queued and the other forgotten.
+  Hidden sheets are never read (a warning names them); sheets without a header row (such as the
+  template's "Kolumner") are left alone.
+- A hidden row (hidden by hand or filtered out by an autofilter) is marked ``hidden`` and the
+  importer rejects it with a reason: someone chose not to see it, and registering a person
+  cannot be undone, while a rejected row is reported by its number and can be imported again
+  once it is shown.
 """
 
 from __future__ import annotations
@@ -11,7 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -36,6 +46,7 @@ class RawRow:
 
     number: int
     cells: dict[str, str]
+    hidden: bool = False  # hidden or filtered out in the spreadsheet
 
 
 @dataclass
@@ -140,34 +151,77 @@ def _cell_text(value: Any) -> str:
     return f"={text}" if isinstance(text, str) else str(value)
 
 
+def _header_columns(values: Sequence[Any]) -> int:
+    """How many cells of a row are known column headers."""
+    return sum(1 for v in values if isinstance(v, str) and column_for_header(v.strip()))
+
+
+def _first_row(sheet: Any) -> Sequence[Any]:
+    for values in sheet.iter_rows(values_only=True):
+        if any(v is not None and str(v).strip() for v in values):
+            return list(values)
+    return []
+
+
 def _read_xlsx(path: Path) -> Table:
     from openpyxl import load_workbook
 
     try:
         # data_only=False: a formula cell yields its formula text ("=..."), which is refused;
-        # nothing is ever evaluated or taken from a cached result.
-        workbook = load_workbook(path, read_only=True, data_only=False)
+        # nothing is ever evaluated or taken from a cached result. Not read-only: hidden rows
+        # are only known from the full worksheet (a read-only sheet has no row dimensions).
+        workbook = load_workbook(path, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise UnreadableFile(f"Excel-filen kunde inte öppnas ({type(exc).__name__}).") from None
     try:
-        sheet = workbook.worksheets[0]
-        first = sheet.min_row or 1
-        rows = (
-            (first + i, [_cell_text(v) for v in values])
-            for i, values in enumerate(sheet.iter_rows(values_only=True))
-        )
-        table = _build("xlsx", rows)
+        return _read_workbook(workbook)
     finally:
         workbook.close()
-    if len(workbook.worksheets) > 1:
-        table.warnings.append("Arbetsboken har flera blad; bara det första lästes.")
+
+
+def _read_workbook(workbook: Any) -> Table:
+    sheet = workbook.active
+    if sheet is None or sheet.sheet_state != "visible":
+        raise UnreadableFile(
+            "Arbetsbokens aktiva blad är dolt. Visa bladet med raderna, gör det aktivt, spara"
+            " och importera igen."
+        )
+    hidden = [s.title for s in workbook.worksheets if s.sheet_state != "visible"]
+    others = [
+        s.title
+        for s in workbook.worksheets
+        if s is not sheet and s.sheet_state == "visible" and _header_columns(_first_row(s))
+    ]
+    if others:
+        names = ", ".join(f'"{t}"' for t in [sheet.title, *others])
+        raise UnreadableFile(
+            f"Arbetsboken har flera blad med rader att importera ({names}). Samla raderna på"
+            " ett blad (eller ta bort de andra bladen) och importera igen."
+        )
+    dims = sheet.row_dimensions
+    hidden_rows = {n for n, d in dims.items() if d.hidden}
+    rows = (
+        (number, [_cell_text(v) for v in values])
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=sheet.min_row)
+    )
+    table = _build("xlsx", rows, hidden_rows=hidden_rows)
+    if hidden:
+        names = ", ".join(f'"{t}"' for t in hidden)
+        table.warnings.append(f"Dolda blad lästes inte: {names}.")
+    if len(workbook.worksheets) - len(hidden) > 1:
+        table.warnings.append(f'Bara bladet "{sheet.title}" lästes (det aktiva bladet).')
     return table
 
 
 # -- common ---------------------------------------------------------------------------------
 
 
-def _build(kind: str, records: Iterable[tuple[int, Sequence[str]]]) -> Table:
+def _build(
+    kind: str,
+    records: Iterable[tuple[int, Sequence[str]]],
+    *,
+    hidden_rows: Collection[int] = (),
+) -> Table:
     header_map: dict[int, str] = {}
     headers: dict[str, str] = {}
     warnings: list[str] = []
@@ -204,7 +258,7 @@ def _build(kind: str, records: Iterable[tuple[int, Sequence[str]]]) -> Table:
         values = {
             key: (str(cells[i]).strip() if i < len(cells) else "") for i, key in header_map.items()
         }
-        rows.append(RawRow(number=number, cells=values))
+        rows.append(RawRow(number=number, cells=values, hidden=number in hidden_rows))
     if not header_seen:
         raise UnreadableFile("Filen är tom.")
     missing = [c.key for c in COLUMNS if c.required and c.key not in headers]

@@ -194,17 +194,18 @@ def test_xlsx_dates_and_numbers_are_read_and_formulas_refused_never_evaluated(
             True,
         ]
     )
+    # An empty row between rows (a trailing row without cells is not kept by openpyxl).
+    sheet.append([None] * 9)
     sheet.append(
         [dt.date(2014, 1, 2), "K", "Lind", "Eva", "asylsokande", "Gatan 1", "80320", "=1+1", None]
     )
-    sheet.append([None] * 9)
     path = tmp_path / "x.xlsx"
     book.save(path)
     report = importer.import_file(path)
     assert report.kind == "xlsx" and report.added == 1 and report.rejected == 1
-    assert report.empty_rows == [4]
+    assert report.empty_rows == [3]
     [error] = report.errors
-    assert (error.row, error.column, error.code) == (3, "Ort", "formula_refused")
+    assert (error.row, error.column, error.code) == (4, "Ort", "formula_refused")
     [item] = store.items(status=ItemStatus.PENDING)
     assert item.request is not None
     assert item.request["birth_date"] == "2015-08-09" and item.request["protected"] is True
@@ -298,3 +299,115 @@ def test_xlsx_birth_date_as_a_short_number_is_rejected(importer: Importer, tmp_p
     report = importer.import_file(path)
     assert (report.added, report.rejected) == (1, 1)
     assert [(e.row, e.code) for e in report.errors] == [(2, "birth_date_invalid")]
+
+
+def test_import_prints_headers_values_and_file_names_as_plain_text(tmp_path: Path) -> None:
+    # Rich read "[/]" in a header as markup and crashed after the rows were stored.
+    from typer.testing import CliRunner
+
+    from apps.cli.main import app
+
+    env = {
+        "RESERVROBOT_DATA_DIR": str(tmp_path / "data"),
+        "RESERVROBOT_PSEUDONYM_KEY": "cli-test-key",
+        "COLUMNS": "200",
+    }
+    f = write(
+        tmp_path / "[bold]lista [red].csv",
+        f"{HEADER_SV};anteckning [/];[bold]fet\n"
+        f"{VALID};a [/] b;[bold]c\n"
+        "2019-02-30;K;Ek;Eva;asylsokande;Gatan [/] 1;803 20;Gävle;[/];[red]\n",
+    )
+    cli = CliRunner()
+    result = cli.invoke(app, ["backlog", "import", str(f)], env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 2, result.output
+    assert 'Okänd kolumn "anteckning [/]"' in result.output
+    assert 'Okänd kolumn "[bold]fet"' in result.output
+    assert "[bold]lista [red].csv (csv" in result.output
+    shown = cli.invoke(app, ["backlog", "show", "1"], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "källa [bold]lista [red].csv:2" in shown.output
+
+
+XLSX_HEADER = [
+    "Födelsedatum",
+    "Kön",
+    "Efternamn",
+    "Förnamn",
+    "Patientgrupp",
+    "Utdelningsadress",
+    "Postnummer",
+    "Ort",
+]
+
+
+def _row(birth: str, given: str) -> list[str]:
+    return [birth, "K", "Ek", given, "asylsokande", "Gatan 1", "80320", "Gävle"]
+
+
+def test_xlsx_reads_the_active_sheet_not_a_hidden_first_one(
+    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+) -> None:
+    book = Workbook()
+    old = book.active
+    assert old is not None
+    old.title = "Gammal"
+    old.append(XLSX_HEADER)
+    old.append(_row("2001-01-01", "Gammal"))
+    old.sheet_state = "hidden"
+    current = book.create_sheet("Aktuell")
+    current.append(XLSX_HEADER)
+    current.append(_row("2002-02-02", "Aktuell"))
+    book.active = current
+    path = tmp_path / "blad.xlsx"
+    book.save(path)
+    report = importer.import_file(path)
+    assert (report.added, report.rejected) == (1, 0)
+    [item] = store.items()
+    assert item.request is not None and item.request["given_names"] == "Aktuell"
+    assert any('Dolda blad lästes inte: "Gammal"' in w for w in report.warnings)
+
+
+def test_xlsx_with_rows_on_two_visible_sheets_is_refused_naming_them(
+    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+) -> None:
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "Vecka 1"
+    first.append(XLSX_HEADER)
+    first.append(_row("2001-01-01", "Ett"))
+    second = book.create_sheet("Vecka 2")
+    second.append(XLSX_HEADER)
+    second.append(_row("2002-02-02", "Två"))
+    path = tmp_path / "tva.xlsx"
+    book.save(path)
+    with pytest.raises(UnreadableFile) as caught:
+        importer.import_file(path)
+    assert '"Vecka 1", "Vecka 2"' in caught.value.message
+    assert store.items() == []
+
+
+def test_xlsx_hidden_and_filtered_out_rows_are_rejected_with_a_reason(
+    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(XLSX_HEADER)
+    sheet.append(_row("2001-01-01", "Synlig"))  # row 2
+    sheet.append(_row("2002-02-02", "Dold"))  # row 3, hidden by hand
+    sheet.append(_row("2003-03-03", "Filtrerad"))  # row 4, filtered out
+    sheet.row_dimensions[3].hidden = True
+    sheet.auto_filter.ref = "A1:H4"
+    sheet.auto_filter.add_filter_column(3, ["Synlig", "Dold"])
+    sheet.row_dimensions[4].hidden = True  # what Excel writes for a row its filter hides
+    path = tmp_path / "dolda.xlsx"
+    book.save(path)
+    report = importer.import_file(path)
+    assert (report.added, report.rejected) == (1, 2)
+    assert [(e.row, e.code) for e in report.errors] == [(3, "row_hidden"), (4, "row_hidden")]
+    assert all("dold eller bortfiltrerad" in e.message_sv for e in report.errors)
+    [queued] = store.items(status=ItemStatus.PENDING)
+    assert queued.request is not None and queued.request["given_names"] == "Synlig"
