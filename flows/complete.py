@@ -4,8 +4,10 @@ The routine: the patient proves their identity and shows a document with the ful
 personnummer; then search and fetch the patient, "Ändra patientdata", delete the reservnummer
 part of the Patient-ID, type the four new digits, save, and check the result against the
 document. The robot refuses unless the caller states that a person checked identity and
-document, and refuses a personnummer whose birth date differs from the reservnummer's.
-Everything else on the patient stays as it was (checked after the save).
+document, and refuses, before changing anything, a personnummer whose birth date differs
+from the reservnummer's, whose sex digit disagrees with the patient's sex, or that another PMO
+patient already holds (a possible duplicate: a person resolves it). Everything else on the
+patient stays as it was (checked after the save).
 """
 
 from __future__ import annotations
@@ -16,11 +18,18 @@ from flows.context import RoutineContext
 from flows.crashpoint import crash_point
 from flows.identity import BirthDateMismatch, IdKind, InvalidIdentity, PatientId, parse_patient_id
 from flows.identity import complete_personnummer as completed_id
-from flows.outcome import Outcome, OutcomeKind, reason_sv
+from flows.model import Sex
+from flows.outcome import Outcome, OutcomeKind, needs_person
 from flows.pages.pmo_form import PmoPatientForm
-from flows.register import check_patient_id
 from flows.steps import StepTracker
-from robot.errors import VerificationFailed
+from flows.verify import check_patient_id, differing_fields, open_patient
+from robot.errors import BusinessError, VerificationFailed
+
+
+class SexMismatch(BusinessError):
+    """The personnummer's sex digit says another sex than the patient has in PMO."""
+
+    default_code = "sex_mismatch"
 
 
 def complete_pnr(
@@ -33,14 +42,14 @@ def complete_pnr(
 ) -> Outcome:
     """Replace a patient's reservnummer in PMO with their personnummer, and verify."""
     if not identity_checked:
-        return _needs_person("identity_not_checked")
+        return needs_person("identity_not_checked")
     try:
         old = parse_patient_id(patient_id, profile=ctx.profile)
         new = completed_id(old, personnummer, profile=ctx.profile)
     except BirthDateMismatch:
-        return _needs_person("birth_date_mismatch")
+        return needs_person("birth_date_mismatch")
     except InvalidIdentity as exc:
-        return _needs_person("request_invalid", exc.message)
+        return needs_person("request_invalid", exc.message)
     assert new.birth_date is not None  # a personnummer always has a calendar date
     birth_date = new.birth_date
 
@@ -54,13 +63,20 @@ def complete_pnr(
             with steps.step("verify"):
                 ctx.retry(lambda: _verify_id(new, ctx=ctx), step="verify")
             return Outcome(kind=OutcomeKind.ALREADY_REGISTERED, patient_id=new.value)
-        return _needs_person("patient_not_found")
+        return needs_person("patient_not_found")
+    if new.value in ids:
+        # Both the reservnummer and the personnummer are patients: perhaps one person twice.
+        return needs_person("personnummer_taken")
+    [patient] = [h for h in hits if h.patient_id == old.value]
+    if patient.sex is not None and new.sex is not None and patient.sex is not new.sex:
+        return needs_person("sex_mismatch")
 
     before: dict[str, str] = {}
 
     def change() -> str:
         before.clear()
         before.update(_open(old, birth_date, ctx=ctx))
+        _check_sex(before, new)
         ctx.pmo.patient.start_edit()
         form = ctx.pmo.form
         check_patient_id(False, form.patient_id_value(), old.value)
@@ -80,9 +96,8 @@ def complete_pnr(
 
     with steps.step("verify"):
         shown = ctx.retry(lambda: _verify_id(new, ctx=ctx), step="verify")
-        changed = sorted(
-            k for k, v in before.items() if k != "patient_id" and shown.get(k, "") != v
-        )
+        unchanged = {k: v for k, v in before.items() if k != "patient_id"}
+        changed = differing_fields(unchanged, shown)
         if changed:
             labels = ctx.pmo.site.screen("labels").texts
             raise VerificationFailed(
@@ -95,13 +110,22 @@ def complete_pnr(
 
 def _open(old: PatientId, birth_date: date, *, ctx: RoutineContext) -> dict[str, str]:
     """Fetch the patient: from the result list when it is shown, else by a new search."""
-    search = ctx.pmo.search
-    if not (ctx.pmo.site.on_site() and search.shows_patient(old.value)):
-        found = search.search_by_birth_date(birth_date)
-        if not any(h.patient_id == old.value for h in found):
-            raise VerificationFailed("Patienten hittas inte längre i PMO.", code="not_found")
-    search.open_patient(old.value)
-    return ctx.pmo.patient.read()
+    return open_patient(
+        birth_date, old.value, ctx=ctx, missing="Patienten hittas inte längre i PMO."
+    )
+
+
+def _check_sex(shown: dict[str, str], new: PatientId) -> None:
+    """The patient page's sex must agree with the personnummer's sex digit."""
+    try:
+        sex = Sex.from_label(shown.get("sex", ""))
+    except ValueError:
+        return  # the page shows no sex: the search hit was checked already
+    if new.sex is not None and sex is not new.sex:
+        raise SexMismatch(
+            "Personnumrets könssiffra stämmer inte med patientens kön i PMO. Inget har ändrats.",
+            code="sex_mismatch",
+        )
 
 
 def _type_personnummer(form: PmoPatientForm, old: PatientId, new: PatientId) -> None:
@@ -116,25 +140,9 @@ def _type_personnummer(form: PmoPatientForm, old: PatientId, new: PatientId) -> 
 
 def _verify_id(new: PatientId, *, ctx: RoutineContext) -> dict[str, str]:
     """Open the patient under the new Patient-ID and check the page shows it."""
-    pmo = ctx.pmo
-    if pmo.site.on_site() and pmo.site.screen("patient").loc(pmo.site.page, "data").count():
-        shown = pmo.patient.read()
-        if shown.get("patient_id") == new.value:
-            return shown
     assert new.birth_date is not None
-    found = pmo.search.search_by_birth_date(new.birth_date)
-    if not any(h.patient_id == new.value for h in found):
-        raise VerificationFailed("Patienten med personnumret hittas inte i PMO.", code="not_saved")
-    pmo.search.open_patient(new.value)
-    shown = pmo.patient.read()
-    if shown.get("patient_id") != new.value:
-        raise VerificationFailed("PMO visar fel Patient-ID efter ändringen.", code="not_saved")
     if new.kind is not IdKind.PERSONNUMMER:  # pragma: no cover - completed_id guarantees it
         raise VerificationFailed("Patient-ID är inget personnummer.", code="verification_failed")
-    return shown
-
-
-def _needs_person(code: str, detail: str | None = None) -> Outcome:
-    return Outcome(
-        kind=OutcomeKind.NEEDS_PERSON, reason_code=code, reason_sv=detail or reason_sv(code)
+    return open_patient(
+        new.birth_date, new.value, ctx=ctx, missing="Patienten med personnumret hittas inte i PMO."
     )

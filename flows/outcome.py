@@ -59,6 +59,17 @@ REASONS_SV: dict[str, str] = {
         "Personnumrets födelsedatum stämmer inte med reservnumrets. Inget har ändrats."
     ),
     "patient_not_found": "Patienten hittades inte i PMO. Inget har ändrats.",
+    "personnummer_taken": (
+        "Personnumret finns redan hos en annan patient i PMO. Det kan vara samma person "
+        "registrerad två gånger: en person behöver utreda det. Inget har ändrats."
+    ),
+    "sex_mismatch": (
+        "Personnumrets könssiffra stämmer inte med patientens kön i PMO. Kontrollera "
+        "identitetshandlingen. Inget har ändrats."
+    ),
+    "lease_held": (
+        "Ett annat ärende med samma födelsedatum körs just nu. Försök igen om en stund."
+    ),
     "codes_differ": (
         "Patienten finns redan i PMO, men koderna för Kommun/Län skiljer sig från "
         "patientgruppens. Inget har ändrats; kontrollera registreringen."
@@ -121,3 +132,15 @@ class Outcome(BaseModel):
     def ok(self) -> bool:
         """True for registered and already registered."""
         return self.kind in (OutcomeKind.REGISTERED, OutcomeKind.ALREADY_REGISTERED)
+
+
+def needs_person(
+    code: str, detail: str | None = None, *, candidates: list[Candidate] | None = None
+) -> Outcome:
+    """The outcome that hands a request to a person, with the reason's Swedish text."""
+    return Outcome(
+        kind=OutcomeKind.NEEDS_PERSON,
+        reason_code=code,
+        reason_sv=detail or reason_sv(code),
+        candidates=candidates or [],
+    )

@@ -2,7 +2,7 @@
 
 The flow follows the routine (``../shared/DOMAIN.md``) and adds the safety a robot needs:
 
-1. Search PMO by birth date; judge every hit with ``flows.matching``. The same person means
+1. Search PMO by birth date; judge every hit (``flows.judge``). The same person means
    "already registered" (with any Kommun/Län codes that differ from the group, changing
    nothing); a possible match means a person must decide.
 2. Search Reservnummersystemet by birth date. The same person with a reservnummer: reuse it;
@@ -12,12 +12,14 @@ The flow follows the routine (``../shared/DOMAIN.md``) and adds the safety a rob
 4. Register it in PMO through the configured transfer, check PMO's format marker and that the
    field holds exactly the number, fill in the rest (postnummer + Tab before the final
    Ort/Land/Kommun/Län), save.
-5. Open the saved patient and compare every field.
+5. Open the saved patient and compare every field (``flows.verify``).
 
-Idempotency: a rerun first reads the journal. A patient in PMO whose Patient-ID is the
-journaled number is our own earlier save (found, not repeated); a journaled number is never
-created again. Creating and saving are retried only after ``already_done`` looked whether the
-failed attempt had in fact succeeded.
+Reconcile, never blind retry: a rerun reads the journal, and still searches both systems
+before any create or save. A PMO patient holding the journaled number is judged like any hit:
+our own spelling and sex mean our own earlier save (verified, not repeated); the same person
+in another spelling means somebody else registered them (an old race): already registered. A
+journaled number is never created again. Creating and saving are retried only after
+``already_done`` looked whether the failed attempt had in fact succeeded.
 
 Protected identities (``request.protected``) get the Patient-ID, sex and name only, and always
 end with a person ("protected_identity"); the runner makes sure no evidence is kept.
@@ -26,7 +28,7 @@ end with a person ("protected_identity"); the runner makes sure no evidence is k
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from playwright.sync_api import Locator
@@ -35,15 +37,14 @@ from flows.context import RoutineContext
 from flows.countries import country_name_sv
 from flows.crashpoint import crash_point
 from flows.groups import PatientGroup
-from flows.identity import InvalidIdentity, parse_patient_id
-from flows.matching import MatchOutcome, MatchResult, PersonKey, judge_hits
-from flows.model import Sex
-from flows.outcome import Candidate, Decision, Outcome, OutcomeKind, reason_sv
+from flows.judge import RnsJudge, Verdicts, is_exactly, judge_pmo, person_key
+from flows.outcome import Decision, Outcome, OutcomeKind, needs_person, reason_sv
 from flows.pages.pmo_form import FormValues, SaveRefused
 from flows.pages.pmo_search import PmoHit
 from flows.pages.rns_search import RnsHit
 from flows.request import RegistrationRequest
 from flows.steps import StepTracker
+from flows.verify import check_patient_id, norm, open_patient, verify_patient
 from robot.errors import VerificationFailed
 
 JOURNAL_NUMBER = "reservnummer"  # {"value": str, "reused": bool}
@@ -72,17 +73,18 @@ def register(
     decisions: Sequence[Decision] = (),
 ) -> Outcome:
     """Run the whole routine for one request. Business situations come back as an Outcome;
-    application errors (after retries) are raised for the runner to turn into "failed"."""
+    application errors (after retries) are raised for the runner to turn into "failed".
+
+    The caller holds the birth date's coordination lease (``Runner``), so nobody else searches
+    or creates for this birth date meanwhile; the journal is read under it.
+    """
     group = ctx.groups.get(request.group)
     if group is None:
-        return _needs_person("request_invalid", "Okänd patientgrupp.")
+        return needs_person("request_invalid", "Okänd patientgrupp.")
     key = journal_key(request)
-    journal = ctx.journal.steps(key)
-    known = journal.get(JOURNAL_NUMBER)
-    person = PersonKey(
-        family_name=request.family_name, given_names=request.given_names, sex=request.sex
-    )
-    verdicts: dict[tuple[str, str], str] = {(d.system, d.id_value): d.verdict for d in decisions}
+    known = ctx.journal.steps(key).get(JOURNAL_NUMBER)
+    person = person_key(request)
+    verdicts = Verdicts.of(decisions)
 
     # 1. PMO --------------------------------------------------------------------------------
     with steps.step("search_pmo"):
@@ -90,51 +92,45 @@ def register(
             lambda: ctx.pmo.search.search_by_birth_date(request.birth_date), step="search_pmo"
         )
     crash_point("search_pmo")
-    if known is not None and any(h.patient_id == known["value"] for h in pmo_hits):
-        # Our own save from an earlier run that did not finish: verify it, do not redo it.
-        for skipped in ("search_rns", "create_rns", "register_pmo"):
-            steps.skipped(skipped)
-        number = _Number(known["value"], bool(known.get("reused")), None)
-        return _verify_and_finish(request, group, number, ctx=ctx, steps=steps, key=key)
+    found = judge_pmo(person, pmo_hits, verdicts, config=ctx.match_config)
+    if isinstance(found, Outcome):
+        return found
+    if found is not None:
+        if known is not None and found.patient_id == known["value"] and is_exactly(request, found):
+            # Our own save from an earlier run that did not finish: verify it, do not redo it.
+            for skipped in ("search_rns", "create_rns", "register_pmo"):
+                steps.skipped(skipped)
+            number = _Number(known["value"], bool(known.get("reused")), None)
+            return _verify_and_finish(request, group, number, ctx=ctx, steps=steps, key=key)
+        # Somebody registered the person (perhaps under our journaled number, in a race).
+        outcome = _already_registered(request, group, found, ctx=ctx, steps=steps)
+        ctx.journal.clear(key)
+        return outcome
 
-    decided = [h for h in pmo_hits if verdicts.get(("pmo", h.patient_id)) == "same"]
-    if decided:
-        return _already_registered(request, group, decided[0], ctx=ctx, steps=steps)
-    open_hits = [h for h in pmo_hits if verdicts.get(("pmo", h.patient_id)) != "different"]
-    judged = judge_hits(person, [_pmo_key(h) for h in open_hits], config=ctx.match_config)
-    if judged.outcome == "same":
-        assert judged.same_index is not None
-        hit = open_hits[judged.same_index]
-        return _already_registered(request, group, hit, ctx=ctx, steps=steps)
-    if judged.outcome == "uncertain":
-        return _needs_person(
-            "uncertain_match_pmo",
-            candidates=[
-                _pmo_candidate(h, r)
-                for h, r in zip(open_hits, judged.results, strict=True)
-                if r.outcome is not MatchOutcome.DIFFERENT
-            ],
-        )
-
-    # 2. Reservnummersystemet -----------------------------------------------------------------
-    if known is not None:
-        steps.skipped("search_rns")
+    # 2. Reservnummersystemet (searched again on a rerun too: reconcile, never assume) -------
+    rns = RnsJudge.build(
+        person, verdicts, pmo_hits=pmo_hits, config=ctx.match_config, profile=ctx.profile
+    )
+    searched = _search_rns(request, rns, ctx=ctx, steps=steps)
+    if isinstance(searched, Outcome):
+        return searched
+    rns_hits, reuse = searched
+    if reuse is not None:
+        steps.skipped("create_rns")
+        journaled = known is not None and reuse.id_value == known["value"]
+        reused = bool(known.get("reused")) if known is not None and journaled else True
+        number = _Number(reuse.id_value, reused, ctx.rns.search.number_cell(reuse.id_value))
+        if known is None or known["value"] != number.value:
+            ctx.journal.record(key, JOURNAL_NUMBER, {"value": number.value, "reused": True})
+    elif known is not None:
+        # Journaled but not listed as the person's: never create a second one.
         steps.skipped("create_rns")
         number = _Number(known["value"], bool(known.get("reused")), None)
     else:
-        found = _search_rns(request, person, verdicts, ctx=ctx, steps=steps)
-        if isinstance(found, Outcome):
-            return found
-        rns_hits, reuse = found
-        if reuse is not None:
-            steps.skipped("create_rns")
-            number = _Number(reuse.id_value, True, ctx.rns.search.number_cell(reuse.id_value))
-            ctx.journal.record(key, JOURNAL_NUMBER, {"value": number.value, "reused": True})
-        else:
-            number = _create_rns(request, person, rns_hits, ctx=ctx, steps=steps, key=key)
+        number = _create_rns(request, rns, rns_hits, ctx=ctx, steps=steps, key=key)
 
     # 3. PMO "Registrera" ------------------------------------------------------------------------
-    values = _form_values(request, group, ctx=ctx)
+    values = form_values(request, group, ctx=ctx)
     with steps.step("register_pmo"):
         ctx.retry(
             lambda: _register_in_pmo(number, values, ctx=ctx),
@@ -152,12 +148,7 @@ def register(
 
 
 def _search_rns(
-    request: RegistrationRequest,
-    person: PersonKey,
-    verdicts: Mapping[tuple[str, str], str],
-    *,
-    ctx: RoutineContext,
-    steps: StepTracker,
+    request: RegistrationRequest, rns: RnsJudge, *, ctx: RoutineContext, steps: StepTracker
 ) -> tuple[list[RnsHit], RnsHit | None] | Outcome:
     """Search RNS; the hits and the hit to reuse (or None), or an Outcome for a person."""
 
@@ -168,39 +159,15 @@ def _search_rns(
     with steps.step("search_rns"):
         hits = ctx.retry(search, step="search_rns")
     crash_point("search_rns")
-    decided = [h for h in hits if verdicts.get(("rns", h.id_value)) == "same"]
-    open_hits = [h for h in hits if verdicts.get(("rns", h.id_value)) != "different"]
-    judged = judge_hits(person, [_rns_key(h, ctx) for h in open_hits], config=ctx.match_config)
-    same = [
-        h for h, r in zip(open_hits, judged.results, strict=True) if r.outcome is MatchOutcome.SAME
-    ]
-    with_pnr = [h for h in (decided or same) if h.has_personnummer]
-    if with_pnr:
-        results = {h.id_value: r for h, r in zip(open_hits, judged.results, strict=True)}
-        return _needs_person(
-            "has_personnummer",
-            candidates=[_rns_candidate(h, results.get(h.id_value), ctx) for h in with_pnr],
-        )
-    if decided:
-        return hits, decided[0]
-    if judged.outcome == "same":
-        assert judged.same_index is not None
-        return hits, open_hits[judged.same_index]
-    if judged.outcome == "uncertain":
-        return _needs_person(
-            "uncertain_match_rns",
-            candidates=[
-                _rns_candidate(h, r, ctx)
-                for h, r in zip(open_hits, judged.results, strict=True)
-                if r.outcome is not MatchOutcome.DIFFERENT
-            ],
-        )
-    return hits, None
+    judged = rns.judge(hits)
+    if isinstance(judged, Outcome):
+        return judged
+    return hits, judged
 
 
 def _create_rns(
     request: RegistrationRequest,
-    person: PersonKey,
+    rns: RnsJudge,
     hits_before: list[RnsHit],
     *,
     ctx: RoutineContext,
@@ -226,14 +193,11 @@ def _create_rns(
         # A number for this person that was not there before the first attempt: that attempt
         # reached the server even though its answer was lost.
         ctx.rns.reach()
-        hits = ctx.rns.search.search_by_birth_date(request.birth_date)
-        new = [h for h in hits if h.id_value not in before and h.id_type == "reservnummer"]
-        judged = judge_hits(person, [_rns_key(h, ctx) for h in new], config=ctx.match_config)
-        if judged.outcome != "same" or judged.same_index is None:
+        hit = rns.new_number(ctx.rns.search.search_by_birth_date(request.birth_date), before=before)
+        if hit is None:
             return None
-        value = new[judged.same_index].id_value
-        ctx.journal.record(key, JOURNAL_NUMBER, {"value": value, "reused": False})
-        return _Number(value, False, ctx.rns.search.number_cell(value))
+        ctx.journal.record(key, JOURNAL_NUMBER, {"value": hit.id_value, "reused": False})
+        return _Number(hit.id_value, False, ctx.rns.search.number_cell(hit.id_value))
 
     with steps.step("create_rns"):
         number = ctx.retry(create, step="create_rns", already_done=already_created)
@@ -244,14 +208,16 @@ def _create_rns(
 # Registering -------------------------------------------------------------------------------
 
 
-def _form_values(
+def form_values(
     request: RegistrationRequest, group: PatientGroup, *, ctx: RoutineContext
 ) -> FormValues:
+    """What goes into PMO's form besides the Patient-ID (protected: sex and name only)."""
     if request.protected:
         return FormValues(
             sex=request.sex, family_name=request.family_name, given_names=request.given_names
         )
     address = request.address
+    assert address is not None  # required unless protected (flows.request)
     return FormValues(
         sex=request.sex,
         family_name=request.family_name,
@@ -290,18 +256,6 @@ def _register_in_pmo(number: _Number, values: FormValues, *, ctx: RoutineContext
             ) from exc
         raise
     return number.value
-
-
-def check_patient_id(marker_shown: bool, field_value: str, number: str) -> None:
-    """The routine's check after pasting: no red marker, and exactly the created number."""
-    if marker_shown:
-        raise VerificationFailed(
-            "PMO markerar Patient-ID med röd markering (fel format).", code="patient_id_marker"
-        )
-    if field_value != number:
-        raise VerificationFailed(
-            "Fältet Patient-ID innehåller inte exakt reservnumret.", code="patient_id_mismatch"
-        )
 
 
 def _check_form_values(values: FormValues, *, ctx: RoutineContext) -> None:
@@ -354,8 +308,12 @@ def _verify_and_finish(
     steps: StepTracker,
     key: str,
 ) -> Outcome:
+    expected = expected_fields(request, group, number.value, ctx=ctx)
     with steps.step("verify"):
-        ctx.retry(lambda: _verify(request, group, number.value, ctx=ctx), step="verify")
+        ctx.retry(
+            lambda: verify_patient(request.birth_date, number.value, expected, ctx=ctx),
+            step="verify",
+        )
     crash_point("verify")
     ctx.journal.clear(key)
     if request.protected:
@@ -382,50 +340,8 @@ def expected_fields(
         "given_names": request.given_names,
     }
     if not request.protected:
-        values = _form_values(request, group, ctx=ctx)
-        expected.update(values.text_fields())
+        expected.update(form_values(request, group, ctx=ctx).text_fields())
     return expected
-
-
-def _verify(
-    request: RegistrationRequest, group: PatientGroup, patient_id: str, *, ctx: RoutineContext
-) -> None:
-    """Open the saved patient and compare every field with the request."""
-    shown = open_patient(request, patient_id, ctx=ctx)
-    expected = expected_fields(request, group, patient_id, ctx=ctx)
-    different = sorted(k for k, v in expected.items() if _norm(shown.get(k)) != _norm(v))
-    if different:
-        labels = ctx.pmo.site.screen("labels").texts
-        raise VerificationFailed(
-            "Patienten i PMO skiljer sig från ärendet i fälten: "
-            + ", ".join(labels.get(k, k) for k in different),
-            code="verification_failed",
-        )
-
-
-def open_patient(
-    request: RegistrationRequest, patient_id: str, *, ctx: RoutineContext
-) -> dict[str, str]:
-    """The patient's page values: the page already shown after a save, else via a search."""
-    pmo = ctx.pmo
-    if pmo.site.on_site():
-        page = pmo.site.page
-        if pmo.site.screen("patient").loc(page, "data").count():
-            shown = pmo.patient.read()
-            if shown.get("patient_id") == patient_id:
-                return shown
-        elif pmo.search.shows_patient(patient_id):
-            pmo.search.open_patient(patient_id)
-            return pmo.patient.read()
-    hits = pmo.search.search_by_birth_date(request.birth_date)
-    if not any(h.patient_id == patient_id for h in hits):
-        raise VerificationFailed("Patienten hittas inte i PMO.", code="not_saved")
-    pmo.search.open_patient(patient_id)
-    return pmo.patient.read()
-
-
-def _norm(value: str | None) -> str:
-    return " ".join((value or "").split())
 
 
 # Already registered ------------------------------------------------------------------------
@@ -449,12 +365,14 @@ def _already_registered(
             reason_sv=reason_sv("protected_identity"),
         )
     with steps.step("verify"):
-        shown = ctx.retry(lambda: open_patient(request, hit.patient_id, ctx=ctx), step="verify")
+        shown = ctx.retry(
+            lambda: open_patient(request.birth_date, hit.patient_id, ctx=ctx), step="verify"
+        )
     labels = ctx.pmo.site.screen("labels").texts
     differences = [
         f"{labels[field]}: {shown.get(field) or '(tomt)'} – patientgruppen har {wanted}"
         for field, wanted in (("kommun", group.kommun), ("lan", group.lan))
-        if _norm(shown.get(field)) != wanted
+        if norm(shown.get(field)) != wanted
     ]
     return Outcome(
         kind=OutcomeKind.ALREADY_REGISTERED,
@@ -462,74 +380,4 @@ def _already_registered(
         reason_code="codes_differ" if differences else None,
         reason_sv=reason_sv("codes_differ") if differences else None,
         code_differences=differences,
-    )
-
-
-# Candidates and keys -----------------------------------------------------------------------
-
-
-def _pmo_key(hit: PmoHit) -> PersonKey:
-    return PersonKey(family_name=hit.family_name, given_names=hit.given_names, sex=hit.sex)
-
-
-def _rns_sex(hit: RnsHit, ctx: RoutineContext) -> Sex | None:
-    for text in (hit.id_value, hit.personnummer):
-        if text:
-            try:
-                sex = parse_patient_id(text, profile=ctx.profile).sex
-            except InvalidIdentity:
-                continue
-            if sex is not None:
-                return sex
-    return None
-
-
-def _rns_key(hit: RnsHit, ctx: RoutineContext) -> PersonKey:
-    return PersonKey(
-        family_name=hit.family_name, given_names=hit.given_names, sex=_rns_sex(hit, ctx)
-    )
-
-
-def _pmo_candidate(hit: PmoHit, result: MatchResult) -> Candidate:
-    return Candidate(
-        system="pmo",
-        id_value=hit.patient_id,
-        id_type=_id_type_of(hit.patient_id),
-        name=hit.name,
-        sex=hit.sex.label_sv if hit.sex else None,
-        personnummer=None,
-        match=result.outcome.value,
-        score=result.score,
-    )
-
-
-def _rns_candidate(hit: RnsHit, result: MatchResult | None, ctx: RoutineContext) -> Candidate:
-    sex = _rns_sex(hit, ctx)
-    return Candidate(
-        system="rns",
-        id_value=hit.id_value,
-        id_type=hit.id_type,
-        name=hit.name,
-        sex=sex.label_sv if sex else None,
-        personnummer=hit.personnummer,
-        match=result.outcome.value if result else MatchOutcome.SAME.value,
-        score=result.score if result else 1.0,
-    )
-
-
-def _id_type_of(patient_id: str) -> str:
-    if patient_id.isdigit():
-        day = int(patient_id[6:8]) if len(patient_id) >= 8 else 0
-        return "samordningsnummer" if day > 60 else "personnummer"
-    return "reservnummer"
-
-
-def _needs_person(
-    code: str, detail: str | None = None, *, candidates: list[Candidate] | None = None
-) -> Outcome:
-    return Outcome(
-        kind=OutcomeKind.NEEDS_PERSON,
-        reason_code=code,
-        reason_sv=detail or reason_sv(code),
-        candidates=candidates or [],
     )

@@ -1,0 +1,237 @@
+"""Judging search hits: is somebody PMO or Reservnummersystemet found by birth date our person?
+
+Every hit goes through ``flows.matching``; a person's earlier decisions come first. A decision
+is about the person holding a number, not about one system's row: "Annan person" on PMO's
+patient 19911205001M8 also rules out RNS's row with that number (``Verdicts``). RNS shows no
+sex, so an RNS hit takes the sex of the PMO patient holding the same number when there is one,
+else what the number itself says (where the region's format encodes it).
+
+The functions return the hit that is the person, an ``Outcome`` when a person must decide (with
+the candidates side by side), or ``None`` when every hit is somebody else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from flows.identity import InvalidIdentity, parse_patient_id
+from flows.matching import HitsDecision, MatchConfig, MatchOutcome, MatchResult, PersonKey
+from flows.matching import judge_hits as match_hits
+from flows.model import Sex
+from flows.names import normalise_name
+from flows.outcome import Candidate, Decision, Outcome, needs_person
+from flows.pages.pmo_search import PmoHit
+from flows.pages.rns_search import RnsHit
+from flows.region import RegionProfile
+from flows.request import RegistrationRequest
+
+Verdict = Literal["same", "different"]
+
+
+def canonical_number(id_value: str) -> str:
+    """A Patient-ID as decisions are keyed: trimmed, letters in capitals (as PMO wants them)."""
+    return id_value.strip().upper()
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """A person's decisions by Patient-ID, whichever system the decision was made on.
+
+    ``by_key`` maps ``key(id_value)`` to the verdict: the canonical number itself, or (for
+    decisions read back from the store) a keyed hash of it.
+    """
+
+    by_key: Mapping[str, Verdict] = field(default_factory=dict)
+    key: Callable[[str], str] = canonical_number
+
+    @classmethod
+    def of(cls, decisions: Iterable[Decision]) -> Verdicts:
+        """The decisions in order; a later decision on a number replaces an earlier one."""
+        return cls({canonical_number(d.id_value): d.verdict for d in decisions})
+
+    def get(self, id_value: str) -> Verdict | None:
+        return self.by_key.get(self.key(id_value))
+
+    def __len__(self) -> int:
+        return len(self.by_key)
+
+
+def person_key(request: RegistrationRequest) -> PersonKey:
+    return PersonKey(
+        family_name=request.family_name, given_names=request.given_names, sex=request.sex
+    )
+
+
+def is_exactly(request: RegistrationRequest, hit: PmoHit) -> bool:
+    """True when PMO shows the request's own spelling and sex (our own earlier save)."""
+    return (
+        hit.sex is request.sex
+        and normalise_name(hit.family_name) == normalise_name(request.family_name)
+        and normalise_name(hit.given_names) == normalise_name(request.given_names)
+    )
+
+
+# PMO ---------------------------------------------------------------------------------------
+
+
+def judge_pmo(
+    person: PersonKey, hits: Sequence[PmoHit], verdicts: Verdicts, *, config: MatchConfig
+) -> PmoHit | Outcome | None:
+    """The PMO patient who is the person, an Outcome for a person to decide, or None."""
+    decided = [h for h in hits if verdicts.get(h.patient_id) == "same"]
+    if decided:
+        return decided[0]
+    open_hits = [h for h in hits if verdicts.get(h.patient_id) != "different"]
+    judged = match_hits(person, [pmo_key(h) for h in open_hits], config=config)
+    if judged.outcome == "same":
+        assert judged.same_index is not None
+        return open_hits[judged.same_index]
+    if judged.outcome == "uncertain":
+        return needs_person(
+            "uncertain_match_pmo",
+            candidates=[
+                pmo_candidate(h, r)
+                for h, r in zip(open_hits, judged.results, strict=True)
+                if r.outcome is not MatchOutcome.DIFFERENT
+            ],
+        )
+    return None
+
+
+# Reservnummersystemet ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RnsJudge:
+    """Judges RNS hits, knowing the PMO patients of the same birth date (for their sex)."""
+
+    person: PersonKey
+    verdicts: Verdicts
+    config: MatchConfig
+    profile: RegionProfile
+    pmo_sexes: Mapping[str, Sex] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        person: PersonKey,
+        verdicts: Verdicts,
+        *,
+        pmo_hits: Iterable[PmoHit],
+        config: MatchConfig,
+        profile: RegionProfile,
+    ) -> RnsJudge:
+        sexes = {canonical_number(h.patient_id): h.sex for h in pmo_hits if h.sex is not None}
+        return cls(person, verdicts, config, profile, sexes)
+
+    def sex(self, hit: RnsHit) -> Sex | None:
+        """The PMO patient's sex for the same number, else what the numbers encode."""
+        pmo = self.pmo_sexes.get(canonical_number(hit.id_value))
+        if pmo is not None:
+            return pmo
+        for text in (hit.id_value, hit.personnummer):
+            if text:
+                try:
+                    sex = parse_patient_id(text, profile=self.profile).sex
+                except InvalidIdentity:
+                    continue
+                if sex is not None:
+                    return sex
+        return None
+
+    def key(self, hit: RnsHit) -> PersonKey:
+        return PersonKey(
+            family_name=hit.family_name, given_names=hit.given_names, sex=self.sex(hit)
+        )
+
+    def judge(self, hits: Sequence[RnsHit]) -> RnsHit | Outcome | None:
+        """The RNS row to reuse, an Outcome for a person (a personnummer, or unsure), or None."""
+        decided = [h for h in hits if self.verdicts.get(h.id_value) == "same"]
+        open_hits = [h for h in hits if self.verdicts.get(h.id_value) != "different"]
+        judged = self._match(open_hits)
+        same = [
+            h
+            for h, r in zip(open_hits, judged.results, strict=True)
+            if r.outcome is MatchOutcome.SAME
+        ]
+        with_pnr = [h for h in (decided or same) if h.has_personnummer]
+        if with_pnr:
+            results = {h.id_value: r for h, r in zip(open_hits, judged.results, strict=True)}
+            return needs_person(
+                "has_personnummer",
+                candidates=[self.candidate(h, results.get(h.id_value)) for h in with_pnr],
+            )
+        if decided:
+            return decided[0]
+        if judged.outcome == "same":
+            assert judged.same_index is not None
+            return open_hits[judged.same_index]
+        if judged.outcome == "uncertain":
+            return needs_person(
+                "uncertain_match_rns",
+                candidates=[
+                    self.candidate(h, r)
+                    for h, r in zip(open_hits, judged.results, strict=True)
+                    if r.outcome is not MatchOutcome.DIFFERENT
+                ],
+            )
+        return None
+
+    def new_number(self, hits: Sequence[RnsHit], *, before: set[str]) -> RnsHit | None:
+        """A reservnummer for the person that was not there ``before`` (a lost answer)."""
+        new = [
+            h
+            for h in hits
+            if h.id_value not in before
+            and h.id_type == "reservnummer"
+            and self.verdicts.get(h.id_value) != "different"
+        ]
+        judged = self._match(new)
+        if judged.outcome != "same" or judged.same_index is None:
+            return None
+        return new[judged.same_index]
+
+    def candidate(self, hit: RnsHit, result: MatchResult | None) -> Candidate:
+        sex = self.sex(hit)
+        return Candidate(
+            system="rns",
+            id_value=hit.id_value,
+            id_type=hit.id_type,
+            name=hit.name,
+            sex=sex.label_sv if sex else None,
+            personnummer=hit.personnummer,
+            match=result.outcome.value if result else MatchOutcome.SAME.value,
+            score=result.score if result else 1.0,
+        )
+
+    def _match(self, hits: Sequence[RnsHit]) -> HitsDecision:
+        return match_hits(self.person, [self.key(h) for h in hits], config=self.config)
+
+
+# Keys and candidates -----------------------------------------------------------------------
+
+
+def pmo_key(hit: PmoHit) -> PersonKey:
+    return PersonKey(family_name=hit.family_name, given_names=hit.given_names, sex=hit.sex)
+
+
+def pmo_candidate(hit: PmoHit, result: MatchResult) -> Candidate:
+    return Candidate(
+        system="pmo",
+        id_value=hit.patient_id,
+        id_type=id_type_of(hit.patient_id),
+        name=hit.name,
+        sex=hit.sex.label_sv if hit.sex else None,
+        personnummer=None,
+        match=result.outcome.value,
+        score=result.score,
+    )
+
+
+def id_type_of(patient_id: str) -> str:
+    if patient_id.isdigit():
+        day = int(patient_id[6:8]) if len(patient_id) >= 8 else 0
+        return "samordningsnummer" if day > 60 else "personnummer"
+    return "reservnummer"
