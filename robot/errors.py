@@ -64,6 +64,23 @@ class VerificationFailed(ApplicationError):
     default_code = "verification_failed"
 
 
+class StoreError(RobotError):
+    """The store (SQLite file or PostgreSQL database) is unreadable, corrupt, busy or out of reach.
+
+    ``code`` says which: ``store_corrupt``, ``store_unavailable``, ``store_busy``,
+    ``store_forbidden``, ``store_too_new``. The message names the file or the host, never a
+    password. Never "nothing to do": an entry point that meets one exits non-zero.
+    """
+
+    default_code = "store_error"
+
+
+class ConstraintViolation(StoreError):
+    """A write broke a uniqueness or other constraint of the store's schema."""
+
+    default_code = "store_constraint"
+
+
 class ConfigError(RobotError):
     """The configuration is incomplete or contradictory."""
 

@@ -1,61 +1,74 @@
 """A durable record of which steps of a registration are done, and what they produced.
 
 The robot writes here the moment something irreversible happens (a reservnummer was created,
-a patient was saved), so a rerun after a crash continues instead of repeating it. SQLite in
-WAL mode with ``synchronous=FULL``: a row is on disk when ``record`` returns, and several
-processes (CLI, queue workers, the UI) may read and write the same file at once. Each call
-opens its own short-lived connection, so a journal object can be shared between threads and
-survives ``fork``.
+a patient was saved), so a rerun after a crash continues instead of repeating it. The journal
+lives in the store (``robot.db``): a private SQLite file in WAL mode with ``synchronous=FULL``
+on one machine (a row is on disk when ``record`` returns), or the shared PostgreSQL database
+for several machines (committed when ``record`` returns). Several processes and threads may
+read and write at once, and a journal survives ``fork``.
+
+``StepJournal(path)`` still opens the SQLite file at ``path`` (``data_dir/journal.sqlite3``,
+the component ``journal``), so ``StepJournal(settings.data_dir / "journal.sqlite3")`` and
+``StepJournal(open_database(settings, "journal"))`` are the same journal on one machine. Files
+written before the store kept versions (a bare ``steps`` table) are migrated in place.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import closing, contextmanager
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from robot.files import private_file
+from robot.db import Database, Migration, open_sqlite
 
-BUSY_TIMEOUT_MS = 10_000
+COMPONENT = "journal"
+FILE_NAME = "journal.sqlite3"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS steps (
-    key TEXT NOT NULL,
-    step TEXT NOT NULL,
-    data TEXT NOT NULL,
-    recorded_at TEXT NOT NULL,
-    PRIMARY KEY (key, step)
-)
-"""
+MIGRATIONS = [
+    Migration(
+        1,
+        # The table as journals created before versioning have it (kept, then renamed).
+        sqlite=[
+            "CREATE TABLE IF NOT EXISTS steps ("
+            " key TEXT NOT NULL, step TEXT NOT NULL, data TEXT NOT NULL,"
+            " recorded_at TEXT NOT NULL, PRIMARY KEY (key, step))"
+        ],
+        postgresql=[
+            "CREATE TABLE journal_steps ("
+            " seq BIGINT GENERATED ALWAYS AS IDENTITY,"
+            " key TEXT NOT NULL, step TEXT NOT NULL, data TEXT NOT NULL,"
+            " recorded_at TEXT NOT NULL, PRIMARY KEY (key, step))"
+        ],
+    ),
+    # One table name on both backends (every component shares one PostgreSQL database).
+    Migration(2, sqlite=["ALTER TABLE steps RENAME TO journal_steps"], postgresql=[]),
+]
+
+# The order steps were first recorded: SQLite's rowid survives an upsert, as does ``seq``.
+_ORDER = {"sqlite": "rowid", "postgresql": "seq"}
 
 
 class StepJournal:
-    """Durable, process-safe ``(key, step) -> data`` store. The file is private (0600).
+    """Durable, process-safe ``(key, step) -> data`` store.
 
     ``key`` must be pseudonymous (a request fingerprint), never an identity number or a name:
     the journal outlives the run.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        private_file(self.path, sqlite_sidecars=True)
-        with closing(self._open()) as conn:
-            # The journal mode is persistent in the file; it cannot change inside a transaction.
-            conn.execute("PRAGMA journal_mode=WAL")
-        with self._transaction() as conn:
-            conn.execute(_SCHEMA)
+    def __init__(self, store: Database | Path) -> None:
+        self._owned = not isinstance(store, Database)
+        self.db = store if isinstance(store, Database) else open_sqlite(Path(store))
+        self.db.migrate(COMPONENT, MIGRATIONS)
 
     def record(self, key: str, step: str, data: Mapping[str, Any]) -> None:
-        """Store (or replace) a step's data; committed and synced before returning."""
+        """Store (or replace) a step's data; committed (and on SQLite synced) before returning."""
         payload = json.dumps(dict(data), ensure_ascii=False, sort_keys=True)
         now = datetime.now(UTC).isoformat()
-        with self._transaction() as conn:
-            conn.execute(
-                "INSERT INTO steps (key, step, data, recorded_at) VALUES (?, ?, ?, ?)"
+        with self.db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO journal_steps (key, step, data, recorded_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (key, step) DO UPDATE"
                 " SET data = excluded.data, recorded_at = excluded.recorded_at",
                 (key, step, payload, now),
@@ -63,11 +76,13 @@ class StepJournal:
 
     def steps(self, key: str) -> dict[str, dict[str, Any]]:
         """Every recorded step of ``key`` with its data, in the order first recorded."""
-        with closing(self._open()) as conn:
-            rows = conn.execute(
-                "SELECT step, data FROM steps WHERE key = ? ORDER BY rowid", (key,)
-            ).fetchall()
-        return {step: json.loads(data) for step, data in rows}
+        with self.db.read() as tx:
+            rows = tx.all(
+                "SELECT step, data FROM journal_steps WHERE key = ?"  # noqa: S608 (a constant)
+                f" ORDER BY {_ORDER[self.db.kind]}",
+                (key,),
+            )
+        return {row["step"]: json.loads(row["data"]) for row in rows}
 
     def get(self, key: str, step: str) -> dict[str, Any] | None:
         """One step's data, or None when that step was not recorded."""
@@ -75,23 +90,10 @@ class StepJournal:
 
     def clear(self, key: str) -> None:
         """Forget every step of ``key`` (after the registration is finished and verified)."""
-        with self._transaction() as conn:
-            conn.execute("DELETE FROM steps WHERE key = ?", (key,))
+        with self.db.transaction() as tx:
+            tx.execute("DELETE FROM journal_steps WHERE key = ?", (key,))
 
-    def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA synchronous=FULL")
-        return conn
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: committed (and synced) on success, rolled back on error."""
-        with closing(self._open()) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+    def close(self) -> None:
+        """Close the database if the journal opened it from a path (a given one is the caller's)."""
+        if self._owned:
+            self.db.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,6 +39,12 @@ DEFAULT_CONFIG_DIR = _find_config_dir(PROJECT_ROOT)
 
 TransferMode = Literal["auto", "system", "browser", "fill"]
 RnsAccess = Literal["direct", "plexus"]
+
+
+def mask_dsn_password(dsn: str) -> str:
+    """``dsn`` with any password replaced by stars (URL and ``key=value`` forms)."""
+    dsn = re.sub(r"(://[^:/@?#]*:)[^@/?#]*@", r"\1**********@", dsn)
+    return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1**********", dsn)
 
 
 def _toml_file() -> Path:
@@ -97,6 +104,11 @@ class Settings(BaseSettings):
     evidence_dir: Path | None = None
     evidence_retention_days: int = Field(default=7, ge=0)
 
+    # The store of queue, leases, journal and audit log (robot/db.py). Empty: SQLite files in
+    # data_dir (one machine). ``postgresql://user:password@host:5432/dbname``: one PostgreSQL
+    # database shared by several robot machines. Holds a password: environment or .env only.
+    store_dsn: str = ""
+
     # Key for pseudonymising identity numbers in logs and the audit log (keyed hash).
     pseudonym_key: SecretStr = SecretStr("change-me-in-production")
 
@@ -114,6 +126,7 @@ class Settings(BaseSettings):
         for name in type(self).model_fields:
             value = getattr(self, name)
             out[name] = "**********" if isinstance(value, SecretStr) else value
+        out["store_dsn"] = mask_dsn_password(self.store_dsn)
         return out
 
     @classmethod

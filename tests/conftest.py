@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.mock_servers",
     "tests.fixtures.display",
+    "tests.fixtures.postgres",
 ]

@@ -1,0 +1,298 @@
+"""Leases: one holder at a time per key, across processes, entry points and machines.
+
+```python
+leases = Leases(open_database(settings, "leases"))
+with leases.hold(key, holder=holder_name("kön"), ttl_s=60, wait_s=120, on_wait=show) as lease:
+    if lease.took_over_expired: ...   # the previous holder died mid-work: reconcile first
+    lease.check()                     # before anything irreversible: raises LeaseLost
+```
+
+A lease is a row ``(key, holder, token, since, heartbeat_at, expires_at)``. Taking one is a
+single atomic statement on both backends (``INSERT ... ON CONFLICT DO UPDATE ... WHERE the
+row has expired``): it either inserts, takes over an expired row, or changes nothing, and
+exactly one of any number of racers gets a row back. Expiry is computed in the store's clock
+(``Database.now_sql``): PostgreSQL's own for several machines, the machine's for a SQLite file
+on one machine, so robot machines with drifting clocks still agree.
+
+``hold`` renews the lease from a background thread every ``ttl_s / 3`` and releases it on exit.
+A holder that stops (killed, frozen, cut off) stops renewing; after ``ttl_s`` another may take
+over, and its lease says ``took_over_expired`` so that it reconciles before acting. Keys must
+be pseudonymous (a keyed hash), never an identity number: the table is visible to operators.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from robot.db import Database, Migration
+from robot.errors import ApplicationError, StoreError
+
+COMPONENT = "leases"
+
+MIGRATIONS = [
+    Migration(
+        1,
+        sqlite=[
+            "CREATE TABLE leases ("
+            " key TEXT PRIMARY KEY, holder TEXT NOT NULL, token TEXT NOT NULL,"
+            " since REAL NOT NULL, heartbeat_at REAL NOT NULL, expires_at REAL NOT NULL,"
+            " taken_over_from TEXT)"
+        ],
+        postgresql=[
+            "CREATE TABLE leases ("
+            " key TEXT PRIMARY KEY, holder TEXT NOT NULL, token TEXT NOT NULL,"
+            " since DOUBLE PRECISION NOT NULL, heartbeat_at DOUBLE PRECISION NOT NULL,"
+            " expires_at DOUBLE PRECISION NOT NULL, taken_over_from TEXT)"
+        ],
+    ),
+]
+
+# Polling while another holds the key: first wait, growth factor, longest wait (seconds).
+POLL_FIRST_S = 0.05
+POLL_GROWTH = 1.6
+POLL_MAX_S = 2.0
+
+
+@dataclass(frozen=True)
+class LeaseInfo:
+    """Who holds a key, since when, last heartbeat and expiry (UTC, in the store's clock)."""
+
+    key: str
+    holder: str
+    since: datetime
+    heartbeat_at: datetime
+    expires_at: datetime
+    expired: bool
+
+
+@dataclass(eq=False)
+class Lease:
+    """A held lease. ``took_over_expired``: the previous holder died without releasing it."""
+
+    key: str
+    holder: str
+    token: str
+    ttl_s: float
+    took_over_expired: bool = False
+    previous_holder: str | None = None
+    _lost_to: str | None = field(default=None, init=False, repr=False)
+    _lost: bool = field(default=False, init=False, repr=False)
+
+    @property
+    def lost(self) -> bool:
+        """True once a heartbeat found that someone else took the lease over."""
+        return self._lost
+
+    def check(self) -> None:
+        """Raise ``LeaseLost`` if the heartbeat found the lease taken over."""
+        if self._lost:
+            raise LeaseLost(self.key, self._lost_to)
+
+
+class LeaseHeld(ApplicationError):
+    """Someone else holds the key and did not let go within the wait."""
+
+    default_code = "lease_held"
+
+    def __init__(self, key: str, info: LeaseInfo | None, *, subject: str) -> None:
+        where = info.holder if info is not None else "en annan dator"
+        super().__init__(
+            f"Ett annat ärende med {subject} pågår på {where}; försök igen om en stund."
+        )
+        self.key = key
+        self.info = info
+
+
+class LeaseLost(ApplicationError):
+    """The lease expired and another holder took it: stop, and reconcile before acting."""
+
+    default_code = "lease_lost"
+
+    def __init__(self, key: str, other: str | None) -> None:
+        by = f" av {other}" if other else ""
+        super().__init__(
+            f"Ärendet togs över{by} eftersom arbetet stod still för länge. Inget mer sparas "
+            "här; kör ärendet igen så kontrollerar roboten först vad som redan är gjort."
+        )
+        self.key = key
+        self.other = other
+
+
+def holder_name(role: str) -> str:
+    """A holder name people can read in a message: ``"<machine> (<role>, process <pid>)"``."""
+    return f"{socket.gethostname()} ({role}, process {os.getpid()})"
+
+
+class Leases:
+    """Leases kept in one ``Database`` (any backend); migrates its table on construction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        db.migrate(COMPONENT, MIGRATIONS)
+
+    def try_acquire(self, key: str, *, holder: str, ttl_s: float) -> Lease | None:
+        """One atomic attempt: the lease, or None when someone holds it and it is live."""
+        if ttl_s <= 0:
+            raise ValueError("ttl_s must be positive")
+        now = self.db.now_sql
+        token = secrets.token_hex(16)
+        with self.db.transaction() as tx:
+            # One statement: insert, or take over a row whose expiry has passed, or nothing.
+            row = tx.one(
+                "INSERT INTO leases"  # noqa: S608 (now_sql is a constant expression)
+                " (key, holder, token, since, heartbeat_at, expires_at, taken_over_from)"
+                f" VALUES (?, ?, ?, {now}, {now}, {now} + ?, NULL)"
+                " ON CONFLICT (key) DO UPDATE SET holder = excluded.holder,"
+                " token = excluded.token, since = excluded.since,"
+                " heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at,"
+                " taken_over_from = leases.holder"
+                " WHERE leases.expires_at <= excluded.since"
+                " RETURNING taken_over_from",
+                (key, holder, token, float(ttl_s)),
+            )
+        if row is None:
+            return None
+        previous = row["taken_over_from"]
+        return Lease(
+            key=key,
+            holder=holder,
+            token=token,
+            ttl_s=float(ttl_s),
+            took_over_expired=previous is not None,
+            previous_holder=previous,
+        )
+
+    def acquire(
+        self,
+        key: str,
+        *,
+        holder: str,
+        ttl_s: float,
+        wait_s: float,
+        on_wait: Callable[[LeaseInfo], None] | None = None,
+        subject: str = "samma uppgifter",
+    ) -> Lease:
+        """Take the lease, waiting up to ``wait_s`` (polling with a growing pause).
+
+        ``on_wait`` is called with the current holder before each pause (to show progress).
+        After ``wait_s`` raises ``LeaseHeld``, whose Swedish message names the holder and
+        ``subject`` ("Ett annat ärende med <subject> pågår på <holder>; ...").
+        """
+        deadline = time.monotonic() + max(0.0, wait_s)
+        pause = POLL_FIRST_S
+        while True:
+            lease = self.try_acquire(key, holder=holder, ttl_s=ttl_s)
+            if lease is not None:
+                return lease
+            info = self.holder_of(key)
+            if info is None:
+                continue  # released between the two statements: try again at once
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise LeaseHeld(key, info, subject=subject)
+            if on_wait is not None:
+                on_wait(info)
+            time.sleep(min(pause, remaining))
+            pause = min(pause * POLL_GROWTH, POLL_MAX_S)
+
+    def renew(self, lease: Lease) -> None:
+        """Push the expiry ``ttl_s`` ahead; ``LeaseLost`` if another holder has taken it."""
+        now = self.db.now_sql
+        with self.db.transaction() as tx:
+            changed = tx.execute(
+                f"UPDATE leases SET heartbeat_at = {now}, expires_at = {now} + ?"  # noqa: S608
+                " WHERE key = ? AND token = ?",
+                (lease.ttl_s, lease.key, lease.token),
+            )
+        if changed != 1:
+            info = self.holder_of(lease.key)
+            lease._lost = True
+            lease._lost_to = info.holder if info is not None else None
+            raise LeaseLost(lease.key, lease._lost_to)
+
+    def release(self, lease: Lease) -> bool:
+        """Let go of the lease; only its own token. False when it was no longer ours."""
+        with self.db.transaction() as tx:
+            return (
+                tx.execute(
+                    "DELETE FROM leases WHERE key = ? AND token = ?", (lease.key, lease.token)
+                )
+                == 1
+            )
+
+    @contextmanager
+    def hold(
+        self,
+        key: str,
+        *,
+        holder: str,
+        ttl_s: float,
+        wait_s: float,
+        on_wait: Callable[[LeaseInfo], None] | None = None,
+        subject: str = "samma uppgifter",
+    ) -> Iterator[Lease]:
+        """``acquire``, renew every ``ttl_s / 3`` from a background thread, release on exit."""
+        lease = self.acquire(
+            key, holder=holder, ttl_s=ttl_s, wait_s=wait_s, on_wait=on_wait, subject=subject
+        )
+        stop = threading.Event()
+        beat = threading.Thread(
+            target=self._heartbeat, args=(lease, stop), name="lease-heartbeat", daemon=True
+        )
+        beat.start()
+        try:
+            yield lease
+        finally:
+            stop.set()
+            beat.join()
+            if not lease.lost:
+                # A store failure here is not the body's business: the lease expires anyway.
+                with suppress(StoreError):
+                    self.release(lease)
+
+    def _heartbeat(self, lease: Lease, stop: threading.Event) -> None:
+        while not stop.wait(lease.ttl_s / 3):
+            try:
+                self.renew(lease)
+            except LeaseLost:
+                return
+            except StoreError:
+                continue  # the store is briefly out of reach: the next beat tries again
+
+    def holder_of(self, key: str) -> LeaseInfo | None:
+        """Who holds ``key`` now (live or expired, until someone takes or releases it)."""
+        with self.db.read() as tx:
+            row = tx.one(_SELECT.format(now=self.db.now_sql) + " WHERE key = ?", (key,))
+        return None if row is None else _info(row)
+
+    def holders(self) -> list[LeaseInfo]:
+        """Every lease row, oldest first, with ``expired`` judged in the store's clock."""
+        with self.db.read() as tx:
+            rows = tx.all(_SELECT.format(now=self.db.now_sql) + " ORDER BY since, key")
+        return [_info(row) for row in rows]
+
+
+_SELECT = "SELECT key, holder, since, heartbeat_at, expires_at, {now} AS now FROM leases"
+
+
+def _info(row: dict[str, Any]) -> LeaseInfo:
+    def at(value: Any) -> datetime:
+        return datetime.fromtimestamp(float(value), UTC)
+
+    return LeaseInfo(
+        key=row["key"],
+        holder=row["holder"],
+        since=at(row["since"]),
+        heartbeat_at=at(row["heartbeat_at"]),
+        expires_at=at(row["expires_at"]),
+        expired=float(row["expires_at"]) <= float(row["now"]),
+    )

@@ -1,0 +1,209 @@
+"""Leases contract, on SQLite and on a real PostgreSQL server: one holder per key, always."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from robot.db import open_database
+from robot.leases import Lease, LeaseHeld, LeaseInfo, LeaseLost, Leases, holder_name
+from robot.settings import Settings
+
+RACERS = 4
+ROUNDS = 8
+PROGRESS_DEADLINE_S = 60  # only a guard against hanging; never what a test asserts
+
+
+@pytest.fixture
+def settings(tmp_path: Path, store_dsn: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", store_dsn=store_dsn)
+
+
+@pytest.fixture
+def leases(settings: Settings) -> Leases:
+    return Leases(open_database(settings, "leases"))
+
+
+def _wait_for(condition: Callable[[], bool], what: str) -> None:
+    """Poll until ``condition`` holds (progress, not a fixed sleep)."""
+    deadline = time.monotonic() + PROGRESS_DEADLINE_S
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"no progress: {what}")
+        time.sleep(0.02)
+
+
+def _expired(leases: Leases, key: str) -> bool:
+    info = leases.holder_of(key)
+    return info is not None and info.expired
+
+
+def _race(
+    data_dir: str,
+    dsn: str,
+    racer: int,
+    barrier: multiprocessing.synchronize.Barrier,
+    results: multiprocessing.Queue[tuple[int, int, bool]],
+) -> None:
+    """Child process: its own connections; at each barrier, one attempt on that round's key."""
+    leases = Leases(open_database(Settings(data_dir=Path(data_dir), store_dsn=dsn), "leases"))
+    for round_ in range(ROUNDS):
+        barrier.wait(timeout=PROGRESS_DEADLINE_S)
+        lease = leases.try_acquire(f"k{round_}", holder=f"racer {racer}", ttl_s=600)
+        results.put((round_, racer, lease is not None))
+
+
+def test_processes_racing_for_one_key_have_exactly_one_winner(
+    settings: Settings, leases: Leases
+) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(RACERS)
+    results: multiprocessing.Queue[tuple[int, int, bool]] = ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=_race,
+            args=(str(settings.data_dir), settings.store_dsn, r, barrier, results),
+        )
+        for r in range(RACERS)
+    ]
+    for proc in procs:
+        proc.start()
+    outcomes = [results.get(timeout=PROGRESS_DEADLINE_S) for _ in range(RACERS * ROUNDS)]
+    for proc in procs:
+        proc.join(timeout=PROGRESS_DEADLINE_S)
+        assert proc.exitcode == 0
+    for round_ in range(ROUNDS):
+        winners = [racer for r, racer, won in outcomes if r == round_ and won]
+        assert len(winners) == 1, (round_, winners)
+        info = leases.holder_of(f"k{round_}")
+        assert info is not None and info.holder == f"racer {winners[0]}"
+
+
+def test_a_live_lease_is_not_taken_and_the_waiter_is_told_who_holds_it(leases: Leases) -> None:
+    leases.acquire("p_1", holder="robot-1 (kön, process 7)", ttl_s=600, wait_s=0)
+    seen: list[LeaseInfo] = []
+    with pytest.raises(LeaseHeld) as caught:
+        leases.acquire(
+            "p_1",
+            holder="robot-2",
+            ttl_s=60,
+            wait_s=0.5,
+            on_wait=seen.append,
+            subject="samma födelsedatum",
+        )
+    assert caught.value.code == "lease_held"
+    assert caught.value.message == (
+        "Ett annat ärende med samma födelsedatum pågår på robot-1 (kön, process 7); "
+        "försök igen om en stund."
+    )
+    assert seen and {info.holder for info in seen} == {"robot-1 (kön, process 7)"}
+    assert not seen[0].expired
+
+
+def test_an_expired_lease_is_taken_over_and_says_so(leases: Leases) -> None:
+    first = leases.acquire("p_1", holder="dead robot", ttl_s=0.2, wait_s=0)
+    assert not first.took_over_expired
+    # Whether or not the expiry has passed yet, acquire waits for it and then takes over.
+    second = leases.acquire("p_1", holder="robot-2", ttl_s=60, wait_s=PROGRESS_DEADLINE_S)
+    assert second.took_over_expired
+    assert second.previous_holder == "dead robot"
+    info = leases.holder_of("p_1")
+    assert info is not None and info.holder == "robot-2" and not info.expired
+
+
+def test_a_lease_released_properly_is_not_a_takeover(leases: Leases) -> None:
+    first = leases.acquire("p_1", holder="robot-1", ttl_s=60, wait_s=0)
+    assert leases.release(first)
+    second = leases.acquire("p_1", holder="robot-2", ttl_s=60, wait_s=0)
+    assert not second.took_over_expired
+    assert second.previous_holder is None
+
+
+def test_renewing_a_lease_someone_else_took_raises_lease_lost(leases: Leases) -> None:
+    mine = leases.acquire("p_1", holder="slow robot", ttl_s=0.2, wait_s=0)
+    _wait_for(lambda: _expired(leases, "p_1"), "the lease expires")
+    theirs = leases.acquire("p_1", holder="robot-2", ttl_s=60, wait_s=0)
+    assert theirs.took_over_expired
+    with pytest.raises(LeaseLost) as caught:
+        leases.renew(mine)
+    assert caught.value.code == "lease_lost"
+    assert "robot-2" in caught.value.message
+    assert mine.lost
+    with pytest.raises(LeaseLost):
+        mine.check()
+    # Releasing the lost lease must not release the new holder's.
+    assert not leases.release(mine)
+    info = leases.holder_of("p_1")
+    assert info is not None and info.holder == "robot-2"
+
+
+def test_renewing_an_expired_lease_nobody_took_keeps_it(leases: Leases) -> None:
+    mine = leases.acquire("p_1", holder="robot-1", ttl_s=0.2, wait_s=0)
+    _wait_for(lambda: _expired(leases, "p_1"), "the lease expires")
+    leases.renew(mine)
+    assert not _expired(leases, "p_1")
+    assert leases.try_acquire("p_1", holder="robot-2", ttl_s=60) is None
+
+
+def test_release_only_removes_the_callers_own_lease(leases: Leases) -> None:
+    real = leases.acquire("p_1", holder="robot-1", ttl_s=60, wait_s=0)
+    forged = Lease(key="p_1", holder="robot-2", token="not-the-token", ttl_s=60)
+    assert not leases.release(forged)
+    assert [info.holder for info in leases.holders()] == ["robot-1"]
+    assert leases.release(real)
+    assert leases.holders() == []
+
+
+def test_the_heartbeat_keeps_a_held_lease_alive_past_its_ttl(leases: Leases) -> None:
+    ttl = 1.5
+    with leases.hold("p_1", holder="robot-1", ttl_s=ttl, wait_s=0) as lease:
+        first = leases.holder_of("p_1")
+        assert first is not None
+
+        def renewed_past_first_expiry() -> bool:
+            info = leases.holder_of("p_1")
+            return info is not None and info.heartbeat_at > first.expires_at
+
+        _wait_for(renewed_past_first_expiry, "a heartbeat after the first expiry time")
+        # Past its original expiry, the lease is still live and nobody else can take it.
+        assert leases.try_acquire("p_1", holder="robot-2", ttl_s=60) is None
+        assert not lease.lost
+        lease.check()
+    assert leases.holders() == []
+
+
+def test_hold_releases_on_error_and_notices_a_takeover(leases: Leases) -> None:
+    with pytest.raises(RuntimeError), leases.hold("p_1", holder="r1", ttl_s=60, wait_s=0):
+        raise RuntimeError("the body failed")
+    assert leases.holders() == []
+
+    with leases.hold("p_2", holder="robot-1", ttl_s=0.6, wait_s=0) as lease:
+        # Another machine takes it over (as if this one had stalled past the expiry).
+        with leases.db.transaction() as tx:
+            tx.execute("UPDATE leases SET expires_at = 0 WHERE key = 'p_2'")
+        taker = leases.try_acquire("p_2", holder="robot-2", ttl_s=600)
+        assert taker is not None and taker.took_over_expired
+        _wait_for(lambda: lease.lost, "the heartbeat notices the takeover")
+        with pytest.raises(LeaseLost):
+            lease.check()
+    # Leaving the block did not release robot-2's lease.
+    assert [info.holder for info in leases.holders()] == ["robot-2"]
+
+
+def test_holders_lists_every_lease_with_times(leases: Leases) -> None:
+    leases.acquire("p_a", holder="robot-1", ttl_s=600, wait_s=0)
+    leases.acquire("p_b", holder="robot-2", ttl_s=600, wait_s=0)
+    listed = leases.holders()
+    assert [(i.key, i.holder) for i in listed] == [("p_a", "robot-1"), ("p_b", "robot-2")]
+    for info in listed:
+        assert info.since <= info.heartbeat_at < info.expires_at
+        assert not info.expired
+
+
+def test_holder_name_names_the_machine_role_and_process() -> None:
+    name = holder_name("kön")
+    assert "(kön, process " in name
