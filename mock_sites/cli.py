@@ -28,6 +28,7 @@ def main() -> None:
 class Layout(StrEnum):
     a = "a"
     b = "b"
+    c = "c"  # layout a drifted (for the screen check)
 
 
 def _faults(
@@ -110,7 +111,7 @@ def serve(
     try:
         context = run_mock_sites(
             data_dir,
-            pmo_layout="b" if pmo_layout is Layout.b else "a",
+            pmo_layout=pmo_layout.value,
             faults=faults,
             region=region,
             host=host,

@@ -89,7 +89,7 @@ def _faults_for(
 def run_mock_sites(
     data_dir: Path,
     *,
-    pmo_layout: Literal["a", "b"] = "a",
+    pmo_layout: Literal["a", "b", "c"] = "a",
     faults: FaultSettings | Mapping[str, FaultSettings] | None = None,
     region: str = "gavleborg",
     host: str = "127.0.0.1",

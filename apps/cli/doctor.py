@@ -10,6 +10,7 @@ from typing import Annotated
 import httpx
 import typer
 
+from apps.cli.check_screens import describe, screen_report
 from apps.cli.common import build_settings
 from apps.exitcodes import ExitCode
 from flows.countries import load_country_lists
@@ -38,6 +39,9 @@ def doctor(
     headed: Annotated[
         bool | None, typer.Option("--headed/--headless", help="Check with a visible browser.")
     ] = None,
+    screens: Annotated[
+        bool, typer.Option("--screens", help="Also walk every screen read-only (check-screens).")
+    ] = False,
 ) -> None:
     """Check settings, browser, clipboard, and that each site answers and accepts the login."""
     settings = build_settings(headless=None if headed is None else not headed)
@@ -45,6 +49,13 @@ def doctor(
     for check in doctor_checks(settings):
         typer.echo(f"{'OK ' if check.ok else 'FEL'}  {check.name}: {check.detail}")
         failed = failed or not check.ok
+    if screens:
+        report = screen_report(settings)
+        for finding in report.drifted:
+            typer.echo(f"FEL  Skärm: {describe(finding)}")
+        n = len(report.findings)
+        typer.echo(f"{'OK ' if report.clean else 'FEL'}  Skärmar: {n} nycklar kontrollerade")
+        failed = failed or not report.clean
     raise typer.Exit(ExitCode.SOME_FAILED if failed else ExitCode.OK)
 
 

@@ -9,6 +9,7 @@ import typer
 
 from apps.audit.cli import audit_app
 from apps.backlog.cli import backlog_app
+from apps.cli.check_screens import check_screens
 from apps.cli.config_cmd import config_app
 from apps.cli.doctor import doctor
 from apps.cli.register import complete_pnr, register
@@ -29,5 +30,6 @@ app.add_typer(audit_app, name="audit", help="The pseudonymised audit log.")
 app.command()(register)
 app.command(name="complete-pnr")(complete_pnr)
 app.command()(doctor)
+app.command(name="check-screens")(check_screens)
 app.command()(bench)
 app.command()(ui)

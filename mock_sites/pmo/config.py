@@ -8,7 +8,7 @@ from typing import Literal
 
 from mock_sites.common.config import DEFAULT_CONFIG_DIR, SiteConfig
 
-Layout = Literal["a", "b"]
+Layout = Literal["a", "b", "c"]
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,8 @@ class PmoConfig(SiteConfig):
     """PMO's settings: the common ones plus the page layout and the region profile.
 
     ``layout`` "b" gives the same screens with other markup, order, ids and some label texts
-    (see mock_sites/README.md). ``region`` names ``<config_dir>/regions/<region>.toml``, whose
+    (see mock_sites/README.md); "c" is layout a drifted, for the screen check's tests.
+    ``region`` names ``<config_dir>/regions/<region>.toml``, whose
     reservnummer pattern the Patient-ID check uses.
     """
 

@@ -58,3 +58,17 @@ def test_the_shipped_command_lines_are_valid_cli_invocations() -> None:
         result = runner.invoke(app, [*args, "--help"])
         assert result.exit_code == 0, (command, result.output)
     assert "75" in cron and "75 (0x4B)" in (DEPLOY / "windows" / "README.md").read_text("utf-8")
+
+
+def test_the_screen_check_timer_and_cron_line_run_check_screens() -> None:
+    service = _unit("reservrobot-check-screens.service")["Service"]
+    assert shlex.split(service["ExecStart"])[1:] == ["check-screens"]
+    timer = _unit("reservrobot-check-screens.timer")["Timer"]
+    assert timer["Unit"] == "reservrobot-check-screens.service"
+    cron = (DEPLOY / "cron" / "reservrobot-check-screens").read_text("utf-8")
+    [line] = [ln for ln in cron.splitlines() if ln and not ln.startswith(("#", "SHELL", "MAIL"))]
+    assert "reservrobot check-screens" in line
+    result = CliRunner().invoke(app, ["check-screens", "--help"])
+    assert result.exit_code == 0
+    result = CliRunner().invoke(app, ["doctor", "--help"])
+    assert "--screens" in result.output
