@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -83,6 +85,37 @@ def test_processes_racing_for_one_key_have_exactly_one_winner(
         assert info is not None and info.holder == f"racer {winners[0]}"
 
 
+def _hold_forever(data_dir: str, dsn: str, ready: multiprocessing.Queue[str]) -> None:
+    """Child process: hold a lease with its heartbeat running until it is killed."""
+    leases = Leases(open_database(Settings(data_dir=Path(data_dir), store_dsn=dsn), "leases"))
+    with leases.hold("p_1", holder=f"machine-a (process {os.getpid()})", ttl_s=3.0, wait_s=0):
+        ready.put("held")
+        while True:
+            time.sleep(1)
+
+
+def test_a_killed_holders_lease_is_taken_over_after_it_expires(
+    settings: Settings, leases: Leases
+) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    ready: multiprocessing.Queue[str] = ctx.Queue()
+    child = ctx.Process(
+        target=_hold_forever, args=(str(settings.data_dir), settings.store_dsn, ready)
+    )
+    child.start()
+    try:
+        assert ready.get(timeout=PROGRESS_DEADLINE_S) == "held"
+        with pytest.raises(LeaseHeld, match=f"machine-a \\(process {child.pid}\\)"):
+            leases.acquire("p_1", holder="machine-b", ttl_s=60, wait_s=0)
+    finally:
+        os.kill(child.pid or 0, signal.SIGKILL)
+        child.join(timeout=PROGRESS_DEADLINE_S)
+    assert child.exitcode == -signal.SIGKILL
+    lease = leases.acquire("p_1", holder="machine-b", ttl_s=60, wait_s=PROGRESS_DEADLINE_S)
+    assert lease.took_over_expired
+    assert lease.previous_holder == f"machine-a (process {child.pid})"
+
+
 def test_a_live_lease_is_not_taken_and_the_waiter_is_told_who_holds_it(leases: Leases) -> None:
     leases.acquire("p_1", holder="robot-1 (kön, process 7)", ttl_s=600, wait_s=0)
     seen: list[LeaseInfo] = []
@@ -159,7 +192,7 @@ def test_release_only_removes_the_callers_own_lease(leases: Leases) -> None:
 
 
 def test_the_heartbeat_keeps_a_held_lease_alive_past_its_ttl(leases: Leases) -> None:
-    ttl = 1.5
+    ttl = 3.0  # generous: a starved heartbeat thread on a busy machine must not flake
     with leases.hold("p_1", holder="robot-1", ttl_s=ttl, wait_s=0) as lease:
         first = leases.holder_of("p_1")
         assert first is not None
