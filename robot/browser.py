@@ -9,6 +9,11 @@ Threading: Playwright's sync API is bound to the thread that started it. A ``Bro
 and everything it returns must be used from the thread that called ``start()`` (or entered the
 ``with`` block). Run one session per worker thread if you need parallelism.
 
+Recording stays out of the system temp folder: the browser is launched with its Playwright
+traces and artifacts folders in a private folder of this process under the evidence folder
+(``<evidence>/.recording/<pid>-<start>-browser-<id>/``), removed when the session closes and,
+after a kill, by ``robot.evidence.prepare_evidence`` at the next start.
+
 Only one sync Playwright can run per thread (a second ``sync_playwright()`` fails with "using
 Playwright Sync API inside the asyncio loop"), so sessions of one thread share a reference-counted
 Playwright from ``shared_playwright()``; test suites that also use pytest-playwright's fixtures
@@ -20,10 +25,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -31,6 +38,8 @@ import psutil
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from robot.chromium import find_chromium, launch_args
+from robot.evidence import process_recording_dir
+from robot.files import private_dir
 from robot.settings import Settings
 
 CLIPBOARD_PERMISSIONS = ["clipboard-read", "clipboard-write"]
@@ -125,6 +134,7 @@ class BrowserSession:
         self._browser: Browser | None = None
         self._contexts: dict[str, BrowserContext] = {}
         self._pages: dict[str, Page] = {}
+        self._recording: Path | None = None
 
     # Lifecycle -------------------------------------------------------------------------------
 
@@ -147,6 +157,7 @@ class BrowserSession:
         explicit = self.settings.browser_executable
         executable = find_chromium(explicit)
         playwright = self._lent_playwright or _acquire_playwright()
+        recording = self._make_recording_dir()
         try:
             self._browser = playwright.chromium.launch(
                 executable_path=executable,
@@ -157,8 +168,13 @@ class BrowserSession:
                 env=dict(os.environ),
                 slow_mo=self.settings.slow_mo_ms or None,
                 timeout=self.settings.navigation_timeout_ms,
+                # Traces and downloads into the private folder, never the system temp folder.
+                traces_dir=recording / "traces",
+                artifacts_dir=recording / "artifacts",
+                downloads_path=recording / "artifacts",
             )
         except BaseException:
+            self._remove_recording_dir()
             if self._lent_playwright is None:
                 _release_playwright()
             raise
@@ -178,10 +194,32 @@ class BrowserSession:
                 self._browser.close()
         finally:
             self._browser = None
+            self._remove_recording_dir()
             if self._playwright is not None:
                 self._playwright = None
                 if self._lent_playwright is None:
                     _release_playwright()
+
+    def _make_recording_dir(self) -> Path:
+        base = process_recording_dir(self.settings.evidence_path)
+        folder = private_dir(base.parent / f"{base.name}-browser-{self._marker[:12]}")
+        private_dir(folder / "traces")
+        private_dir(folder / "artifacts")
+        self._recording = folder
+        return folder
+
+    def _remove_recording_dir(self) -> None:
+        folder, self._recording = self._recording, None
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+            # This process's own working folder, when nothing else of it is left.
+            with contextlib.suppress(OSError):
+                process_recording_dir(self.settings.evidence_path).rmdir()
+
+    @property
+    def traces_dir(self) -> Path | None:
+        """Where Playwright writes this browser's trace files while tracing (private)."""
+        return self._recording / "traces" if self._recording is not None else None
 
     # Access ----------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -45,6 +46,16 @@ def mask_dsn_password(dsn: str) -> str:
     """``dsn`` with any password replaced by stars (URL and ``key=value`` forms)."""
     dsn = re.sub(r"(://[^:/@?#]*:)[^@/?#]*@", r"\1**********@", dsn)
     return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1**********", dsn)
+
+
+PLACEHOLDER_PSEUDONYM_KEY = "change-me-in-production"
+DEMO_CREDENTIAL = "demo"
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in _LOOPBACK_NAMES or host.startswith("127.")
 
 
 def _toml_file() -> Path:
@@ -103,6 +114,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     evidence_dir: Path | None = None
     evidence_retention_days: int = Field(default=7, ge=0)
+    # Also keep a (masked) Playwright trace of a failed request: costs time on every request,
+    # so only for a support session (docs/architecture.md, "Evidence").
+    evidence_trace: bool = False
 
     # The store of queue, leases, journal and audit log (robot/db.py). Empty: SQLite files in
     # data_dir (one machine). ``postgresql://user:password@host:5432/dbname``: one PostgreSQL
@@ -110,7 +124,41 @@ class Settings(BaseSettings):
     store_dsn: str = ""
 
     # Key for pseudonymising identity numbers in logs and the audit log (keyed hash).
-    pseudonym_key: SecretStr = SecretStr("change-me-in-production")
+    pseudonym_key: SecretStr = SecretStr(PLACEHOLDER_PSEUDONYM_KEY)
+
+    @property
+    def is_demo_setup(self) -> bool:
+        """True when every site is on this computer (the mock sites): demo values are allowed."""
+        return all(_is_loopback(url) for url in (self.pmo_url, self.rns_url, self.plexus_url))
+
+    def unsafe_setup_problems(self) -> list[str]:
+        """Why these settings must not run against real systems (Swedish; empty: fine).
+
+        Outside the demo set-up (a site that is not on this computer) the placeholder
+        pseudonym key would make every log reference recomputable by anyone, and the mock
+        sites' demo user is certainly not the robot's account.
+        """
+        if self.is_demo_setup:
+            return []
+        problems = []
+        if self.pseudonym_key.get_secret_value() == PLACEHOLDER_PSEUDONYM_KEY:
+            problems.append(
+                "Nyckeln för pseudonymisering (pseudonym_key) har fortfarande exempelvärdet. "
+                "Sätt en egen, hemlig nyckel i RESERVROBOT_PSEUDONYM_KEY."
+            )
+        sites = [("pmo", "PMO"), ("rns", "Reservnummersystemet")]
+        if self.rns_access == "plexus":
+            sites.append(("plexus", "Plexus"))
+        for site, name in sites:
+            user = getattr(self, f"{site}_username")
+            password: SecretStr = getattr(self, f"{site}_password")
+            if user == DEMO_CREDENTIAL or password.get_secret_value() == DEMO_CREDENTIAL:
+                problems.append(
+                    f"Inloggningen till {name} använder demokontot (demo/demo). Ange robotens "
+                    f"egen användare och lösenord i RESERVROBOT_{site.upper()}_USERNAME och "
+                    f"RESERVROBOT_{site.upper()}_PASSWORD."
+                )
+        return problems
 
     @property
     def evidence_path(self) -> Path:

@@ -103,7 +103,7 @@ def test_red_marker_should_stop_a_corrupted_transfer_before_saving_and_keep_evid
     assert patients_born(sites, request.birth_date) == []
     assert outcome.evidence_dir is not None
     kept = _files(Path(outcome.evidence_dir))
-    assert {p.suffix for p in kept} >= {".png", ".zip"}
+    assert {p.suffix for p in kept} >= {".png", ".html", ".json"}  # screen, page, step log
     assert all(os.stat(p).st_mode & 0o077 == 0 for p in kept)
     [created] = persons_born(sites, request.birth_date)
 
