@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from flows.identity import InvalidIdentity, parse_patient_id
-from flows.matching import HitsDecision, MatchConfig, MatchOutcome, MatchResult, PersonKey
+from flows.matching import (
+    HitsDecision,
+    MatchConfig,
+    MatchOutcome,
+    MatchResult,
+    PersonContext,
+    PersonKey,
+)
 from flows.matching import judge_hits as match_hits
 from flows.model import Sex
 from flows.names import normalise_name
@@ -58,9 +65,21 @@ class Verdicts:
         return len(self.by_key)
 
 
-def person_key(request: RegistrationRequest) -> PersonKey:
+def person_key(request: RegistrationRequest, *, reservnummer: str | None = None) -> PersonKey:
+    """The request as matching sees it; the context (address, case reference, the journaled
+    reservnummer) counts when the birth date is an estimated one."""
+    address = request.address
+    context = PersonContext(
+        postal_code=address.postal_code if address else None,
+        street=address.street if address else None,
+        reservnummer=reservnummer,
+        reference=request.external_ref,
+    )
     return PersonKey(
-        family_name=request.family_name, given_names=request.given_names, sex=request.sex
+        family_name=request.family_name,
+        given_names=request.given_names,
+        sex=request.sex,
+        context=context,
     )
 
 
@@ -77,14 +96,24 @@ def is_exactly(request: RegistrationRequest, hit: PmoHit) -> bool:
 
 
 def judge_pmo(
-    person: PersonKey, hits: Sequence[PmoHit], verdicts: Verdicts, *, config: MatchConfig
+    person: PersonKey,
+    hits: Sequence[PmoHit],
+    verdicts: Verdicts,
+    *,
+    config: MatchConfig,
+    estimated_birth_date: bool = False,
 ) -> PmoHit | Outcome | None:
     """The PMO patient who is the person, an Outcome for a person to decide, or None."""
     decided = [h for h in hits if verdicts.get(h.patient_id) == "same"]
     if decided:
         return decided[0]
     open_hits = [h for h in hits if verdicts.get(h.patient_id) != "different"]
-    judged = match_hits(person, [pmo_key(h) for h in open_hits], config=config)
+    judged = match_hits(
+        person,
+        [pmo_key(h) for h in open_hits],
+        config=config,
+        estimated_birth_date=estimated_birth_date,
+    )
     if judged.outcome == "same":
         assert judged.same_index is not None
         return open_hits[judged.same_index]
@@ -112,6 +141,8 @@ class RnsJudge:
     config: MatchConfig
     profile: RegionProfile
     pmo_sexes: Mapping[str, Sex] = field(default_factory=dict)
+    # The birth date is one the region gives as an estimate (flows/matching.py).
+    estimated_birth_date: bool = False
 
     @classmethod
     def build(
@@ -122,9 +153,10 @@ class RnsJudge:
         pmo_hits: Iterable[PmoHit],
         config: MatchConfig,
         profile: RegionProfile,
+        estimated_birth_date: bool = False,
     ) -> RnsJudge:
         sexes = {canonical_number(h.patient_id): h.sex for h in pmo_hits if h.sex is not None}
-        return cls(person, verdicts, config, profile, sexes)
+        return cls(person, verdicts, config, profile, sexes, estimated_birth_date)
 
     def sex(self, hit: RnsHit) -> Sex | None:
         """The PMO patient's sex for the same number, else what the numbers encode."""
@@ -142,8 +174,12 @@ class RnsJudge:
         return None
 
     def key(self, hit: RnsHit) -> PersonKey:
+        number = hit.id_value if hit.id_type == "reservnummer" else None
         return PersonKey(
-            family_name=hit.family_name, given_names=hit.given_names, sex=self.sex(hit)
+            family_name=hit.family_name,
+            given_names=hit.given_names,
+            sex=self.sex(hit),
+            context=PersonContext(reservnummer=number),
         )
 
     def judge(self, hits: Sequence[RnsHit]) -> RnsHit | Outcome | None:
@@ -207,14 +243,25 @@ class RnsJudge:
         )
 
     def _match(self, hits: Sequence[RnsHit]) -> HitsDecision:
-        return match_hits(self.person, [self.key(h) for h in hits], config=self.config)
+        return match_hits(
+            self.person,
+            [self.key(h) for h in hits],
+            config=self.config,
+            estimated_birth_date=self.estimated_birth_date,
+        )
 
 
 # Keys and candidates -----------------------------------------------------------------------
 
 
 def pmo_key(hit: PmoHit) -> PersonKey:
-    return PersonKey(family_name=hit.family_name, given_names=hit.given_names, sex=hit.sex)
+    number = hit.patient_id if id_type_of(hit.patient_id) == "reservnummer" else None
+    return PersonKey(
+        family_name=hit.family_name,
+        given_names=hit.given_names,
+        sex=hit.sex,
+        context=PersonContext(reservnummer=number),
+    )
 
 
 def pmo_candidate(hit: PmoHit, result: MatchResult) -> Candidate:

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from flows.vocabulary import STEP_LABELS_SV as STEP_LABELS_SV  # the one table of labels
+
 
 class OutcomeKind(StrEnum):
     REGISTERED = "registered"
@@ -21,16 +23,6 @@ class OutcomeKind(StrEnum):
 
 
 StepKey = Literal["search_pmo", "search_rns", "create_rns", "register_pmo", "verify"]
-
-STEP_LABELS_SV: dict[str, str] = {
-    "search_pmo": "Söker i PMO",
-    "search_rns": "Söker i Reservnummersystemet",
-    "create_rns": "Skapar reservnummer",
-    "register_pmo": "Registrerar i PMO",
-    "verify": "Kontrollerar",
-    "open_patient": "Hämtar patienten i PMO",
-    "change_pmo": "Ändrar Patient-ID i PMO",
-}
 
 # Reason codes for needs_person, with the Swedish text a clerk reads.
 REASONS_SV: dict[str, str] = {
@@ -94,6 +86,9 @@ class Candidate(BaseModel):
     personnummer: str | None = None
     match: str
     score: float
+    # The matcher's reason code and its Swedish text ("Samma namn men olika kön: kontrollera.").
+    match_reason: str | None = None
+    match_reason_sv: str | None = None
 
 
 class Decision(BaseModel):
@@ -127,6 +122,9 @@ class Outcome(BaseModel):
     steps: list[StepEvent] = Field(default_factory=list)
     evidence_dir: str | None = None
     duration_s: float = 0
+    # A failed request that had already created (or chosen) a reservnummer carries it, so a
+    # person finishing by hand never creates a second one.
+    reservnummer: str | None = None
 
     @property
     def ok(self) -> bool:

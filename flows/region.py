@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from robot.errors import ConfigError
@@ -31,6 +32,8 @@ class RegionProfile:
     pattern: re.Pattern[str]
     example: str
     date_length: int
+    # Birth dates ("MM-DD") given to people whose real one is unknown ([birth_dates]).
+    estimated_birth_dates: frozenset[str] = frozenset()
 
     def match(self, text: str) -> re.Match[str] | None:
         """Match a whole, already trimmed, candidate reservnummer against the profile."""
@@ -40,6 +43,23 @@ class RegionProfile:
     def reads_sex(self) -> bool:
         """True when the pattern has a ``sex`` group (a letter M or K)."""
         return "sex" in self.pattern.groupindex
+
+    def is_estimated_birth_date(self, birth_date: date) -> bool:
+        """True for a date the region gives when the real one is unknown (often 1 January):
+        many people share it, so matching wants more than the name (flows/matching.py)."""
+        return f"{birth_date.month:02d}-{birth_date.day:02d}" in self.estimated_birth_dates
+
+
+def _estimated_dates(section: dict[str, object]) -> frozenset[str]:
+    days = section.get("estimated", [])
+    if not isinstance(days, list):
+        raise ValueError("birth_dates.estimated ska vara en lista")
+    for day in days:
+        month, _, dd = str(day).partition("-")
+        if not (month.isdigit() and dd.isdigit() and len(month) == len(dd) == 2):
+            raise ValueError(f"birth_dates.estimated: {day!r} är inte MM-DD")
+        date(2000, int(month), int(dd))  # raises ValueError for 02-30
+    return frozenset(str(d) for d in days)
 
 
 def load_region_profile(config_dir: Path, key: str = "gavleborg") -> RegionProfile:
@@ -66,6 +86,7 @@ def load_region_profile(config_dir: Path, key: str = "gavleborg") -> RegionProfi
             pattern=pattern,
             example=str(reserv["example"]),
             date_length=int(reserv.get("date_length", 8)),
+            estimated_birth_dates=_estimated_dates(data.get("birth_dates", {})),
         )
     except (KeyError, TypeError, ValueError, re.error) as exc:
         raise ConfigError(f"Regionprofilen {path.name} är ofullständig: {exc}") from exc

@@ -83,7 +83,8 @@ def register(
         return needs_person("request_invalid", "Okänd patientgrupp.")
     key = journal_key(request)
     known = ctx.journal.steps(key).get(JOURNAL_NUMBER)
-    person = person_key(request)
+    person = person_key(request, reservnummer=known["value"] if known else None)
+    estimated = ctx.profile.is_estimated_birth_date(request.birth_date)
     verdicts = Verdicts.of(decisions)
 
     # 1. PMO --------------------------------------------------------------------------------
@@ -92,7 +93,9 @@ def register(
             lambda: ctx.pmo.search.search_by_birth_date(request.birth_date), step="search_pmo"
         )
     crash_point("search_pmo")
-    found = judge_pmo(person, pmo_hits, verdicts, config=ctx.match_config)
+    found = judge_pmo(
+        person, pmo_hits, verdicts, config=ctx.match_config, estimated_birth_date=estimated
+    )
     if isinstance(found, Outcome):
         return found
     if found is not None:
@@ -109,7 +112,12 @@ def register(
 
     # 2. Reservnummersystemet (searched again on a rerun too: reconcile, never assume) -------
     rns = RnsJudge.build(
-        person, verdicts, pmo_hits=pmo_hits, config=ctx.match_config, profile=ctx.profile
+        person,
+        verdicts,
+        pmo_hits=pmo_hits,
+        config=ctx.match_config,
+        profile=ctx.profile,
+        estimated_birth_date=estimated,
     )
     searched = _search_rns(request, rns, ctx=ctx, steps=steps)
     if isinstance(searched, Outcome):

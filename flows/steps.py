@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from flows.outcome import STEP_LABELS_SV, StepEvent
+from flows.outcome import StepEvent
+from flows.vocabulary import step_label_sv
 from robot.logs import get_logger
 
 _log = get_logger(__name__)
@@ -57,7 +58,7 @@ class StepTracker:
     ) -> None:
         event = StepEvent(
             step=key,
-            label_sv=STEP_LABELS_SV.get(key, key),
+            label_sv=step_label_sv(key),
             status=status,
             elapsed_s=round(elapsed, 4),
         )

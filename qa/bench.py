@@ -19,20 +19,18 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 import psutil
-from faker import Faker
 from pydantic import SecretStr
 
-from flows.groups import load_groups
-from flows.request import RegistrationRequest, parse_request
+from flows.request import RegistrationRequest
 from flows.runner import Runner
 from mock_sites.testing import MockSites, run_mock_sites
-from robot.settings import DEFAULT_CONFIG_DIR, Settings
+from qa.people import InventedPeople
+from robot.settings import Settings
 
 STEPS = ("search_pmo", "search_rns", "create_rns", "register_pmo", "verify")
 _NUMBER_RE = re.compile(r'aria-label="Reservnummer" value="([^"]+)"')
@@ -58,47 +56,7 @@ def _summary(values: list[float]) -> dict[str, float]:
 
 def generate_requests(sites: MockSites, count: int, *, seed: int = 1) -> list[RegistrationRequest]:
     """``count`` requests for new people on birth dates neither mock system has."""
-    taken = {p["birth_date"] for p in sites.records("rns")["persons"]}
-    taken |= {_birth_of(p["patient_id"]) for p in sites.records("pmo")["patients"]}
-    fake = Faker("sv_SE")
-    fake.seed_instance(seed)
-    groups = load_groups(DEFAULT_CONFIG_DIR)
-    requests: list[RegistrationRequest] = []
-    day = date(1950, 1, 1) + timedelta(days=seed * 7)
-    names: set[tuple[str, str]] = set()
-    while len(requests) < count:
-        day += timedelta(days=13)
-        if day.isoformat() in taken:
-            continue
-        sex = "M" if len(requests) % 2 else "K"
-        given = fake.first_name_male() if sex == "M" else fake.first_name_female()
-        family = fake.last_name()
-        if (family, given) in names:
-            continue
-        names.add((family, given))
-        requests.append(
-            parse_request(
-                {
-                    "birth_date": day.isoformat(),
-                    "sex": sex,
-                    "family_name": family,
-                    "given_names": given,
-                    "group": "asylsokande",
-                    "street": fake.street_address(),
-                    "postal_code": "803 20",
-                    "city": "Gävle",
-                    "country": "SE",
-                },
-                groups=groups,
-            )
-        )
-    return requests
-
-
-def _birth_of(patient_id: str) -> str:
-    day = int(patient_id[6:8])
-    day = day - 60 if patient_id.isdigit() and day > 60 else day
-    return f"{patient_id[:4]}-{patient_id[4:6]}-{day:02d}"
+    return InventedPeople.beside(sites, seed=seed).requests(count)
 
 
 class _MemorySampler:

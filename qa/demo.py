@@ -9,26 +9,18 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 
-from flows.model import Sex
 from flows.outcome import Outcome
-from flows.request import Address, RegistrationRequest
 from flows.runner import Runner
 from mock_sites.testing import DEFAULT_PORTS, run_mock_sites
+from qa.people import InventedPeople
 from robot.settings import Settings
 
-DEMO_REQUEST = RegistrationRequest(
-    birth_date=date(1991, 4, 17),
-    sex=Sex.KVINNA,
-    family_name="Haile",
-    given_names="Selam",
-    group="asylsokande",
-    address=Address(street="Norra Kungsgatan 12", postal_code="80320", city="Gävle", country="SE"),
-)
+# The demo's person: always the same one (seed 1), on a birth date nobody in the mocks has.
+DEMO_SEED = 1
 
 
 def _ports_free() -> bool:
@@ -71,10 +63,11 @@ def main() -> int:
             plexus_url=sites.plexus_url,
             data_dir=data_dir / "robot",
         )
+        request = InventedPeople.beside(sites, seed=DEMO_SEED).request()
         with Runner(settings) as runner:
-            first = runner.register(DEMO_REQUEST)
+            first = runner.register(request)
             _show(console, "Registrering", first)
-            again = runner.register(DEMO_REQUEST)
+            again = runner.register(request)
             _show(console, "Samma begäran igen", again)
         added_pmo = len(sites.records("pmo")["patients"]) - before_pmo
         added_rns = len(sites.records("rns")["persons"]) - before_rns

@@ -1,6 +1,8 @@
 """Retrying a step after application errors, with exponential backoff and jitter.
 
-Business errors need a person and pass straight through. Everything else (application errors,
+Business errors need a person and pass straight through, and so do ``NotRetried`` errors:
+technical failures that another attempt cannot fix and can make worse (a refused login: each
+attempt counts towards locking the robot's account). Everything else (application errors,
 Playwright errors and timeouts, anything unknown) is retried up to ``max_attempts`` times.
 A step that creates or saves something passes ``already_done``: before every retry it looks
 whether the failed attempt in fact succeeded (the save went through but the answer was lost),
@@ -57,6 +59,16 @@ class RetryPolicy:
         return (rng or random).uniform(ceiling / 2, ceiling)
 
 
+class NotRetried(ApplicationError):
+    """A technical failure that must not be retried: it ends the step at the first attempt.
+
+    Still an application error (it is not the request's fault and needs IT, not the clerk), but
+    repeating it does harm: a login refused for a wrong password, tried again, locks the account.
+    """
+
+    default_code = "not_retried"
+
+
 class RetriesExhausted(ApplicationError):
     """Every attempt of a step failed; ``last_error`` is the final failure (also ``__cause__``)."""
 
@@ -84,13 +96,15 @@ def call_with_retries(
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
 ) -> T:
-    """Call ``fn`` until it succeeds, a business error occurs, or the attempts run out.
+    """Call ``fn`` until it succeeds, a business or ``NotRetried`` error occurs, or the
+    attempts run out.
 
     Before retry ``n`` (1-based): ``before_retry(n, error)`` (e.g. log in again, reload), the
     backoff wait, then ``already_done()``; a non-None result from it is returned at once. An
     error raised by ``before_retry`` or ``already_done`` counts as a failed attempt too, except
-    a business error, which always ends the step. When attempts run out the last error is
-    raised wrapped in ``RetriesExhausted`` (an ``ApplicationError``, code "retries_exhausted").
+    a business or ``NotRetried`` error, which always ends the step. When attempts run out the
+    last error is raised wrapped in ``RetriesExhausted`` (an ``ApplicationError``, code
+    "retries_exhausted").
     ``sleep`` and ``rng`` exist for tests.
     """
     last_error: BaseException | None = None
@@ -111,7 +125,7 @@ def call_with_retries(
                         )
                         return done
             return fn()
-        except BusinessError:
+        except (BusinessError, NotRetried):
             raise
         except Exception as exc:
             last_error = exc
