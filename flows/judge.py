@@ -240,6 +240,8 @@ class RnsJudge:
             personnummer=hit.personnummer,
             match=result.outcome.value if result else MatchOutcome.SAME.value,
             score=result.score if result else 1.0,
+            match_reason=result.reason if result else None,
+            match_reason_sv=(result.reason_sv or None) if result else None,
         )
 
     def _match(self, hits: Sequence[RnsHit]) -> HitsDecision:
@@ -274,6 +276,8 @@ def pmo_candidate(hit: PmoHit, result: MatchResult) -> Candidate:
         personnummer=None,
         match=result.outcome.value,
         score=result.score,
+        match_reason=result.reason,
+        match_reason_sv=result.reason_sv or None,
     )
 
 

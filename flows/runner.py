@@ -20,6 +20,8 @@ from types import TracebackType
 from typing import Self
 
 from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from flows import complete as complete_flow
 from flows import register as register_flow
@@ -194,6 +196,11 @@ class Runner:
             steps=steps,
             protected=request.protected,
         )
+        if outcome.kind is OutcomeKind.FAILED:
+            # A clerk finishing by hand must use the number already created, never a second one.
+            key = register_flow.journal_key(request)
+            known = self._ctx.journal.get(key, register_flow.JOURNAL_NUMBER) if self._ctx else None
+            outcome.reservnummer = str(known["value"]) if known else None
         if outcome.patient_id and outcome.ok and not request.protected:
             self._leave_on_clipboard(outcome.patient_id)
         return outcome
@@ -306,6 +313,12 @@ def _failure(exc: BaseException) -> tuple[str, str]:
         if isinstance(exc, RetriesExhausted):
             message = f"{root.message} ({exc.attempts} försök)"
         return root.code, message
+    tries = f" ({exc.attempts} försök)" if isinstance(exc, RetriesExhausted) else ""
+    # Playwright's own errors, in words a clerk can read (never the exception's class name).
+    if isinstance(root, PlaywrightTimeoutError):
+        return "site_timeout", f"Systemet svarade inte i tid{tries}."
+    if isinstance(root, PlaywrightError):
+        return "site_unreachable", f"Roboten kom inte fram till systemet{tries}."
     if isinstance(exc, ApplicationError):
         return exc.code, exc.message
-    return "unexpected_error", f"Tekniskt fel: {type(root).__name__}."
+    return "unexpected_error", "Ett oväntat tekniskt fel stoppade roboten."
