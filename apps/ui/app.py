@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 from apps.ui import forms
 from apps.ui.context import STATIC_DIR, UiContext, make_templates, os_user
 from apps.ui.jobs import JobManager, RunnerFactory, RunnerLike
-from apps.ui.security import Csrf, TokenGuard, forbidden
+from apps.ui.security import Access, Csrf, TokenGuard, forbidden
 from apps.ui.views import backlog, complete, evidence, jobs, register
 from flows.countries import load_country_lists
 from flows.groups import load_groups
@@ -105,6 +105,7 @@ def create_app(
     """
     if not token:
         raise ValueError("a token is required")
+    access = Access(token)
     owned: list[contextlib.AbstractContextManager[object]] = []
     if store is None and open_queue:
         from apps.backlog.store import open_store
@@ -147,9 +148,10 @@ def create_app(
 
     app = Starlette(
         routes=_routes(),
-        middleware=[Middleware(TokenGuard, token=token)],
+        middleware=[Middleware(TokenGuard, access=access)],
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,
     )
     app.state.ui = ui
+    app.state.access = access  # ``reservrobot ui`` asks it for the browser's one-time code
     return app

@@ -1,4 +1,9 @@
-"""``reservrobot ui``: start the attended web app on loopback and open it in the browser."""
+"""``reservrobot ui``: start the attended web app on loopback and open it in the browser.
+
+The secret token is printed on the terminal only. The browser is opened with a one-time code
+instead (see ``apps.ui.security``): the browser's command line, which every user of the
+computer can read in ``ps``, never holds anything that opens the app a second time.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from apps.exitcodes import ExitCode
 from robot.settings import Settings
 
 
@@ -25,22 +31,31 @@ def ui(
     """Start the attended web app (Swedish) for clinic staff on this computer."""
     from apps.ui.app import create_app
     from apps.ui.server import app_url, bind_loopback, serve
+    from robot.evidence import prepare_evidence
 
     settings = Settings(headless=False) if headed else Settings()
+    problems = settings.unsafe_setup_problems()
+    if problems:
+        typer.echo("Reservnummerroboten startas inte: inställningarna är inte säkra.", err=True)
+        for problem in problems:
+            typer.echo(f"  - {problem}", err=True)
+        raise typer.Exit(ExitCode.INVALID_INPUT)
     _configure_logging(settings)
+    prepare_evidence(settings)
     token = secrets.token_urlsafe(32)
     try:
         sock = bind_loopback(port)
     except OSError as exc:
         typer.echo(f"Kunde inte öppna port {port} på 127.0.0.1: {exc}", err=True)
         raise typer.Exit(1) from exc
-    url = app_url(sock.getsockname()[1], token)
+    bound = sock.getsockname()[1]
     app = create_app(settings, token=token, warm_up=True)
     typer.echo("Reservnummerroboten körs. Öppna den här adressen (den har en hemlig nyckel):")
-    typer.echo(f"    {url}")
+    typer.echo(f"    {app_url(bound, token)}")
     typer.echo("Avsluta med Ctrl+C.")
     if not no_browser:
-        webbrowser.open(url)
+        # A one-time code, not the token: the browser's command line is public on this computer.
+        webbrowser.open(app_url(bound, code=app.state.access.new_code()))
     try:
         serve(app, sock)
     except KeyboardInterrupt:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.applications import Starlette
 
+from apps.ui.security import CODE_QUERY, TOKEN_QUERY, Access
+
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 20.0
 
@@ -30,9 +32,12 @@ def bind_loopback(port: int = 0) -> socket.socket:
     return sock
 
 
-def app_url(port: int, token: str | None = None) -> str:
+def app_url(port: int, token: str | None = None, *, code: str | None = None) -> str:
+    """The app's address; with the secret ``token`` or a one-time ``code`` for the browser."""
     base = f"http://{HOST}:{port}/"
-    return f"{base}?token={token}" if token else base
+    if code:
+        return f"{base}?{CODE_QUERY}={code}"
+    return f"{base}?{TOKEN_QUERY}={token}" if token else base
 
 
 def make_server(app: Starlette) -> uvicorn.Server:
@@ -53,6 +58,7 @@ class RunningApp:
     port: int
     token: str
     server: uvicorn.Server
+    access: Access | None = None
 
     @property
     def base_url(self) -> str:
@@ -61,6 +67,12 @@ class RunningApp:
     @property
     def url_with_token(self) -> str:
         return app_url(self.port, self.token)
+
+    def url_with_code(self) -> str:
+        """A fresh one-time URL (what ``reservrobot ui`` opens the browser with)."""
+        if self.access is None:
+            raise RuntimeError("the app has no Access (not built by create_app)")
+        return app_url(self.port, code=self.access.new_code())
 
 
 @contextmanager
@@ -75,7 +87,8 @@ def serve_in_thread(app: Starlette, *, token: str, port: int = 0) -> Iterator[Ru
     try:
         if not _wait_started(server, thread):
             raise RuntimeError("the UI server did not start")
-        yield RunningApp(port=sock.getsockname()[1], token=token, server=server)
+        access = getattr(app.state, "access", None)
+        yield RunningApp(port=sock.getsockname()[1], token=token, server=server, access=access)
     finally:
         server.should_exit = True
         thread.join(timeout=60)
