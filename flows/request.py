@@ -78,8 +78,10 @@ ERROR_CODES = frozenset(
         "country_unknown",
         "postal_code_invalid",
         "address_country_mismatch",
+        "address_required",
     }
 )
+_ADDRESS_REQUIRED = "Adressen måste fyllas i (den behövs inte för skyddade personuppgifter)."
 _REQUIRED = ("field_required", "Fältet måste fyllas i.")
 _GENERIC = ("field_invalid", "Ogiltigt värde.")
 
@@ -186,7 +188,8 @@ class RegistrationRequest(BaseModel):
     family_name: str
     given_names: str
     group: str
-    address: Address
+    # Not asked for a protected identity: the robot does not register it, and it is secret.
+    address: Address | None = None
     info: str = DEFAULT_INFO
     protected: bool = False
     external_ref: str | None = None
@@ -292,6 +295,10 @@ class RegistrationRequest(BaseModel):
 
     @model_validator(mode="after")
     def _address_follows_group(self, info: ValidationInfo) -> Self:
+        if self.address is None:
+            if not self.protected:
+                raise _fail("address_required", _ADDRESS_REQUIRED)
+            return self
         groups: Mapping[str, PatientGroup] | None = (info.context or {}).get("groups")
         if groups is not None:
             problem = _address_problem(groups[self.group], self.address.country)
@@ -312,12 +319,17 @@ def parse_request(
     address follows the group. ``today`` fixes "now" for the future-birth-date check (tests).
     """
     raw = _with_nested_address(data)
+    if _is_true(raw.get("protected")) and _blank_address(raw.get("address")):
+        del raw["address"]  # an import row's empty address cells: not asked for, not kept
     context = {"groups": groups, "today": today}
     try:
         return RegistrationRequest.model_validate(raw, context=context)
     except ValidationError as exc:
         errors = [_field_error(err) for err in exc.errors()]
     bad = {e.field for e in errors}
+    if "address" not in raw and not _is_true(raw.get("protected")) and not bad & {"address"}:
+        errors.append(FieldError("address", "address_required", _ADDRESS_REQUIRED))
+        bad.add("address")
     if not bad & {"group", "address", "address.country", "request"}:
         # The model-level rule only runs when every field is valid: check it here too so the
         # user gets every error in one go.
@@ -365,6 +377,16 @@ def _with_nested_address(data: Mapping[str, Any]) -> dict[str, Any]:
     return raw
 
 
+def _blank_address(address: object) -> bool:
+    return isinstance(address, Mapping) and not any(
+        str(v).strip() for k, v in address.items() if k != "country" and v is not None
+    )
+
+
+def _is_true(value: object) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().casefold() in _TRUE)
+
+
 def _field_error(err: Mapping[str, Any]) -> FieldError:
     field = ".".join(str(part) for part in err["loc"]) or "request"
     kind = str(err["type"])
@@ -376,6 +398,8 @@ def _field_error(err: Mapping[str, Any]) -> FieldError:
         code, message = _GENERIC
     if field == "request" and code == "address_country_mismatch":
         field = "address.country"
+    if field == "request" and code == "address_required":
+        field = "address"
     return FieldError(field, code, message)
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Self
 
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Locator, Page
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -35,7 +35,7 @@ from flows.pages.site import SiteUI
 from flows.region import load_region_profile
 from flows.request import RegistrationRequest
 from flows.rns_access import direct_access, plexus_access
-from flows.selectors import load_selectors
+from flows.selectors import SiteSelectors, load_selectors
 from flows.steps import StepTracker
 from flows.transfer import Transfer, make_transfer
 from robot import clipboard
@@ -136,7 +136,9 @@ class Runner:
                 pmo=PmoScreens.build(self._sites["pmo"]),
                 rns=RnsScreens.build(rns_site, reach),
             )
-            self._evidence = EvidenceRecorder(s)
+            self._evidence = EvidenceRecorder(
+                s, masks=_evidence_masks(selectors), traces_dir=session.traces_dir
+            )
             self._evidence.start(self._contexts())
         except BaseException:
             self.close()
@@ -211,9 +213,13 @@ class Runner:
         personnummer: str,
         *,
         identity_checked: bool,
+        protected: bool = False,
         on_step: Callable[[StepEvent], None] | None = None,
     ) -> Outcome:
-        """Replace a reservnummer with the person's personnummer (see ``flows.complete``)."""
+        """Replace a reservnummer with the person's personnummer (see ``flows.complete``).
+
+        ``protected``: the person has protected personal data; no evidence is ever kept.
+        """
         ref = self._pseudonym("complete:" + patient_id)
         steps = StepTracker(ref=ref, on_step=on_step)
         outcome = self._run(
@@ -226,9 +232,9 @@ class Runner:
             ),
             ref=ref,
             steps=steps,
-            protected=False,
+            protected=protected,
         )
-        if outcome.patient_id and outcome.ok:
+        if outcome.patient_id and outcome.ok and not protected:
             self._leave_on_clipboard(outcome.patient_id)
         return outcome
 
@@ -240,7 +246,12 @@ class Runner:
             raise RuntimeError("Runner is not started; use it as a context manager")
         handle: EvidenceHandle | None = None
         try:
-            with self._evidence.capture(ref, self._contexts(), protected=protected) as handle:
+            with self._evidence.capture(
+                ref,
+                self._contexts(),
+                protected=protected,
+                step_log=lambda: [e.model_dump(mode="json") for e in steps.finished],
+            ) as handle:
                 outcome = flow()
         except BusinessError as exc:
             outcome = Outcome(
@@ -299,6 +310,26 @@ class Runner:
             clipboard.write_system(patient_id)
         except RobotError as exc:
             _log.event("clipboard_write_failed", code=exc.code)
+
+
+def _evidence_masks(selectors: dict[str, SiteSelectors]) -> Callable[[Page], list[Locator]]:
+    """Masked in evidence besides every table: the search result lists of PMO and RNS (other
+    people born the same day) and whatever a selector file lists under ``[evidence]``."""
+    specs = [selectors[site]["search"].spec("results") for site in ("pmo", "rns")]
+    for site_selectors in selectors.values():
+        extra = site_selectors.screens.get("evidence")
+        if extra is not None:
+            specs.extend(extra.locators.values())
+    return lambda page: [spec.locate(page) for spec in specs]
+
+
+def birth_date_lease_key(pseudonym: Pseudonymizer, birth_date: str) -> str:
+    """The lease key of a birth date (ISO form): a keyed hash, since operators see the table.
+
+    Two requests that could be the same person share a birth date (the routine's search key),
+    so they share this key wherever they run.
+    """
+    return "birth:" + pseudonym("birth_date:" + birth_date)
 
 
 def _page_factory(session: BrowserSession, site: str) -> Callable[[], Page]:
