@@ -53,8 +53,10 @@ class MatchConfig:
     """Thresholds and tables for matching (see ``config/matching.toml`` for their meaning)."""
 
     similar_ratio: float = 72.0
-    vowel_min_length: int = 5
+    vowel_min_length: int = 6
     vowel_two_length: int = 7
+    vowel_pairs: tuple[tuple[str, str], ...] = (("e", "i"), ("o", "u"))
+    vowel_pairs_long: tuple[tuple[str, str], ...] = (("a", "e"),)
     typo_min_length: int = 8
     gender_endings: tuple[tuple[str, str], ...] = (("", "a"), ("o", "a"), ("", "e"))
     variants_are_same: bool = True
@@ -64,7 +66,45 @@ class MatchConfig:
     whole_subset_min_words: int = 2
     particles: frozenset[str] = frozenset()
     # Normalised spelling -> canonical spelling.
-    variants: Mapping[str, str] = field(default_factory=dict)
+    variants: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # Short form -> the canonical full names it is short for (config/short_forms.toml).
+    short_forms: Mapping[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    # Spelling-rule form of every table word -> its row, where that form is in one row only.
+    _rows_by_form: Mapping[str, str] = field(init=False, repr=False, compare=False)
+    _words_by_row: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_form: dict[str, set[str]] = {}
+        for word, row in self.variants.items():
+            for form in _forms(word):
+                by_form.setdefault(form, set()).add(row)
+        unique = {form: next(iter(rows)) for form, rows in by_form.items() if len(rows) == 1}
+        object.__setattr__(self, "_rows_by_form", unique)
+        words: dict[str, list[str]] = {}
+        for word, row in self.variants.items():
+            words.setdefault(row, []).append(word)
+        object.__setattr__(self, "_words_by_row", {r: tuple(w) for r, w in words.items()})
+
+    def row_of(self, word: str) -> str | None:
+        """The variant-table row of a word: listed, or written by the spelling rules like a
+        word of exactly one row (Muhamad is in Muhammad's row, though not listed)."""
+        row = self.variants.get(word)
+        if row is not None:
+            return row
+        rows = {self._rows_by_form[f] for f in _forms(word) if f in self._rows_by_form}
+        return rows.pop() if len(rows) == 1 else None
+
+    def row_words(self, row: str) -> tuple[str, ...]:
+        """Every listed spelling of a row."""
+        return self._words_by_row.get(row, (row,))
+
+    def is_short_form(self, a: str, b: str) -> bool:
+        """True when one word is a listed short form of the other (Sasha/Aleksandr, Md/Muhammad)."""
+        for short, full in ((a, b), (b, a)):
+            fulls = self.short_forms.get(short)
+            if fulls and (full in fulls or self.row_of(full) in fulls):
+                return True
+        return False
 
 
 def load_match_config(config_dir: Path) -> MatchConfig:
@@ -74,10 +114,13 @@ def load_match_config(config_dir: Path) -> MatchConfig:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
         tokens, rules = data["tokens"], data["rules"]
+        variants = _variant_map(data.get("variants", {}))
         config = MatchConfig(
             similar_ratio=float(tokens["similar_ratio"]),
             vowel_min_length=int(tokens["vowel_min_length"]),
             vowel_two_length=int(tokens["vowel_two_length"]),
+            vowel_pairs=_letter_pairs(tokens["vowel_pairs"]),
+            vowel_pairs_long=_letter_pairs(tokens["vowel_pairs_long"]),
             typo_min_length=int(tokens["typo_min_length"]),
             gender_endings=tuple((str(a), str(b)) for a, b in tokens["gender_endings"]),
             variants_are_same=bool(rules.get("variants_are_same", True)),
@@ -86,13 +129,41 @@ def load_match_config(config_dir: Path) -> MatchConfig:
             whole_name_is_same=bool(rules["whole_name_is_same"]),
             whole_subset_min_words=int(rules["whole_subset_min_words"]),
             particles=frozenset(normalise_name(str(p)) for p in rules.get("particles", [])),
-            variants=_variant_map(data.get("variants", {})),
+            variants=variants,
+            short_forms=_short_form_map(config_dir / "short_forms.toml", variants),
         )
     except (FileNotFoundError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"Matchningsinställningarna går inte att läsa: {path}: {exc}") from exc
     if not 0 < config.similar_ratio <= 100:
         raise ConfigError(f"{path.name}: similar_ratio ska ligga mellan 0 och 100")
     return config
+
+
+def _letter_pairs(rows: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(rows, list):
+        raise ValueError("vowel_pairs ska vara en lista av par")
+    pairs = tuple((str(a), str(b)) for a, b in rows)
+    if any(len(x) != 1 or x not in _VOWELS for pair in pairs for x in pair):
+        raise ValueError("vowel_pairs: bara vokalerna a, e, i, o, u")
+    return pairs
+
+
+def _short_form_map(path: Path, variants: Mapping[str, str]) -> dict[str, frozenset[str]]:
+    """``short_forms.toml``: ``full = ["short", ...]``; full names through the variant table."""
+    with path.open("rb") as fh:
+        rows = tomllib.load(fh).get("short_forms", {})
+    out: dict[str, set[str]] = {}
+    for full, shorts in rows.items():
+        if not isinstance(shorts, list):
+            raise ValueError(f"short_forms.{full} ska vara en lista")
+        canon = normalise_name(full)
+        canon = variants.get(canon, canon)
+        for short in shorts:
+            word = normalise_name(str(short))
+            if " " in word or not word:
+                raise ValueError(f"short_forms.{full}: {short!r} är inte ett ord")
+            out.setdefault(word, set()).add(canon)
+    return {short: frozenset(fulls) for short, fulls in out.items()}
 
 
 def _variant_map(rows: Mapping[str, object]) -> dict[str, str]:
@@ -112,18 +183,54 @@ def _variant_map(rows: Mapping[str, object]) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class PersonContext:
+    """What else is known of a person besides name and sex, for the estimated-date rule.
+
+    Each field is compared only when both sides know it: the postal code and street of the
+    address, the reservnummer (RNS number) the person is known to have, and the caller's case
+    reference.
+    """
+
+    postal_code: str | None = None
+    street: str | None = None
+    reservnummer: str | None = None
+    reference: str | None = None
+
+    def disagrees_with(self, other: PersonContext) -> bool:
+        """True when a field known on both sides differs (spacing and case aside)."""
+        for mine, theirs in (
+            (self.postal_code, other.postal_code),
+            (self.street, other.street),
+            (self.reservnummer, other.reservnummer),
+            (self.reference, other.reference),
+        ):
+            a, b = _context_value(mine), _context_value(theirs)
+            if a and b and a != b:
+                return True
+        return False
+
+
+def _context_value(text: str | None) -> str:
+    return "".join(normalise_name(text).split()) if text else ""
+
+
+@dataclass(frozen=True)
 class PersonKey:
-    """What matching knows of a person: names and, where known, sex."""
+    """What matching knows of a person: names, where known sex, and other facts (``context``)
+    that matter when the birth date is an estimated one."""
 
     family_name: str
     given_names: str
     sex: Sex | None = None
+    context: PersonContext | None = None
 
     @classmethod
-    def from_display(cls, name: str, sex: Sex | None = None) -> PersonKey:
+    def from_display(
+        cls, name: str, sex: Sex | None = None, *, context: PersonContext | None = None
+    ) -> PersonKey:
         """From the sites' ``"Efternamn, Förnamn"``."""
         family, given = split_display_name(name)
-        return cls(family_name=family, given_names=given, sex=sex)
+        return cls(family_name=family, given_names=given, sex=sex, context=context)
 
 
 @dataclass(frozen=True)
@@ -167,11 +274,27 @@ REASONS_SV: dict[str, str] = {
     "partly_same_names": "Delvis samma namn: kontrollera.",
     "name_unreadable": "Namnet går inte att jämföra: kontrollera.",
     "name_incomplete": "För- eller efternamn saknas: kontrollera.",
+    "estimated_birth_date_other_differs": (
+        "Samma namn, men födelsedatumet är troligen uppskattat och andra uppgifter skiljer: "
+        "kontrollera."
+    ),
 }
 
 
-def judge(person: PersonKey, candidate: PersonKey, *, config: MatchConfig) -> MatchResult:
-    """Judge whether ``candidate`` (a search hit, same birth date) is ``person``."""
+def judge(
+    person: PersonKey,
+    candidate: PersonKey,
+    *,
+    config: MatchConfig,
+    estimated_birth_date: bool = False,
+) -> MatchResult:
+    """Judge whether ``candidate`` (a search hit, same birth date) is ``person``.
+
+    Same name, birth date and sex make one person. ``estimated_birth_date`` (the region
+    profile's ``estimated_birth_dates``, e.g. 1 January) says the shared date may be an
+    estimate that many people get: then the name alone is not enough, and a ``SAME`` becomes
+    ``UNCERTAIN`` when any field of the two ``context`` values disagrees.
+    """
     a, b = _Name.of(person, config), _Name.of(candidate, config)
     if not (a.all_words and b.all_words):
         return _result(MatchOutcome.UNCERTAIN, 0.0, "name_unreadable")
@@ -186,14 +309,28 @@ def judge(person: PersonKey, candidate: PersonKey, *, config: MatchConfig) -> Ma
         if a.identical(b):
             return _result(MatchOutcome.UNCERTAIN, best.score, "sex_differs_same_name")
         return _result(MatchOutcome.DIFFERENT, best.score, "sex_differs")
+    if (
+        best.outcome is MatchOutcome.SAME
+        and estimated_birth_date
+        and person.context is not None
+        and candidate.context is not None
+        and person.context.disagrees_with(candidate.context)
+    ):
+        return _result(MatchOutcome.UNCERTAIN, best.score, "estimated_birth_date_other_differs")
     return _result(best.outcome, best.score, best.reason)
 
 
 def judge_hits(
-    person: PersonKey, hits: Sequence[PersonKey], *, config: MatchConfig
+    person: PersonKey,
+    hits: Sequence[PersonKey],
+    *,
+    config: MatchConfig,
+    estimated_birth_date: bool = False,
 ) -> HitsDecision:
     """Judge every hit of a birth-date search and decide for the list as a whole."""
-    results = [judge(person, hit, config=config) for hit in hits]
+    results = [
+        judge(person, hit, config=config, estimated_birth_date=estimated_birth_date) for hit in hits
+    ]
     same = [i for i, r in enumerate(results) if r.outcome is MatchOutcome.SAME]
     uncertain = any(r.outcome is MatchOutcome.UNCERTAIN for r in results)
     if not same and not uncertain:
@@ -220,15 +357,18 @@ class _Level(IntEnum):
 class _WordMatch:
     level: _Level
     score: float
-    kind: str  # exact, variant, spelling, vowels, typo, gender, similar, none
+    # exact, variant, spelling, vowels, typo (STRONG: the same name); gender, short_form,
+    # vowels_only, similar (SIMILAR: a person looks); table_differs, none.
+    kind: str
 
 
-# Spelling rules applied in order; each pair (pattern, replacement) maps transliteration
-# alternatives onto one form: Shevchenko/Ševčenko, Christina/Kristina, Youssef/Yusuf,
-# Mueller/Müller, Sergej/Sergey, Fatimah/Fatima.
+# Spelling rules applied in order to every word; each pair (pattern, replacement) maps
+# transliteration alternatives onto one form: Shevchenko/Schewtschenko/Ševčenko,
+# Christina/Kristina, Youssef/Yusuf, Mueller/Müller, Sergej/Sergey, Fatimah/Fatima.
 _SPELLING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), r)
     for p, r in (
+        (r"tsch", "ch"),  # German for Slavic č (DIN 1460): Tkatschenko/Tkachenko
         (r"sch", "sh"),
         (r"sj", "s"),
         (r"tj", "c"),
@@ -257,12 +397,59 @@ _SPELLING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 
+# Known transliteration patterns that only some spellings follow, so each gives a word a
+# second form instead of rewriting it (a word matches another when any of their forms agree):
+_ALTERNATIVES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        # Somali orthography: x for the Arabic ḥ (Xasan/Hassan, Xirsi/Hersi); Kurdish (Hawar)
+        # x for kh (Xalid/Khalid).
+        (r"x", "h"),
+        # Somali c for the Arabic ʿayn, where it is unmistakable: in ʿAbd- (Cabdi/Abdi).
+        (r"^cabd", "abd"),
+        # Kurdish (Hawar) ev-/eb- for the Arabic ʿabd-: Evdirehman/Abdulrahman, Ebdulla.
+        (r"^e[vb](?=d)", "ab"),
+        # Arabic ذ ض ظ written dh (Iraqi, Gulf, Somali) or z (Persian, Turkish, Urdu):
+        # Kadhim/Kazem, Ramadhan/Ramazan.
+        (r"dh", "z"),
+        # Persian feminine -eh for -a (Fatemeh/Fatema, Zohreh/Zohra), on names long enough
+        # not to be an Arabic -eh (Saleh is not Salah).
+        (r"(?<=\w{4})eh$", "a"),
+        # Ethiopic ä after w written o or e (Woldemariam/Weldemariam, Hiwot/Hiwet).
+        (r"(?<=w)o", "e"),
+    )
+)
+# Where a word writes long vowels doubled in a way English spelling never does (aa, ii, uu:
+# Somali Guuleed, Faadumo), its ee and oo are long e and o too, not English ee = i, oo = u.
+_DOUBLED_VOWELS_MARK_LENGTH = re.compile(r"aa|ii|uu")
+_DOUBLED_VOWEL = re.compile(r"([aeiou])\1+")
+_SOMALI_AYN = re.compile(r"^c(?=[aeiou])|(?<=[aeiou])c(?=[aeiou])|(?<=[^aeiou][aeiou])c$")
 
-@lru_cache(maxsize=65536)
-def _spelling(word: str) -> str:
+
+def _apply_spelling(word: str) -> str:
     for pattern, replacement in _SPELLING:
         word = pattern.sub(replacement, word)
     return word
+
+
+@lru_cache(maxsize=65536)
+def _spelling(word: str) -> str:
+    """The word's main form after the spelling rules."""
+    return _apply_spelling(word)
+
+
+@lru_cache(maxsize=65536)
+def _forms(word: str) -> frozenset[str]:
+    """The main form and the forms the alternative patterns give (each, and all together)."""
+    written = {word}
+    if _DOUBLED_VOWELS_MARK_LENGTH.search(word):
+        # Somali spelling: long vowels doubled, and c for ʿayn next to a vowel (Caasha/Asha,
+        # Ismaaciil/Ismail, Jaamac/Jama; not Isaac, whose c ends a doubled vowel).
+        written.add(_SOMALI_AYN.sub("", word))
+        written |= {_DOUBLED_VOWEL.sub(r"\1", w) for w in written}
+    for pattern, replacement in _ALTERNATIVES:
+        written |= {pattern.sub(replacement, w) for w in written}
+    return frozenset(_apply_spelling(w) for w in written if w)
 
 
 def _consonants(word: str) -> str:
@@ -283,13 +470,32 @@ def _gender_pair(a: str, b: str, endings: tuple[tuple[str, str], ...]) -> bool:
 def _compare_words(a: str, b: str, config: MatchConfig) -> _WordMatch:
     if a == b:
         return _WordMatch(_Level.STRONG, 100.0, "exact")
-    ca, cb = config.variants.get(a, a), config.variants.get(b, b)
-    if ca == cb:
-        return _WordMatch(_Level.STRONG, 100.0, "variant")
-    # Compare as written and as the table's canonical forms: Mehmet meets Mehmed directly
+    row_a, row_b = config.row_of(a), config.row_of(b)
+    if row_a is not None and row_b is not None:
+        if row_a == row_b:
+            return _WordMatch(_Level.STRONG, 100.0, "variant")
+        # The table keeps them apart (Mohamed/Mahmoud, Hassan/Hussein): no spelling rule may
+        # make them one name.
+        return _WordMatch(_Level.NONE, fuzz.ratio(a, b), "table_differs")
+    if config.is_short_form(a, b):
+        return _WordMatch(_Level.SIMILAR, fuzz.ratio(a, b), "short_form")
+    # Compare as written and as the table's canonical form: Mehmet meets Mehmed directly
     # even when only one of them is in the table.
-    forms = {(a, b), (ca, cb), (a, cb), (ca, b)}
-    return max((_compare_forms(x, y, config) for x, y in forms), key=lambda m: (m.level, m.score))
+    # Compare as written and as the table's canonical form: Mehmet meets Mehmed directly
+    # even when only one of them is in the table.
+    ca, cb = row_a or a, row_b or b
+    pairs = {(a, b), (ca, cb), (a, cb), (ca, b)}
+    best = max((_compare_forms(x, y, config) for x, y in pairs), key=lambda m: (m.level, m.score))
+    if best.level is _Level.STRONG:
+        return best
+    # The word outside the table may be the same name as any spelling of the other's row
+    # (Evdirehman meets Abdulrahman through Abdirahman); only that counts, not a likeness.
+    members = {(x, b) for x in config.row_words(row_a)} if row_a is not None else set()
+    members |= {(a, y) for y in config.row_words(row_b)} if row_b is not None else set()
+    strong = [
+        m for m in (_compare_forms(x, y, config) for x, y in members) if m.level is _Level.STRONG
+    ]
+    return max(strong, key=lambda m: m.score) if strong else best
 
 
 def _compare_forms(a: str, b: str, config: MatchConfig) -> _WordMatch:
@@ -298,26 +504,109 @@ def _compare_forms(a: str, b: str, config: MatchConfig) -> _WordMatch:
     if _gender_pair(a, b, config.gender_endings) or _gender_pair(sa, sb, config.gender_endings):
         # Daniel/Daniela: another person's name, or a dropped letter. Never the same name.
         return _WordMatch(_Level.SIMILAR, ratio, "gender")
-    if sa == sb:
-        return _WordMatch(_Level.STRONG, 98.0, "spelling")
-    shorter = min(len(sa), len(sb))
-    if _vowel_variant(sa, sb, shorter, config):
+    forms_a, forms_b = _forms(a), _forms(b)
+    if forms_a & forms_b:
+        return _WordMatch(_Level.STRONG, max(ratio, 98.0), "spelling")
+    vowels = max(
+        (_vowel_difference(x, y, a, b, config) for x in forms_a for y in forms_b),
+        default=_Level.NONE,
+    )
+    if vowels is _Level.STRONG:
         return _WordMatch(_Level.STRONG, ratio, "vowels")
-    if shorter >= config.typo_min_length and sa[0] == sb[0] and OSA.distance(sa, sb) == 1:
+    if _typo(sa, sb, config):
         return _WordMatch(_Level.STRONG, ratio, "typo")
+    if vowels is _Level.SIMILAR:
+        # Jamil/Jamal, Samir/Samar, Salma/Salima: same consonants, different names.
+        return _WordMatch(_Level.SIMILAR, ratio, "vowels_only")
     if ratio >= config.similar_ratio:
         return _WordMatch(_Level.SIMILAR, ratio, "similar")
     return _WordMatch(_Level.NONE, ratio, "none")
 
 
-def _vowel_variant(a: str, b: str, shorter: int, config: MatchConfig) -> bool:
-    """Tarek/Tarik, Olena/Elena: same consonants, a vowel or two written differently."""
-    if shorter < config.vowel_min_length or _consonants(a) != _consonants(b):
-        return False
+def _vowel_difference(a: str, b: str, raw_a: str, raw_b: str, config: MatchConfig) -> _Level:
+    """Same consonants, vowels written differently: STRONG when every difference is a known
+    transliteration of one vowel, SIMILAR when the vowels differ otherwise, NONE when the
+    consonants differ.
+
+    Arabic, Persian, Turkish and Ethiopic names written in Latin letters disagree on vowels in
+    known ways: the Arabic i written e (Tarek/Tarik, Hashimi/Hashemi) and u written o
+    (Yunus/Yonus), and in long names also a written e (Abdirahman/Abdirehman). Other vowel
+    differences make other names (Jamil/Jamal, Samir/Samar: i against a; Maria/Marie), and so
+    do inserted vowels (Salma/Salima, Hamdullah/Hamidullah). Short names are too close to tell:
+    below ``vowel_min_length`` letters no vowel difference is the same name.
+    """
+    if _consonants(a) != _consonants(b) or a == b or Levenshtein.distance(a, b) > 2:
+        return _Level.NONE  # Ahmed/Hamid: the same consonants, built otherwise
+    # In a compound with -ullah (Hamidullah, Habibullah) the name is the first part: its
+    # length decides, as if it stood alone (Hamdullah/Hamidullah: Hamd/Hamid).
+    stem_a, stem_b = _THEOPHORIC.sub("", a), _THEOPHORIC.sub("", b)
+    stems = (stem_a, stem_b) if stem_a != a and stem_b != b else (a, b)
+    shorter = min(len(stems[0]), len(stems[1]))
+    if shorter < config.vowel_min_length:
+        return _Level.SIMILAR
+    if len(a) != len(b):
+        return _Level.STRONG if _epenthetic_vowel(a, b) else _Level.SIMILAR
     if a[0] != b[0] and not (a[0] in _VOWELS and b[0] in _VOWELS):
+        return _Level.SIMILAR
+    pairs = {frozenset(p) for p in config.vowel_pairs}
+    allowed = 1
+    if shorter >= config.vowel_two_length:
+        pairs |= {frozenset(p) for p in config.vowel_pairs_long}
+        allowed = 2
+    differences = [frozenset((x, y)) for x, y in zip(a, b, strict=True) if x != y]
+    if len(differences) > allowed or not all(d in pairs for d in differences):
+        return _Level.SIMILAR
+    # A long ī written ee (Sameer) is not the short i that e stands for (Samer): Samīr and
+    # Sāmir are two names.
+    if "ee" in raw_a or "ee" in raw_b:
+        return _Level.SIMILAR
+    return _Level.STRONG
+
+
+_THEOPHORIC = re.compile(r"(?<=..)(?:ul|ol|al)?lah?i?$")
+
+
+def _epenthetic_vowel(a: str, b: str) -> bool:
+    """One vowel written between two consonants in one word, not in the other, away from the
+    word's ends: the Ethiopic sixth-order vowel, written or not (Filmon/Filimon,
+    Natnael/Natanael, Kibrom/Kiberom)."""
+    longer, other = (a, b) if len(a) > len(b) else (b, a)
+    if len(longer) != len(other) + 1:
         return False
-    allowed = 2 if shorter >= config.vowel_two_length else 1
-    return Levenshtein.distance(a, b) <= allowed
+    i = _first_difference(longer, other)
+    return (
+        2 <= i < len(other) - 1
+        and longer[i] in _VOWELS
+        and longer[i - 1] not in _VOWELS
+        and longer[i + 1] not in _VOWELS
+    )
+
+
+def _typo(a: str, b: str, config: MatchConfig) -> bool:
+    """One slip of the keyboard in a long word (Andersson/Andresson, Krzysztof/Krzystof).
+
+    Not one that makes another name: a changed consonant (Habibullah/Hasibullah), a vowel
+    added or dropped (Hamidullah/Hamdullah), or a change in the last two letters, which carry
+    a name's sex (Kristina/Kristian).
+    """
+    shorter = min(len(a), len(b))
+    if shorter < config.typo_min_length or a[0] != b[0] or OSA.distance(a, b) != 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        transposed = len(diff) == 2 and diff[1] == diff[0] + 1
+        return transposed and diff[1] < shorter - 2
+    longer = a if len(a) > len(b) else b
+    other = b if longer is a else a
+    i = _first_difference(longer, other)
+    return longer[i] not in _VOWELS and i < shorter - 2
+
+
+def _first_difference(longer: str, other: str) -> int:
+    """Where ``other`` (one letter shorter) first departs from ``longer``."""
+    return next(
+        (k for k, (x, y) in enumerate(zip(longer, other, strict=False)) if x != y), len(other)
+    )
 
 
 # --- parts (family name, given names) ------------------------------------------------------
@@ -490,10 +779,33 @@ def _parts_view(
 
 
 def _whole_view(a: _Name, b: _Name, config: MatchConfig) -> _View:
-    """All words together, whatever the split between family and given names."""
+    """All words together, whatever the split between family and given names.
+
+    In naming chains (Somali, Arabic, Eritrean: given name, father's, grandfather's) the
+    split is often made differently, but the same words in another order can be another
+    person: Abdi Mohamed Hassan is not Mohamed Hassan Abdi. So a different split is the same
+    person only when the words also come in the same order; otherwise a person decides.
+    """
     whole = _fit_words(a.all_words, b.all_words, config)
-    if whole.fit is _Fit.FULL and config.whole_name_is_same:
+    if whole.fit is _Fit.FULL and config.whole_name_is_same and _same_order(a, b, config):
         return _View(MatchOutcome.SAME, whole.score, "name_split_differs")
-    if whole.fit in (_Fit.FULL, _Fit.SUBSET) and whole.strong >= config.whole_subset_min_words:
+    if whole.fit is _Fit.FULL or (
+        whole.fit is _Fit.SUBSET and whole.strong >= config.whole_subset_min_words
+    ):
         return _View(MatchOutcome.UNCERTAIN, whole.score, "name_split_differs")
     return _View(MatchOutcome.DIFFERENT, whole.score, "given_names_differ")
+
+
+def _same_order(a: _Name, b: _Name, config: MatchConfig) -> bool:
+    """True when, read in one direction (given names then family, or family then given), the
+    two names are the same words in the same order."""
+    for order_a, order_b in (
+        (a.given + a.family, b.given + b.family),
+        (a.family + a.given, b.family + b.given),
+    ):
+        if len(order_a) == len(order_b) and all(
+            _compare_words(x, y, config).level is _Level.STRONG
+            for x, y in zip(order_a, order_b, strict=True)
+        ):
+            return True
+    return False

@@ -25,10 +25,18 @@ _SPECIAL = str.maketrans(
         "ħ": "h",
         "ŀ": "l",
         "ŧ": "t",
+        # DIN 31635 letters for Arabic sounds that English-style spelling writes with two
+        # letters (Ǧamāl = Jamal, Ḫālid = Khalid, Ṯābit = Thabit, Ġassān = Ghassan).
+        "ǧ": "j",
+        "ḫ": "kh",
+        "ḏ": "dh",
+        "ṯ": "th",
+        "ġ": "gh",
     }
 )
-# Apostrophes vanish (O'Brien -> obrien); they are not word breaks.
-_APOSTROPHES = re.compile(r"['’ʼʻ‘`´]")
+# Apostrophes vanish (O'Brien -> obrien); they are not word breaks. So do the signs for the
+# Arabic ʿayn and hamza in ALA-LC (ʻ ʼ), DIN 31635 (ʿ ʾ) and UNGEGN (` ').
+_APOSTROPHES = re.compile(r"['’ʼʻ‘`´ʿʾ]")
 _NON_LETTERS = re.compile(r"[^a-z]+")
 
 
