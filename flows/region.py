@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from flows.field_rules import FieldRules, parse_field_rules
 from robot.errors import ConfigError
 
 _REQUIRED_GROUPS = ("date", "reserve")
@@ -34,6 +35,8 @@ class RegionProfile:
     date_length: int
     # Birth dates ("MM-DD") given to people whose real one is unknown ([birth_dates]).
     estimated_birth_dates: frozenset[str] = frozenset()
+    # What the forms take, field by field (``[fields.*]``; see flows/field_rules.py).
+    field_rules: FieldRules = field(default_factory=FieldRules)
 
     def match(self, text: str) -> re.Match[str] | None:
         """Match a whole, already trimmed, candidate reservnummer against the profile."""
@@ -87,6 +90,7 @@ def load_region_profile(config_dir: Path, key: str = "gavleborg") -> RegionProfi
             example=str(reserv["example"]),
             date_length=int(reserv.get("date_length", 8)),
             estimated_birth_dates=_estimated_dates(data.get("birth_dates", {})),
+            field_rules=parse_field_rules(data.get("fields", {}), where=path.name),
         )
     except (KeyError, TypeError, ValueError, re.error) as exc:
         raise ConfigError(f"Regionprofilen {path.name} är ofullständig: {exc}") from exc
