@@ -30,6 +30,7 @@ there, tightens the data and evidence folders to 0700 and deletes expired eviden
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -423,12 +424,16 @@ def prepare_evidence(settings: Settings) -> int:
 
 
 def _tighten_tree(root: Path) -> None:
+    """Folders 0700, files 0600 (symlinks not followed; files other runs delete meanwhile
+    are skipped)."""
     for folder, dirs, files in os.walk(root):
-        os.chmod(folder, DIR_MODE)
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(folder, DIR_MODE)
         for name in files:
             path = Path(folder) / name
-            if not path.is_symlink():
-                os.chmod(path, FILE_MODE)
+            with contextlib.suppress(FileNotFoundError):
+                if not path.is_symlink():
+                    os.chmod(path, FILE_MODE)
         dirs[:] = [d for d in dirs if not (Path(folder) / d).is_symlink()]
 
 
