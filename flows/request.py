@@ -39,6 +39,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from flows.countries import SWEDEN, country_code
+from flows.field_rules import RULE_CODES, FieldRules
 from flows.groups import PatientGroup
 from flows.model import Sex
 from flows.names import normalise_name
@@ -79,6 +80,7 @@ ERROR_CODES = frozenset(
         "postal_code_invalid",
         "address_country_mismatch",
         "address_required",
+        *RULE_CODES,
     }
 )
 _ADDRESS_REQUIRED = "Adressen måste fyllas i (den behövs inte för skyddade personuppgifter)."
@@ -139,8 +141,8 @@ class Address(BaseModel):
 
     @field_validator("street", "city", mode="before")
     @classmethod
-    def _text(cls, value: object) -> str:
-        return _required_text(value, max_len=TEXT_MAX)
+    def _text(cls, value: object, info: ValidationInfo) -> str:
+        return _by_rule(info, _required_text(value, max_len=TEXT_MAX))
 
     @field_validator("country", mode="before")
     @classmethod
@@ -170,12 +172,12 @@ class Address(BaseModel):
                 raise _fail(
                     "postal_code_invalid", "Postnumret ska ha fem siffror, till exempel 802 67."
                 )
-            return f"{digits[:3]} {digits[3:]}"
+            return _by_rule(info, f"{digits[:3]} {digits[3:]}")
         if len(text) > POSTCODE_MAX:
             raise _fail("field_too_long", f"Högst {POSTCODE_MAX} tecken.")
         if _MARKUP.search(text):
             raise _fail("text_invalid_chars", "Otillåtna tecken (till exempel < > { }).")
-        return text
+        return _by_rule(info, text)
 
 
 class RegistrationRequest(BaseModel):
@@ -234,7 +236,7 @@ class RegistrationRequest(BaseModel):
 
     @field_validator("family_name", "given_names", mode="before")
     @classmethod
-    def _name(cls, value: object) -> str:
+    def _name(cls, value: object, info: ValidationInfo) -> str:
         if value is None:
             raise _fail("field_required", "Fältet måste fyllas i.")
         if not isinstance(value, str):
@@ -249,7 +251,7 @@ class RegistrationRequest(BaseModel):
                 "name_invalid_chars",
                 "Namnet får bara innehålla bokstäver, mellanslag, bindestreck och apostrof.",
             )
-        return text
+        return _by_rule(info, text)
 
     @field_validator("group", mode="before")
     @classmethod
@@ -264,10 +266,10 @@ class RegistrationRequest(BaseModel):
 
     @field_validator("info", mode="before")
     @classmethod
-    def _info(cls, value: object) -> str:
+    def _info(cls, value: object, info: ValidationInfo) -> str:
         if value is None or (isinstance(value, str) and not value.strip()):
             return DEFAULT_INFO
-        return _required_text(value, max_len=INFO_MAX)
+        return _by_rule(info, _required_text(value, max_len=INFO_MAX))
 
     @field_validator("protected", mode="before")
     @classmethod
@@ -311,17 +313,21 @@ def parse_request(
     data: Mapping[str, Any],
     *,
     groups: Mapping[str, PatientGroup],
+    rules: FieldRules | None = None,
     today: date | None = None,
 ) -> RegistrationRequest:
     """Validate raw request data (JSON, a form, an import row) into a ``RegistrationRequest``.
 
     Raises ``RequestInvalid`` listing every field error at once, including the rule that the
-    address follows the group. ``today`` fixes "now" for the future-birth-date check (tests).
+    address follows the group. ``rules`` are the systems' field rules (the region profile's
+    ``field_rules``): every edge passes them, so nothing is created for a request that PMO or
+    Reservnummersystemet would refuse. ``today`` fixes "now" for the future-birth-date check
+    (tests).
     """
     raw = _with_nested_address(data)
     if _is_true(raw.get("protected")) and _blank_address(raw.get("address")):
         del raw["address"]  # an import row's empty address cells: not asked for, not kept
-    context = {"groups": groups, "today": today}
+    context = {"groups": groups, "today": today, "rules": rules}
     try:
         return RegistrationRequest.model_validate(raw, context=context)
     except ValidationError as exc:
@@ -434,6 +440,15 @@ def parse_birth_date(value: object) -> date:
         return _as_date(value)
     except PydanticCustomError as exc:
         raise RequestInvalid([FieldError("birth_date", exc.type, exc.message())]) from None
+
+
+def _by_rule(info: ValidationInfo, text: str) -> str:
+    """``text`` when the systems' rule for this field takes it (context ``rules``)."""
+    rules: FieldRules | None = (info.context or {}).get("rules")
+    problem = rules.problem(info.field_name or "", text) if rules is not None else None
+    if problem is not None:
+        raise _fail(problem.code, problem.message_sv)
+    return text
 
 
 def _name_char(ch: str) -> bool:
