@@ -578,7 +578,11 @@ class _PostgresBackend:
         self.where = f"{dbname} på {host}:{port}" + (f" (användare {user})" if user else "")
 
     def connect(self) -> psycopg.Connection[Any]:
-        return psycopg.connect(self._conninfo, autocommit=True, row_factory=psycopg.rows.tuple_row)
+        conn = psycopg.connect(self._conninfo, autocommit=True, row_factory=psycopg.rows.tuple_row)
+        # No server-side prepared statements: they break behind a pooler in transaction mode
+        # (pgbouncer, common in regions' database setups) and after a migration alters a table.
+        conn.prepare_threshold = None
+        return conn
 
     def close(self, conn: psycopg.Connection[Any]) -> None:
         conn.close()
