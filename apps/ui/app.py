@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import AsyncIterator
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
@@ -75,13 +76,32 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return forbidden(str(exc.detail))
     ui: UiContext | None = getattr(request.app.state, "ui", None)
     titles = {404: "Sidan finns inte", 400: "Felaktig begäran", 405: "Otillåten metod"}
-    title = titles.get(exc.status_code, "Fel")
-    message = str(exc.detail) if exc.detail else title
+    title = titles.get(exc.status_code, "Något gick fel")
+    detail = str(exc.detail or "")
+    # Starlette's own details are English reason phrases ("Not Found"): never show those.
+    message = (
+        detail
+        if detail and detail != _reason_phrase(exc.status_code)
+        else _GENERIC_SV.get(exc.status_code, "Gå tillbaka och försök igen.")
+    )
     if ui is None:
         return HTMLResponse(f"<h1>{title}</h1>", status_code=exc.status_code)
     return ui.render(
         request, "error.html", {"title": title, "message": message}, status_code=exc.status_code
     )
+
+
+_GENERIC_SV = {
+    404: "Adressen finns inte i appen. Använd menyn ovan.",
+    405: "Sidan kan inte användas så. Använd menyn ovan.",
+}
+
+
+def _reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def create_app(

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from apps.ui.format import number_kind_sv
 from flows.outcome import Candidate, Decision
 
 if TYPE_CHECKING:
@@ -69,16 +70,22 @@ def ends_with_person(choice: Choice, reason_code: str | None) -> bool:
     return choice is Choice.CANCEL or (choice is Choice.SAME and reason_code == HAS_PERSONNUMMER)
 
 
-def ending_text(choice: Choice) -> dict[str, str]:
-    """Title and text of the page shown when a choice ends the robot's work."""
+def ending_text(choice: Choice, candidate: Candidate | None = None) -> dict[str, str]:
+    """Title, text and (for a personnummer hit) the number of the page shown when a choice
+    ends the robot's work."""
     if choice is Choice.SAME:
+        number = (candidate.personnummer or candidate.id_value) if candidate else ""
+        kind = number_kind_sv(number) if number else "Personnummer"
+        definite = kind.lower().removesuffix("nummer") + "numret"  # personnumret
         return {
-            "title": "Registrera med personnumret",
+            "title": f"Registrera med {definite}",
             "lead": (
-                "Du bekräftade att personen har personnummer eller samordningsnummer. Roboten "
-                "skapar inget reservnummer. Registrera patienten i PMO med det numret. Ditt val "
-                "är sparat i granskningsloggen."
+                f"Du bekräftade att det är samma person, och personen har ett {kind.lower()}. "
+                "Roboten skapar inget reservnummer. Registrera patienten i PMO för hand med "
+                f"{definite} nedan. Ditt val är sparat i granskningsloggen."
             ),
+            "number": number,
+            "number_kind": kind,
         }
     return {
         "title": "Avbrutet",

@@ -16,6 +16,7 @@ from typing import Any
 from flows.countries import CountryLists, countries_sv
 from flows.groups import PatientGroup
 from flows.suggest import GroupSuggestion, Shows, suggest_group
+from flows.vocabulary import PROTECTED_SV
 
 SWEDEN = "SE"
 AUTO_GROUP = "auto"
@@ -51,7 +52,7 @@ LABELS_SV: dict[str, str] = {
     "sex": "Kön",
     "family_name": "Efternamn",
     "given_names": "Förnamn",
-    "protected": "Skyddad identitet",
+    "protected": PROTECTED_SV,
     "citizenship": "Medborgarskap",
     "shows": "Vad visar personen?",
     "group": "Patientgrupp",
@@ -182,22 +183,25 @@ def suggest(
 def request_data(values: Mapping[str, str], choice: GroupChoice) -> dict[str, Any]:
     """The input for ``parse_request`` built from the form (country follows the group)."""
     group = choice.effective
-    country = address_country(values, choice)
-    return {
+    protected = values.get("protected") == "1"
+    data: dict[str, Any] = {
         "birth_date": values.get("birth_date", ""),
         "sex": values.get("sex", ""),
         "family_name": values.get("family_name", ""),
         "given_names": values.get("given_names", ""),
         "group": group.key if group else "",
-        "address": {
+        "info": values.get("info", "") or DEFAULT_INFO,
+        "protected": protected,
+    }
+    if not protected:
+        # A protected person's address is secret and not registered: never sent on.
+        data["address"] = {
             "street": values.get("street", ""),
             "postal_code": values.get("postal_code", ""),
             "city": values.get("city", ""),
-            "country": country,
-        },
-        "info": values.get("info", "") or DEFAULT_INFO,
-        "protected": values.get("protected") == "1",
-    }
+            "country": address_country(values, choice),
+        }
+    return data
 
 
 def form_checks(values: Mapping[str, str], choice: GroupChoice) -> dict[str, str]:
@@ -222,6 +226,7 @@ def form_checks(values: Mapping[str, str], choice: GroupChoice) -> dict[str, str
         choice.effective is not None
         and not choice.effective.swedish_address
         and not values.get("residence_country")
+        and values.get("protected") != "1"
     ):
         errors["residence_country"] = (
             "Välj boendeland: patientgruppen ska ha adressen i landet där personen bor."

@@ -272,8 +272,8 @@ class JobManager:
 
 
 _START_FAILED_SV = (
-    "Roboten kunde inte starta webbläsaren eller logga in. Kontrollera inställningarna "
-    "med reservrobot doctor och försök igen."
+    "Roboten kunde inte starta sin webbläsare. Försök igen om en stund; fungerar det inte, "
+    "kontakta IT-support."
 )
 _STOPPED_SV = "Appen stängdes innan roboten hann börja. Ingenting har gjorts."
 _CRASHED_SV = "Ett oväntat tekniskt fel stoppade roboten. Ingenting mer görs; försök igen."

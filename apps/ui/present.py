@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from apps.ui.jobs import JobKind
-from flows.outcome import STEP_LABELS_SV, Outcome, OutcomeKind, StepEvent
+from flows.outcome import Candidate, Outcome, OutcomeKind, StepEvent
+from flows.vocabulary import PROTECTED_SV, FailureText, failed_step, failure_text, step_label_sv
 
 if TYPE_CHECKING:
     from flows.groups import PatientGroup
@@ -18,12 +19,6 @@ COMPLETE_STEPS = ("search_pmo", "change_pmo", "verify")
 
 # Reason codes a person can settle by judging the candidates.
 DECIDABLE_REASONS = frozenset({"uncertain_match_pmo", "uncertain_match_rns", "has_personnummer"})
-
-MATCH_SV = {
-    "same": "Troligen samma person",
-    "uncertain": "Osäker – kan vara samma person",
-    "different": "Troligen en annan person",
-}
 
 EXIT_SV = {
     0: "Alla klara",
@@ -53,12 +48,21 @@ def step_rows(kind: JobKind, events: Iterable[StepEvent], *, done: bool) -> list
         if event is None:
             if key not in expected:
                 continue
-            rows.append(
-                StepRow(key, STEP_LABELS_SV.get(key, key), "not_run" if done else "pending", None)
-            )
+            rows.append(StepRow(key, step_label_sv(key), "not_run" if done else "pending", None))
         else:
             rows.append(StepRow(key, event.label_sv, event.status, event.elapsed_s))
     return rows
+
+
+def failure(outcome: Outcome) -> FailureText:
+    """The failure's own headline, explanation and next step (see ``flows.vocabulary``)."""
+    return failure_text(
+        outcome.reason_code,
+        step=failed_step((e.step, e.status) for e in outcome.steps),
+        reservnummer=outcome.reservnummer,
+        patient_id=outcome.patient_id,
+        detail_sv=outcome.reason_sv,
+    )
 
 
 def headline(kind: JobKind, outcome: Outcome) -> str:
@@ -71,8 +75,10 @@ def headline(kind: JobKind, outcome: Outcome) -> str:
     if outcome.kind is OutcomeKind.NEEDS_PERSON:
         if outcome.reason_code == "protected_identity" and outcome.patient_id:
             return "Registrerad – resten görs för hand"
+        if outcome.reason_code == "has_personnummer":
+            return "Personen har redan ett personnummer eller samordningsnummer"
         return "Roboten behöver din hjälp"
-    return "Det gick inte att slutföra"
+    return failure(outcome).headline
 
 
 def summary(kind: JobKind, outcome: Outcome) -> str:
@@ -86,28 +92,76 @@ def summary(kind: JobKind, outcome: Outcome) -> str:
         return "Ingenting nytt har skapats eller ändrats. Använd Patient-ID nedan."
     if outcome.kind is OutcomeKind.NEEDS_PERSON:
         if outcome.candidates and outcome.reason_code in DECIDABLE_REASONS:
-            return "Jämför personerna och välj ett av alternativen."
+            return DECIDE_SV.get(outcome.reason_code or "", "")
         return ""
-    failed = next((e.label_sv for e in outcome.steps if e.status == "failed"), None)
-    where = f"Roboten kom inte vidare i steget ”{failed}”. " if failed else ""
-    return (
-        f"{where}Systemet kan vara nere eller långsamt. Roboten har försökt flera gånger; "
-        "inget mer görs förrän någon försöker igen."
-    )
+    return failure(outcome).what
+
+
+DECIDE_SV = {
+    "uncertain_match_pmo": (
+        "Du behöver avgöra om personen nedan är den du registrerar. Roboten kan inte avgöra "
+        "det säkert och gör ingenting förrän du har valt."
+    ),
+    "uncertain_match_rns": (
+        "Du behöver avgöra om personen nedan är den du registrerar. Roboten kan inte avgöra "
+        "det säkert och skapar inget reservnummer förrän du har valt."
+    ),
+    "has_personnummer": (
+        "Du behöver avgöra om det är samma person. Är det samma person ska hen registreras "
+        "med sitt personnummer eller samordningsnummer, inte med ett reservnummer."
+    ),
+}
+
+
+def differences(person: Mapping[str, str], candidates: Iterable[Candidate]) -> dict[int, list[str]]:
+    """For each candidate (by index), the fields that differ from the person being registered."""
+    return {i: sorted(differing_fields(person, c.name, c.sex)) for i, c in enumerate(candidates)}
+
+
+def differing_fields(
+    person: Mapping[str, str], candidate_name: str, candidate_sex: str | None
+) -> set[str]:
+    """Which of Namn and Kön differ between the person and a candidate (for highlighting)."""
+    differ: set[str] = set()
+    if _name_key(person.get("name", "")) != _name_key(candidate_name):
+        differ.add("name")
+    mine = _sex_key(person.get("sex"))
+    theirs = _sex_key(candidate_sex)
+    if mine and theirs and mine != theirs:
+        differ.add("sex")
+    return differ
+
+
+def _name_key(name: str) -> list[str]:
+    # Word order and the comma between family and given names count: a name split differently
+    # between the two is a difference the clerk should see.
+    return name.replace(",", " , ").casefold().split()
+
+
+def _sex_key(value: str | None) -> str:
+    text = (value or "").strip().casefold()
+    return {"m": "m", "man": "m", "k": "k", "kvinna": "k"}.get(text, "")
 
 
 def request_person(
     request: RegistrationRequest | Mapping[str, Any] | None,
     *,
     groups: Mapping[str, PatientGroup] | None = None,
+    hide_protected: bool = False,
 ) -> dict[str, str]:
-    """The person being registered, for the left column of the side-by-side view."""
+    """The person being registered, for the left column of the side-by-side view.
+
+    ``hide_protected``: for lists and headings, a protected person's name is replaced by the
+    term (the comparison itself needs the name).
+    """
     if request is None:
         return {"name": "Okänd", "sex": "", "birth_date": "", "group": ""}
     data = request if isinstance(request, Mapping) else request.model_dump(mode="json")
     family = str(data.get("family_name") or "")
     given = str(data.get("given_names") or "")
     name = f"{family}, {given}" if family and given else family or given or "Okänd"
+    if hide_protected and data.get("protected"):
+        name = f"{PROTECTED_SV} (namnet visas inte)"
     return {
         "name": name,
         "sex": str(data.get("sex") or ""),

@@ -8,9 +8,11 @@ data folder never meets the same person twice.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +22,11 @@ from pydantic import SecretStr
 
 from apps.ui.app import create_app
 from apps.ui.context import UiContext
+from apps.ui.jobs import RunnerLike
 from apps.ui.server import RunningApp, serve_in_thread
+from flows.outcome import Decision, Outcome, StepEvent
+from flows.request import RegistrationRequest
+from flows.runner import Runner
 from mock_sites.testing import MockSites
 from robot.settings import Settings
 from tests.ui.helpers import Screens
@@ -71,10 +77,84 @@ def ui_settings(mock_sites: MockSites, tmp_path_factory: pytest.TempPathFactory)
     )
 
 
+StepHook = Callable[[Runner, StepEvent], None]
+
+
+class StepHooks:
+    """Callbacks a test adds, called at every step event in the robot's own thread.
+
+    That thread owns the robot's browser, so a hook may use it (``runner.session``), for
+    example to alter what the robot sends to PMO, or change a mock site's faults at the exact
+    moment a step starts or ends.
+    """
+
+    def __init__(self) -> None:
+        self._hooks: list[StepHook] = []
+        self._lock = threading.Lock()
+
+    def add(self, hook: StepHook) -> None:
+        with self._lock:
+            self._hooks.append(hook)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._hooks.clear()
+
+    def __call__(self, runner: Runner, event: StepEvent) -> None:
+        with self._lock:
+            hooks = list(self._hooks)
+        for hook in hooks:
+            hook(runner, event)
+
+
+class HookedRunner(Runner):
+    """The real Runner, calling the test's ``StepHooks`` before the app's own step callback."""
+
+    def __init__(self, settings: Settings, *, hooks: StepHooks) -> None:
+        super().__init__(settings)
+        self.hooks = hooks
+
+    def register(
+        self,
+        request: RegistrationRequest,
+        *,
+        decisions: Sequence[Decision] = (),
+        on_step: Callable[[StepEvent], None] | None = None,
+    ) -> Outcome:
+        def both(event: StepEvent) -> None:
+            self.hooks(self, event)
+            if on_step is not None:
+                on_step(event)
+
+        return super().register(request, decisions=decisions, on_step=both)
+
+
 @pytest.fixture(scope="session")
-def ui_server(ui_settings: Settings) -> Iterator[UiServer]:
+def session_step_hooks() -> StepHooks:
+    return StepHooks()
+
+
+@pytest.fixture
+def step_hooks(session_step_hooks: StepHooks) -> Iterator[StepHooks]:
+    """The session app's step hooks, cleared after the test."""
+    session_step_hooks.clear()
+    yield session_step_hooks
+    session_step_hooks.clear()
+
+
+@pytest.fixture(scope="session")
+def ui_server(ui_settings: Settings, session_step_hooks: StepHooks) -> Iterator[UiServer]:
     token = secrets.token_urlsafe(24)
-    app = create_app(ui_settings, token=token, warm_up=True, user="testkanslist")
+
+    def factory() -> contextlib.AbstractContextManager[RunnerLike]:
+        runner: contextlib.AbstractContextManager[RunnerLike] = HookedRunner(
+            ui_settings, hooks=session_step_hooks
+        )
+        return runner
+
+    app = create_app(
+        ui_settings, token=token, runner_factory=factory, warm_up=True, user="testkanslist"
+    )
     with serve_in_thread(app, token=token) as running:
         yield UiServer(running=running, ui=app.state.ui, settings=ui_settings)
 

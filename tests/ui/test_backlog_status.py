@@ -8,7 +8,9 @@ from datetime import date
 import httpx
 from playwright.sync_api import Page, expect
 
-from apps.backlog.store import ItemStatus
+from apps.backlog.store import Added, ItemStatus, WorkerIdentity
+from flows.outcome import Outcome, OutcomeKind
+from flows.request import RegistrationRequest
 from tests.ui.conftest import UiServer
 from tests.ui.helpers import Screens
 
@@ -26,24 +28,32 @@ def test_failed_item_shows_reason_and_evidence_but_nothing_outside_the_evidence_
     folder = ui_server.settings.evidence_path / date.today().isoformat() / "p_0123456789ab"
     folder.mkdir(parents=True)
     (folder / "screen-0-0.png").write_bytes(PNG)
-    request = {
-        "birth_date": "1980-02-03",
-        "sex": "K",
-        "family_name": "Felfall",
-        "given_names": "Frida",
-        "group": "asylsokande",
-        "address": {"street": "Gatan 1", "postal_code": "803 20", "city": "Gävle", "country": "SE"},
-    }
+    request = RegistrationRequest.model_validate(
+        {
+            "birth_date": "1980-02-03",
+            "sex": "K",
+            "family_name": "Felfall",
+            "given_names": "Frida",
+            "group": "asylsokande",
+            "address": {
+                "street": "Gatan 1",
+                "postal_code": "803 20",
+                "city": "Gävle",
+                "country": "SE",
+            },
+        }
+    )
     item, added = store.add("status-test-failed", request, source="status.csv:2")
-    assert added
-    claimed = store.claim("status-test")
+    assert added is Added.ADDED
+    worker = WorkerIdentity.current("status-test")
+    claimed = store.claim_next(worker)
     assert claimed is not None and claimed.id == item.id
-    outcome = {
-        "kind": "failed",
-        "reason_code": "retries_exhausted",
-        "reason_sv": "Reservnummersystemet svarade inte.",
-        "evidence_dir": str(folder),
-    }
+    outcome = Outcome(
+        kind=OutcomeKind.FAILED,
+        reason_code="retries_exhausted",
+        reason_sv="Reservnummersystemet svarade inte.",
+        evidence_dir=str(folder),
+    )
     store.finish(item.id, outcome, status=ItemStatus.FAILED, attempts=3, worker="status-test")
 
     page = app_page
@@ -56,10 +66,12 @@ def test_failed_item_shows_reason_and_evidence_but_nothing_outside_the_evidence_
     screens.shot(
         page,
         "22-att-hantera-misslyckad",
-        "Att hantera: misslyckade ärenden med orsak och länk till bevis.",
+        "Att hantera: misslyckade ärenden med orsak och länk till felunderlag.",
     )
-    row.get_by_role("link", name="Visa bevis").click()
-    expect(page.get_by_role("heading", name="Bevis för ett misslyckat ärende")).to_be_visible()
+    row.get_by_role("link", name="Visa felunderlag").click()
+    expect(
+        page.get_by_role("heading", name="Felunderlag för ett misslyckat ärende")
+    ).to_be_visible()
     expect(page.get_by_role("link", name="screen-0-0.png")).to_be_visible()
     page.wait_for_function("document.querySelector('figure img')?.naturalWidth === 1")
 
@@ -71,10 +83,10 @@ def test_failed_item_shows_reason_and_evidence_but_nothing_outside_the_evidence_
         assert client.get(base + "..%2F..%2F..%2Fqueue.sqlite3").status_code == 404
         assert client.get(base + "%2Fetc%2Fpasswd").status_code == 404
     outside = store.add("status-test-outside", request, source="status.csv:3")[0]
-    store.claim("status-test")
+    store.claim_next(worker)
     store.finish(
         outside.id,
-        {**outcome, "evidence_dir": str(ui_server.settings.data_dir)},
+        outcome.model_copy(update={"evidence_dir": str(ui_server.settings.data_dir)}),
         status=ItemStatus.FAILED,
         worker="status-test",
     )

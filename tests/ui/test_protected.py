@@ -17,8 +17,10 @@ def test_protected_identity_is_handed_over_without_address_or_clipboard(
 ) -> None:
     page = app_page
     person = new_person(fresh_mock_sites, sex="M")
-    fill_registration(page, person)
-    page.get_by_label("Skyddad identitet").check()
+    # No address: it is secret and not registered, so the form must not ask for it.
+    fill_registration(page, person, street="", postal_code="", city="")
+    page.get_by_label("Skyddade personuppgifter").check()
+    expect(page.locator("#address-box")).to_be_hidden()
     submit_registration(page)
 
     expect_outcome(page, "Registrerad – resten görs för hand")
@@ -27,10 +29,13 @@ def test_protected_identity_is_handed_over_without_address_or_clipboard(
     assert patient_id.startswith(person.birth_date.strftime("%Y%m%d"))
     expect(page.locator("#clipboard-note")).to_contain_text("lägger inte Patient-ID i urklipp")
     expect(page.get_by_role("button", name="Samma person (återanvänd)")).to_have_count(0)
+    # The job page may be seen at a reception: the protected person's name is not on it.
+    expect(page.locator("main")).not_to_contain_text(person.family_name)
+    expect(page.locator("main")).to_contain_text("Skyddade personuppgifter")
     screens.shot(
         page,
         "08-skyddad-identitet",
-        "Skyddad identitet: bara Patient-ID, kön och namn; resten enligt rutinen.",
+        "Skyddade personuppgifter: bara Patient-ID, kön och namn; resten enligt rutinen.",
     )
 
     (saved,) = [

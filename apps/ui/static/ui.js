@@ -21,7 +21,6 @@ function setupRegisterForm(form) {
   const residenceSelect = form.elements.namedItem("residence_country");
   const autoOption = document.getElementById("group-auto-option");
   const reasonText = document.getElementById("group-reason-text");
-  const note = document.getElementById("group-note");
   const box = document.getElementById("address-box");
   const legend = document.getElementById("address-legend");
   const hint = document.getElementById("address-hint");
@@ -47,13 +46,6 @@ function setupRegisterForm(form) {
       legend.textContent = "Bostadsadress i Sverige";
       hint.textContent = "Patientgruppen ska ha personens adress i Sverige.";
       country.textContent = "Sverige";
-    }
-    if (group && group.note_sv) {
-      note.textContent = group.note_sv;
-      note.hidden = false;
-    } else {
-      note.textContent = "";
-      note.hidden = true;
     }
   }
 
@@ -149,12 +141,23 @@ function setupSteps(list) {
   if (list.dataset.state !== "done") poll();
 }
 
+// ---- Skyddade personuppgifter: no address is asked for ----------------------------------
+function setupProtected(form) {
+  const box = document.getElementById("address-box");
+  const check = form.elements.namedItem("protected");
+  if (!box || !check) return;
+  const update = () => { box.hidden = check.checked; };
+  check.addEventListener("change", update);
+  update();
+}
+
 // ---- Kopiera -----------------------------------------------------------------------------
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button) return;
   const input = document.querySelector(button.dataset.copy);
-  const status = document.getElementById("copy-status");
+  const status = document.getElementById(button.dataset.copyStatus || "copy-status")
+    || { textContent: "" };
   if (!input) return;
   try {
     await navigator.clipboard.writeText(input.value);
@@ -171,7 +174,10 @@ document.addEventListener("click", async (event) => {
 
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("register-form");
-  if (form) setupRegisterForm(form);
+  if (form) {
+    setupRegisterForm(form);
+    setupProtected(form);
+  }
   const steps = document.getElementById("steps");
   if (steps) setupSteps(steps);
   const summary = document.getElementById("error-summary");

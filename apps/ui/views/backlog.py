@@ -30,6 +30,7 @@ from apps.ui.work import (
 )
 from flows.outcome import Decision, Outcome
 from flows.request import RegistrationRequest
+from flows.vocabulary import MATCH_SV
 
 STATUS_ORDER = (
     ItemStatus.PENDING,
@@ -48,7 +49,8 @@ def _store(ui: UiContext) -> QueueStore:
 
 
 def _item_summary(item: QueueItem) -> dict[str, Any]:
-    person = present.request_person(item.request)
+    # A list at a reception may be seen by others: never the name of a protected person.
+    person = present.request_person(item.request, hide_protected=True)
     outcome = item.outcome or {}
     return {
         "id": item.id,
@@ -120,13 +122,16 @@ async def backlog_item_page(request: Request) -> Response:
         and outcome.reason_code in present.DECIDABLE_REASONS
         and item.request is not None
     )
+    person = present.request_person(item.request, groups=ui.groups)
     context = {
+        "title_name": present.request_person(item.request, hide_protected=True)["name"],
         "item_id": item.id,
         "status_sv": item.status.label_sv,
         "source": item.source,
         "outcome": outcome if item.status is ItemStatus.NEEDS_PERSON else None,
-        "request_person": present.request_person(item.request, groups=ui.groups),
-        "match_sv": present.MATCH_SV,
+        "request_person": person,
+        "differs": present.differences(person, outcome.candidates if outcome else []),
+        "match_sv": MATCH_SV,
         "decidable": decidable,
         "decide_url": f"/att-hantera/{item.id}/beslut",
         "resolved_by": None,
@@ -196,7 +201,9 @@ async def _decide(
             lambda: store.finish(item.id, data, status=ItemStatus.REJECTED, actor=ui.actor)
         )
         context = {
-            **dec.ending_text(choice),
+            **dec.ending_text(
+                choice, candidates[index] if index is not None and index < len(candidates) else None
+            ),
             "back_url": "/att-hantera",
             "back_text": "Tillbaka till Att hantera",
             "note": "Ärendet är taget ur kön och körs inte av roboten.",

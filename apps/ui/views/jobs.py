@@ -14,14 +14,15 @@ from apps.ui import present
 from apps.ui.context import UiContext, ui_of
 from apps.ui.jobs import Job, JobKind, JobState
 from apps.ui.work import rerun
-from flows.outcome import OutcomeKind
+from flows.outcome import Candidate, OutcomeKind
+from flows.vocabulary import MATCH_SV, PROTECTED_SV
 
 CANCELLED = "avbrutet"
 
 TITLES_SV = {
     JobKind.REGISTER: "Registrerar patient",
     JobKind.COMPLETE: "Kompletterar personnummer",
-    JobKind.BACKLOG: "Hanterar ärende från kön",
+    JobKind.BACKLOG: "Hanterar ärende från ärendekön",
 }
 
 
@@ -44,9 +45,10 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
         "done": done,
         "queued_ahead": snap.get("queued_ahead", 0),
         "steps": present.step_rows(job.kind, ui.jobs.steps(job), done=done),
-        "person": f"{person['name']}, född {person['birth_date']}" if job.request else None,
+        "person": _lead(job, person),
         "request_person": person,
-        "match_sv": present.MATCH_SV,
+        "match_sv": MATCH_SV,
+        "compare_level": 2,
     }
     outcome = job.outcome
     if not done or outcome is None:
@@ -56,11 +58,16 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
         resolved_by = None
     elif job.follow_up:
         resolved_by = f"/jobb/{job.follow_up}"
+    failure = present.failure(outcome) if outcome.kind is OutcomeKind.FAILED else None
+    headline = present.headline(job.kind, outcome)
     context.update(
         {
+            "title": headline,
             "outcome": outcome,
-            "headline": present.headline(job.kind, outcome),
+            "headline": headline,
             "summary": present.summary(job.kind, outcome),
+            "failure": failure,
+            "differs": present.differences(person, outcome.candidates),
             "clipboard": job.clipboard.value if job.clipboard else None,
             "duration": outcome.duration_s or None,
             "decidable": job.request is not None
@@ -70,7 +77,8 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
             "cancelled": job.follow_up == CANCELLED,
             "evidence_url": f"/bevis/jobb/{job.id}" if outcome.evidence_dir else None,
             "retry_form": f"/jobb/{job.id}/igen"
-            if outcome.kind is OutcomeKind.FAILED
+            if failure is not None
+            and failure.can_retry
             and job.kind is not JobKind.COMPLETE
             and job.request is not None
             else None,
@@ -79,9 +87,8 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
     if job.kind is JobKind.BACKLOG:
         context["back_url"], context["back_text"] = "/att-hantera", "Tillbaka till Att hantera"
         if outcome.kind is OutcomeKind.FAILED:
-            context["summary"] = (
-                f"{context['summary']} Ärendet ligger kvar i kön med ditt beslut och körs "
-                "igen vid nästa körning."
+            context["queue_note"] = (
+                "Ärendet ligger kvar i ärendekön med ditt beslut och körs igen vid nästa körning."
             )
             context["retry_form"] = None
     elif job.kind is JobKind.COMPLETE:
@@ -89,6 +96,15 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
     else:
         context["back_url"], context["back_text"] = "/", "Registrera en till"
     return context
+
+
+def _lead(job: Job, person: dict[str, str]) -> str | None:
+    """The line under the heading: who the job is for (never the name of a protected person)."""
+    if job.request is None:
+        return None
+    if job.request.protected:
+        return f"{PROTECTED_SV} – namnet visas inte här."
+    return f"{person['name']}, född {person['birth_date']}"
 
 
 async def job_page(request: Request) -> Response:
@@ -163,7 +179,7 @@ async def job_decide(request: Request) -> Response:
             request,
             "cancelled.html",
             {
-                **dec.ending_text(choice),
+                **dec.ending_text(choice, _chosen(outcome.candidates, index)),
                 "back_url": "/",
                 "back_text": "Registrera en annan patient",
             },
@@ -171,6 +187,10 @@ async def job_decide(request: Request) -> Response:
         )
     submit_follow_up(ui, follow)
     return RedirectResponse(f"/jobb/{follow.id}", status_code=303)
+
+
+def _chosen(candidates: list[Candidate], index: int | None) -> Candidate | None:
+    return candidates[index] if index is not None and 0 <= index < len(candidates) else None
 
 
 def _end_queue_item(ui: UiContext, job: Job, choice: dec.Choice) -> None:

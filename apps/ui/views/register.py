@@ -12,6 +12,7 @@ from apps.ui.context import UiContext, ui_of
 from apps.ui.jobs import Job, JobKind
 from apps.ui.work import audit_hook, clipboard_hook, registration_work
 from flows.request import RequestInvalid, parse_request
+from flows.vocabulary import PROTECTED_HELP_SV, PROTECTED_SV
 
 
 def _page(
@@ -39,6 +40,8 @@ def _page(
         "effective_group": choice.effective,
         "address_mode": choice.address_mode,
         "group_json": forms.group_json(ui.groups),
+        "protected_sv": PROTECTED_SV,
+        "protected_help_sv": PROTECTED_HELP_SV,
     }
     return ui.render(request, "register.html", context, status_code=status_code, nav="register")
 
