@@ -180,6 +180,12 @@ def run(
     settings = _settings()
     if headed:
         settings = settings.model_copy(update={"headless": False})
+    problems = settings.unsafe_setup_problems()
+    if problems:
+        err.print("Körningen startas inte: inställningarna är inte säkra för riktiga system.")
+        for problem in problems:
+            err.print(f"  - {problem}", markup=False)
+        raise typer.Exit(ExitCode.INVALID_INPUT)
     _configure_logging(settings)
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", slot):
         raise typer.BadParameter("bokstäver, siffror, - och _", param_hint="--slot")

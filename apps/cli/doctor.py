@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -71,6 +72,8 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
         )
     except Exception as exc:
         yield Check("Inställningar", False, str(exc))
+    yield safety_check(settings)
+    yield from folder_checks(settings)
     try:
         mode = clipboard.resolve_transfer_mode(settings.transfer_mode, headless=settings.headless)
         problem = clipboard.system_clipboard_problem()
@@ -124,6 +127,39 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
     except Exception as exc:
         message = exc.message if isinstance(exc, RobotError) else f"{type(exc).__name__}: {exc}"
         yield Check("Webbläsare", False, message)
+
+
+def safety_check(settings: Settings) -> Check:
+    """Demo values (placeholder pseudonym key, demo/demo) only against this computer's sites."""
+    problems = settings.unsafe_setup_problems()
+    if problems:
+        return Check("Säkerhet", False, " ".join(problems))
+    if settings.is_demo_setup:
+        return Check(
+            "Säkerhet",
+            True,
+            "demoläge: alla system körs på den här datorn, så demokontot och exempelnyckeln "
+            "tillåts (inte mot riktiga system)",
+        )
+    return Check("Säkerhet", True, "egen pseudonymnyckel och egna inloggningar")
+
+
+def folder_checks(settings: Settings) -> Iterator[Check]:
+    """The data and evidence folders must be private (0700); the robot tightens them at start."""
+    for label, folder in (("Datamapp", settings.data_dir), ("Underlag", settings.evidence_path)):
+        if not folder.exists():
+            yield Check(label, True, f"{folder} (skapas privat, 0700, vid första körningen)")
+            continue
+        mode = stat.S_IMODE(folder.stat().st_mode)
+        if mode & 0o077:
+            yield Check(
+                label,
+                False,
+                f"{folder} kan läsas av andra (rättigheter {mode:o}); roboten stramar åt den till "
+                "700 när den startar, eller kör: chmod 700 " + str(folder),
+            )
+        else:
+            yield Check(label, True, f"{folder} (privat, {mode:o})")
 
 
 _SITE_NAMES = {"pmo": "PMO", "rns": "Reservnummersystemet", "plexus": "Plexus"}

@@ -24,6 +24,7 @@ from flows.request import FieldError, RequestInvalid, parse_request
 from flows.runner import Runner
 from robot.display import virtual_display
 from robot.errors import ConfigError, RobotError
+from robot.evidence import prepare_evidence
 from robot.settings import Settings
 
 
@@ -110,6 +111,10 @@ def complete_pnr(
             help="A person has checked the identity and the document with the personnummer.",
         ),
     ] = False,
+    protected: Annotated[
+        bool,
+        typer.Option("--protected", help="Skyddade personuppgifter: inget underlag sparas."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
     headed: Annotated[
         bool | None, typer.Option("--headed/--headless", help="Show the browser.")
@@ -130,7 +135,11 @@ def complete_pnr(
     outcome = _run(
         settings,
         lambda runner, on_step: runner.complete_pnr(
-            patient_id, personnummer, identity_checked=True, on_step=on_step
+            patient_id,
+            personnummer,
+            identity_checked=True,
+            protected=protected,
+            on_step=on_step,
         ),
         as_json=as_json,
     )
@@ -144,6 +153,8 @@ def _run(
     as_json: bool,
 ) -> Outcome:
     """Start a runner (and a virtual display when headed without one), run, print."""
+    refuse_unsafe_setup(settings)
+    prepare_evidence(settings)  # private folders, leftovers of a killed run, retention
 
     def on_step(event: StepEvent) -> None:
         if not as_json and event.status == "started":
@@ -157,6 +168,17 @@ def _run(
         outcome = Outcome(kind=OutcomeKind.FAILED, reason_code=exc.code, reason_sv=exc.message)
     _print_outcome(outcome, as_json=as_json)
     return outcome
+
+
+def refuse_unsafe_setup(settings: Settings) -> None:
+    """Stop (exit 3) when the settings are not safe against real systems."""
+    problems = settings.unsafe_setup_problems()
+    if not problems:
+        return
+    err.print("Roboten startas inte: inställningarna är inte säkra för riktiga system.")
+    for problem in problems:
+        err.print(f"  - {problem}")
+    raise typer.Exit(ExitCode.INVALID_INPUT)
 
 
 def _read_request_file(path: Path) -> dict[str, Any]:
