@@ -46,6 +46,7 @@ class RunnerLike(Protocol):
         personnummer: str,
         *,
         identity_checked: bool,
+        protected: bool = False,
         on_step: StepCallback | None = None,
     ) -> Outcome: ...
 

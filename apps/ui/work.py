@@ -49,12 +49,21 @@ def rerun(job: Job, decisions: Sequence[Decision]) -> Job:
     )
 
 
-def complete_work(patient_id: str, personnummer: str, *, identity_checked: bool) -> Work:
-    """Replace the reservnummer part of ``patient_id`` with the personnummer's digits."""
+def complete_work(
+    patient_id: str, personnummer: str, *, identity_checked: bool, protected: bool = False
+) -> Work:
+    """Replace the reservnummer part of ``patient_id`` with the personnummer's digits.
+
+    ``protected``: the patient has protected personal data, so no evidence is kept.
+    """
 
     def work(runner: RunnerLike, on_step: StepCallback) -> Outcome:
         return runner.complete_pnr(
-            patient_id, personnummer, identity_checked=identity_checked, on_step=on_step
+            patient_id,
+            personnummer,
+            identity_checked=identity_checked,
+            protected=protected,
+            on_step=on_step,
         )
 
     return work

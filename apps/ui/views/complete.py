@@ -22,7 +22,7 @@ from flows.identity import (
     parse_patient_id,
 )
 
-FIELDS = ("patient_id", "personnummer", "identity_checked")
+FIELDS = ("patient_id", "personnummer", "identity_checked", "protected")
 
 NOT_CHECKED_SV = (
     "Kryssa i att identiteten och handlingen är kontrollerade. Utan den kontrollen ändrar "
@@ -79,10 +79,14 @@ async def complete_submit(request: Request) -> Response:
         errors["identity_checked"] = NOT_CHECKED_SV
     if errors or reserv is None or new_value is None:
         return _page(ui, request, values, errors, status_code=400)
+    protected = values["protected"] == "1"
     job = Job(
         kind=JobKind.COMPLETE,
-        work=complete_work(reserv.value, new_value, identity_checked=True),
-        after=[clipboard_hook(ui.jobs), audit_hook(ui.audit, actor=ui.actor)],
+        work=complete_work(reserv.value, new_value, identity_checked=True, protected=protected),
+        # Protected: no evidence, and nothing on the OS clipboard (managers keep a history).
+        after=[audit_hook(ui.audit, actor=ui.actor)]
+        if protected
+        else [clipboard_hook(ui.jobs), audit_hook(ui.audit, actor=ui.actor)],
         ref=reserv.value,
     )
     ui.jobs.submit(job)
