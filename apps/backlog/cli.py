@@ -1,18 +1,22 @@
-"""``reservrobot backlog ...``: import, run, status, show, retry, purge, report, template.
+"""``reservrobot backlog ...``: import, run, status, show, retry, purge, report, template,
+workers, pause, drain, resume, metrics.
 
 Exit codes (for schedulers) are in ``apps.exitcodes``: 0 all done, 1 some failed,
-2 some need a person, 3 invalid input, 75 another run holds the queue.
+2 some need a person, 3 invalid input, 4 the queue's store is unreadable or damaged,
+75 another run holds the queue.
 """
 
 from __future__ import annotations
 
+import functools
 import getpass
 import json
 import re
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,14 +24,51 @@ from rich.markup import escape
 from rich.table import Table
 
 from apps.backlog.lock import RunLockHeld
-from apps.backlog.policy import RetryPlan
 from apps.backlog.progress import RichProgress, format_counts
 from apps.backlog.run import RunOptions, RunSummary, StopRequest, graceful_signals
-from apps.backlog.store import ItemStatus, open_store, utcnow
+from apps.backlog.store import (
+    MODE_SV,
+    ItemStatus,
+    MachineMode,
+    RetryPlan,
+    StoreError,
+    default_machine,
+    open_store,
+    utcnow,
+)
 from apps.exitcodes import ExitCode
 from robot.settings import Settings
 
 backlog_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+STORE_BROKEN_SV = "Kön går inte att läsa, så ingenting kördes."
+
+
+def store_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn an unreadable or damaged store into exit code 4 with a Swedish message."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except StoreError as exc:
+            err.print(f"[red]{STORE_BROKEN_SV}[/] {escape(exc.message)}")
+            raise typer.Exit(ExitCode.STORE_BROKEN) from None
+
+    return wrapper
+
+
+MachineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--machine",
+        envvar="RESERVROBOT_MACHINE",
+        help="Robotmaskinens namn (standard: datorns namn).",
+    ),
+]
 
 out = Console()
 err = Console(stderr=True)
@@ -66,6 +107,7 @@ def parse_interval(text: str) -> float:
 
 
 @backlog_app.command("import")
+@store_errors
 def import_(
     file: Annotated[
         Path, typer.Argument(help="CSV- eller Excel-fil (.xlsx) med en rad per person.")
@@ -97,8 +139,10 @@ def import_(
                 table.add_row(str(e.row), escape(e.column), escape(e.message_sv))
             out.print(table)
         enc = f", teckenkodning {report.encoding}" if report.encoding else ""
+        replaced = f", {report.replaced} ersatte väntande ärenden" if report.replaced else ""
         out.print(
-            f"{escape(report.file)} ({report.kind}{enc}): [green]{report.added} tillagda[/], "
+            f"{escape(report.file)} ({report.kind}{enc}): [green]{report.added} tillagda[/]"
+            f"{replaced}, "
             f"{report.duplicates} fanns redan i kön, [red]{report.rejected} ogiltiga[/]"
             + (f", {len(report.empty_rows)} tomma rader hoppades över" if report.empty_rows else "")
             + "."
@@ -110,6 +154,12 @@ def import_(
 
 
 def _print_summary(summary: RunSummary) -> None:
+    if summary.run_id is None and summary.machine_mode is not MachineMode.RUN:
+        out.print(
+            f"Maskinen är {MODE_SV[summary.machine_mode].lower()}: inga ärenden tas. "
+            "Återuppta med: reservrobot backlog resume"
+        )
+        return
     if summary.run_id is None:
         out.print("Inget att göra: inga väntande ärenden.")
         return
@@ -125,6 +175,7 @@ def _print_summary(summary: RunSummary) -> None:
 
 
 @backlog_app.command()
+@store_errors
 def run(
     workers: Annotated[
         int,
@@ -170,6 +221,18 @@ def run(
             "maskin); samma ärende tas ändå aldrig av två.",
         ),
     ] = "run",
+    machine: MachineOption = None,
+    stale_after: Annotated[
+        float,
+        typer.Option(
+            "--stale-after",
+            min=1,
+            help="Sekunder utan livstecken innan en annan maskin tar över ett ärende.",
+        ),
+    ] = 900.0,
+    heartbeat: Annotated[
+        float, typer.Option("--heartbeat", min=0.1, help="Sekunder mellan livstecknen.")
+    ] = 10.0,
 ) -> None:
     """Work through the queue: N worker processes, one browser each; Ctrl+C stops cleanly.
 
@@ -194,6 +257,9 @@ def run(
         limit=limit,
         wait_for_retries_s=wait_for_retries,
         slot=slot,
+        machine=machine or default_machine(),
+        stale_after_s=stale_after,
+        beat_s=min(heartbeat, stale_after / 3),
         retry=RetryPlan(
             max_attempts=max_attempts or settings.max_attempts,
             base_s=retry_delay,
@@ -231,6 +297,7 @@ def run(
 
 
 @backlog_app.command()
+@store_errors
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Skriv som JSON.")] = False,
 ) -> None:
@@ -255,11 +322,11 @@ def status(
         "last_run": None
         if last is None
         else {
-            "id": last["id"],
-            "started_at": last["started_at"].isoformat(),
-            "finished_at": last["finished_at"].isoformat() if last["finished_at"] else None,
-            "exit_code": last["exit_code"],
-            "summary": last["summary"],
+            "id": last.id,
+            "started_at": last.started_at.isoformat(),
+            "finished_at": last.finished_at.isoformat() if last.finished_at else None,
+            "exit_code": last.exit_code,
+            "summary": last.summary,
         },
     }
     if as_json:
@@ -277,13 +344,14 @@ def status(
     if due is not None and due > now:
         out.print(f"Nästa nya försök: {due.astimezone():%Y-%m-%d %H:%M:%S}.")
     if last is not None:
-        code = last["exit_code"]
-        when = last["started_at"].astimezone().strftime("%Y-%m-%d %H:%M")
+        code = last.exit_code
+        when = last.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
         shown = code if code is not None else "– (pågår eller avbröts)"
-        out.print(f"Senaste körning: nr {last['id']}, {when}, slutkod {shown}.")
+        out.print(f"Senaste körning: nr {last.id}, {when}, slutkod {shown}.")
 
 
 @backlog_app.command()
+@store_errors
 def show(item_id: Annotated[int, typer.Argument(help="Ärendets nummer.")]) -> None:
     """One item's status, outcome and history (no names are printed)."""
     with open_store(_settings()) as store:
@@ -305,17 +373,18 @@ def show(item_id: Annotated[int, typer.Argument(help="Ärendets nummer.")]) -> N
         table.add_column(col)
     for h in history:
         table.add_row(
-            h["at"].astimezone().strftime("%Y-%m-%d %H:%M:%S"),
-            h["from_status"] or "",
-            h["to_status"],
-            escape(h["actor"]),
-            str(h["run_id"] or ""),
-            escape(h["reason"] or ""),
+            h.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+            h.from_status.label_sv if h.from_status else "",
+            h.to_status.label_sv,
+            escape(h.actor),
+            str(h.run_id or ""),
+            escape(h.reason or ""),
         )
     out.print(table)
 
 
 @backlog_app.command()
+@store_errors
 def retry(
     item_ids: Annotated[
         list[int] | None, typer.Argument(help="Ärendenummer; utan nummer: alla misslyckade.")
@@ -336,6 +405,7 @@ def retry(
 
 
 @backlog_app.command()
+@store_errors
 def purge(
     older_than: Annotated[
         int, typer.Option("--older-than", min=1, help="Dagar sedan ärendet blev klart.")
@@ -345,8 +415,8 @@ def purge(
         typer.Option("--include-needs-person", help="Rensa även ärenden som väntar på en person."),
     ] = False,
 ) -> None:
-    """Delete finished items (done, rejected, failed) older than N days: the queue holds names."""
-    statuses = [ItemStatus.DONE, ItemStatus.REJECTED, ItemStatus.FAILED]
+    """Delete finished items (done, closed, rejected, failed) older than N days (hold names)."""
+    statuses = [ItemStatus.DONE, ItemStatus.CLOSED, ItemStatus.REJECTED, ItemStatus.FAILED]
     if include_needs_person:
         statuses.append(ItemStatus.NEEDS_PERSON)
     with open_store(_settings()) as store:
@@ -358,6 +428,7 @@ def purge(
 
 
 @backlog_app.command()
+@store_errors
 def report(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Mapp för rapport.html och resultatfilerna.")
@@ -388,3 +459,120 @@ def template(
         err.print("Ange en fil som slutar på .csv eller .xlsx.")
         raise typer.Exit(ExitCode.INVALID_INPUT)
     out.print(f"Mall skriven: {file}")
+
+
+# -- machines and workers --------------------------------------------------------------------
+
+
+@backlog_app.command()
+@store_errors
+def workers(
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv som JSON.")] = False,
+) -> None:
+    """Which machines and workers are alive (heartbeat), what each holds, each machine's mode."""
+    from apps.backlog.metrics import ALIVE_WITHIN_S
+
+    with open_store(_settings()) as store:
+        found = store.workers()
+        modes = store.machine_modes()
+
+    def state(running: bool, age: float) -> str:
+        if not running:
+            return "stopped"
+        return "alive" if age <= ALIVE_WITHIN_S else "silent"
+
+    if as_json:
+        data = {
+            "machines": {
+                m: str(modes.get(m, MachineMode.RUN))
+                for m in sorted({w.machine for w in found} | set(modes))
+            },
+            "workers": [
+                {
+                    "name": w.name,
+                    "machine": w.machine,
+                    "host": w.host,
+                    "pid": w.pid,
+                    "run_id": w.run_id,
+                    "state": state(w.running, w.age_s),
+                    "heartbeat_age_s": round(w.age_s, 1),
+                    "item_id": w.item_id,
+                    "items_done": w.items_done,
+                }
+                for w in found
+            ],
+        }
+        out.print_json(json.dumps(data, ensure_ascii=False))
+        return
+    labels = {"alive": "[green]lever[/]", "silent": "[red]tyst[/]", "stopped": "avslutad"}
+    table = Table(title="Arbetsprocesser")
+    for col in ("Maskin", "Arbetare", "Pid", "Läge", "Livstecken", "Ärende", "Klara"):
+        table.add_column(col)
+    for w in found:
+        table.add_row(
+            w.machine,
+            w.name,
+            str(w.pid),
+            labels[state(w.running, w.age_s)],
+            f"{w.age_s:.0f} s sedan",
+            str(w.item_id or "–"),
+            str(w.items_done),
+        )
+    out.print(table)
+    for machine, mode in sorted(modes.items()):
+        out.print(f"Maskin {machine}: {MODE_SV[mode]}")
+
+
+def _set_mode(machine: str | None, mode: MachineMode, text: str) -> None:
+    name = machine or default_machine()
+    with open_store(_settings()) as store:
+        store.set_machine_mode(name, mode, actor=f"person:{_user()}")
+    out.print(text.format(machine=name))
+
+
+@backlog_app.command()
+@store_errors
+def pause(machine: MachineOption = None) -> None:
+    """Let one machine's workers take no new items until ``resume`` (they stay and wait)."""
+    _set_mode(
+        machine,
+        MachineMode.PAUSED,
+        "Maskinen {machine} är pausad: pågående ärenden blir klara, nya tas inte.",
+    )
+
+
+@backlog_app.command()
+@store_errors
+def drain(machine: MachineOption = None) -> None:
+    """Let one machine's workers finish their current item and stop (until ``resume``)."""
+    _set_mode(
+        machine,
+        MachineMode.DRAINING,
+        "Maskinen {machine} töms: pågående ärenden blir klara, sedan stannar dess arbetare.",
+    )
+
+
+@backlog_app.command()
+@store_errors
+def resume(machine: MachineOption = None) -> None:
+    """Let one machine take items again after ``pause`` or ``drain``."""
+    _set_mode(machine, MachineMode.RUN, "Maskinen {machine} tar ärenden igen.")
+
+
+@backlog_app.command()
+@store_errors
+def metrics(
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="Skriv till fil (för node_exporters textfile-insamlare)."),
+    ] = None,
+) -> None:
+    """The queue's health in Prometheus text format (depth, oldest case, workers, failures)."""
+    from apps.backlog.metrics import render_metrics, write_metrics_file
+
+    with open_store(_settings()) as store:
+        text = render_metrics(store)
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        write_metrics_file(out_file, text)

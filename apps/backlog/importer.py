@@ -2,10 +2,21 @@
 
 Each row is validated with ``flows.request.parse_request``. A valid row is queued under its
 reference (the row's own ``referens`` when given, else the person's fingerprint), so the same
-person, or the same file imported twice, is queued once. An invalid row is reported with its
-row number, column and a Swedish reason, and stored as ``rejected`` so nothing silently
-disappears; of an invalid row only the reasons and which columns were filled are kept (no
-names). A cell that could be a spreadsheet formula is refused, never evaluated.
+person, or the same file imported twice, is queued once. Every row ends in exactly one
+reported state, and in ``resultat.csv``:
+
+- a new item (``added``), or the same request already queued (``duplicate``), or a case already
+  done or closed by a person (``handled``: a re-import never reopens it);
+- a changed row for a request still waiting replaces it, and the change is reported
+  (``replaced``); a corrected row replaces an invalid one (``corrected``);
+- a row whose ``referens`` is already queued for another person, once that case is under way,
+  is refused with its reason (``conflict``), and so is a row that is one of the template's
+  invented examples (``example``);
+- an invalid row is reported with its row number, column and a Swedish reason (``rejected``).
+
+Refused rows are stored as ``rejected`` items, so nothing silently disappears; of those only the
+reasons and which columns were filled are kept (no names). A cell that could be a spreadsheet
+formula is refused, never evaluated.
 """
 
 from __future__ import annotations
@@ -21,9 +32,19 @@ from typing import Any
 from apps.backlog.cells import looks_like_formula
 from apps.backlog.columns import BY_KEY, COLUMNS
 from apps.backlog.reader import RawRow, Table, read_table
-from apps.backlog.store import ItemStatus, QueueStore
+from apps.backlog.store import (
+    Added,
+    ItemStatus,
+    QueueItem,
+    QueueWriter,
+    RowProblem,
+    RowRejection,
+)
+from apps.backlog.templates import EXAMPLE_ROWS
 from flows.groups import PatientGroup, load_groups
-from flows.request import FieldError, RequestInvalid, parse_request
+from flows.region import load_region_profile
+from flows.names import normalise_name
+from flows.request import FieldError, RegistrationRequest, RequestInvalid, parse_request
 from robot.logs import get_logger
 from robot.settings import Settings
 
@@ -35,6 +56,47 @@ FORMULA_MESSAGE = (
     "Värdet börjar med =, +, - eller @ och kan tolkas som en formel i ett"
     " kalkylark; det tas inte emot."
 )
+
+# The template's invented example people: never registered, whoever forgets to delete them.
+EXAMPLE_REFS = frozenset(row["external_ref"] for row in EXAMPLE_ROWS)
+_EXAMPLE_NAMES = frozenset(
+    (normalise_name(row["family_name"]), normalise_name(row["given_names"])) for row in EXAMPLE_ROWS
+)
+
+
+def example_message(ref: str | None) -> str:
+    which = f" ({ref})" if ref else ""
+    return (
+        f"Raden är ett påhittat exempel ur mallen{which} och registreras inte. Ta bort"
+        " exempelraderna och fyll i era egna."
+    )
+
+
+def conflict_message(ref: str, item: QueueItem) -> str:
+    return (
+        f"Referensen {ref} finns redan i kön för en annan person (ärende {item.id},"
+        f" {item.status.label_sv.lower()}). Raden lades inte till: ge raden en egen referens,"
+        " eller rätta den om det är samma person."
+    )
+
+
+def _is_example(request: RegistrationRequest) -> bool:
+    names = (normalise_name(request.family_name), normalise_name(request.given_names))
+    return request.external_ref in EXAMPLE_REFS or names in _EXAMPLE_NAMES
+
+
+def changed_columns(old: RegistrationRequest, new: RegistrationRequest) -> list[str]:
+    """The Swedish names of the columns in which ``new`` differs from ``old``."""
+    before, after = old.model_dump(mode="json"), new.model_dump(mode="json")
+    keys: list[str] = []
+    for key in after:
+        if key == "address":
+            keys += [k for k in after[key] if after[key][k] != (before.get(key) or {}).get(k)]
+        elif after[key] != before.get(key):
+            keys.append(key)
+    return [BY_KEY[k].sv if k in BY_KEY else k for k in keys]
+
+
 WHOLE_ROW = "(hela raden)"
 # A hidden or filtered-out spreadsheet row is rejected, not queued (see apps/backlog/reader.py).
 HIDDEN_ROW_MESSAGE = (
@@ -60,8 +122,14 @@ class RowError:
 class RowResult:
     row: int
     item_id: int
-    outcome: str  # "added" | "duplicate" | "rejected" | "rejected_again"
+    # added | corrected | replaced | duplicate | handled | conflict | example | rejected |
+    # rejected_again
+    outcome: str
     status: ItemStatus
+    changes: tuple[str, ...] = ()
+
+
+REFUSED = ("rejected", "rejected_again", "conflict", "example")
 
 
 @dataclass
@@ -82,15 +150,19 @@ class ImportReport:
 
     @property
     def added(self) -> int:
-        return self.count("added")
+        return self.count("added") + self.count("corrected")
+
+    @property
+    def replaced(self) -> int:
+        return self.count("replaced")
 
     @property
     def duplicates(self) -> int:
-        return self.count("duplicate")
+        return self.count("duplicate") + self.count("handled")
 
     @property
     def rejected(self) -> int:
-        return self.count("rejected") + self.count("rejected_again")
+        return sum(self.count(o) for o in REFUSED)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -99,13 +171,20 @@ class ImportReport:
             "encoding": self.encoding,
             "delimiter": self.delimiter,
             "added": self.added,
+            "replaced": self.replaced,
             "duplicates": self.duplicates,
             "rejected": self.rejected,
             "empty_rows": self.empty_rows,
             "warnings": self.warnings,
             "errors": [e.__dict__ for e in self.errors],
             "rows": [
-                {"row": r.row, "item_id": r.item_id, "outcome": r.outcome, "status": str(r.status)}
+                {
+                    "row": r.row,
+                    "item_id": r.item_id,
+                    "outcome": r.outcome,
+                    "status": str(r.status),
+                    "changes": list(r.changes),
+                }
                 for r in self.rows
             ],
         }
@@ -140,11 +219,12 @@ def _column_of(error: FieldError) -> str:
 class Importer:
     """Validates rows and adds them to a queue."""
 
-    def __init__(self, settings: Settings, store: QueueStore, *, actor: str = "import") -> None:
+    def __init__(self, settings: Settings, store: QueueWriter, *, actor: str = "import") -> None:
         self.settings = settings
         self.store = store
         self.actor = actor
         self.groups = load_groups(settings.config_dir)
+        self.rules = load_region_profile(settings.config_dir, settings.region).field_rules
         self._group_index = _group_index(self.groups)
         self._key = settings.pseudonym_key.get_secret_value().encode()
 
@@ -166,6 +246,7 @@ class Importer:
             kind=table.kind,
             rows=len(table.rows),
             added=report.added,
+            replaced=report.replaced,
             duplicates=report.duplicates,
             rejected=report.rejected,
         )
@@ -189,7 +270,9 @@ class Importer:
         request = None
         try:
             request = parse_request(
-                _request_data(clean, self.groups, self._group_index), groups=self.groups
+                _request_data(clean, self.groups, self._group_index),
+                groups=self.groups,
+                rules=self.rules,
             )
         except RequestInvalid as exc:
             for err in exc.errors:
@@ -216,52 +299,81 @@ class Importer:
         if errors or request is None:
             self._reject(source, row, errors, report)
             return
+        if _is_example(request):
+            error = RowError(
+                row.number,
+                self._header(table, "external_ref"),
+                "template_example",
+                example_message(request.external_ref),
+            )
+            self._reject(source, row, [error], report, outcome="example")
+            return
         ref = request.external_ref or request.fingerprint()
-        item, added = self.store.add(
+        before = self.store.find(ref)
+        # A row's own reference names one case: a changed row replaces it while it waits.
+        # Without one, two rows of the same person cannot tell a correction from a repeat.
+        item, how = self.store.add(
             ref,
-            request.model_dump(mode="json"),
+            request,
             source=source,
-            person_key=request.fingerprint(),
             actor=self.actor,
+            replace_pending=request.external_ref is not None,
         )
-        report.rows.append(
-            RowResult(row.number, item.id, "added" if added else "duplicate", item.status)
-        )
+        if how is Added.CONFLICT:
+            error = RowError(
+                row.number,
+                self._header(table, "external_ref"),
+                "ref_taken",
+                conflict_message(ref, item),
+            )
+            self._reject(source, row, [error], report, outcome="conflict", taken=True)
+            return
+        changes: tuple[str, ...] = ()
+        if how is Added.REPLACED and before is not None and before.request is not None:
+            changes = tuple(changed_columns(before.request, request))
+            report.warnings.append(
+                f"Rad {row.number} ersatte det väntande ärendet {item.id} med samma referens"
+                f" (ändrat: {', '.join(changes) or 'inget'})."
+            )
+        report.rows.append(RowResult(row.number, item.id, how.value, item.status, changes))
 
     def _reject(
-        self, source: str, row: RawRow, errors: list[RowError], report: ImportReport
+        self,
+        source: str,
+        row: RawRow,
+        errors: list[RowError],
+        report: ImportReport,
+        *,
+        outcome: str = "rejected",
+        taken: bool = False,
     ) -> None:
+        """Store a refused row as ``rejected`` (so it is in ``resultat.csv``) and report it."""
         report.errors.extend(errors)
         ext = row.cells.get("external_ref", "")
-        if ext and not looks_like_formula(ext) and ext.isprintable() and len(ext) <= 100:
-            ref = ext
-        else:
-            material = json.dumps(sorted(row.cells.items()), ensure_ascii=False).encode()
-            ref = "ogiltig-" + hmac.new(self._key, material, hashlib.sha256).hexdigest()[:24]
-        reason = "; ".join(str(e) for e in errors)[:1000]
-        outcome = {
-            "kind": "rejected",
-            "row": row.number,
-            "errors": [
-                {"column": e.column, "code": e.code, "message_sv": e.message_sv} for e in errors
+        material = json.dumps(sorted(row.cells.items()), ensure_ascii=False).encode()
+        derived = "ogiltig-" + hmac.new(self._key, material, hashlib.sha256).hexdigest()[:24]
+        usable = ext and not looks_like_formula(ext) and ext.isprintable() and len(ext) <= 100
+        ref = ext if usable and not taken else derived
+        existing = self.store.find(ref)
+        if existing is not None and existing.status is not ItemStatus.REJECTED:
+            # The row's reference belongs to a valid item: that item stands, and this row is
+            # stored under a reference of its own, so it is reported all the same.
+            ref = derived
+        rejection = RowRejection(
+            row=row.number,
+            errors=[
+                RowProblem(column=e.column, code=e.code, message_sv=e.message_sv) for e in errors
             ],
-            "columns_filled": sorted(k for k, v in row.cells.items() if v),
-        }
-        item, added = self.store.add(
+            columns_filled=sorted(k for k, v in row.cells.items() if v),
+        )
+        item, added = self.store.add_rejected(
             ref,
-            None,
-            status=ItemStatus.REJECTED,
+            rejection,
+            reason_code=errors[0].code if outcome != "rejected" else "request_invalid",
+            reason_sv="; ".join(str(e) for e in errors)[:1000],
             source=source,
-            reason_code="request_invalid",
-            reason_sv=reason,
-            outcome=outcome,
             actor=self.actor,
         )
-        if added:
-            report.rows.append(RowResult(row.number, item.id, "rejected", item.status))
-        elif item.status == ItemStatus.REJECTED:
-            report.rows.append(RowResult(row.number, item.id, "rejected_again", item.status))
-        else:
-            # An invalid row whose reference is already queued with a valid request: the queued
-            # item stands; this row is reported as invalid.
-            report.rows.append(RowResult(row.number, item.id, "rejected_again", item.status))
+        if outcome == "rejected" and not added:
+            outcome = "rejected_again"
+        report.rows.append(RowResult(row.number, item.id, outcome, item.status))

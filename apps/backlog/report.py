@@ -11,6 +11,7 @@ spreadsheet formulas are escaped.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import os
 import re
@@ -22,7 +23,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from apps.backlog.cells import escape_cell
-from apps.backlog.store import ItemStatus, QueueItem, SqliteQueueStore
+from apps.backlog.store import ItemStatus, QueueItem, QueueReader, RunRecord
 from apps.exitcodes import ExitCode
 from robot.files import private_dir, write_private
 
@@ -32,6 +33,7 @@ KIND_SV = {
     "needs_person": "Behöver en person",
     "failed": "Misslyckades",
     "rejected": "Ogiltig rad",
+    "closed": "Hanterad av en person",
 }
 
 EXIT_SV = {
@@ -79,16 +81,15 @@ def _evidence_link(evidence_dir: str | None, out: Path) -> str | None:
         return target.as_uri()
 
 
-def _run_rows(store: SqliteQueueStore, run: dict[str, Any], out: Path) -> list[dict[str, Any]]:
+def _run_rows(store: QueueReader, run: RunRecord, out: Path) -> list[dict[str, Any]]:
     rows = []
-    for entry in store.run_items(run["id"]):
-        item = store.get(entry["item_id"])
+    for entry in store.run_items(run.id):
+        item = store.get(entry.item_id)
         if item is None:
             continue
-        detail = entry["detail"] or {}
-        status = ItemStatus(entry["status"])
-        outcome = item.outcome or {}
-        kind = detail.get("kind") or outcome.get("kind")
+        detail = entry.detail
+        status = entry.status
+        kind = detail.get("kind") or item.kind
         failed = status in (ItemStatus.FAILED, ItemStatus.PENDING) and kind == "failed"
         rows.append(
             {
@@ -98,23 +99,25 @@ def _run_rows(store: SqliteQueueStore, run: dict[str, Any], out: Path) -> list[d
                 "status": status.label_sv,
                 "status_key": str(status),
                 "kind": KIND_SV.get(str(kind), "Avbröts" if status == ItemStatus.PENDING else "–"),
-                "reason": (item.reason_sv if entry["reason"] == item.reason_code else None)
-                or entry["reason"]
+                "reason": (item.reason_sv if entry.reason == item.reason_code else None)
+                or entry.reason
                 or "",
                 "duration": detail.get("duration_s"),
                 "attempts": detail.get("attempts"),
-                "evidence": _evidence_link(outcome.get("evidence_dir"), out) if failed else None,
+                "evidence": _evidence_link(item.outcome.evidence_dir if item.outcome else None, out)
+                if failed
+                else None,
             }
         )
     return rows
 
 
 def build_report(
-    store: SqliteQueueStore, out: Path, *, runs: int = 10, run_id: int | None = None
+    store: QueueReader, out: Path, *, runs: int = 10, run_id: int | None = None
 ) -> ReportFiles:
     """Write ``rapport.html``, ``resultat.csv`` and ``resultat.xlsx`` into ``out``."""
     private_dir(out)
-    selected = [r for r in store.runs() if r["id"] == run_id] if run_id else store.runs(limit=runs)
+    selected = [r for r in store.runs() if r.id == run_id] if run_id else store.runs(limit=runs)
     env = Environment(
         loader=FileSystemLoader(Path(__file__).parent), autoescape=select_autoescape(["html"])
     )
@@ -123,9 +126,9 @@ def build_report(
         counts={s.label_sv: n for s, n in store.counts().items()},
         runs=[
             {
-                **r,
-                "exit_sv": EXIT_SV.get(ExitCode(r["exit_code"]), str(r["exit_code"]))
-                if r["exit_code"] is not None
+                **dataclasses.asdict(r),
+                "exit_sv": EXIT_SV.get(ExitCode(r.exit_code), str(r.exit_code))
+                if r.exit_code is not None
                 else "Pågår eller avbröts",
                 "rows": _run_rows(store, r, out),
             }
@@ -143,13 +146,12 @@ def build_report(
 
 
 def _result_row(item: QueueItem) -> list[object]:
-    outcome = item.outcome or {}
     return [
         item.id,
         item.source or "",
         display_ref(item.ref),
         item.status.label_sv,
-        KIND_SV.get(str(outcome.get("kind")), ""),
+        KIND_SV.get(str(item.kind), ""),
         item.patient_id or "",
         item.reason_sv or "",
         item.attempts,

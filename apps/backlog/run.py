@@ -23,11 +23,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from multiprocessing.connection import wait as wait_for
 from multiprocessing.process import BaseProcess
-from typing import Any, Protocol
+from typing import Protocol
 
 from apps.backlog.lock import run_lock
-from apps.backlog.policy import RetryPlan
-from apps.backlog.store import ItemStatus, SqliteQueueStore, queue_path, utcnow
+from apps.backlog.store import (
+    DatabaseQueueStore,
+    ItemStatus,
+    MachineMode,
+    RetryPlan,
+    default_machine,
+    open_store,
+    queue_path,
+    utcnow,
+)
 from apps.backlog.worker import EXIT_RUNNER_FAILED, WorkerConfig, worker_main
 from apps.exitcodes import ExitCode
 from robot.logs import get_logger
@@ -50,9 +58,12 @@ class RunOptions:
     # An in-progress item whose worker's heartbeat is older than this is taken as abandoned
     # (the only test across machines; on the same machine a dead pid is detected at once).
     stale_after_s: float = 900.0
+    # How often a worker refreshes the heartbeat of the item it holds (and its own).
+    beat_s: float = 10.0
     max_restarts: int | None = None
-    runner_factory: str = "flows.runner:Runner"
     slot: str = "run"
+    # The machine this run belongs to (``backlog pause/drain --machine``); default: host name.
+    machine: str = field(default_factory=default_machine)
 
 
 @dataclass
@@ -67,6 +78,7 @@ class RunSummary:
     stopped: bool = False
     worker_failures: int = 0
     runner_failed: bool = False
+    machine_mode: MachineMode = MachineMode.RUN
 
     @property
     def finished(self) -> int:
@@ -80,7 +92,7 @@ class RunSummary:
         )
         return 60.0 * done / self.duration_s if self.duration_s > 0 else 0.0
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         return {
             "run_id": self.run_id,
             "by_status": self.by_status,
@@ -167,15 +179,20 @@ def exit_code_for(by_status: Mapping[str, int], *, runner_failed: bool = False) 
     return ExitCode.OK
 
 
-def _due_count(store: SqliteQueueStore, horizon_s: float) -> tuple[int, bool]:
-    """Items due now, and whether any pending item falls due within the horizon."""
+def _due_count(
+    store: DatabaseQueueStore, horizon_s: float, options: RunOptions | None = None
+) -> tuple[int, bool]:
+    """Items due now, and whether any falls due (a retry, a takeover) within the horizon."""
     now = utcnow()
     pending = store.items(status=ItemStatus.PENDING)
     due = sum(1 for i in pending if i.not_before is None or i.not_before <= now)
-    soon = any(
-        i.not_before is not None and i.not_before - now <= timedelta(seconds=horizon_s)
-        for i in pending
-    )
+    horizon = timedelta(seconds=horizon_s)
+    soon = any(i.not_before is not None and i.not_before - now <= horizon for i in pending)
+    if not soon and options is not None:
+        takeover = store.next_takeover(
+            stale_after=timedelta(seconds=options.stale_after_s), quiet_s=3 * options.beat_s
+        )
+        soon = takeover is not None and takeover - now <= horizon
     return due, soon
 
 
@@ -197,12 +214,21 @@ def run_locked(
 ) -> RunSummary:
     """One run; the caller holds the run lock."""
     started = time.monotonic()
-    queue_file = queue_path(settings)
-    store = SqliteQueueStore(queue_file)
+    store = open_store(settings)
     try:
         _purge_evidence(settings)
+        mode = store.machine_mode(options.machine)
+        if mode is not MachineMode.RUN:
+            return RunSummary(
+                run_id=None,
+                by_status={},
+                recovered=[],
+                duration_s=time.monotonic() - started,
+                exit_code=ExitCode.OK,
+                machine_mode=mode,
+            )
         recovered = _recover(store, options)
-        due, soon = _due_count(store, options.wait_for_retries_s)
+        due, soon = _due_count(store, options.wait_for_retries_s, options)
         if due == 0 and not soon:
             return RunSummary(
                 run_id=None,
@@ -212,7 +238,9 @@ def run_locked(
                 exit_code=ExitCode.OK,
             )
         total = min(due, options.limit) if options.limit else due
-        run_id = store.start_run(workers=options.workers, limit=options.limit)
+        run_id = store.start_run(
+            workers=options.workers, limit=options.limit, machine=options.machine
+        )
         summary = _supervise(settings, options, store, run_id, total, progress, stop)
         summary.recovered = recovered
         summary.duration_s = time.monotonic() - started
@@ -232,7 +260,7 @@ def _purge_evidence(settings: Settings) -> None:
         log.event("evidence_purge_failed", level=logging.WARNING)
 
 
-def _recover(store: SqliteQueueStore, options: RunOptions) -> list[int]:
+def _recover(store: DatabaseQueueStore, options: RunOptions) -> list[int]:
     return store.recover_interrupted(
         stale_after=timedelta(seconds=options.stale_after_s),
         actor="robot:run",
@@ -243,7 +271,7 @@ def _recover(store: SqliteQueueStore, options: RunOptions) -> list[int]:
 def _supervise(
     settings: Settings,
     options: RunOptions,
-    store: SqliteQueueStore,
+    store: DatabaseQueueStore,
     run_id: int,
     total: int,
     progress: ProgressSink,
@@ -265,13 +293,15 @@ def _supervise(
         serial += 1
         config = WorkerConfig(
             settings=settings,
-            queue_file=store.path,
             run_id=run_id,
-            name=f"run{run_id}-w{serial}",
+            name=f"{options.machine}/run{run_id}-w{serial}",
+            machine=options.machine,
             parent_pid=os.getpid(),
             retry=options.retry,
             wait_for_retries_s=options.wait_for_retries_s,
-            runner_factory=options.runner_factory,
+            stale_after_s=options.stale_after_s,
+            beat_s=options.beat_s,
+            max_claims=options.retry.max_attempts + 2,
         )
         proc = ctx.Process(
             target=worker_main, args=(config, stop_event, budget), name=config.name, daemon=False
@@ -312,7 +342,7 @@ def _supervise(
                 if (
                     not stop
                     and failures <= max_restarts
-                    and _due_count(store, options.wait_for_retries_s) != (0, False)
+                    and _due_count(store, options.wait_for_retries_s, options) != (0, False)
                 ):
                     progress.message(
                         f"En arbetsprocess avslutades oväntat (kod {proc.exitcode});"
@@ -348,8 +378,8 @@ def _supervise(
     )
 
 
-def _run_counts(store: SqliteQueueStore, run_id: int) -> dict[str, int]:
-    counts = Counter(str(r["status"]) for r in store.run_items(run_id))
+def _run_counts(store: DatabaseQueueStore, run_id: int) -> dict[str, int]:
+    counts = Counter(str(r.status) for r in store.run_items(run_id))
     return dict(counts)
 
 

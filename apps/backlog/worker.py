@@ -2,40 +2,52 @@
 
 A worker is started by ``apps.backlog.run`` (multiprocessing, spawn) and owns one browser
 (one ``flows.runner.Runner``), started when it takes its first item. It stops when nothing is
-due (or nothing becomes due within the run's wait horizon), when the run asks it to stop
-(Ctrl+C in the terminal, SIGTERM from a service manager) or when its run process is gone.
+due (or nothing becomes due within the run's wait horizon), when its machine is drained, when
+the run asks it to stop (Ctrl+C in the terminal, SIGTERM from a service manager) or when its
+run process is gone.
 
-Signals: on POSIX a worker moves to its own session, so a Ctrl+C in the terminal reaches only
-the run process, which then lets each worker finish its current item. SIGTERM to a worker
-itself also means "stop after the current item".
+Signals and process tree: a worker moves to its own session, so a Ctrl+C in the terminal
+reaches only the run process, which then lets each worker finish its current item. It also
+asks the kernel to kill it when the run process dies (Linux ``PR_SET_PDEATHSIG``; elsewhere a
+watchdog thread does the same), so killing the run's process group, even with SIGKILL, takes
+the workers with it, and each worker's browser exits when its Playwright pipe closes. SIGTERM
+to a worker itself means "stop after the current item".
 
-Every step event of the robot becomes an audit entry, and refreshes the item's heartbeat.
+Every step event of the robot becomes an audit entry and refreshes the item's heartbeat; a
+background thread of the claim keeps it fresh during long steps as well.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import getpass
-import importlib
 import logging
 import os
 import signal
 import socket
-import time
-from collections.abc import Callable
+import sys
+import threading
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import timedelta
+from typing import Protocol
 
-from pydantic import ValidationError
-
-from apps.backlog.policy import RetryPlan, next_status
-from apps.backlog.store import QueueItem, SqliteQueueStore, WorkerIdentity, utcnow
+from apps.audit.log import AuditLog
+from apps.backlog.store import (
+    Claim,
+    DatabaseQueueStore,
+    MachineMode,
+    RetryPlan,
+    WorkerIdentity,
+    failed_outcome,
+    open_store,
+    utcnow,
+)
+from flows.outcome import Outcome, OutcomeKind, StepEvent, reason_sv
+from flows.runner import Runner
 from robot.logs import get_logger
 from robot.settings import Settings
-
-if TYPE_CHECKING:
-    from apps.audit.log import AuditLog
 
 log = get_logger(__name__)
 
@@ -51,6 +63,12 @@ STEP_SYSTEM = {
 }
 
 EXIT_RUNNER_FAILED = 3  # the worker could not start its browser / log in
+RUNNER_FAILED_SV = "Roboten kunde inte starta webbläsaren eller logga in."
+
+
+class _Lock(Protocol):
+    def __enter__(self) -> object: ...
+    def __exit__(self, *exc: object) -> object: ...
 
 
 class Budget(Protocol):
@@ -58,7 +76,7 @@ class Budget(Protocol):
 
     value: int
 
-    def get_lock(self) -> Any: ...
+    def get_lock(self) -> _Lock: ...
 
 
 class StopFlag(Protocol):
@@ -71,13 +89,15 @@ class WorkerConfig:
     """Everything a worker process needs, picklable for spawn."""
 
     settings: Settings
-    queue_file: Path
     run_id: int
     name: str
+    machine: str
     parent_pid: int
     retry: RetryPlan
     wait_for_retries_s: float
-    runner_factory: str = "flows.runner:Runner"
+    stale_after_s: float = 900.0
+    beat_s: float = 10.0
+    max_claims: int | None = None
 
 
 def actor_name(worker: str) -> str:
@@ -89,20 +109,6 @@ def actor_name(worker: str) -> str:
     return f"robot:{user}@{socket.gethostname()}/{worker}"
 
 
-def _load_factory(path: str) -> Callable[[Settings], Any]:
-    module, _, attr = path.partition(":")
-    factory: Callable[[Settings], Any] = getattr(importlib.import_module(module), attr)
-    return factory
-
-
-def _failed_outcome(code: str, text: str) -> dict[str, Any]:
-    from flows.outcome import Outcome, OutcomeKind
-
-    return Outcome(kind=OutcomeKind.FAILED, reason_code=code, reason_sv=text).model_dump(
-        mode="json"
-    )
-
-
 class Worker:
     """The loop of one worker process (also usable in-process, e.g. for a single worker)."""
 
@@ -111,22 +117,22 @@ class Worker:
         self.stop = stop
         self.budget = budget
         self.terminating = False
-        self.identity = WorkerIdentity.current(config.name)
+        self.identity = WorkerIdentity.current(config.name, machine=config.machine)
         self.actor = actor_name(config.name)
-        self._runner_cm: Any = None
-        self._runner: Any = None
+        self._runner: Runner | None = None
 
     # -- the loop -------------------------------------------------------------------------
 
     def run(self) -> int:
-        from apps.audit.log import AuditLog
-
-        store = SqliteQueueStore(self.config.queue_file)
+        store = open_store(self.config.settings)
         audit = AuditLog(self.config.settings)
+        store.register_worker(self.identity, run_id=self.config.run_id)
         try:
             return self._loop(store, audit)
         finally:
             self._close_runner()
+            with contextlib.suppress(Exception):
+                store.stop_worker(self.identity.name)
             store.close()
             audit.close()
 
@@ -148,77 +154,93 @@ class Worker:
             if self.budget.value >= 0:
                 self.budget.value += 1
 
-    def _loop(self, store: SqliteQueueStore, audit: AuditLog) -> int:
+    def _loop(self, store: DatabaseQueueStore, audit: AuditLog) -> int:
+        stale_after = timedelta(seconds=self.config.stale_after_s)
         while not self._should_stop():
+            mode = store.machine_mode(self.config.machine)
+            if mode is MachineMode.DRAINING:
+                log.event("worker_drained", worker=self.config.name)
+                return 0
+            if mode is MachineMode.PAUSED:
+                store.beat_worker(self.identity.name, item_id=None)
+                self.stop.wait(1.0)
+                continue
             if not self._take_budget():
                 return 0
-            item = store.claim(self.identity, run_id=self.config.run_id)
-            if item is None:
+            claim = store.claim(
+                self.identity,
+                plan=self.config.retry,
+                actor=self.actor,
+                run_id=self.config.run_id,
+                beat_s=self.config.beat_s,
+            )
+            if claim is None:
                 self._give_back_budget()
-                due = store.next_due()
-                if due is None:
+                if store.recover_interrupted(
+                    stale_after=stale_after, actor=self.actor, max_claims=self.config.max_claims
+                ):
+                    continue
+                if not self._wait_for_work(store, stale_after):
                     return 0
-                wait = (due - utcnow()).total_seconds()
-                if wait > self.config.wait_for_retries_s:
-                    return 0
-                self.stop.wait(min(max(wait, 0.05), 1.0))
                 continue
+            store.beat_worker(self.identity.name, item_id=claim.item.id)
             if self._runner is None:
                 try:
                     self._start_runner()
                 except Exception as exc:
                     log.exception("runner_start_failed", worker=self.config.name)
-                    self._record(
-                        store,
-                        audit,
-                        item,
-                        _failed_outcome(
-                            getattr(exc, "code", "runner_start_failed"),
-                            "Roboten kunde inte starta webbläsaren eller logga in.",
-                        ),
-                    )
+                    with claim:
+                        claim.settle(
+                            failed_outcome(
+                                str(getattr(exc, "code", None) or "runner_start_failed"),
+                                RUNNER_FAILED_SV,
+                            )
+                        )
+                    self._audit_outcome(audit, claim)
                     return EXIT_RUNNER_FAILED
-            self._process(store, audit, item)
+            self._process(store, audit, claim)
+            store.beat_worker(self.identity.name, item_id=None, finished_one=True)
         return 0
+
+    def _wait_for_work(self, store: DatabaseQueueStore, stale_after: timedelta) -> bool:
+        """Wait a little when a retry, or a takeover of a silent worker's item, is near."""
+        moments = [
+            store.next_due(),
+            store.next_takeover(stale_after=stale_after, quiet_s=3 * self.config.beat_s),
+        ]
+        due = min((m for m in moments if m is not None), default=None)
+        if due is None:
+            return False
+        wait = (due - utcnow()).total_seconds()
+        if wait > self.config.wait_for_retries_s:
+            return False
+        store.beat_worker(self.identity.name, item_id=None)
+        self.stop.wait(min(max(wait, 0.05), 1.0))
+        return True
 
     # -- the browser ----------------------------------------------------------------------
 
     def _start_runner(self) -> None:
-        factory = _load_factory(self.config.runner_factory)
-        cm = factory(self.config.settings)
-        self._runner = cm.__enter__()
-        self._runner_cm = cm
+        runner = Runner(self.config.settings)
+        runner.__enter__()
+        self._runner = runner
 
     def _close_runner(self) -> None:
-        cm, self._runner_cm, self._runner = self._runner_cm, None, None
-        if cm is not None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
             try:
-                cm.__exit__(None, None, None)
+                runner.__exit__(None, None, None)
             except Exception:
                 log.event("runner_close_failed", level=logging.WARNING, worker=self.config.name)
 
     # -- one item -------------------------------------------------------------------------
 
-    def _process(self, store: SqliteQueueStore, audit: AuditLog, item: QueueItem) -> None:
-        from flows.outcome import Decision
-        from flows.request import RegistrationRequest
+    def _process(self, store: DatabaseQueueStore, audit: AuditLog, claim: Claim) -> None:
+        item = claim.item
+        runner = self._runner
+        assert runner is not None
 
-        started = time.monotonic()
-        try:
-            request = RegistrationRequest.model_validate(item.request)
-            decisions = [Decision.model_validate(d) for d in item.decisions]
-        except ValidationError:
-            from flows.outcome import Outcome, OutcomeKind, reason_sv
-
-            outcome = Outcome(
-                kind=OutcomeKind.NEEDS_PERSON,
-                reason_code="request_invalid",
-                reason_sv=reason_sv("request_invalid"),
-            ).model_dump(mode="json")
-            self._record(store, audit, item, outcome)
-            return
-
-        def on_step(event: Any) -> None:
+        def on_step(event: StepEvent) -> None:
             try:
                 audit.append(
                     actor=self.actor,
@@ -228,74 +250,86 @@ class Worker:
                     result=event.status,
                     detail=f"{event.elapsed_s:.2f} s",
                 )
-                store.heartbeat(item.id)
+                store.heartbeat(item.id, self.identity.name)
             except Exception:  # bookkeeping must never break a registration
                 log.event("audit_step_failed", level=logging.WARNING, item=item.id)
 
-        try:
-            result = self._runner.register(request, decisions=decisions, on_step=on_step)
-            outcome = result.model_dump(mode="json")
-        except Exception as exc:
-            # Runner promises not to raise; if it does, the browser may be broken: start anew.
-            log.exception("runner_raised", item=item.id)
-            outcome = _failed_outcome(
-                getattr(exc, "code", "unexpected_error"), "Oväntat tekniskt fel i roboten."
-            )
-            outcome["duration_s"] = round(time.monotonic() - started, 3)
+        with claim:
+            if claim.request is None:
+                claim.settle(
+                    Outcome(
+                        kind=OutcomeKind.NEEDS_PERSON,
+                        reason_code="request_invalid",
+                        reason_sv=reason_sv("request_invalid"),
+                    )
+                )
+            else:
+                claim.settle(
+                    runner.register(claim.request, decisions=list(item.decisions), on_step=on_step)
+                )
+        if claim.error is not None:
+            # Runner promises not to raise; it did, so the browser may be broken: start anew.
             self._close_runner()
-        self._record(store, audit, item, outcome)
+        self._audit_outcome(audit, claim)
 
-    def _record(
-        self, store: SqliteQueueStore, audit: AuditLog, item: QueueItem, outcome: dict[str, Any]
-    ) -> None:
-        nxt = next_status(
-            str(outcome.get("kind")), attempts=item.attempts, plan=self.config.retry, now=utcnow()
-        )
-        kept = store.finish(
-            item.id,
-            outcome,
-            status=nxt.status,
-            attempts=nxt.attempts,
-            not_before=nxt.not_before,
-            worker=self.config.name,
-            actor=self.actor,
-        )
-        if not kept:
-            log.event(
-                "item_taken_over", level=logging.WARNING, item=item.id, worker=self.config.name
-            )
+    def _audit_outcome(self, audit: AuditLog, claim: Claim) -> None:
+        outcome, nxt = claim.outcome, claim.next
+        if outcome is None or nxt is None:
+            return
         retry = f"; nytt försök efter {nxt.not_before:%H:%M:%S}" if nxt.not_before else ""
         try:
             audit.append(
                 actor=self.actor,
-                ref=item.ref,
+                ref=claim.item.ref,
                 system="queue",
                 step="outcome",
-                result=str(outcome.get("kind")),
+                result=outcome.kind.value,
                 detail=(
-                    f"status={nxt.status}; reason={outcome.get('reason_code') or '-'}"
+                    f"status={nxt.status}; reason={outcome.reason_code or '-'}"
                     f"; attempts={nxt.attempts}{retry}"
                 ),
-                patient_id=outcome.get("patient_id"),
+                patient_id=outcome.patient_id,
             )
         except Exception:
-            log.event("audit_outcome_failed", level=logging.WARNING, item=item.id)
+            log.event("audit_outcome_failed", level=logging.WARNING, item=claim.item.id)
         log.event(
             "item_finished",
-            item=item.id,
+            item=claim.item.id,
             status=str(nxt.status),
-            reason=outcome.get("reason_code"),
+            reason=outcome.reason_code,
             attempts=nxt.attempts,
-            duration_s=outcome.get("duration_s"),
+            duration_s=outcome.duration_s,
         )
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make the kernel kill this process when ``parent_pid`` (the run) dies, however it dies.
+
+    Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``. Elsewhere a watchdog thread polls the parent.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    else:
+
+        def watch() -> None:
+            while os.getppid() == parent_pid:
+                threading.Event().wait(0.5)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+    if os.getppid() != parent_pid:  # the run died before we could ask
+        os._exit(1)
 
 
 def worker_main(config: WorkerConfig, stop: StopFlag, budget: Budget) -> None:
     """Entry point of a spawned worker process (exit code: 0, or ``EXIT_RUNNER_FAILED``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(os, "setsid"):
         with contextlib.suppress(OSError):
             os.setsid()  # leave the terminal's process group: Ctrl+C goes to the run only
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(config.parent_pid)
     worker = Worker(config, stop=stop, budget=budget)
 
     def _terminate(signum: int, frame: object) -> None:

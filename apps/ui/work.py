@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from apps.ui.jobs import AfterHook, ClipboardState, Job, JobManager, RunnerLike, StepCallback, Work
-from flows.outcome import Decision, Outcome, OutcomeKind
+from flows.outcome import Decision, Outcome
 from robot.clipboard import system_clipboard_available, write_system
 
 if TYPE_CHECKING:
     from apps.audit.log import AuditLog
-    from apps.backlog.store import QueueStore
+    from apps.backlog.store import QueueStore, RetryPlan
     from flows.request import RegistrationRequest
 
 log = logging.getLogger(__name__)
-
-DECIDED_RETRY_REASON = "person_decided_retry"
 
 
 def registration_work(request: RegistrationRequest, decisions: Sequence[Decision]) -> Work:
@@ -98,27 +96,36 @@ def clipboard_hook(jobs: JobManager) -> AfterHook:
     return hook
 
 
-def writeback_hook(store: QueueStore, *, item_id: int, actor: str) -> AfterHook:
-    """Write a backlog item's new outcome back to the queue.
+def writeback_hook(
+    store: QueueStore, *, item_id: int, actor: str, plan: RetryPlan | None = None
+) -> AfterHook:
+    """Write a backlog item's new outcome back to the queue, by the queue's one rule.
 
-    Done -> ``done``. Needs a person again -> ``needs_person`` (the decisions made so far are
-    kept in the stored outcome under ``decisions`` so the next person sees them applied).
-    Failed -> recorded, then back to ``pending`` with the decisions, so the backlog robot
-    retries with them.
+    ``policy.next_status`` decides, as for the backlog worker: done, needs a person again, or a
+    technical failure retried by the backlog robot after its backoff (failed once the attempts
+    are used up). The person's decisions so far are stored with the item, so the next attempt
+    (and the next person) sees them applied.
     """
 
     def hook(job: Job, outcome: Outcome) -> None:
-        from apps.backlog.store import ItemStatus
+        from apps.backlog.store import RetryPlan, next_status, utcnow
 
-        decisions = [d.model_dump(mode="json") for d in job.decisions]
-        data: dict[str, Any] = {**outcome.model_dump(mode="json"), "decisions": decisions}
-        if outcome.ok:
-            store.finish(item_id, data, status=ItemStatus.DONE, actor=actor)
-        elif outcome.kind is OutcomeKind.NEEDS_PERSON:
-            store.finish(item_id, data, status=ItemStatus.NEEDS_PERSON, actor=actor)
-        else:
-            store.finish(item_id, data, status=ItemStatus.FAILED, actor=actor)
-            store.requeue(item_id, reason=DECIDED_RETRY_REASON, actor=actor, decisions=decisions)
+        item = store.get(item_id)
+        nxt = next_status(
+            outcome.kind,
+            attempts=item.attempts if item else 0,
+            plan=plan or RetryPlan(),
+            now=utcnow(),
+        )
+        store.finish(
+            item_id,
+            outcome,
+            status=nxt.status,
+            attempts=nxt.attempts,
+            not_before=nxt.not_before,
+            decisions=job.decisions,
+            actor=actor,
+        )
 
     return hook
 

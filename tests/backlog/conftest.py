@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from apps.backlog.importer import Importer
-from apps.backlog.store import SqliteQueueStore, open_store
+from apps.backlog.store import DatabaseQueueStore, open_store
 from robot.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,11 +21,11 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def store(settings: Settings) -> Iterator[SqliteQueueStore]:
+def store(settings: Settings) -> Iterator[DatabaseQueueStore]:
     with open_store(settings) as s:
         yield s
 
 
 @pytest.fixture
-def importer(settings: Settings, store: SqliteQueueStore) -> Importer:
+def importer(settings: Settings, store: DatabaseQueueStore) -> Importer:
     return Importer(settings, store, actor="test")

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from apps.backlog.importer import Importer
-from apps.backlog.store import ItemStatus, SqliteQueueStore, open_store
+from apps.backlog.store import DatabaseQueueStore, ItemStatus, open_store
+from flows.groups import load_groups
+from flows.request import RegistrationRequest, parse_request
 from mock_sites.testing import MockSites
 from qa.people import generate_rows, taken_birth_dates, write_rows_csv
 from robot.settings import Settings
@@ -111,12 +113,29 @@ def assert_each_person_registered_once(sites: MockSites, rows: Sequence[dict[str
         assert in_pmo[0]["patient_id"] == in_rns[0]["id_value"]
 
 
-def assert_each_item_done_exactly_once(store: SqliteQueueStore, count: int) -> None:
+def assert_each_item_done_exactly_once(store: DatabaseQueueStore, count: int) -> None:
     items = store.items()
     assert len(items) == count
     assert Counter(i.status for i in items) == {ItemStatus.DONE: count}, Counter(
         (i.status, i.reason_code) for i in items
     )
     for item in items:
-        done = [h for h in store.history(item.id) if h["to_status"] == ItemStatus.DONE]
+        done = [h for h in store.history(item.id) if h.to_status == ItemStatus.DONE]
         assert len(done) == 1, f"item {item.id} done {len(done)} times"
+
+
+def make_request(birth_date: str, family: str, given: str, **extra: str) -> RegistrationRequest:
+    """A valid request for an invented person (an asylum seeker in Gävle by default)."""
+    data = {
+        "birth_date": birth_date,
+        "sex": "K",
+        "family_name": family,
+        "given_names": given,
+        "group": "asylsokande",
+        "street": "Testgatan 1",
+        "postal_code": "803 20",
+        "city": "Gävle",
+        "country": "SE",
+        **extra,
+    }
+    return parse_request(data, groups=load_groups(Settings().config_dir))

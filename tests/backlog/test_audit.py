@@ -98,14 +98,29 @@ def _append_many(settings: Settings, name: str) -> None:
             audit.append(actor=name, ref=f"{name}-{i}", system="pmo", step="s", result="done")
 
 
-def test_appends_from_several_processes_keep_an_intact_chain(settings: Settings) -> None:
+def test_appends_from_several_processes_keep_an_intact_chain(
+    settings: Settings, store_dsn: str
+) -> None:
+    settings = settings.model_copy(update={"store_dsn": store_dsn})
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=_append_many, args=(settings, f"w{i}")) for i in range(3)]
     for p in procs:
         p.start()
     for p in procs:
-        p.join(timeout=60)
+        p.join(timeout=120)
         assert p.exitcode == 0
     with AuditLog(settings) as audit:
         assert audit.verify() is None
-        assert len(audit.recent(limit=1000)) == 150
+        assert len(audit.recent(limit=1000)) == 150 == audit.count()
+
+
+def test_postgresql_audit_refuses_updates_and_deletes(
+    settings: Settings, postgres_dsn: str
+) -> None:
+    settings = settings.model_copy(update={"store_dsn": postgres_dsn})
+    with AuditLog(settings) as audit:
+        audit.append(actor="r", ref="A", system="pmo", step="s", result="done")
+        for sql in ("UPDATE audit SET result = 'failed'", "DELETE FROM audit"):
+            with pytest.raises(Exception, match="append-only"), audit.db.transaction() as tx:
+                tx.execute(sql)
+        assert audit.verify() is None and audit.count() == 1

@@ -12,10 +12,26 @@ import pytest
 from typer.testing import CliRunner
 
 from apps.backlog.lock import run_lock
-from apps.backlog.store import ItemStatus, SqliteQueueStore
+from apps.backlog.store import ItemStatus, WorkerIdentity, open_store
 from apps.cli.main import app
+from flows.outcome import Outcome, OutcomeKind
+from robot.settings import Settings
 
 from .conftest import TEMPLATES
+
+ROWS = (
+    "födelsedatum;kön;efternamn;förnamn;patientgrupp;utdelningsadress;postnummer;ort;referens\n"
+    "2019-04-12;K;Ek;Eva;asylsokande;Gatan 1;803 20;Gävle;MOTT-1\n"
+    "2018-01-02;M;Berg;Per;asylsokande;Gatan 2;803 20;Gävle;MOTT-2\n"
+)
+
+
+@pytest.fixture
+def rows_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "rader.csv"
+    path.write_text(ROWS, "utf-8")
+    return path
+
 
 runner = CliRunner()
 
@@ -32,7 +48,14 @@ def env(tmp_path: Path) -> dict[str, str]:
 def test_import_exit_codes_say_whether_rows_were_rejected(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    ok = runner.invoke(app, ["backlog", "import", str(TEMPLATES / "backlog_mall.xlsx")], env=env)
+    examples = runner.invoke(
+        app, ["backlog", "import", str(TEMPLATES / "backlog_mall.xlsx")], env=env
+    )
+    assert examples.exit_code == 2, examples.output
+    assert "0 tillagda" in examples.output and "påhittat exempel" in examples.output
+    rows = tmp_path / "rader.csv"
+    rows.write_text(ROWS, "utf-8")
+    ok = runner.invoke(app, ["backlog", "import", str(rows)], env=env)
     assert ok.exit_code == 0, ok.output
     assert "2 tillagda" in ok.output
     bad = tmp_path / "bad.csv"
@@ -50,8 +73,8 @@ def test_import_exit_codes_say_whether_rows_were_rejected(
     assert unreadable.exit_code == 3
 
 
-def test_status_json_counts_and_oldest_pending(env: dict[str, str]) -> None:
-    runner.invoke(app, ["backlog", "import", str(TEMPLATES / "backlog_mall.csv")], env=env)
+def test_status_json_counts_and_oldest_pending(env: dict[str, str], rows_csv: Path) -> None:
+    runner.invoke(app, ["backlog", "import", str(rows_csv)], env=env)
     result = runner.invoke(app, ["backlog", "status", "--json"], env=env)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -61,14 +84,16 @@ def test_status_json_counts_and_oldest_pending(env: dict[str, str]) -> None:
     assert "Väntar" in human.output and "Äldsta väntande: nr 1" in human.output
 
 
-def test_retry_requeues_failed_items_and_audits_who_did_it(env: dict[str, str]) -> None:
-    runner.invoke(app, ["backlog", "import", str(TEMPLATES / "backlog_mall.csv")], env=env)
-    store = SqliteQueueStore(Path(env["RESERVROBOT_DATA_DIR"]) / "queue.sqlite3")
-    item = store.claim("w")
+def test_retry_requeues_failed_items_and_audits_who_did_it(
+    env: dict[str, str], rows_csv: Path
+) -> None:
+    runner.invoke(app, ["backlog", "import", str(rows_csv)], env=env)
+    store = open_store(Settings(data_dir=Path(env["RESERVROBOT_DATA_DIR"])))
+    item = store.claim_next(WorkerIdentity.current("w"))
     assert item is not None
     store.finish(
         item.id,
-        {"kind": "failed", "reason_code": "site_error"},
+        Outcome(kind=OutcomeKind.FAILED, reason_code="site_error"),
         status=ItemStatus.FAILED,
         attempts=3,
     )
@@ -77,11 +102,11 @@ def test_retry_requeues_failed_items_and_audits_who_did_it(env: dict[str, str]) 
     again = store.get(item.id)
     assert again is not None and again.status == ItemStatus.PENDING and again.attempts == 0
     store.close()
-    audit = runner.invoke(app, ["audit", "show", "--ref", "MALL-0001", "--json"], env=env)
+    audit = runner.invoke(app, ["audit", "show", "--ref", "MOTT-1", "--json"], env=env)
     assert audit.exit_code == 0, audit.output
     [entry] = json.loads(audit.output)
     assert entry["step"] == "retry" and entry["actor"].startswith("person:")
-    assert entry["ref"] != "MALL-0001" and entry["ref"].startswith("p_")
+    assert entry["ref"] != "MOTT-1" and entry["ref"].startswith("p_")
 
 
 def test_template_and_report_commands_write_files(env: dict[str, str], tmp_path: Path) -> None:
@@ -133,3 +158,80 @@ def test_watch_interval_parsing() -> None:
     assert [parse_interval(t) for t in ("90", "30s", "10m", "1h")] == [90, 30, 600, 3600]
     with pytest.raises(Exception, match="10m"):
         parse_interval("tio minuter")
+
+
+@pytest.mark.parametrize("command", [["run"], ["status"], ["report", "--out", "r"], ["workers"]])
+def test_a_corrupt_queue_file_exits_4_with_a_swedish_message_never_nothing_to_do(
+    env: dict[str, str], tmp_path: Path, command: list[str]
+) -> None:
+    queue_file = Path(env["RESERVROBOT_DATA_DIR"]) / "queue.sqlite3"
+    queue_file.parent.mkdir(parents=True)
+    queue_file.write_bytes(b"this is no database " * 400)
+    if command[0] == "report":
+        command = ["report", "--out", str(tmp_path / "r")]
+    result = subprocess.run(
+        [sys.executable, "-m", "apps", "backlog", *command],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "Kön går inte att läsa" in result.stderr and "skadad" in result.stderr
+    assert "Inget att göra" not in result.stdout + result.stderr
+
+
+def test_pause_drain_resume_and_workers_of_one_machine(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["backlog", "drain", "--machine", "m1"], env=env).exit_code == 0
+    assert runner.invoke(app, ["backlog", "pause", "--machine", "m2"], env=env).exit_code == 0
+    listed = runner.invoke(app, ["backlog", "workers", "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.output) == {
+        "machines": {"m1": "draining", "m2": "paused"},
+        "workers": [],
+    }
+    drained = runner.invoke(app, ["backlog", "run", "--machine", "m1"], env=env)
+    assert drained.exit_code == 0 and "töms" in drained.output.lower()
+    assert runner.invoke(app, ["backlog", "resume", "--machine", "m1"], env=env).exit_code == 0
+    human = runner.invoke(app, ["backlog", "workers"], env=env)
+    assert "Maskin m1: Kör" in human.output and "Maskin m2: Pausad" in human.output
+
+
+def test_metrics_are_prometheus_text_with_depth_oldest_case_workers_and_failures(
+    env: dict[str, str], rows_csv: Path, tmp_path: Path
+) -> None:
+    runner.invoke(app, ["backlog", "import", str(rows_csv)], env=env)
+    settings = Settings(data_dir=Path(env["RESERVROBOT_DATA_DIR"]))
+    with open_store(settings) as store:
+        worker = WorkerIdentity.current("m1/run1-w1", machine="m1")
+        store.register_worker(worker, run_id=None)
+        first = store.claim_next(worker)
+        assert first is not None
+        store.finish(
+            first.id,
+            Outcome(kind=OutcomeKind.NEEDS_PERSON, reason_code="uncertain_match_pmo"),
+            status=ItemStatus.NEEDS_PERSON,
+        )
+        second = store.claim_next(worker)
+        assert second is not None
+        store.finish(
+            second.id,
+            Outcome(kind=OutcomeKind.FAILED, reason_code="site_error"),
+            status=ItemStatus.FAILED,
+        )
+    result = runner.invoke(app, ["backlog", "metrics"], env=env)
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "# TYPE reservrobot_queue_items gauge" in text
+    assert 'reservrobot_queue_items{status="needs_person"} 1' in text
+    assert 'reservrobot_queue_items{status="failed"} 1' in text
+    assert 'reservrobot_queue_items{status="pending"} 0' in text
+    assert "reservrobot_queue_oldest_needs_person_age_seconds " in text
+    assert "reservrobot_queue_failed_attempts_last_hour 1" in text
+    assert 'reservrobot_worker_up{machine="m1",worker="m1/run1-w1"} 1' in text
+    assert 'reservrobot_machine_workers_alive{machine="m1"} 1' in text
+    out_file = tmp_path / "textfile" / "reservrobot.prom"
+    assert (
+        runner.invoke(app, ["backlog", "metrics", "--out", str(out_file)], env=env).exit_code == 0
+    )
+    assert out_file.read_text("utf-8").startswith("# HELP reservrobot_queue_items")

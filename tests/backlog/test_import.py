@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from apps.backlog.columns import COLUMNS, column_for_header
 from apps.backlog.importer import Importer
 from apps.backlog.reader import UnreadableFile
-from apps.backlog.store import ItemStatus, SqliteQueueStore
+from apps.backlog.store import DatabaseQueueStore, ItemStatus
 from apps.backlog.templates import template_csv
 
 from .conftest import TEMPLATES
@@ -25,14 +25,20 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-def test_shipped_templates_import_cleanly_and_match_the_column_table(
-    importer: Importer, store: SqliteQueueStore
+def test_shipped_templates_match_the_column_table_and_their_examples_are_refused(
+    importer: Importer, store: DatabaseQueueStore
 ) -> None:
     csv_report = importer.import_file(TEMPLATES / "backlog_mall.csv")
-    assert (csv_report.added, csv_report.rejected, csv_report.errors) == (2, 0, [])
+    assert (csv_report.added, csv_report.rejected) == (0, 2)
+    assert [(e.row, e.code) for e in csv_report.errors] == [
+        (2, "template_example"),
+        (3, "template_example"),
+    ]
+    assert "påhittat exempel ur mallen (MALL-0001)" in csv_report.errors[0].message_sv
     xlsx_report = importer.import_file(TEMPLATES / "backlog_mall.xlsx")
-    assert (xlsx_report.added, xlsx_report.duplicates, xlsx_report.rejected) == (0, 2, 0)
-    assert store.counts()[ItemStatus.PENDING] == 2
+    assert (xlsx_report.added, xlsx_report.rejected) == (0, 2)
+    counts = store.counts()
+    assert counts[ItemStatus.PENDING] == 0 and counts[ItemStatus.REJECTED] == 2
     shipped = (TEMPLATES / "backlog_mall.csv").read_bytes().decode("utf-8-sig")
     assert shipped == template_csv(), "regenerate config/templates with write_templates()"
     docs = (TEMPLATES / "README.md").read_text("utf-8")
@@ -41,7 +47,7 @@ def test_shipped_templates_import_cleanly_and_match_the_column_table(
 
 
 def test_importing_the_same_file_twice_adds_nothing_twice(
-    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
     f = write(
         tmp_path / "a.csv",
@@ -55,13 +61,13 @@ def test_importing_the_same_file_twice_adds_nothing_twice(
     assert (second.added, second.duplicates) == (0, 3)
     assert store.counts()[ItemStatus.PENDING] == 3
     item = store.items()[2]
-    assert item.request is not None and item.request["group"] == "asylsokande"
-    assert item.request["address"]["postal_code"] == "803 20"
+    assert item.request is not None and item.request.group == "asylsokande"
+    assert item.request.address.postal_code == "803 20"
     assert item.source == "a.csv:4"
 
 
 def test_same_person_twice_is_queued_once_even_spelled_differently(
-    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
     f = write(
         tmp_path / "b.csv",
@@ -88,7 +94,7 @@ def test_english_headers_and_comma_delimiter(importer: Importer, tmp_path: Path)
 
 
 def test_malformed_file_reports_each_bad_row_and_still_imports_the_good_ones(
-    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
     rows = [
         "födelsedatum;kön;efternamn;förnamn;patientgrupp;utdelningsadress;postnummer;ort;"
@@ -123,12 +129,12 @@ def test_malformed_file_reports_each_bad_row_and_still_imports_the_good_ones(
     counts = store.counts()
     assert counts[ItemStatus.PENDING] == 2 and counts[ItemStatus.REJECTED] == 4
     # Umlauts survived the cp1252 decoding.
-    names = {i.request["family_name"] for i in store.items(status=ItemStatus.PENDING) if i.request}
+    names = {i.request.family_name for i in store.items(status=ItemStatus.PENDING) if i.request}
     assert names == {"Åkesson", "Nyström"}
 
 
 def test_rejected_rows_keep_no_names_only_reasons(
-    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
     f = write(
         tmp_path / "c.csv",
@@ -141,12 +147,12 @@ def test_rejected_rows_keep_no_names_only_reasons(
     assert item.request is None
     assert "Hemlig" not in stored and "Lönngatan" not in stored
     assert item.ref.startswith("ogiltig-")
-    assert item.outcome is not None and item.outcome["row"] == 2
+    assert item.rejection is not None and item.rejection.row == 2
     assert "födelsedatum" in (item.reason_sv or "")
 
 
 def test_a_corrected_row_replaces_its_rejected_entry(
-    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
     header = f"{HEADER_SV};referens\n"
     importer.import_file(
@@ -163,7 +169,7 @@ def test_a_corrected_row_replaces_its_rejected_entry(
 
 
 def test_xlsx_dates_and_numbers_are_read_and_formulas_refused_never_evaluated(
-    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
     book = Workbook()
     sheet = book.active
@@ -208,8 +214,8 @@ def test_xlsx_dates_and_numbers_are_read_and_formulas_refused_never_evaluated(
     assert (error.row, error.column, error.code) == (4, "Ort", "formula_refused")
     [item] = store.items(status=ItemStatus.PENDING)
     assert item.request is not None
-    assert item.request["birth_date"] == "2015-08-09" and item.request["protected"] is True
-    assert item.request["address"]["postal_code"] == "803 20"
+    assert item.request.birth_date.isoformat() == "2015-08-09" and item.request.protected is True
+    assert item.request.address.postal_code == "803 20"
 
 
 @pytest.mark.parametrize(
@@ -253,7 +259,7 @@ def test_missing_required_column_rejects_rows_with_that_column_named(
 
 
 def test_short_compact_birth_dates_are_rejected_not_misread(
-    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
     # Read as 1990-11-05 and 1990-01-01 before: both were queued for registration.
     f = write(
@@ -271,7 +277,7 @@ def test_short_compact_birth_dates_are_rejected_not_misread(
     }
     assert all("ÅÅÅÅ-MM-DD" in e.message_sv for e in report.errors)
     [item] = store.items(status=ItemStatus.PENDING)
-    assert item.request is not None and item.request["birth_date"] == "1990-01-15"
+    assert item.request is not None and item.request.birth_date.isoformat() == "1990-01-15"
 
 
 def test_xlsx_birth_date_as_a_short_number_is_rejected(importer: Importer, tmp_path: Path) -> None:
@@ -347,7 +353,7 @@ def _row(birth: str, given: str) -> list[str]:
 
 
 def test_xlsx_reads_the_active_sheet_not_a_hidden_first_one(
-    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
     book = Workbook()
     old = book.active
@@ -365,12 +371,12 @@ def test_xlsx_reads_the_active_sheet_not_a_hidden_first_one(
     report = importer.import_file(path)
     assert (report.added, report.rejected) == (1, 0)
     [item] = store.items()
-    assert item.request is not None and item.request["given_names"] == "Aktuell"
+    assert item.request is not None and item.request.given_names == "Aktuell"
     assert any('Dolda blad lästes inte: "Gammal"' in w for w in report.warnings)
 
 
 def test_xlsx_with_rows_on_two_visible_sheets_is_refused_naming_them(
-    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
     book = Workbook()
     first = book.active
@@ -390,7 +396,7 @@ def test_xlsx_with_rows_on_two_visible_sheets_is_refused_naming_them(
 
 
 def test_xlsx_hidden_and_filtered_out_rows_are_rejected_with_a_reason(
-    importer: Importer, store: SqliteQueueStore, tmp_path: Path
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
     book = Workbook()
     sheet = book.active
@@ -410,4 +416,22 @@ def test_xlsx_hidden_and_filtered_out_rows_are_rejected_with_a_reason(
     assert [(e.row, e.code) for e in report.errors] == [(3, "row_hidden"), (4, "row_hidden")]
     assert all("dold eller bortfiltrerad" in e.message_sv for e in report.errors)
     [queued] = store.items(status=ItemStatus.PENDING)
-    assert queued.request is not None and queued.request["given_names"] == "Synlig"
+    assert queued.request is not None and queued.request.given_names == "Synlig"
+
+
+def test_values_pmo_would_refuse_are_rejected_at_import(
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
+) -> None:
+    f = write(
+        tmp_path / "regler.csv",
+        f"{HEADER_SV}\n"
+        "2019-04-12;K;Ek;Eva;asylsokande;Gatan 1 & 3;803 20;Gävle\n"
+        "2019-04-13;K;Ek;Aq\u0303a;asylsokande;Gatan 1;803 20;Gävle\n",
+    )
+    report = importer.import_file(f)
+    assert (report.added, report.rejected) == (0, 2)
+    assert {(e.row, e.column, e.code) for e in report.errors} == {
+        (2, "utdelningsadress", "field_chars_refused"),
+        (3, "förnamn", "field_mark_uncomposed"),
+    }
+    assert store.counts()[ItemStatus.PENDING] == 0

@@ -4,28 +4,32 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from apps.backlog.policy import RetryPlan, next_status
 from apps.backlog.run import exit_code_for
-from apps.backlog.store import ItemStatus
+from apps.backlog.store import ItemStatus, RetryPlan, next_status
 from apps.exitcodes import ExitCode
+from flows.outcome import OutcomeKind
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 PLAN = RetryPlan(max_attempts=3, base_s=30, max_s=100)
 
 
 def test_success_and_business_outcomes_never_count_as_attempts() -> None:
-    assert next_status("registered", attempts=1, plan=PLAN, now=NOW).status == ItemStatus.DONE
     assert (
-        next_status("already_registered", attempts=0, plan=PLAN, now=NOW).status == ItemStatus.DONE
+        next_status(OutcomeKind.REGISTERED, attempts=1, plan=PLAN, now=NOW).status
+        == ItemStatus.DONE
     )
-    person = next_status("needs_person", attempts=2, plan=PLAN, now=NOW)
+    assert (
+        next_status(OutcomeKind.ALREADY_REGISTERED, attempts=0, plan=PLAN, now=NOW).status
+        == ItemStatus.DONE
+    )
+    person = next_status(OutcomeKind.NEEDS_PERSON, attempts=2, plan=PLAN, now=NOW)
     assert (person.status, person.attempts, person.not_before) == (ItemStatus.NEEDS_PERSON, 2, None)
 
 
 def test_failures_back_off_exponentially_up_to_the_cap_then_fail() -> None:
-    first = next_status("failed", attempts=0, plan=PLAN, now=NOW)
-    second = next_status("failed", attempts=1, plan=PLAN, now=NOW)
-    third = next_status("failed", attempts=2, plan=PLAN, now=NOW)
+    first = next_status(OutcomeKind.FAILED, attempts=0, plan=PLAN, now=NOW)
+    second = next_status(OutcomeKind.FAILED, attempts=1, plan=PLAN, now=NOW)
+    third = next_status(OutcomeKind.FAILED, attempts=2, plan=PLAN, now=NOW)
     assert (first.status, first.attempts, first.not_before) == (
         ItemStatus.PENDING,
         1,

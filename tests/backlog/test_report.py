@@ -9,46 +9,48 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from apps.backlog.report import build_report
-from apps.backlog.store import ItemStatus, SqliteQueueStore
+from apps.backlog.store import DatabaseQueueStore, ItemStatus, WorkerIdentity
+from flows.outcome import Outcome, OutcomeKind
 
-REQUEST = {"family_name": "Hemligsson", "given_names": "Hemlig", "birth_date": "2019-04-12"}
+from .helpers import make_request
 
 
-def _run_with_three_outcomes(store: SqliteQueueStore, evidence: Path) -> int:
-    for ref, source in (
-        ("R-1", "=cmd|' /C calc'!A0.csv:2"),
-        ("R-2", "f.csv:3"),
-        ("R-3", "f.csv:4"),
+def _run_with_three_outcomes(store: DatabaseQueueStore, evidence: Path) -> int:
+    for ref, source, day in (
+        ("R-1", "=cmd|' /C calc'!A0.csv:2", "2019-04-12"),
+        ("R-2", "f.csv:3", "2018-03-04"),
+        ("R-3", "f.csv:4", "2017-05-06"),
     ):
-        store.add(ref, REQUEST, source=source)
+        store.add(ref, make_request(day, "Hemligsson", "Hemlig"), source=source)
     run = store.start_run(workers=1, limit=None)
     outcomes = [
         (
-            {"kind": "registered", "patient_id": "20190412201K3", "duration_s": 1.25},
+            Outcome(kind=OutcomeKind.REGISTERED, patient_id="20190412201K3", duration_s=1.25),
             ItemStatus.DONE,
         ),
         (
-            {
-                "kind": "needs_person",
-                "reason_code": "uncertain_match_pmo",
-                "reason_sv": "Osäker träff i PMO.",
-                "duration_s": 0.8,
-            },
+            Outcome(
+                kind=OutcomeKind.NEEDS_PERSON,
+                reason_code="uncertain_match_pmo",
+                reason_sv="Osäker träff i PMO.",
+                duration_s=0.8,
+            ),
             ItemStatus.NEEDS_PERSON,
         ),
         (
-            {
-                "kind": "failed",
-                "reason_code": "site_error",
-                "reason_sv": "Tekniskt fel.",
-                "evidence_dir": str(evidence),
-                "duration_s": 3.5,
-            },
+            Outcome(
+                kind=OutcomeKind.FAILED,
+                reason_code="site_error",
+                reason_sv="Tekniskt fel.",
+                evidence_dir=str(evidence),
+                duration_s=3.5,
+            ),
             ItemStatus.FAILED,
         ),
     ]
+    worker = WorkerIdentity.current("w")
     for outcome, status in outcomes:
-        item = store.claim("w", run_id=run)
+        item = store.claim_next(worker, run_id=run)
         assert item is not None
         store.finish(item.id, outcome, status=status, attempts=1)
     store.end_run(run, exit_code=1, summary={"per_minute": 12.5})
@@ -56,7 +58,7 @@ def _run_with_three_outcomes(store: SqliteQueueStore, evidence: Path) -> int:
 
 
 def test_report_lists_every_item_of_the_run_with_outcome_reason_duration_and_evidence(
-    store: SqliteQueueStore, tmp_path: Path
+    store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
     evidence = tmp_path / "data" / "evidence" / "2024-01-01" / "p_abc"
     evidence.mkdir(parents=True)
@@ -75,7 +77,7 @@ def test_report_lists_every_item_of_the_run_with_outcome_reason_duration_and_evi
 
 
 def test_result_files_hold_every_item_and_escape_formula_like_values(
-    store: SqliteQueueStore, tmp_path: Path
+    store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
     _run_with_three_outcomes(store, tmp_path / "ev")
     files = build_report(store, tmp_path / "out")
@@ -94,6 +96,6 @@ def test_result_files_hold_every_item_and_escape_formula_like_values(
     assert stat.S_IMODE(files.xlsx.stat().st_mode) == 0o600
 
 
-def test_report_of_an_empty_queue_says_so(store: SqliteQueueStore, tmp_path: Path) -> None:
+def test_report_of_an_empty_queue_says_so(store: DatabaseQueueStore, tmp_path: Path) -> None:
     files = build_report(store, tmp_path / "o")
     assert "Inga körningar ännu." in files.html.read_text("utf-8")

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from apps.audit.log import AuditLog
-from apps.backlog.policy import RetryPlan
 from apps.backlog.report import build_report
 from apps.backlog.run import RunOptions, RunSummary, StopRequest, run_backlog, watch_backlog
-from apps.backlog.store import ItemStatus, open_store
+from apps.backlog.store import ItemStatus, RetryPlan, open_store
 from apps.exitcodes import ExitCode
 from mock_sites.testing import MockSites
 
@@ -66,8 +65,8 @@ def test_run_registers_items_audits_every_step_and_a_site_outage_ends_as_failed(
     with open_store(settings) as store:
         item = store.find(bad_row["external_ref"])
         assert item is not None and item.status == ItemStatus.FAILED and item.attempts == 2
-        assert item.outcome is not None and item.outcome["kind"] == "failed"
-        evidence = item.outcome["evidence_dir"]
+        assert item.outcome is not None and item.outcome.kind == "failed"
+        evidence = item.outcome.evidence_dir
         assert evidence and Path(evidence).is_dir()
         files = build_report(store, tmp_path / "rapport")
     html = files.html.read_text("utf-8")

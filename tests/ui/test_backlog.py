@@ -72,7 +72,7 @@ def test_backlog_item_needing_a_person_is_resolved_and_written_back(
     assert done.status is ItemStatus.DONE
     assert done.patient_id == patient_id
     assert any(p["patient_id"] == patient_id for p in fresh_mock_sites.records("pmo")["patients"])
-    history = [h["to_status"] for h in store.history(item.id)]
+    history = [h.to_status for h in store.history(item.id)]
     assert history[-1] == ItemStatus.DONE
     audit = ui_server.ui.audit
     assert audit is not None

@@ -1,9 +1,9 @@
-"""What an outcome means for a queue item: done, needs a person, retry later, or failed.
+"""The one rule from an outcome to a queue status: done, needs a person, retry later, failed.
 
 Business problems go straight to a person (retrying cannot help). Technical failures are
-retried with exponential backoff between runs' attempts (the robot already retried each step
-within the attempt), up to ``max_attempts`` attempts; then the item is failed and waits for
-``reservrobot backlog retry``.
+retried with exponential backoff between attempts (the robot already retried each step within
+the attempt), up to ``max_attempts`` attempts; then the item is failed and waits for
+``reservrobot backlog retry``. The backlog worker and the attended app both use this rule.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from apps.backlog.store import ItemStatus
+from apps.backlog.store.status import ItemStatus
+from flows.outcome import OutcomeKind
 
 
 @dataclass(frozen=True)
@@ -32,14 +33,14 @@ class Next:
     not_before: datetime | None = None
 
 
-def next_status(kind: str, *, attempts: int, plan: RetryPlan, now: datetime) -> Next:
-    """The item's next state after an attempt that ended in ``kind`` (an ``OutcomeKind``).
+def next_status(kind: OutcomeKind, *, attempts: int, plan: RetryPlan, now: datetime) -> Next:
+    """The item's next state after an attempt that ended in ``kind``.
 
     ``attempts`` counts the failed attempts before this one.
     """
-    if kind in ("registered", "already_registered"):
+    if kind in (OutcomeKind.REGISTERED, OutcomeKind.ALREADY_REGISTERED):
         return Next(ItemStatus.DONE, attempts)
-    if kind == "needs_person":
+    if kind is OutcomeKind.NEEDS_PERSON:
         return Next(ItemStatus.NEEDS_PERSON, attempts)
     failed = attempts + 1
     if failed >= plan.max_attempts:

@@ -2,15 +2,14 @@
 
 An item waiting for a person is resolved with the same side-by-side view as a live
 registration. "Samma person" / "Annan person" run the robot here, with the decision, and the
-result is written back to the queue; "Avbryt" takes the item out of the queue (rejected, with
-the reason) so no robot registers that person. Every choice goes to the audit log.
+result is written back to the queue; "Avbryt" takes the item out of the queue (closed by a
+person, with the reason) so no robot registers that person. Every choice goes to the audit log.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -29,7 +28,6 @@ from apps.ui.work import (
     writeback_hook,
 )
 from flows.outcome import Decision, Outcome
-from flows.request import RegistrationRequest
 from flows.vocabulary import MATCH_SV
 
 STATUS_ORDER = (
@@ -38,6 +36,7 @@ STATUS_ORDER = (
     ItemStatus.NEEDS_PERSON,
     ItemStatus.FAILED,
     ItemStatus.DONE,
+    ItemStatus.CLOSED,
     ItemStatus.REJECTED,
 )
 
@@ -51,7 +50,7 @@ def _store(ui: UiContext) -> QueueStore:
 def _item_summary(item: QueueItem) -> dict[str, Any]:
     # A list at a reception may be seen by others: never the name of a protected person.
     person = present.request_person(item.request, hide_protected=True)
-    outcome = item.outcome or {}
+    outcome = item.outcome
     return {
         "id": item.id,
         "name": person["name"],
@@ -59,10 +58,10 @@ def _item_summary(item: QueueItem) -> dict[str, Any]:
         "sex": person["sex"],
         "source": item.source,
         "reason_code": item.reason_code,
-        "reason_sv": item.reason_sv or outcome.get("reason_sv"),
+        "reason_sv": item.reason_sv or (outcome.reason_sv if outcome else None),
         "attempts": item.attempts,
         "updated_at": item.updated_at,
-        "evidence_url": f"/bevis/ko/{item.id}" if outcome.get("evidence_dir") else None,
+        "evidence_url": f"/bevis/ko/{item.id}" if outcome and outcome.evidence_dir else None,
     }
 
 
@@ -87,18 +86,11 @@ async def backlog_page(request: Request) -> Response:
 
 
 def _item_outcome(item: QueueItem) -> Outcome | None:
-    if not item.outcome:
-        return None
-    try:
-        return Outcome.model_validate(item.outcome)
-    except ValidationError:
-        return None
+    return item.outcome
 
 
 def _item_decisions(item: QueueItem) -> list[Decision]:
-    stored = dec.decisions_from_dicts(item.decisions)
-    kept = dec.decisions_from_dicts((item.outcome or {}).get("decisions") or [])
-    return dec.merge(stored, kept)
+    return list(item.decisions)
 
 
 def item_or_404(ui: UiContext, item_id: int) -> QueueItem:
@@ -196,9 +188,8 @@ async def _decide(
     )
     if dec.ends_with_person(choice, reason_code):
         code, text = dec.QUEUE_ENDINGS[choice]
-        data = {**(item.outcome or {}), "reason_code": code, "reason_sv": text}
         await run_in_threadpool(
-            lambda: store.finish(item.id, data, status=ItemStatus.REJECTED, actor=ui.actor)
+            lambda: store.close_by_person(item.id, reason_code=code, reason_sv=text, actor=ui.actor)
         )
         context = {
             **dec.ending_text(
@@ -209,12 +200,9 @@ async def _decide(
             "note": "Ärendet är taget ur kön och körs inte av roboten.",
         }
         return ui.render(request, "cancelled.html", context, nav="backlog"), False
-    if item.request is None:
+    registration = item.request
+    if registration is None:
         raise HTTPException(status_code=400, detail="Ärendet saknar uppgifter att registrera.")
-    try:
-        registration = RegistrationRequest.model_validate(item.request)
-    except ValidationError as exc:
-        raise HTTPException(status_code=400, detail="Ärendets uppgifter är ogiltiga.") from exc
     decisions = dec.merge(
         _item_decisions(item), dec.new_decisions(choice, index, candidates, actor=ui.actor)
     )

@@ -44,7 +44,7 @@ async def _folder_for(request: Request) -> tuple[UiContext, Path | None, str]:
         except ValueError as exc:
             raise HTTPException(status_code=404, detail="Ärendet finns inte.") from exc
         item = await run_in_threadpool(item_or_404, ui, item_id)
-        raw = (item.outcome or {}).get("evidence_dir")
+        raw = item.outcome.evidence_dir if item.outcome else None
     elif kind == "jobb":
         job = ui.jobs.get(key)
         raw = job.outcome.evidence_dir if job is not None and job.outcome else None

@@ -194,13 +194,10 @@ def _chosen(candidates: list[Candidate], index: int | None) -> Candidate | None:
 
 
 def _end_queue_item(ui: UiContext, job: Job, choice: dec.Choice) -> None:
-    """A person ended the robot's work on a backlog item: take it out of the queue."""
-    from apps.backlog.store import ItemStatus
-
+    """A person ended the robot's work on a backlog item: closed by a person, never reopened."""
     assert ui.store is not None and job.backlog_item_id is not None and job.outcome is not None
     code, text = dec.QUEUE_ENDINGS[choice]
-    data = {**job.outcome.model_dump(mode="json"), "reason_code": code, "reason_sv": text}
-    ui.store.finish(job.backlog_item_id, data, status=ItemStatus.REJECTED, actor=ui.actor)
+    ui.store.close_by_person(job.backlog_item_id, reason_code=code, reason_sv=text, actor=ui.actor)
 
 
 def submit_follow_up(ui: UiContext, follow: Job) -> None:

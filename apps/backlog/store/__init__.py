@@ -1,0 +1,162 @@
+"""The durable work queue: typed items, an explicit lifecycle, SQLite or PostgreSQL.
+
+Every registration waiting in the backlog is a ``QueueItem`` with a stable reference (the
+input's own reference, or a fingerprint of the person), its ``RegistrationRequest``, a status,
+the number of failed attempts and the last ``Outcome``. Every change of status is checked
+against the one transition table (``status.TRANSITIONS``) and written to a history table;
+every ``backlog run`` to a runs table; every worker to a registry.
+
+The package, by role: ``status`` (vocabulary, transitions), ``policy`` (outcome -> status),
+``identity`` (who holds an item), ``model``/``rows`` (typed records), ``schema`` (numbered
+migrations), ``items``/``queries`` (writing and reading items), ``claim`` (a held item as a
+context manager), ``runs``, ``workers`` (registry, machine modes), ``protocol`` (the roles).
+
+Concurrency: several processes and machines use one store at once. On SQLite every write is a
+``BEGIN IMMEDIATE`` transaction; on PostgreSQL a claim takes an advisory lock, then the row
+``FOR UPDATE SKIP LOCKED``. Either way two workers never take the same item, and never two
+items of the same birth date (a partial unique index says so in the database as well).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from apps.backlog.store.claim import Claim, failed_outcome
+from apps.backlog.store.identity import WorkerIdentity, default_machine, process_alive
+from apps.backlog.store.items import ItemWrites
+from apps.backlog.store.model import (
+    MODE_SV,
+    Added,
+    HistoryEntry,
+    MachineMode,
+    QueueItem,
+    RowProblem,
+    RowRejection,
+    RunItem,
+    RunRecord,
+    WorkerRecord,
+)
+from apps.backlog.store.policy import Next, RetryPlan, next_status
+from apps.backlog.store.protocol import (
+    QueueMaintenance,
+    QueueReader,
+    QueueStore,
+    QueueWorker,
+    QueueWriter,
+)
+from apps.backlog.store.queries import ItemReads
+from apps.backlog.store.rows import utcnow
+from apps.backlog.store.runs import Runs
+from apps.backlog.store.schema import COMPONENT, MIGRATIONS, SCHEMA_VERSION
+from apps.backlog.store.status import (
+    IllegalTransition,
+    ItemStatus,
+    check_transition,
+)
+from apps.backlog.store.workers import WorkerRegistry
+from robot.db import Database, StoreError, open_database, open_sqlite
+from robot.settings import Settings
+
+QUEUE_FILE = f"{COMPONENT}.sqlite3"
+
+__all__ = [
+    "MODE_SV",
+    "QUEUE_FILE",
+    "SCHEMA_VERSION",
+    "Added",
+    "Claim",
+    "DatabaseQueueStore",
+    "HistoryEntry",
+    "IllegalTransition",
+    "ItemStatus",
+    "MachineMode",
+    "Next",
+    "QueueItem",
+    "QueueMaintenance",
+    "QueueReader",
+    "QueueStore",
+    "QueueWorker",
+    "QueueWriter",
+    "RetryPlan",
+    "RowProblem",
+    "RowRejection",
+    "RunItem",
+    "RunRecord",
+    "StoreError",
+    "WorkerIdentity",
+    "WorkerRecord",
+    "check_transition",
+    "default_machine",
+    "failed_outcome",
+    "next_status",
+    "open_store",
+    "process_alive",
+    "queue_path",
+    "utcnow",
+]
+
+
+class DatabaseQueueStore(ItemWrites, ItemReads, Runs, WorkerRegistry):
+    """``QueueStore`` on a ``robot.db.Database`` (SQLite file or PostgreSQL). Thread-safe."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.version = db.migrate(COMPONENT, MIGRATIONS)
+
+    @classmethod
+    def at(cls, path: Path) -> DatabaseQueueStore:
+        """The queue in one SQLite file (tests, tools)."""
+        return cls(open_sqlite(Path(path)))
+
+    @property
+    def kind(self) -> str:
+        return self.db.kind
+
+    def claim(
+        self,
+        worker: WorkerIdentity,
+        *,
+        plan: RetryPlan,
+        actor: str,
+        run_id: int | None = None,
+        beat_s: float | None = None,
+    ) -> Claim | None:
+        """Take the next due item (see ``claim_next``) as a ``Claim`` to settle."""
+        item = self.claim_next(worker, run_id=run_id)
+        if item is None:
+            return None
+        return Claim(self, item, worker, plan=plan, actor=actor, beat_s=beat_s)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_store(settings: Settings) -> DatabaseQueueStore:
+    """The queue of these settings (``Settings.store_dsn``; empty: SQLite in ``data_dir``).
+
+    Raises ``StoreError`` (with a Swedish message) when the store is unreadable or damaged.
+    """
+    db = open_database(settings, COMPONENT)
+    try:
+        return DatabaseQueueStore(db)
+    except BaseException:
+        db.close()
+        raise
+
+
+def queue_path(settings: Settings) -> Path:
+    """The SQLite queue file of these settings (also where the run lock lives)."""
+    return Path(settings.data_dir) / QUEUE_FILE

@@ -1,0 +1,497 @@
+"""Writing items: adding, claiming, finishing, putting back, closing, recovering, purging.
+
+``write_status`` is the single place where an item's status is written: it checks the change
+against the transition table, writes it only if the item still has the status the caller saw
+(so two processes racing for one item cannot both win), and records it in the history.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from apps.backlog.store import rows
+from apps.backlog.store.identity import WorkerIdentity, process_alive
+from apps.backlog.store.model import Added, QueueItem, RowRejection, Scalar
+from apps.backlog.store.rows import dump, dump_decisions, dump_detail, ts, utcnow
+from apps.backlog.store.status import (
+    NEVER_REOPENED,
+    IllegalTransition,
+    ItemStatus,
+    check_transition,
+)
+from flows.outcome import Decision, Outcome
+from flows.request import RegistrationRequest
+from robot.db import Database, Tx
+
+INTERRUPTED_SV = "Avbröts upprepade gånger under körning; kontrollera raden."
+
+_HOLDER_CLEARED: dict[str, object] = {
+    "worker": None,
+    "worker_pid": None,
+    "worker_host": None,
+    "worker_started": None,
+    "heartbeat": None,
+}
+
+
+def write_status(
+    tx: Tx,
+    item_id: int,
+    old: ItemStatus,
+    new: ItemStatus,
+    *,
+    actor: str,
+    fields: Mapping[str, object] | None = None,
+    run_id: int | None = None,
+    reason: str | None = None,
+    detail: Mapping[str, Scalar] | None = None,
+    at: str | None = None,
+    where: str = "",
+    params: Sequence[object] = (),
+) -> bool:
+    """Move item ``item_id`` from ``old`` to ``new`` (plus ``fields``), with a history row.
+
+    Returns False, writing nothing, when the item is no longer ``old`` (or ``where`` fails).
+    Raises ``IllegalTransition`` for a change the lifecycle does not allow.
+    """
+    check_transition(item_id, old, new)
+    at = at or ts(utcnow())
+    values = {"status": str(new), "updated_at": at, **(fields or {})}
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    changed = tx.execute(
+        f"UPDATE queue_items SET {assignments} WHERE id = ? AND status = ?{where}",  # noqa: S608
+        (*values.values(), item_id, str(old), *params),
+    )
+    if not changed:
+        return False
+    log_history(tx, item_id, old, new, actor=actor, run_id=run_id, reason=reason, detail=detail)
+    return True
+
+
+def log_history(
+    tx: Tx,
+    item_id: int,
+    old: ItemStatus | None,
+    new: ItemStatus,
+    *,
+    actor: str,
+    run_id: int | None = None,
+    reason: str | None = None,
+    detail: Mapping[str, Scalar] | None = None,
+) -> None:
+    tx.execute(
+        "INSERT INTO queue_history (item_id, at, from_status, to_status, actor, run_id, reason,"
+        " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (item_id, ts(utcnow()), old, str(new), actor, run_id, reason, dump_detail(detail)),
+    )
+
+
+def _insert(tx: Tx, ref: str, status: ItemStatus, *, actor: str, **fields: object) -> QueueItem:
+    check_transition(None, None, status)
+    now = ts(utcnow())
+    values = {"ref": ref, "status": str(status), "created_at": now, "updated_at": now, **fields}
+    row = tx.one(
+        f"INSERT INTO queue_items ({', '.join(values)})"  # noqa: S608
+        f" VALUES ({', '.join('?' * len(values))}) RETURNING *",
+        tuple(values.values()),
+    )
+    assert row is not None
+    log_history(tx, int(row["id"]), None, status, actor=actor, reason=fields.get("reason_code"))  # type: ignore[arg-type]
+    return rows.item(row)
+
+
+def _reload(tx: Tx, item_id: int) -> QueueItem:
+    row = tx.one("SELECT * FROM queue_items WHERE id = ?", (item_id,))
+    if row is None:
+        raise KeyError(item_id)
+    return rows.item(row)
+
+
+class ItemWrites:
+    """The writing half of the queue (see ``QueueStore``)."""
+
+    db: Database
+
+    # -- adding ----------------------------------------------------------------------------
+
+    def add(
+        self,
+        ref: str,
+        request: RegistrationRequest,
+        *,
+        source: str | None = None,
+        actor: str = "import",
+        replace_pending: bool = True,
+    ) -> tuple[QueueItem, Added]:
+        """Queue ``request`` under ``ref``; says what happened (see ``Added``).
+
+        A reference is queued once. The same reference again: nothing changes when the request
+        is the same (``DUPLICATE``), or the item is done or closed (``HANDLED``: never
+        reopened). A different request replaces an invalid row (``CORRECTED``) or a request
+        still waiting (``REPLACED``, unless ``replace_pending`` is False); otherwise the reference belongs to another case and
+        nothing changes (``CONFLICT``, the caller reports the row).
+        """
+        body = request.model_dump_json()
+        person = request.fingerprint()
+        with self.db.transaction() as tx:
+            row = tx.one("SELECT * FROM queue_items WHERE ref = ?", (ref,))
+            if row is None:
+                item = _insert(
+                    tx,
+                    ref,
+                    ItemStatus.PENDING,
+                    actor=actor,
+                    request=body,
+                    person_key=person,
+                    birth_date=request.birth_date.isoformat(),
+                    source=source,
+                )
+                return item, Added.ADDED
+            existing = rows.item(row)
+            if existing.status is ItemStatus.REJECTED or (
+                replace_pending
+                and existing.status is ItemStatus.PENDING
+                and existing.request != request
+            ):
+                how = Added.CORRECTED if existing.status is ItemStatus.REJECTED else Added.REPLACED
+                write_status(
+                    tx,
+                    existing.id,
+                    existing.status,
+                    ItemStatus.PENDING,
+                    actor=actor,
+                    reason="corrected_row" if how is Added.CORRECTED else "replaced_row",
+                    fields={
+                        "request": body,
+                        "person_key": person,
+                        "birth_date": request.birth_date.isoformat(),
+                        "outcome": None,
+                        "rejection": None,
+                        "reason_code": None,
+                        "reason_sv": None,
+                        "source": source,
+                        "attempts": 0,
+                        "not_before": None,
+                    },
+                )
+                return _reload(tx, existing.id), how
+            same_person = existing.request == request or row["person_key"] == person
+            if not same_person:
+                return existing, Added.CONFLICT
+            if existing.status in NEVER_REOPENED:
+                return existing, Added.HANDLED
+            return existing, Added.DUPLICATE
+
+    def add_rejected(
+        self,
+        ref: str,
+        rejection: RowRejection,
+        *,
+        reason_sv: str,
+        reason_code: str = "request_invalid",
+        source: str | None = None,
+        actor: str = "import",
+    ) -> tuple[QueueItem, bool]:
+        """Record an invalid row as ``rejected`` (never run); (item, newly added)."""
+        with self.db.transaction() as tx:
+            row = tx.one("SELECT * FROM queue_items WHERE ref = ?", (ref,))
+            if row is not None:
+                return rows.item(row), False
+            item = _insert(
+                tx,
+                ref,
+                ItemStatus.REJECTED,
+                actor=actor,
+                rejection=dump(rejection),
+                reason_code=reason_code,
+                reason_sv=reason_sv,
+                source=source,
+            )
+            return item, True
+
+    # -- working ---------------------------------------------------------------------------
+
+    def claim_next(self, worker: WorkerIdentity, *, run_id: int | None = None) -> QueueItem | None:
+        """Take the oldest due pending item for ``worker``, atomically; None when none is due.
+
+        An item whose birth date another worker holds waits: two requests that may be the same
+        person (the routine searches by birth date) never run at the same time, anywhere.
+        """
+        now = ts(utcnow())
+        skip_locked = " FOR UPDATE SKIP LOCKED" if self.db.kind == "postgresql" else ""
+        with self.db.transaction() as tx:
+            # PostgreSQL: claims one after another, so each sees the birth dates the one before
+            # took (SQLite's write transaction already excludes every other writer).
+            tx.lock("queue.claim")
+            row = tx.one(
+                "SELECT id FROM queue_items AS i WHERE i.status = 'pending'"  # noqa: S608
+                " AND (i.not_before IS NULL OR i.not_before <= ?)"
+                " AND (i.birth_date IS NULL OR NOT EXISTS (SELECT 1 FROM queue_items AS busy"
+                "   WHERE busy.status = 'in_progress' AND busy.birth_date = i.birth_date))"
+                f" ORDER BY i.id LIMIT 1{skip_locked}",
+                (now,),
+            )
+            if row is None:
+                return None
+            item_id = int(row["id"])
+            fields: dict[str, object] = {
+                "worker": worker.name,
+                "worker_pid": worker.pid,
+                "worker_host": worker.host,
+                "worker_started": worker.started,
+                "machine": worker.machine,
+            }
+            if run_id is not None:
+                fields["run_id"] = run_id
+            write_status(
+                tx,
+                item_id,
+                ItemStatus.PENDING,
+                ItemStatus.IN_PROGRESS,
+                actor=f"robot:{worker.name}",
+                run_id=run_id,
+                at=now,
+                fields=fields,
+            )
+            tx.execute(
+                f"UPDATE queue_items SET claims = claims + 1, heartbeat = {self.db.now_sql}"  # noqa: S608
+                " WHERE id = ?",
+                (item_id,),
+            )
+            return _reload(tx, item_id)
+
+    def heartbeat(self, item_id: int, worker: str | None = None) -> bool:
+        """Tell other runs that the holder of ``item_id`` still works on it; False if lost."""
+        sql = f"UPDATE queue_items SET heartbeat = {self.db.now_sql} WHERE id = ?"  # noqa: S608
+        sql += " AND status = 'in_progress'"
+        params: tuple[object, ...] = (item_id,)
+        if worker is not None:
+            sql += " AND worker = ?"
+            params = (item_id, worker)
+        with self.db.transaction() as tx:
+            held = tx.execute(sql, params) > 0
+            if held and worker is not None:
+                tx.execute(
+                    f"UPDATE queue_workers SET heartbeat = {self.db.now_sql}, item_id = ?"  # noqa: S608
+                    " WHERE name = ?",
+                    (item_id, worker),
+                )
+            return held
+
+    def finish(
+        self,
+        item_id: int,
+        outcome: Outcome,
+        *,
+        status: ItemStatus,
+        attempts: int | None = None,
+        not_before: datetime | None = None,
+        worker: str | None = None,
+        decisions: Sequence[Decision] | None = None,
+        actor: str = "robot",
+    ) -> bool:
+        """Record an outcome and the item's next status (as ``policy.next_status`` says).
+
+        With ``worker`` given, the item must still be in progress under that worker, or nothing
+        is written and False is returned (another run took it over after declaring this
+        worker dead). ``status=PENDING`` with ``not_before`` schedules a retry.
+        """
+        with self.db.transaction() as tx:
+            current = _reload(tx, item_id)
+            if worker is not None and (
+                current.status is not ItemStatus.IN_PROGRESS or current.worker != worker
+            ):
+                return False
+            fields: dict[str, object] = {
+                "outcome": outcome.model_dump_json(),
+                "attempts": current.attempts if attempts is None else attempts,
+                "reason_code": outcome.reason_code,
+                "reason_sv": outcome.reason_sv,
+                "not_before": ts(not_before) if not_before else None,
+                **_HOLDER_CLEARED,
+            }
+            if outcome.patient_id:
+                fields["patient_id"] = outcome.patient_id
+            if decisions is not None:
+                fields["decisions"] = dump_decisions(list(decisions))
+            held = current.status is ItemStatus.IN_PROGRESS
+            return write_status(
+                tx,
+                item_id,
+                current.status,
+                status,
+                actor=actor,
+                fields=fields,
+                run_id=current.run_id if held else None,
+                reason=outcome.reason_code,
+                detail={
+                    "kind": outcome.kind.value,
+                    "duration_s": outcome.duration_s,
+                    "attempts": fields["attempts"],  # type: ignore[dict-item]
+                },
+                where=" AND worker = ?" if worker is not None else "",
+                params=(worker,) if worker is not None else (),
+            )
+
+    def release(self, item_id: int, *, worker: str, reason: str, actor: str) -> bool:
+        """Give an item back to pending without counting an attempt (the worker was stopped)."""
+        with self.db.transaction() as tx:
+            current = _reload(tx, item_id)
+            return write_status(
+                tx,
+                item_id,
+                ItemStatus.IN_PROGRESS,
+                ItemStatus.PENDING,
+                actor=actor,
+                fields=dict(_HOLDER_CLEARED),
+                run_id=current.run_id,
+                reason=reason,
+                where=" AND worker = ?",
+                params=(worker,),
+            )
+
+    # -- a person's decisions --------------------------------------------------------------
+
+    def requeue(
+        self,
+        item_id: int,
+        *,
+        reason: str,
+        actor: str,
+        decisions: Sequence[Decision] | None = None,
+    ) -> None:
+        """Put an item back to pending now (a person's decision), keeping its attempts count.
+
+        ``decisions`` (a person's verdicts on candidates) are stored with the item and passed
+        to the robot on its next attempt.
+        """
+        with self.db.transaction() as tx:
+            current = _reload(tx, item_id)
+            if current.status not in (ItemStatus.NEEDS_PERSON, ItemStatus.FAILED):
+                # A person puts back only what waits for a person (or failed for good).
+                raise IllegalTransition(item_id, current.status, ItemStatus.PENDING)
+            fields: dict[str, object] = {"not_before": None}
+            if decisions is not None:
+                fields["decisions"] = dump_decisions(list(decisions))
+            write_status(
+                tx,
+                item_id,
+                current.status,
+                ItemStatus.PENDING,
+                actor=actor,
+                reason=reason,
+                fields=fields,
+            )
+
+    def close_by_person(
+        self, item_id: int, *, reason_code: str, reason_sv: str, actor: str
+    ) -> bool:
+        """A person closed or handled the case by hand: ``closed``, terminal, never reopened."""
+        with self.db.transaction() as tx:
+            current = _reload(tx, item_id)
+            return write_status(
+                tx,
+                item_id,
+                current.status,
+                ItemStatus.CLOSED,
+                actor=actor,
+                reason=reason_code,
+                fields={"reason_code": reason_code, "reason_sv": reason_sv, "not_before": None},
+            )
+
+    def retry_failed(self, *, actor: str, item_ids: Sequence[int] | None = None) -> list[int]:
+        """Put failed items (all, or the given ones) back to pending with a fresh attempts count."""
+        with self.db.transaction() as tx:
+            sql = "SELECT id FROM queue_items WHERE status = 'failed'"
+            params: list[object] = []
+            if item_ids is not None:
+                sql += f" AND id IN ({','.join('?' * len(item_ids))})"
+                params.extend(item_ids)
+            ids = [int(r["id"]) for r in tx.all(sql + " ORDER BY id", params)]
+            for item_id in ids:
+                write_status(
+                    tx,
+                    item_id,
+                    ItemStatus.FAILED,
+                    ItemStatus.PENDING,
+                    actor=actor,
+                    reason="retry",
+                    fields={"attempts": 0, "claims": 0, "not_before": None},
+                )
+            return ids
+
+    # -- maintenance -----------------------------------------------------------------------
+
+    def recover_interrupted(
+        self, *, stale_after: timedelta, actor: str, max_claims: int | None = None
+    ) -> list[int]:
+        """Return in-progress items whose worker is gone to pending; report their ids.
+
+        A worker is gone when it ran on this host and its process no longer lives, or when its
+        heartbeat (in the store's clock) is older than ``stale_after`` (the only test possible
+        across hosts). An item taken ``max_claims`` times without finishing (it keeps killing
+        the worker) is failed instead, so it cannot loop forever.
+        """
+        host = socket.gethostname()
+        recovered: list[int] = []
+        with self.db.transaction() as tx:
+            now = tx.now()
+            for row in tx.all("SELECT * FROM queue_items WHERE status = 'in_progress'"):
+                beat = row["heartbeat"]
+                stale = beat is None or now - float(beat) > stale_after.total_seconds()
+                dead = (
+                    row["worker_host"] == host
+                    and row["worker_pid"] is not None
+                    and not process_alive(int(row["worker_pid"]), row["worker_started"])
+                )
+                if not (stale or dead):
+                    continue
+                give_up = max_claims is not None and int(row["claims"]) >= max_claims
+                target = ItemStatus.FAILED if give_up else ItemStatus.PENDING
+                fields: dict[str, object] = dict(_HOLDER_CLEARED)
+                if give_up:
+                    fields |= {"reason_code": "interrupted_repeatedly", "reason_sv": INTERRUPTED_SV}
+                if write_status(
+                    tx,
+                    int(row["id"]),
+                    ItemStatus.IN_PROGRESS,
+                    target,
+                    actor=actor,
+                    fields=fields,
+                    run_id=row["run_id"],
+                    reason="worker_dead" if dead else "heartbeat_stale",
+                    detail={"worker": row["worker"], "claims": row["claims"]},
+                    where=" AND worker IS ?"
+                    if self.db.kind == "sqlite"
+                    else " AND worker IS NOT DISTINCT FROM ?",
+                    params=(row["worker"],),
+                ):
+                    recovered.append(int(row["id"]))
+        return recovered
+
+    def purge(
+        self,
+        *,
+        before: datetime,
+        statuses: Sequence[ItemStatus] = (ItemStatus.DONE, ItemStatus.REJECTED, ItemStatus.CLOSED),
+    ) -> int:
+        """Delete finished items (and their history) last changed before ``before``.
+
+        The queue holds names and birth dates; finished items need not stay for ever (the
+        audit log, which holds no personal data, keeps what was done). A purged person
+        imported again is queued again, and the robot then finds them already registered.
+        """
+        if not statuses or ItemStatus.IN_PROGRESS in statuses or ItemStatus.PENDING in statuses:
+            raise ValueError("only finished items can be purged")
+        marks = ",".join("?" * len(statuses))
+        params = [*(str(s) for s in statuses), ts(before)]
+        where = f"status IN ({marks}) AND updated_at < ?"
+        with self.db.transaction() as tx:
+            tx.execute(
+                "DELETE FROM queue_history WHERE item_id IN"  # noqa: S608
+                f" (SELECT id FROM queue_items WHERE {where})",
+                params,
+            )
+            return tx.execute(f"DELETE FROM queue_items WHERE {where}", params)  # noqa: S608
