@@ -555,6 +555,15 @@ class _SqliteBackend:
 # PostgreSQL -----------------------------------------------------------------------------------
 
 
+_KEEPALIVE = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,
+}
+
+
 class _PostgresBackend:
     kind: Kind = "postgresql"
 
@@ -568,6 +577,10 @@ class _PostgresBackend:
                 code="store_unavailable",
             ) from exc
         params.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+        # A server that vanishes (a machine or network gone) is noticed within about a minute
+        # instead of a query hanging on a dead TCP connection.
+        for name, value in _KEEPALIVE.items():
+            params.setdefault(name, value)
         params.setdefault("application_name", application_name)
         self._conninfo = psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in params.items()})
         host = str(params.get("host") or os.environ.get("PGHOST") or "localhost")

@@ -249,6 +249,25 @@ def test_the_store_clock_is_a_float_of_epoch_seconds(db: Database) -> None:
     assert float(row["now"]) >= first - 1
 
 
+def _migrate_at_once(data_dir: str, dsn: str, barrier: multiprocessing.synchronize.Barrier) -> None:
+    db = open_database(Settings(data_dir=Path(data_dir), store_dsn=dsn), "demo")
+    barrier.wait(timeout=60)
+    assert db.migrate("demo", [V1, V2]) == 2
+
+
+def test_processes_migrating_a_fresh_store_at_once_all_succeed(settings: Settings) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(3)
+    args = (str(settings.data_dir), settings.store_dsn, barrier)
+    procs = [ctx.Process(target=_migrate_at_once, args=args) for _ in range(3)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(timeout=120)
+    assert [proc.exitcode for proc in procs] == [0, 0, 0]
+    assert open_database(settings, "demo").version("demo") == 2
+
+
 # SQLite only ----------------------------------------------------------------------------------
 
 
@@ -331,6 +350,20 @@ def test_an_unreachable_postgresql_is_store_unavailable_without_the_password() -
     assert "reservrobot" in caught.value.message
     everything = "".join(traceback.format_exception(caught.value))
     assert "hemligt" not in everything
+
+
+def test_a_key_value_dsn_works_and_is_described_without_its_password(postgres_dsn: str) -> None:
+    from psycopg.conninfo import conninfo_to_dict
+
+    parts = conninfo_to_dict(postgres_dsn)
+    dsn = (
+        f"host={parts['host']} port={parts['port']} dbname={parts['dbname']}"
+        f" user={parts['user']} password='hemligt lösen'"
+    )
+    db = open_database(Settings(store_dsn=dsn), "demo")  # trust auth: the password is unused
+    assert db.migrate("demo", [V1]) == 1
+    assert f"{parts['dbname']} på {parts['host']}:{parts['port']}" in db.where
+    assert "hemligt" not in db.where + repr(db)
 
 
 def test_a_wrong_database_name_is_store_unavailable(postgres_dsn: str) -> None:
