@@ -330,6 +330,36 @@ class Database:
             row = tx.one("SELECT version FROM schema_versions WHERE component = ?", (component,))
         return 0 if row is None else int(row["version"])
 
+    def check(self) -> None:
+        """A health check for ``doctor``: raise ``StoreError`` if the store is not fit to use.
+
+        SQLite: ``PRAGMA quick_check`` reads every page (damage deep in a file shows here, not
+        only at open). PostgreSQL: a round trip, and the right to create tables in the schema
+        (migrations need it).
+        """
+        with self.read() as tx:
+            if self.kind == "sqlite":
+                rows = tx.all("PRAGMA quick_check")
+                results = [str(next(iter(r.values()))) for r in rows]
+                if results != ["ok"]:
+                    raise StoreError(
+                        f"Databasfilen {self.where} är skadad ({len(results)} fel). Stoppa "
+                        "roboten, flytta undan filen och lägg tillbaka den senaste "
+                        "säkerhetskopian (se docs/operations.md).",
+                        code="store_corrupt",
+                    )
+                return
+            row = tx.one(
+                "SELECT has_schema_privilege(current_user, current_schema(), 'CREATE')"
+                " AS can_create"
+            )
+        if row is None or not row["can_create"]:
+            raise StoreError(
+                f"Databasanvändaren saknar behörighet i databasen {self.where}: den får inte "
+                "skapa tabeller. Ge rollen de rättigheter som docs/operations.md beskriver.",
+                code="store_forbidden",
+            )
+
     # Connections -----------------------------------------------------------------------------
 
     def _checkout(self) -> tuple[Any, bool]:

@@ -304,6 +304,27 @@ def test_a_sqlite_file_damaged_inside_is_store_corrupt_when_read(tmp_path: Path)
     assert str(path) in caught.value.message
 
 
+def test_check_finds_damage_that_opening_does_not(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    db = open_database(settings, "demo")
+    db.migrate("demo", [V1])
+    with db.transaction() as tx:
+        tx.execute_many(
+            "INSERT INTO demo_items (id, name) VALUES (?, ?)", [(i, "y" * 300) for i in range(500)]
+        )
+    db.check()
+    db.close()
+    path = tmp_path / "demo.sqlite3"
+    with open(path, "r+b") as fh:  # damage one page near the end, far from the schema
+        fh.seek(path.stat().st_size - 4096 * 2)
+        fh.write(b"\xff" * 4096)
+    damaged = open_database(settings, "demo")  # the header and schema still read fine
+    with pytest.raises(StoreError) as caught:
+        damaged.check()
+    assert caught.value.code == "store_corrupt"
+    assert str(path) in caught.value.message
+
+
 def test_the_sqlite_store_is_private_and_in_wal_mode(tmp_path: Path) -> None:
     old = os.umask(0)
     try:
@@ -364,6 +385,24 @@ def test_a_key_value_dsn_works_and_is_described_without_its_password(postgres_ds
     assert db.migrate("demo", [V1]) == 1
     assert f"{parts['dbname']} på {parts['host']}:{parts['port']}" in db.where
     assert "hemligt" not in db.where + repr(db)
+
+
+def test_check_refuses_a_role_that_cannot_create_tables(postgres_dsn: str) -> None:
+    db = open_database(Settings(store_dsn=postgres_dsn), "demo")
+    db.check()
+    with db.transaction() as tx:
+        tx.execute("CREATE ROLE demo_reader LOGIN")
+        tx.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    reader_dsn = postgres_dsn.replace("://postgres@", "://demo_reader@")
+    assert reader_dsn != postgres_dsn
+    try:
+        with pytest.raises(StoreError) as caught:
+            open_database(Settings(store_dsn=reader_dsn), "demo").check()
+        assert caught.value.code == "store_forbidden"
+    finally:
+        with db.transaction() as tx:
+            tx.execute("DROP OWNED BY demo_reader")
+            tx.execute("DROP ROLE demo_reader")
 
 
 def test_a_wrong_database_name_is_store_unavailable(postgres_dsn: str) -> None:
