@@ -12,6 +12,7 @@ patient stays as it was (checked after the save).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flows.context import RoutineContext
@@ -39,8 +40,12 @@ def complete_pnr(
     identity_checked: bool,
     ctx: RoutineContext,
     steps: StepTracker,
+    before_change: Callable[[], None] = lambda: None,
 ) -> Outcome:
-    """Replace a patient's reservnummer in PMO with their personnummer, and verify."""
+    """Replace a patient's reservnummer in PMO with their personnummer, and verify.
+
+    ``before_change`` runs before the change (the runner's check that its lease still holds).
+    """
     if not identity_checked:
         return needs_person("identity_not_checked")
     try:
@@ -90,6 +95,7 @@ def complete_pnr(
         found = ctx.pmo.search.search_by_birth_date(birth_date)
         return new.value if any(h.patient_id == new.value for h in found) else None
 
+    before_change()
     with steps.step("change_pmo"):
         ctx.retry(change, step="change_pmo", already_done=already_changed)
     crash_point("change_pmo")

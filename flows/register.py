@@ -28,7 +28,7 @@ end with a person ("protected_identity"); the runner makes sure no evidence is k
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from playwright.sync_api import Locator
@@ -71,12 +71,16 @@ def register(
     ctx: RoutineContext,
     steps: StepTracker,
     decisions: Sequence[Decision] = (),
+    verdicts: Verdicts | None = None,
+    before_change: Callable[[], None] = lambda: None,
 ) -> Outcome:
     """Run the whole routine for one request. Business situations come back as an Outcome;
     application errors (after retries) are raised for the runner to turn into "failed".
 
     The caller holds the birth date's coordination lease (``Runner``), so nobody else searches
-    or creates for this birth date meanwhile; the journal is read under it.
+    or creates for this birth date meanwhile; the journal is read under it. ``verdicts`` (a
+    person's decisions, stored) replace ``decisions`` when given; ``before_change`` runs before
+    every create and save (the runner's check that the lease is still ours).
     """
     group = ctx.groups.get(request.group)
     if group is None:
@@ -85,7 +89,8 @@ def register(
     known = ctx.journal.steps(key).get(JOURNAL_NUMBER)
     person = person_key(request, reservnummer=known["value"] if known else None)
     estimated = ctx.profile.is_estimated_birth_date(request.birth_date)
-    verdicts = Verdicts.of(decisions)
+    if verdicts is None:
+        verdicts = Verdicts.of(decisions)
 
     # 1. PMO --------------------------------------------------------------------------------
     with steps.step("search_pmo"):
@@ -135,10 +140,12 @@ def register(
         steps.skipped("create_rns")
         number = _Number(known["value"], bool(known.get("reused")), None)
     else:
+        before_change()
         number = _create_rns(request, rns, rns_hits, ctx=ctx, steps=steps, key=key)
 
     # 3. PMO "Registrera" ------------------------------------------------------------------------
     values = form_values(request, group, ctx=ctx)
+    before_change()
     with steps.step("register_pmo"):
         ctx.retry(
             lambda: _register_in_pmo(number, values, ctx=ctx),

@@ -15,7 +15,8 @@ identities). Configuration errors do raise, from ``start()``, before any request
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from types import TracebackType
 from typing import Self
 
@@ -27,7 +28,9 @@ from flows import complete as complete_flow
 from flows import register as register_flow
 from flows.context import PmoScreens, RnsScreens, RoutineContext
 from flows.countries import load_country_lists
+from flows.decisions import DecisionStore
 from flows.groups import load_groups
+from flows.identity import InvalidIdentity, parse_patient_id
 from flows.matching import load_match_config
 from flows.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
 from flows.pages.login import LoginPage
@@ -40,9 +43,11 @@ from flows.steps import StepTracker
 from flows.transfer import Transfer, make_transfer
 from robot import clipboard
 from robot.browser import BrowserSession
+from robot.db import Database, open_database
 from robot.errors import ApplicationError, BusinessError, RobotError
 from robot.evidence import EvidenceHandle, EvidenceRecorder
 from robot.journal import StepJournal
+from robot.leases import Lease, LeaseHeld, LeaseInfo, Leases, holder_name
 from robot.logs import Pseudonymizer, get_logger
 from robot.retry import RetriesExhausted, RetryPolicy
 from robot.settings import Settings
@@ -50,14 +55,25 @@ from robot.settings import Settings
 _log = get_logger(__name__)
 
 JOURNAL_FILE = "journal.sqlite3"
+# The store component shared by every entry point: leases and decisions (robot/db.py).
+COORDINATION = "coordination"
 
 
 class Runner:
     """One browser session running registrations and completions, one at a time."""
 
-    def __init__(self, settings: Settings, *, transfer: Transfer | None = None) -> None:
-        """``transfer`` overrides the configured transfer mode (tests use a faulty one)."""
+    def __init__(
+        self, settings: Settings, *, transfer: Transfer | None = None, role: str = "roboten"
+    ) -> None:
+        """``transfer`` overrides the configured transfer mode (tests use a faulty one);
+        ``role`` names the entry point in a lease ("kommandoraden", "kön", ...) so that a
+        waiting request can say who holds it."""
         self.settings = settings
+        self.role = role
+        self._coordination: Database | None = None
+        self._leases: Leases | None = None
+        self._decisions: DecisionStore | None = None
+        self._held: Lease | None = None
         self._transfer_override = transfer
         self._pseudonym = Pseudonymizer(settings.pseudonym_key)
         self._session: BrowserSession | None = None
@@ -98,6 +114,10 @@ class Runner:
             headless=s.headless,
         )
         journal = StepJournal(s.data_dir / JOURNAL_FILE)
+        coordination = open_database(s, COORDINATION)
+        self._coordination = coordination
+        self._leases = Leases(coordination)
+        self._decisions = DecisionStore(coordination, self._pseudonym)
 
         session = BrowserSession(s)
         session.start()
@@ -148,6 +168,10 @@ class Runner:
     def close(self) -> None:
         session, self._session = self._session, None
         self._ctx = None
+        coordination, self._coordination = self._coordination, None
+        self._leases = self._decisions = None
+        if coordination is not None:
+            coordination.close()
         self._sites.clear()
         if session is not None:
             session.close()
@@ -190,13 +214,25 @@ class Runner:
         """Register one person (see ``flows.register``); never raises for the request."""
         ref = self._pseudonym(register_flow.journal_key(request))
         steps = StepTracker(ref=ref, on_step=on_step)
+
+        def flow() -> Outcome:
+            # Under the birth date's lease: decisions stored by any entry point count too.
+            store = self._decision_store
+            store.record(request, decisions)
+            return register_flow.register(
+                request,
+                ctx=self.context,
+                steps=steps,
+                verdicts=store.verdicts(request),
+                before_change=self._check_lease,
+            )
+
         outcome = self._run(
-            lambda: register_flow.register(
-                request, ctx=self.context, steps=steps, decisions=decisions
-            ),
+            flow,
             ref=ref,
             steps=steps,
             protected=request.protected,
+            lease_key=self._lease_key(request.birth_date.isoformat()),
         )
         if outcome.kind is OutcomeKind.FAILED:
             # A clerk finishing by hand must use the number already created, never a second one.
@@ -222,6 +258,10 @@ class Runner:
         """
         ref = self._pseudonym("complete:" + patient_id)
         steps = StepTracker(ref=ref, on_step=on_step)
+        try:
+            born = parse_patient_id(patient_id, profile=self.context.profile).birth_date
+        except InvalidIdentity:
+            born = None  # the flow refuses it with its reason
         outcome = self._run(
             lambda: complete_flow.complete_pnr(
                 patient_id,
@@ -229,29 +269,40 @@ class Runner:
                 identity_checked=identity_checked,
                 ctx=self.context,
                 steps=steps,
+                before_change=self._check_lease,
             ),
             ref=ref,
             steps=steps,
             protected=protected,
+            lease_key=self._lease_key(born.isoformat()) if born else None,
         )
         if outcome.patient_id and outcome.ok and not protected:
             self._leave_on_clipboard(outcome.patient_id)
         return outcome
 
     def _run(
-        self, flow: Callable[[], Outcome], *, ref: str, steps: StepTracker, protected: bool
+        self,
+        flow: Callable[[], Outcome],
+        *,
+        ref: str,
+        steps: StepTracker,
+        protected: bool,
+        lease_key: str | None,
     ) -> Outcome:
-        """Run one request: evidence on failure only, every error turned into an Outcome."""
+        """Run one request under its lease: evidence on failure only, every error an Outcome."""
         if self._evidence is None:
             raise RuntimeError("Runner is not started; use it as a context manager")
         handle: EvidenceHandle | None = None
         try:
-            with self._evidence.capture(
-                ref,
-                self._contexts(),
-                protected=protected,
-                step_log=lambda: [e.model_dump(mode="json") for e in steps.finished],
-            ) as handle:
+            with (
+                self._lease(lease_key, ref=ref, steps=steps),
+                self._evidence.capture(
+                    ref,
+                    self._contexts(),
+                    protected=protected,
+                    step_log=lambda: [e.model_dump(mode="json") for e in steps.finished],
+                ) as handle,
+            ):
                 outcome = flow()
         except BusinessError as exc:
             outcome = Outcome(
@@ -280,6 +331,67 @@ class Runner:
             duration_ms=round(outcome.duration_s * 1000, 1),
         )
         return outcome
+
+    # Coordination ----------------------------------------------------------------------------
+
+    @property
+    def _decision_store(self) -> DecisionStore:
+        if self._decisions is None:
+            raise RuntimeError("Runner is not started; use it as a context manager")
+        return self._decisions
+
+    def _lease_key(self, birth_date: str) -> str:
+        return birth_date_lease_key(self._pseudonym, birth_date)
+
+    @contextmanager
+    def _lease(self, key: str | None, *, ref: str, steps: StepTracker) -> Iterator[Lease | None]:
+        """Hold the birth date's lease for the request: two requests that could be the same
+        person (the same birth date) never search or create at the same time, anywhere.
+
+        While another holds it, a "wait_lease" step shows the wait; after ``lease_wait_s``
+        ``LeaseHeld`` says who holds it. A lease taken over from a holder that died is logged;
+        the flow searches both systems again before any create or save in every case.
+        """
+        if key is None or self._leases is None:
+            yield None
+            return
+        waiting: list[float] = []
+
+        def on_wait(info: LeaseInfo) -> None:
+            if not waiting:
+                waiting.append(steps.started("wait_lease"))
+                _log.event("lease_wait", ref=ref, holder=info.holder)
+
+        with ExitStack() as stack:
+            try:
+                lease = stack.enter_context(
+                    self._leases.hold(
+                        key,
+                        holder=holder_name(self.role),
+                        ttl_s=self.settings.lease_ttl_s,
+                        wait_s=self.settings.lease_wait_s,
+                        on_wait=on_wait,
+                        subject="samma födelsedatum",
+                    )
+                )
+            except LeaseHeld as exc:
+                if waiting:
+                    steps.failed("wait_lease", waiting[0], exc)
+                raise
+            if waiting:
+                steps.done("wait_lease", waiting[0])
+            if lease.took_over_expired:
+                _log.event("lease_taken_over", ref=ref)
+            self._held = lease
+            try:
+                yield lease
+            finally:
+                self._held = None
+
+    def _check_lease(self) -> None:
+        """Before anything irreversible: ``LeaseLost`` if another holder took the lease over."""
+        if self._held is not None:
+            self._held.check()
 
     def _recover(self) -> None:
         """After a failure, make sure the next request starts cleanly.

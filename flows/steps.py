@@ -53,6 +53,19 @@ class StepTracker:
     def skipped(self, key: str) -> None:
         self._emit(key, "skipped", 0.0)
 
+    def started(self, key: str) -> float:
+        """Report step ``key`` as started (for a step that is not one block); its start time."""
+        self._emit(key, "started", 0.0)
+        return time.perf_counter()
+
+    def done(self, key: str, started_at: float) -> None:
+        """Report step ``key``, started at ``started_at``, as done."""
+        self._emit(key, "done", time.perf_counter() - started_at)
+
+    def failed(self, key: str, started_at: float, error: BaseException) -> None:
+        """Report step ``key``, started at ``started_at``, as failed with ``error``."""
+        self._emit(key, "failed", time.perf_counter() - started_at, error=error)
+
     def _emit(
         self, key: str, status: StepStatus, elapsed: float, *, error: BaseException | None = None
     ) -> None:

@@ -122,6 +122,11 @@ class Settings(BaseSettings):
     # data_dir (one machine). ``postgresql://user:password@host:5432/dbname``: one PostgreSQL
     # database shared by several robot machines. Holds a password: environment or .env only.
     store_dsn: str = ""
+    # Coordination leases (one request per birth date at a time, everywhere): a holder that
+    # stops renewing loses its lease after ``lease_ttl_s``; another request waits for it up
+    # to ``lease_wait_s`` before it gives up and says who holds it.
+    lease_ttl_s: float = Field(default=60.0, gt=0)
+    lease_wait_s: float = Field(default=300.0, ge=0)
 
     # Key for pseudonymising identity numbers in logs and the audit log (keyed hash).
     pseudonym_key: SecretStr = SecretStr(PLACEHOLDER_PSEUDONYM_KEY)

@@ -3,12 +3,18 @@
 The edge of the routine: settings are built here, requests validated, and outcomes turned into
 text and exit codes (``apps.exitcodes``): 0 registered or already registered, 2 needs a person,
 1 failed (technical error after retries), 3 invalid input.
+
+Like every entry point, both commands enforce evidence retention before they start and write
+what they did to the audit log (``apps.audit.log``): every step, and the outcome.
 """
 
 from __future__ import annotations
 
 import contextlib
+import getpass
 import json
+import logging
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,16 +22,32 @@ from typing import Annotated, Any
 
 import typer
 
+from apps.audit.log import AuditLog
 from apps.cli.common import configure_cli_logging, edge_settings, err, out
 from apps.exitcodes import ExitCode, outcome_exit_code
 from flows.groups import load_groups
 from flows.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
+from flows.register import journal_key
 from flows.request import FieldError, RequestInvalid, parse_request
 from flows.runner import Runner
 from robot.display import virtual_display
 from robot.errors import ConfigError, RobotError
 from robot.evidence import prepare_evidence
+from robot.logs import get_logger
 from robot.settings import Settings
+
+_log = get_logger(__name__)
+
+# The system a step works in, for the audit log.
+_STEP_SYSTEMS = {
+    "search_pmo": "pmo",
+    "register_pmo": "pmo",
+    "change_pmo": "pmo",
+    "open_patient": "pmo",
+    "verify": "pmo",
+    "search_rns": "rns",
+    "create_rns": "rns",
+}
 
 
 def register(
@@ -97,6 +119,7 @@ def register(
         settings,
         lambda runner, on_step: runner.register(request, decisions=decisions, on_step=on_step),
         as_json=as_json,
+        audit_ref=request.external_ref or journal_key(request),
     )
     raise typer.Exit(outcome_exit_code(outcome.kind))
 
@@ -122,6 +145,7 @@ def complete_pnr(
 ) -> None:
     """Replace a reservnummer with the full personnummer in PMO."""
     settings = edge_settings(headed=headed, transfer=None)
+    audit_ref = "complete:" + patient_id.strip()
     if not identity_checked:
         # Refused before any browser starts; the flow refuses too.
         outcome = Outcome(
@@ -129,6 +153,7 @@ def complete_pnr(
             reason_code="identity_not_checked",
         )
         outcome.reason_sv = reason_sv("identity_not_checked")
+        _audit_outcome(settings, audit_ref, outcome, step="complete_pnr")
         _print_outcome(outcome, as_json=as_json)
         raise typer.Exit(ExitCode.NEEDS_PERSON)
     configure_cli_logging(settings, as_json=as_json)
@@ -142,6 +167,8 @@ def complete_pnr(
             on_step=on_step,
         ),
         as_json=as_json,
+        audit_ref=audit_ref,
+        audit_step="complete_pnr",
     )
     raise typer.Exit(outcome_exit_code(outcome.kind))
 
@@ -151,21 +178,50 @@ def _run(
     call: Callable[[Runner, Callable[[StepEvent], None]], Outcome],
     *,
     as_json: bool,
+    audit_ref: str,
+    audit_step: str = "register",
 ) -> Outcome:
-    """Start a runner (and a virtual display when headed without one), run, print."""
+    """Start a runner (and a virtual display when headed without one), run, audit, print."""
     refuse_unsafe_setup(settings)
-    prepare_evidence(settings)  # private folders, leftovers of a killed run, retention
+    _enforce_retention(settings)
+    actor = cli_actor()
 
-    def on_step(event: StepEvent) -> None:
-        if not as_json and event.status == "started":
-            err.print(f"[dim]… {event.label_sv}[/dim]")
+    with contextlib.ExitStack() as stack:
+        audit = _open_audit(settings)
+        if audit is not None:
+            stack.callback(audit.close)
 
-    display = virtual_display() if not settings.headless else contextlib.nullcontext()
-    try:
-        with display, Runner(settings) as runner:
-            outcome = call(runner, on_step)
-    except RobotError as exc:
-        outcome = Outcome(kind=OutcomeKind.FAILED, reason_code=exc.code, reason_sv=exc.message)
+        def on_step(event: StepEvent) -> None:
+            if not as_json and event.status == "started":
+                err.print(f"… {event.label_sv}")
+            if audit is not None and event.status != "started":
+                _append(
+                    audit,
+                    actor=actor,
+                    ref=audit_ref,
+                    system=_STEP_SYSTEMS.get(event.step, "robot"),
+                    step=event.step,
+                    result=event.status,
+                    detail=f"{event.elapsed_s:.2f} s",
+                )
+
+        display = virtual_display() if not settings.headless else contextlib.nullcontext()
+        try:
+            with display, Runner(settings, role="kommandoraden") as runner:
+                outcome = call(runner, on_step)
+        except RobotError as exc:
+            outcome = Outcome(kind=OutcomeKind.FAILED, reason_code=exc.code, reason_sv=exc.message)
+        if audit is not None:
+            _append(
+                audit,
+                actor=actor,
+                ref=audit_ref,
+                system="robot",
+                step=audit_step,
+                result=outcome.kind.value,
+                detail=f"reason={outcome.reason_code or '-'}",
+                patient_id=outcome.patient_id,
+            )
     _print_outcome(outcome, as_json=as_json)
     return outcome
 
@@ -179,6 +235,57 @@ def refuse_unsafe_setup(settings: Settings) -> None:
     for problem in problems:
         err.print(f"  - {problem}")
     raise typer.Exit(ExitCode.INVALID_INPUT)
+
+
+def cli_actor() -> str:
+    """How the command line appears in the audit log: ``cli:<os user>@<host>``."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name on some service accounts
+        user = "okänd"
+    return f"cli:{user}@{socket.gethostname()}"
+
+
+def _enforce_retention(settings: Settings) -> None:
+    """Delete expired evidence, as every entry point does before it starts."""
+    try:
+        prepare_evidence(settings)  # also: private folders, leftovers of a killed run
+    except Exception:  # retention must not stop a registration; the next run tries again
+        _log.event("evidence_purge_failed", level=logging.WARNING)
+
+
+def _open_audit(settings: Settings) -> AuditLog | None:
+    try:
+        return AuditLog(settings)
+    except Exception:  # an audit log that cannot open is reported, never silently dropped
+        _log.event("audit_open_failed", level=logging.WARNING)
+        err.print("Varning: granskningsloggen kunde inte öppnas; det som görs loggas inte där.")
+        return None
+
+
+def _append(audit: AuditLog, **entry: Any) -> None:
+    try:
+        audit.append(**entry)
+    except Exception:  # bookkeeping must never break a registration
+        _log.event("audit_append_failed", level=logging.WARNING, step=entry.get("step"))
+
+
+def _audit_outcome(settings: Settings, ref: str, outcome: Outcome, *, step: str) -> None:
+    """One outcome entry for a request refused before any browser started."""
+    _enforce_retention(settings)
+    audit = _open_audit(settings)
+    if audit is None:
+        return
+    with contextlib.closing(audit):
+        _append(
+            audit,
+            actor=cli_actor(),
+            ref=ref,
+            system="robot",
+            step=step,
+            result=outcome.kind.value,
+            detail=f"reason={outcome.reason_code or '-'}",
+        )
 
 
 def _read_request_file(path: Path) -> dict[str, Any]:

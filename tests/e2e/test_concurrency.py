@@ -1,0 +1,144 @@
+"""One person, one registration, when several ``reservrobot register`` processes run at once.
+
+Three real CLI processes (each its own Chromium) register the same person, or spelling
+variants of one person, against slow mock sites, sharing one data folder and so one SQLite
+coordination store. To make the race certain rather than likely, the test itself holds the
+birth date's lease first, waits until every process reports that it is waiting for it (their
+JSON logs), and then lets go: all three contend for the same lease at the same moment.
+Whatever the order, exactly one reservnummer and one PMO patient exist afterwards, and the
+other processes report ``already_registered``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from flows.runner import COORDINATION, birth_date_lease_key
+from mock_sites.testing import MockSites
+from robot.db import open_database
+from robot.leases import Leases
+from robot.logs import Pseudonymizer
+from robot.settings import Settings
+from tests.e2e.people import People, patients_born, persons_born
+
+pytestmark = pytest.mark.e2e
+
+KEY = "concurrency-test-key"
+WAIT_FOR_PROCESSES_S = 120  # an upper bound for three browsers to start, not a timing assert
+
+
+def _env(sites: MockSites, data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RESERVROBOT_")}
+    env.update(
+        {
+            "RESERVROBOT_PMO_URL": sites.pmo_url,
+            "RESERVROBOT_RNS_URL": sites.rns_url,
+            "RESERVROBOT_PLEXUS_URL": sites.plexus_url,
+            "RESERVROBOT_DATA_DIR": str(data_dir),
+            "RESERVROBOT_HEADLESS": "true",
+            "RESERVROBOT_TRANSFER_MODE": "browser",
+            "RESERVROBOT_BACKOFF_BASE_S": "0.05",
+            "RESERVROBOT_PSEUDONYM_KEY": KEY,
+            "RESERVROBOT_CONFIG_FILE": str(data_dir / "absent.toml"),
+        }
+    )
+    return env
+
+
+class _Robot:
+    """One ``reservrobot register --json`` process; its stderr lines go to a shared queue."""
+
+    def __init__(self, args: list[str], *, env: dict[str, str], cwd: Path, events: queue.Queue):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "apps", *args],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.stderr: list[str] = []
+        self._reader = threading.Thread(target=self._read, args=(events,), daemon=True)
+        self._reader.start()
+
+    def _read(self, events: queue.Queue) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.stderr.append(line)
+            if '"lease_wait"' in line:
+                events.put(self.proc.pid)
+
+    def outcome(self) -> dict[str, object]:
+        stdout, _ = self.proc.communicate(timeout=WAIT_FOR_PROCESSES_S)
+        self._reader.join(timeout=10)
+        assert stdout.strip(), "".join(self.stderr)[-3000:]
+        return json.loads(stdout)
+
+
+@pytest.fixture
+def slow_sites(mock_sites: MockSites) -> Iterator[MockSites]:
+    mock_sites.reset()
+    mock_sites.set_faults("pmo", latency_ms=300)
+    mock_sites.set_faults("rns", latency_ms=300)
+    yield mock_sites
+    mock_sites.reset()
+
+
+@pytest.mark.parametrize(
+    "given_names",
+    [
+        pytest.param(["Astrid", "Astrid", "Astrid"], id="same-spelling"),
+        pytest.param(["Mohammed", "Muhammad", "Mohammed"], id="spelling-variants"),
+    ],
+)
+def test_register_should_make_one_registration_when_three_processes_race(
+    slow_sites: MockSites, tmp_path: Path, given_names: list[str]
+) -> None:
+    sites = slow_sites
+    first = People(sites).request(sex="K", given_names=given_names[0])
+    birth = first.birth_date
+    env = _env(sites, tmp_path)
+    settings = Settings(data_dir=tmp_path, pseudonym_key=SecretStr(KEY))
+    lease_key = birth_date_lease_key(Pseudonymizer(settings.pseudonym_key), birth.isoformat())
+
+    events: queue.Queue[int] = queue.Queue()
+    robots: list[_Robot] = []
+    with open_database(settings, COORDINATION) as db:
+        leases = Leases(db)
+        with leases.hold(lease_key, holder="pytest", ttl_s=120, wait_s=0):
+            for n, given in enumerate(given_names):
+                request = first.model_copy(update={"given_names": given})
+                path = tmp_path / f"request-{n}.json"
+                path.write_text(request.model_dump_json(), encoding="utf-8")
+                args = ["register", "--file", str(path), "--json"]
+                robots.append(_Robot(args, env=env, cwd=tmp_path, events=events))
+            waiting = set()
+            while len(waiting) < len(robots):
+                try:
+                    waiting.add(events.get(timeout=WAIT_FOR_PROCESSES_S))
+                except queue.Empty:
+                    logs = "\n".join("".join(r.stderr)[-1500:] for r in robots)
+                    pytest.fail(f"not every process waited for the lease:\n{logs}")
+        # Released: the three waiting processes now race for the lease.
+        outcomes = [robot.outcome() for robot in robots]
+
+    kinds = sorted(str(o["kind"]) for o in outcomes)
+    assert kinds == ["already_registered", "already_registered", "registered"], outcomes
+    [person] = persons_born(sites, birth)
+    [patient] = patients_born(sites, birth)
+    assert person["id_value"] == patient["patient_id"]
+    assert {o["patient_id"] for o in outcomes} == {patient["patient_id"]}
+    for outcome, robot in zip(outcomes, robots, strict=True):
+        steps = {s["step"]: s["status"] for s in outcome["steps"]}  # type: ignore[union-attr]
+        assert steps.get("wait_lease") == "done", robot.stderr[-20:]
+    assert all(robot.proc.returncode == 0 for robot in robots)
