@@ -23,7 +23,7 @@ from mock_sites.common.faults import FaultState
 from mock_sites.common.qa import QaHooks, qa_routes
 from mock_sites.common.site import build_site
 from mock_sites.common.templating import inline_script, make_templates
-from mock_sites.common.validation import FormErrors
+from mock_sites.common.validation import FormErrors, load_field_rules
 from mock_sites.pmo.config import PmoConfig
 from mock_sites.pmo.form import FIELDS, parse_patient_form
 from mock_sites.pmo.layouts import LAYOUTS
@@ -63,6 +63,7 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
         raise ValueError(f"unknown PMO layout {config.layout!r}")
     labels = LAYOUTS[config.layout]
     rule = PatientIdRule.for_region(config.region, config.config_dir)
+    field_rules = load_field_rules(config.config_dir, config.region, "pmo")
     store = PatientStore(Database(db_path, SCHEMA), rule)
 
     def seed_rows() -> tuple[dict[str, Any], ...]:
@@ -70,7 +71,7 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
 
     if store.count() == 0:
         store.replace_all(seed_rows())
-    templates = make_templates([HERE / "templates" / config.layout])
+    templates = make_templates([HERE / "templates" / (labels.templates or config.layout)])
     clock = SiteClock()
     faults = FaultState(config.faults)
     postnummer = table_for_page()
@@ -151,12 +152,12 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
 
     async def register_submit(request: Request) -> Response:
         form = await request.form()
-        values, errors = parse_patient_form(form, rule=rule, labels=labels)
+        values, errors = parse_patient_form(form, rule=rule, labels=labels, rules=field_rules)
         if not errors:
             try:
                 store.create(values, now=clock.iso_now())
             except PatientIdTaken:
-                errors.add("patient_id", DUPLICATE)
+                errors.add("patient_id", DUPLICATE, "patient_id_taken")
             else:
                 return RedirectResponse(_patient_url(values["patient_id"], saved=True), 303)
         return render_form(
@@ -193,12 +194,12 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
         if store.get(patient_id) is None:
             return not_found(request)
         form = await request.form()
-        values, errors = parse_patient_form(form, rule=rule, labels=labels)
+        values, errors = parse_patient_form(form, rule=rule, labels=labels, rules=field_rules)
         if not errors:
             try:
                 store.update(patient_id, values, now=clock.iso_now())
             except PatientIdTaken:
-                errors.add("patient_id", DUPLICATE)
+                errors.add("patient_id", DUPLICATE, "patient_id_taken")
             else:
                 return RedirectResponse(_patient_url(values["patient_id"], saved=True), 303)
         return render_form(

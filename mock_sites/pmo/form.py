@@ -1,4 +1,8 @@
-"""Server-side validation of PMO's patient form (Registrera and Ändra patientdata)."""
+"""Server-side validation of PMO's patient form (Registrera and Ändra patientdata).
+
+Names, address and Info follow the region profile's field rules (``rules``, see
+``mock_sites/common/validation.py``); the Patient-ID follows the region's format rule.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 
 from mock_sites.common.validation import (
     MAX_INFO_LENGTH,
+    FieldRule,
     FormErrors,
     choice_field,
     name_field,
@@ -38,9 +43,14 @@ def _raw(form: Mapping[str, Any], name: str) -> str:
 
 
 def parse_patient_form(
-    form: Mapping[str, Any], *, rule: PatientIdRule, labels: PmoLabels
+    form: Mapping[str, Any],
+    *,
+    rule: PatientIdRule,
+    labels: PmoLabels,
+    rules: Mapping[str, FieldRule] | None = None,
 ) -> tuple[dict[str, str], FormErrors]:
     """The cleaned values of the form and the errors found (Swedish, per field)."""
+    rules = rules or {}
     errors = FormErrors()
     values: dict[str, str] = {}
     pid = text_field(
@@ -52,27 +62,47 @@ def parse_patient_form(
             f"{labels.patient_id} har fel format. Ange ett personnummer eller "
             "samordningsnummer med 12 siffror, eller ett reservnummer (till exempel "
             "19612121201M7).",
+            "patient_id_format",
         )
     values["patient_id"] = pid
     values["sex"] = choice_field(
         errors, "sex", "kön (Man eller Kvinna)", _raw(form, "sex"), ("M", "K")
     )
     values["family_name"] = name_field(
-        errors, "family_name", "Efternamn", _raw(form, "family_name")
+        errors, "family_name", "Efternamn", _raw(form, "family_name"), rules.get("family_name")
     )
-    values["given_names"] = name_field(errors, "given_names", "Förnamn", _raw(form, "given_names"))
-    values["street"] = text_field(errors, "street", labels.street, _raw(form, "street"))
+    values["given_names"] = name_field(
+        errors, "given_names", "Förnamn", _raw(form, "given_names"), rules.get("given_names")
+    )
+    values["street"] = text_field(
+        errors, "street", labels.street, _raw(form, "street"), rule=rules.get("street")
+    )
     values["postal_code"] = text_field(
-        errors, "postal_code", "Postnummer", _raw(form, "postal_code"), max_length=12
+        errors,
+        "postal_code",
+        "Postnummer",
+        _raw(form, "postal_code"),
+        max_length=12,
+        rule=rules.get("postal_code"),
     )
-    values["city"] = text_field(errors, "city", labels.city, _raw(form, "city"))
+    values["city"] = text_field(
+        errors, "city", labels.city, _raw(form, "city"), rule=rules.get("city")
+    )
     values["country"] = text_field(errors, "country", "Land", _raw(form, "country"))
     for name, label in (("kommun", "Kommun"), ("lan", "Län")):
         code = text_field(errors, name, label, _raw(form, name), max_length=2)
         if code and name not in errors.by_field and not _CODE_RE.fullmatch(code):
-            errors.add(name, f"{label} ska vara en kod med två siffror, till exempel 99.")
+            errors.add(
+                name, f"{label} ska vara en kod med två siffror, till exempel 99.", "code_format"
+            )
         values[name] = code
     values["info"] = text_field(
-        errors, "info", "Info", _raw(form, "info"), max_length=MAX_INFO_LENGTH, multiline=True
+        errors,
+        "info",
+        "Info",
+        _raw(form, "info"),
+        max_length=MAX_INFO_LENGTH,
+        multiline=True,
+        rule=rules.get("info"),
     )
     return values, errors

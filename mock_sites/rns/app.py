@@ -28,6 +28,7 @@ from mock_sites.common.validation import (
     FormErrors,
     birth_date_field,
     choice_field,
+    load_field_rules,
     name_field,
     text_field,
 )
@@ -45,6 +46,7 @@ MANUAL_PATH = "/manual"
 def create_app(*, db_path: Path, config: RnsConfig) -> Starlette:
     """The RNS app on the SQLite file ``db_path`` (seeded when empty)."""
     store = PersonStore(Database(db_path, SCHEMA))
+    field_rules = load_field_rules(config.config_dir, config.region, "rns")
 
     def seed_rows() -> tuple[dict[str, Any], ...]:
         return build_world(config.data_seed, config.seed_size).persons
@@ -119,8 +121,12 @@ def create_app(*, db_path: Path, config: RnsConfig) -> Starlette:
             errors, "fodelsedatum", "Födelsedatum", raw["fodelsedatum"], today=today()
         )
         sex = choice_field(errors, "sex", "kön (Man eller Kvinna)", raw["sex"], ("M", "K"))
-        family = name_field(errors, "family_name", "Efternamn", raw["family_name"])
-        given = name_field(errors, "given_names", "Förnamn", raw["given_names"])
+        family = name_field(
+            errors, "family_name", "Efternamn", raw["family_name"], field_rules.get("family_name")
+        )
+        given = name_field(
+            errors, "given_names", "Förnamn", raw["given_names"], field_rules.get("given_names")
+        )
         if birth is not None and not errors:
             try:
                 number = store.create_reservnummer(
@@ -131,7 +137,11 @@ def create_app(*, db_path: Path, config: RnsConfig) -> Starlette:
                     now=clock.iso_now(),
                 )
             except SerialsExhausted:
-                errors.add("fodelsedatum", "Det finns inga fler reservnummer för det datumet.")
+                errors.add(
+                    "fodelsedatum",
+                    "Det finns inga fler reservnummer för det datumet.",
+                    "serials_exhausted",
+                )
             else:
                 return RedirectResponse(f"{DONE_PATH}?{urlencode({'nummer': number})}", 303)
         values = {**raw, "sex": sex}

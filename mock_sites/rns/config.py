@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from mock_sites.common.config import SiteConfig
+from mock_sites.common.config import DEFAULT_CONFIG_DIR, SiteConfig
 
 
 @dataclass(frozen=True)
 class RnsConfig(SiteConfig):
-    """RNS has no settings beyond the common ones (users, faults, seed)."""
+    """RNS's settings: the common ones plus the region profile whose field rules it enforces
+    (``<config_dir>/regions/<region>.toml``, ``[fields.*]``)."""
+
+    region: str = "gavleborg"
+    config_dir: Path = field(default=DEFAULT_CONFIG_DIR)

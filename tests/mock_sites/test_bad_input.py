@@ -105,7 +105,7 @@ def test_pmo_script_in_name_should_be_refused_and_shown_as_text(
         ("given_names", "Anna\x00", "Förnamn innehåller otillåtna tecken."),
         ("street", IMG, "Utdelningsadress får inte innehålla HTML-kod eller skript."),
         ("city", "&lt;b&gt;", "Ort får inte innehålla HTML-kod eller skript."),
-        ("info", "x" * 501, "Info får vara högst 500 tecken."),
+        ("info", "x" * 201, "Info får vara högst 200 tecken."),
         ("kommun", "8", "Kommun ska vara en kod med två siffror, till exempel 99."),
         ("lan", "9a", "Län ska vara en kod med två siffror, till exempel 99."),
         ("postal_code", "1234567890123", "Postnummer får vara högst 12 tecken."),
@@ -235,3 +235,82 @@ def test_plexus_should_refuse_an_unknown_system(page: Page, fresh_mock_sites: Mo
     assert "Okänt system" in response.text()
     assert SCRIPT not in response.text()
     assert len(fresh_mock_sites.records("plexus")["favourites"]) == 2
+
+
+# The region profile's field rules (config/regions/gavleborg.toml, [fields.*]): the same table
+# the robot checks before it creates anything. Each refusal carries its code on the page.
+@pytest.mark.parametrize(
+    ("field", "value", "code", "message"),
+    [
+        (
+            "street",
+            "Storgatan 1 & 3",
+            "field_chars_refused",
+            "Utdelningsadress får inte innehålla tecknet ”&”.",
+        ),
+        ("postal_code", "SW1A 1AA-1234", "field_too_long", "Postnummer får vara högst 12 tecken."),
+        (
+            "given_names",
+            "Aq\u0303il",
+            "field_mark_uncomposed",
+            "Förnamn innehåller ett accenttecken som inte hör till någon bokstav.",
+        ),
+        (
+            "family_name",
+            "St. John",
+            "field_chars_refused",
+            "Efternamn får inte innehålla tecknet ”.”.",
+        ),
+        ("city", "Gävle/Valbo", "field_chars_refused", "Ort får inte innehålla tecknet ”/”."),
+        ("info", "Tolk & kurator", "field_chars_refused", "Info får inte innehålla tecknet ”&”."),
+    ],
+)
+def test_pmo_should_refuse_what_the_field_rules_refuse_with_a_code(
+    fresh_mock_sites: MockSites, field: str, value: str, code: str, message: str
+) -> None:
+    before = fresh_mock_sites.records("pmo")
+    with demo_client(fresh_mock_sites, "pmo") as client:
+        response = client.post("/registrera", data={**PMO_VALID, field: value})
+    assert response.status_code == 422
+    assert f'<li data-field="{field}" data-code="{code}">{message}</li>' in html.unescape(
+        response.text
+    )
+    assert fresh_mock_sites.records("pmo") == before
+
+
+def test_pmo_should_take_composed_letters_and_the_allowed_punctuation(
+    fresh_mock_sites: MockSites,
+) -> None:
+    data = {
+        **PMO_VALID,
+        "family_name": "Nguye\u0302\u0303n-O’Brien",  # composes into ễ
+        "street": "ul. Marszałkowska 10/2, lgh: 3",
+        "postal_code": "00-950",
+        "city": "Warszawa",
+    }
+    with demo_client(fresh_mock_sites, "pmo") as client:
+        response = client.post("/registrera", data=data)
+    assert response.status_code == 303, html.unescape(response.text)[-2000:]
+    [saved] = [
+        p for p in fresh_mock_sites.records("pmo")["patients"] if p["patient_id"] == "19612121201M7"
+    ]
+    assert saved["family_name"] == "Nguyễn-O’Brien"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("given_names", "Aq\u0303il", "field_mark_uncomposed"),
+        ("family_name", "St. John", "field_chars_refused"),
+    ],
+)
+def test_rns_create_should_refuse_what_the_field_rules_refuse_with_a_code(
+    fresh_mock_sites: MockSites, field: str, value: str, code: str
+) -> None:
+    before = fresh_mock_sites.records("rns")
+    form = {"fodelsedatum": "19800101", "sex": "M", "family_name": "Haddad", "given_names": "Omar"}
+    with demo_client(fresh_mock_sites, "rns") as client:
+        response = client.post("/skapa", data={**form, field: value})
+    assert response.status_code == 422
+    assert f'data-field="{field}" data-code="{code}"' in response.text
+    assert fresh_mock_sites.records("rns") == before
