@@ -27,6 +27,7 @@ from apps.cli.common import configure_cli_logging, edge_settings, err, out
 from apps.exitcodes import ExitCode, outcome_exit_code
 from flows.groups import load_groups
 from flows.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
+from flows.region import load_region_profile
 from flows.register import journal_key
 from flows.request import FieldError, RequestInvalid, parse_request
 from flows.runner import Runner
@@ -106,7 +107,11 @@ def register(
         data["protected"] = True
     try:
         decisions = [_parse_decision(d) for d in decision or []]
-        request = parse_request(data, groups=load_groups(settings.config_dir))
+        request = parse_request(
+            data,
+            groups=load_groups(settings.config_dir),
+            rules=load_region_profile(settings.config_dir, settings.region).field_rules,
+        )
     except RequestInvalid as exc:
         _print_invalid(exc.errors, as_json=as_json)
         raise typer.Exit(ExitCode.INVALID_INPUT) from None

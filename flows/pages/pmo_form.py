@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from playwright.sync_api import Locator, expect
 
 from flows.model import Sex
+from flows.pages.responses import FormRefused, read_form_messages
 from flows.pages.site import SiteUI
 from robot.errors import SelectorMissing, SiteError
 
@@ -48,7 +49,12 @@ class FormValues:
 
 
 class SaveRefused(SiteError):
-    """PMO refused to save; ``taken`` when the Patient-ID is already in use."""
+    """PMO refused the Patient-ID on saving; ``taken`` when it is already in use.
+
+    An application error: the number came from Reservnummersystemet through the transfer, so
+    a refusal of it is the robot's problem (retried), unlike a refusal of the person's data
+    (``FormRefused``, a person looks).
+    """
 
     default_code = "pmo_save_refused"
 
@@ -137,7 +143,11 @@ class PmoPatientForm:
     # Saving ---------------------------------------------------------------------------------
 
     def save(self) -> None:
-        """Press "Spara" and wait for the patient page; SaveRefused when PMO refuses."""
+        """Press "Spara" and wait for the patient page.
+
+        When PMO shows validation messages instead: ``FormRefused`` (a business error with the
+        page's code) for any field but the Patient-ID, ``SaveRefused`` for the Patient-ID alone.
+        """
         page = self.site.page
         self.site.submit(self.sel.loc(page, "save"), resumable=False)
         patient = self.site.screen("patient").loc(page, "data")
@@ -148,6 +158,12 @@ class PmoPatientForm:
             raise SelectorMissing("PMO visade varken patienten eller ett felmeddelande.") from exc
         if patient.count():
             return
-        message = " ".join(error.all_inner_texts()).strip()
+        messages = read_form_messages(error)
+        data = [m for m in messages if m.field and m.field != "patient_id"]
+        if data:
+            raise FormRefused("pmo", data)
+        message = " ".join(m.text for m in messages).strip()
         taken = self.sel.text("taken_text") in message
+        if not taken and not any(m.field == "patient_id" for m in messages):
+            raise FormRefused("pmo", messages)  # a refusal the page does not say more about
         raise SaveRefused(f"PMO sparade inte patienten: {message[:200]}", taken=taken)

@@ -7,8 +7,9 @@ from datetime import date
 from playwright.sync_api import Locator, expect
 
 from flows.model import Sex
+from flows.pages.responses import FormRefused, read_form_messages
 from flows.pages.site import SiteUI
-from robot.errors import SelectorMissing, SiteError
+from robot.errors import SelectorMissing
 
 
 class RnsCreatePage:
@@ -43,7 +44,11 @@ class RnsResultPage:
         return self.sel.loc(self.site.page, "number")
 
     def read_number(self) -> str:
-        """The created number as shown (SiteError when the site refused to create one)."""
+        """The created number as shown.
+
+        ``FormRefused`` (a business error with the page's code) when the site showed its
+        validation messages instead: the person's data, not the site, is the problem.
+        """
         page = self.site.page
         field = self.number_field
         error = self.create_sel.loc(page, "error")
@@ -52,8 +57,5 @@ class RnsResultPage:
         except AssertionError as exc:
             raise SelectorMissing("Reservnummersystemet visar inget nytt reservnummer.") from exc
         if not field.count():
-            message = " ".join(error.all_inner_texts()).strip()
-            raise SiteError(
-                f"Reservnummersystemet skapade inget nummer: {message[:200]}", code="rns_refused"
-            )
+            raise FormRefused("rns", read_form_messages(error))
         return field.input_value().strip()

@@ -67,7 +67,11 @@ async def register_submit(request: Request) -> Response:
     choice = forms.suggest(values, groups=ui.groups, countries=ui.countries)
     errors = forms.form_checks(values, choice)
     try:
-        registration = parse_request(forms.request_data(values, choice), groups=ui.groups)
+        registration = parse_request(
+            forms.request_data(values, choice),
+            groups=ui.groups,
+            rules=ui.profile.field_rules,
+        )
     except RequestInvalid as exc:
         for err in exc.errors:
             errors.setdefault(forms.map_domain_field(err.field), err.message_sv)

@@ -1,0 +1,155 @@
+"""The systems' field rules, end to end: refused before anything is created, and a form's own
+refusal is a business error (a person looks), never a retry.
+
+Each rule of ``config/regions/gavleborg.toml`` ``[fields.*]`` that the robot used to find out
+about too late gets two tests against the real mock sites:
+
+- through an entry point (``reservrobot register``), the request is refused with a Swedish
+  reason before any browser moves: no new reservnummer in Reservnummersystemet, no patient;
+- with the robot's own check switched off (the request built without the rules), the form that
+  refuses it (RNS "Skapa" or PMO "Registrera", in real Chromium) ends the item as
+  ``needs_person`` with the page's code after exactly one submit, not after retries.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Request
+from typer.testing import CliRunner
+
+from apps.cli.main import app
+from apps.exitcodes import ExitCode
+from flows.outcome import OutcomeKind
+from flows.runner import Runner
+from mock_sites.testing import MockSites
+from robot.logs import unconfigure_logging
+from tests.e2e.people import People, patients_born, persons_born
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A value one system's form refuses, and which form finds out first without our check."""
+
+    name: str
+    overrides: dict[str, Any]
+    field: str  # the request's field
+    code: str
+    refused_by: str  # "rns" or "pmo"
+
+
+RULES = [
+    Rule(
+        "ampersand_in_street",
+        {"street": "Norra Kungsgatan 5 & 7"},
+        "address.street",
+        "field_chars_refused",
+        "pmo",
+    ),
+    Rule(
+        "long_foreign_postcode",
+        {
+            "group": "ees_utan_kort",
+            "street": "Marienplatz 8",
+            "postal_code": "D-80331-MUENCHEN",  # 16 characters: PMO takes 12
+            "city": "München",
+            "country": "DE",
+        },
+        "address.postal_code",
+        "field_too_long",
+        "pmo",
+    ),
+    Rule(
+        "uncomposed_combining_mark",
+        {"given_names": "Aq\u0303il"},  # q + combining tilde: no composed letter exists
+        "given_names",
+        "field_mark_uncomposed",
+        "rns",
+    ),
+]
+IDS = [r.name for r in RULES]
+
+
+def _counts(sites: MockSites) -> tuple[int, int]:
+    return len(sites.records("rns")["persons"]), len(sites.records("pmo")["patients"])
+
+
+@pytest.fixture
+def env(
+    sites: MockSites, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    values = {
+        "RESERVROBOT_PMO_URL": sites.pmo_url,
+        "RESERVROBOT_RNS_URL": sites.rns_url,
+        "RESERVROBOT_PLEXUS_URL": sites.plexus_url,
+        "RESERVROBOT_DATA_DIR": str(tmp_path),
+        "RESERVROBOT_HEADLESS": "true",
+        "RESERVROBOT_TRANSFER_MODE": "browser",
+        "RESERVROBOT_CONFIG_FILE": str(tmp_path / "absent.toml"),
+    }
+    monkeypatch.chdir(tmp_path)  # no stray .env or reservrobot.toml
+    yield values
+    unconfigure_logging()
+
+
+@pytest.mark.parametrize("rule", RULES, ids=IDS)
+def test_request_the_systems_would_refuse_should_be_refused_before_anything_is_created(
+    rule: Rule, sites: MockSites, people: People, env: dict[str, str], tmp_path: Path
+) -> None:
+    # Built without the rules (as an external system would send it), then given to the CLI.
+    request = people.request(**rule.overrides)
+    path = tmp_path / "request.json"
+    path.write_text(request.model_dump_json(), encoding="utf-8")
+    before = _counts(sites)
+
+    result = CliRunner().invoke(app, ["register", "--file", str(path), "--json"], env=env)
+
+    assert result.exit_code == ExitCode.INVALID_INPUT, result.output
+    errors = json.loads(result.stdout)["errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [(rule.field, rule.code)]
+    assert all(e["message_sv"] for e in errors)
+    assert _counts(sites) == before
+    assert persons_born(sites, request.birth_date) == []
+
+
+@pytest.mark.parametrize("rule", RULES, ids=IDS)
+def test_form_refusal_should_need_a_person_after_one_submit_never_retries(
+    rule: Rule, sites: MockSites, people: People, runner: Runner
+) -> None:
+    request = people.request(**rule.overrides)  # the robot's own check switched off
+    posts: list[str] = []
+
+    def on_request(sent: Request) -> None:
+        if sent.method == "POST" and sent.url.endswith(("/skapa", "/registrera")):
+            posts.append(sent.url.rsplit("/", 1)[-1])
+
+    pages = [runner.context.rns.site.page, runner.context.pmo.site.page]
+    for page in pages:
+        page.on("request", on_request)
+    try:
+        outcome = runner.register(request)
+    finally:
+        for page in pages:
+            page.remove_listener("request", on_request)
+
+    assert outcome.kind is OutcomeKind.NEEDS_PERSON, outcome
+    assert outcome.reason_code == rule.code
+    assert outcome.reason_sv and "TimeoutError" not in outcome.reason_sv
+    assert "Rätta uppgifterna" in outcome.reason_sv
+    assert patients_born(sites, request.birth_date) == []
+    if rule.refused_by == "rns":
+        assert posts == ["skapa"]
+        assert persons_born(sites, request.birth_date) == []
+        assert "Reservnummersystemet" in outcome.reason_sv
+    else:
+        # Found out only in PMO: this is the number the robot's own check prevents.
+        assert posts == ["skapa", "registrera"]
+        assert len(persons_born(sites, request.birth_date)) == 1
+        assert "PMO" in outcome.reason_sv
