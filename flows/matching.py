@@ -9,11 +9,20 @@ known) decide. Each hit gets one of three outcomes:
 
 The rule that matters most is that two different people are never judged ``SAME``: siblings
 share a family name and a birth date, and many people born abroad are registered on 1 January.
-So ``SAME`` needs every name word to match as the *same name* (equal, a listed variant, a
-spelling rule, a vowel-only transliteration difference, or one typo in a long word), while
-words that merely look alike (Lina/Dina, Amir/Amin, Daniel/Daniela) make the result
-``UNCERTAIN``. A name variant of the same person must not come out ``DIFFERENT`` either, so
-given and family names are also compared swapped, merged and split differently.
+So ``SAME`` needs every name word to match as the *same name*: equal, in one row of the variant
+table, equal after spelling rules and known transliteration patterns (Somali c/x, Kurdish x and
+ev-, Arabic dh/z, Persian -eh, ...), a vowel written as transliterations confuse it (i/e, u/o;
+never in names shorter than six letters), or one slip of the keyboard in a long word. Words
+that merely look alike (Lina/Dina, Amir/Amin, Jamil/Jamal, Daniel/Daniela) or a short form
+(Sasha/Aleksandr) make the result ``UNCERTAIN``, and the table overrules every rule: words it
+keeps in different rows (Mohamed/Mahmoud) are never one name. A name variant of the same
+person must not come out ``DIFFERENT`` either, so given and family names are also compared
+swapped, merged and split differently (a different split only counts as the same person when
+the words also come in the same order: naming chains). On a birth date the region gives as an
+estimate, the same name is not enough when other facts disagree (``PersonContext``).
+
+Every rule that can say ``SAME`` has its example in ``tests/unit/test_matching_rules.py``.
+This module is long because the rules are one chain of reasoning: words, parts, views.
 
 Thresholds and the variant table are in ``config/matching.toml``; ``python -m
 qa.eval_matching`` measures them on a labelled set of pairs.
@@ -34,7 +43,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Levenshtein
 
 from flows.model import Sex
-from flows.names import name_tokens, normalise_name, split_display_name
+from flows.names import fold, name_tokens, normalise_name, split_display_name
 from robot.errors import ConfigError
 
 _VOWELS = frozenset("aeiou")
@@ -69,6 +78,8 @@ class MatchConfig:
     variants: Mapping[str, str] = field(default_factory=dict, repr=False)
     # Short form -> the canonical full names it is short for (config/short_forms.toml).
     short_forms: Mapping[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    # Written abbreviation -> the one canonical name it stands for (Md -> muhammad).
+    abbreviations: Mapping[str, str] = field(default_factory=dict, repr=False)
     # Spelling-rule form of every table word -> its row, where that form is in one row only.
     _rows_by_form: Mapping[str, str] = field(init=False, repr=False, compare=False)
     _words_by_row: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
@@ -115,6 +126,7 @@ def load_match_config(config_dir: Path) -> MatchConfig:
             data = tomllib.load(fh)
         tokens, rules = data["tokens"], data["rules"]
         variants = _variant_map(data.get("variants", {}))
+        short_forms, abbreviations = _short_form_maps(config_dir / "short_forms.toml", variants)
         config = MatchConfig(
             similar_ratio=float(tokens["similar_ratio"]),
             vowel_min_length=int(tokens["vowel_min_length"]),
@@ -130,7 +142,8 @@ def load_match_config(config_dir: Path) -> MatchConfig:
             whole_subset_min_words=int(rules["whole_subset_min_words"]),
             particles=frozenset(normalise_name(str(p)) for p in rules.get("particles", [])),
             variants=variants,
-            short_forms=_short_form_map(config_dir / "short_forms.toml", variants),
+            short_forms=short_forms,
+            abbreviations=abbreviations,
         )
     except (FileNotFoundError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"Matchningsinställningarna går inte att läsa: {path}: {exc}") from exc
@@ -148,22 +161,36 @@ def _letter_pairs(rows: object) -> tuple[tuple[str, str], ...]:
     return pairs
 
 
-def _short_form_map(path: Path, variants: Mapping[str, str]) -> dict[str, frozenset[str]]:
-    """``short_forms.toml``: ``full = ["short", ...]``; full names through the variant table."""
+def _short_form_maps(
+    path: Path, variants: Mapping[str, str]
+) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+    """``short_forms.toml``: ``[short_forms]`` and ``[abbreviations]``, ``full = ["short", ...]``;
+    full names are mapped through the variant table. An abbreviation stands for one name."""
     with path.open("rb") as fh:
-        rows = tomllib.load(fh).get("short_forms", {})
-    out: dict[str, set[str]] = {}
+        data = tomllib.load(fh)
+    shorts: dict[str, set[str]] = {}
+    for full, short in _short_rows(data.get("short_forms", {}), variants, "short_forms"):
+        shorts.setdefault(short, set()).add(full)
+    abbreviations: dict[str, str] = {}
+    for full, short in _short_rows(data.get("abbreviations", {}), variants, "abbreviations"):
+        if abbreviations.setdefault(short, full) != full:
+            raise ValueError(f"abbreviations: {short!r} står för två namn")
+    return {s: frozenset(f) for s, f in shorts.items()}, abbreviations
+
+
+def _short_rows(
+    rows: Mapping[str, object], variants: Mapping[str, str], section: str
+) -> Iterator[tuple[str, str]]:
     for full, shorts in rows.items():
         if not isinstance(shorts, list):
-            raise ValueError(f"short_forms.{full} ska vara en lista")
+            raise ValueError(f"{section}.{full} ska vara en lista")
         canon = normalise_name(full)
         canon = variants.get(canon, canon)
         for short in shorts:
             word = normalise_name(str(short))
             if " " in word or not word:
-                raise ValueError(f"short_forms.{full}: {short!r} är inte ett ord")
-            out.setdefault(word, set()).add(canon)
-    return {short: frozenset(fulls) for short, fulls in out.items()}
+                raise ValueError(f"{section}.{full}: {short!r} är inte ett ord")
+            yield canon, word
 
 
 def _variant_map(rows: Mapping[str, object]) -> dict[str, str]:
@@ -211,7 +238,11 @@ class PersonContext:
 
 
 def _context_value(text: str | None) -> str:
-    return "".join(normalise_name(text).split()) if text else ""
+    """Letters and digits only, case and accents folded: "802 50" is "80250"."""
+    return _NOT_ALNUM.sub("", fold(text)) if text else ""
+
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 @dataclass(frozen=True)
@@ -417,6 +448,8 @@ _ALTERNATIVES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"(?<=\w{4})eh$", "a"),
         # Ethiopic ä after w written o or e (Woldemariam/Weldemariam, Hiwot/Hiwet).
         (r"(?<=w)o", "e"),
+        # The Persian ending -āʾī of family names: Rezaei, Rezaie, Rezayi, Rezaee, Rezai.
+        (r"(?<=a)(?:ei|ie|yi|ee|ii)$", "i"),
     )
 )
 # Where a word writes long vowels doubled in a way English spelling never does (aa, ii, uu:
@@ -477,6 +510,10 @@ def _compare_words(a: str, b: str, config: MatchConfig) -> _WordMatch:
         # The table keeps them apart (Mohamed/Mahmoud, Hassan/Hussein): no spelling rule may
         # make them one name.
         return _WordMatch(_Level.NONE, fuzz.ratio(a, b), "table_differs")
+    for short, full in ((a, row_b or b), (b, row_a or a)):
+        if config.abbreviations.get(short) == full:
+            # Md, Mohd: written abbreviations of one name only, never a name of their own.
+            return _WordMatch(_Level.STRONG, 100.0, "abbreviation")
     if config.is_short_form(a, b):
         return _WordMatch(_Level.SIMILAR, fuzz.ratio(a, b), "short_form")
     # Compare as written and as the table's canonical form: Mehmet meets Mehmed directly
@@ -485,28 +522,26 @@ def _compare_words(a: str, b: str, config: MatchConfig) -> _WordMatch:
     # even when only one of them is in the table.
     ca, cb = row_a or a, row_b or b
     pairs = {(a, b), (ca, cb), (a, cb), (ca, b)}
-    best = max((_compare_forms(x, y, config) for x, y in pairs), key=lambda m: (m.level, m.score))
-    if best.level is _Level.STRONG:
-        return best
     # The word outside the table may be the same name as any spelling of the other's row
-    # (Evdirehman meets Abdulrahman through Abdirahman); only that counts, not a likeness.
-    members = {(x, b) for x in config.row_words(row_a)} if row_a is not None else set()
-    members |= {(a, y) for y in config.row_words(row_b)} if row_b is not None else set()
-    strong = [
-        m for m in (_compare_forms(x, y, config) for x, y in members) if m.level is _Level.STRONG
-    ]
-    return max(strong, key=lambda m: m.score) if strong else best
+    # (Evdirehman meets Abdulrahman through Abdirahman).
+    if row_a is not None:
+        pairs |= {(x, b) for x in config.row_words(row_a)}
+    if row_b is not None:
+        pairs |= {(a, y) for y in config.row_words(row_b)}
+    return max((_compare_forms(x, y, config) for x, y in pairs), key=lambda m: (m.level, m.score))
 
 
 def _compare_forms(a: str, b: str, config: MatchConfig) -> _WordMatch:
     sa, sb = _spelling(a), _spelling(b)
     ratio = max(fuzz.ratio(a, b), fuzz.ratio(sa, sb))
-    if _gender_pair(a, b, config.gender_endings) or _gender_pair(sa, sb, config.gender_endings):
+    if _gender_pair(a, b, config.gender_endings):
         # Daniel/Daniela: another person's name, or a dropped letter. Never the same name.
         return _WordMatch(_Level.SIMILAR, ratio, "gender")
     forms_a, forms_b = _forms(a), _forms(b)
     if forms_a & forms_b:
         return _WordMatch(_Level.STRONG, max(ratio, 98.0), "spelling")
+    if _gender_pair(sa, sb, config.gender_endings):
+        return _WordMatch(_Level.SIMILAR, ratio, "gender")
     vowels = max(
         (_vowel_difference(x, y, a, b, config) for x in forms_a for y in forms_b),
         default=_Level.NONE,
