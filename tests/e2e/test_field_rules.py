@@ -9,6 +9,8 @@ about too late gets two tests against the real mock sites:
 - with the robot's own check switched off (the request built without the rules), the form that
   refuses it (RNS "Skapa" or PMO "Registrera", in real Chromium) ends the item as
   ``needs_person`` with the page's code after exactly one submit, not after retries.
+
+A short compact birth date (``1990115``) given to the CLI is refused the same way, not misread.
 """
 
 from __future__ import annotations
@@ -153,3 +155,22 @@ def test_form_refusal_should_need_a_person_after_one_submit_never_retries(
         assert posts == ["skapa", "registrera"]
         assert len(persons_born(sites, request.birth_date)) == 1
         assert "PMO" in outcome.reason_sv
+
+
+@pytest.mark.parametrize("birth", ["1990115", "199011"])
+def test_short_compact_birth_date_should_be_refused_not_registered(
+    birth: str, sites: MockSites, env: dict[str, str]
+) -> None:
+    # Read as 1990-11-05 and 1990-01-01 before, and registered.
+    before = _counts(sites)
+    options = ["--birth-date", birth, "--sex", "K", "--family-name", "Ek", "--given-names", "Eva"]
+    options += ["--group", "asylsokande", "--street", "Gatan 1", "--postal-code", "80320"]
+    options += ["--city", "Gävle", "--country", "SE", "--json"]
+
+    result = CliRunner().invoke(app, ["register", *options], env=env)
+
+    assert result.exit_code == ExitCode.INVALID_INPUT, result.output
+    errors = json.loads(result.stdout)["errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [("birth_date", "birth_date_invalid")]
+    assert "ÅÅÅÅ-MM-DD" in errors[0]["message_sv"]
+    assert _counts(sites) == before
