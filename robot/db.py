@@ -23,6 +23,7 @@ the SQL stay the driver's own errors (they are bugs, not situations).
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -51,6 +52,8 @@ __all__ = [
     "open_postgresql",
     "open_sqlite",
 ]
+
+_COMPONENT = re.compile(r"[a-z][a-z0-9_]*")
 
 BUSY_TIMEOUT_MS = 10_000
 CONNECT_TIMEOUT_S = 10
@@ -440,6 +443,8 @@ def open_database(settings: Settings, component: str) -> Database:
     Checks the store at once: a corrupt file or an unreachable server raises ``StoreError``
     here, not at the first query.
     """
+    if not _COMPONENT.fullmatch(component):
+        raise ValueError(f"component must be a lower-case identifier, got {component!r}")
     dsn = settings.store_dsn.strip()
     if dsn:
         return open_postgresql(dsn, application_name=f"reservrobot-{component}")
