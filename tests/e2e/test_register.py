@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 
 from flows.outcome import Decision, OutcomeKind
+from flows.register import JOURNAL_NUMBER, journal_key
 from flows.runner import Runner
 from mock_sites.testing import MockSites
 from tests.e2e.people import (
@@ -181,6 +182,62 @@ def test_register_should_hand_over_uncertain_match_and_follow_the_decision(
     }
 
 
+def test_register_should_apply_a_pmo_decision_to_the_same_number_in_rns(
+    runner: Runner, sites: MockSites, people: People, writer: SiteWriter
+) -> None:
+    # A man in PMO and RNS with the woman's name and birth date; RNS shows no sex.
+    request = people.request(sex="K")
+    man = writer.rns_create(
+        request.birth_date, sex="M", family=request.family_name, given=request.given_names
+    )
+    writer.pmo_register(man, sex="M", family=request.family_name, given=request.given_names)
+    asked = runner.register(request)
+    assert (asked.kind, asked.reason_code) == (OutcomeKind.NEEDS_PERSON, "uncertain_match_pmo")
+
+    # "Annan person" on PMO's patient only: it is a decision about the person holding that
+    # number, so RNS's row with the same number is somebody else too.
+    different = Decision(system="pmo", id_value=man, verdict="different", decided_by="test")
+    created = runner.register(request, decisions=[different])
+
+    assert created.kind is OutcomeKind.REGISTERED, created
+    assert created.patient_id != man
+    assert created.reservnummer_reused is False
+    woman = [p for p in persons_born(sites, request.birth_date) if p["id_value"] != man]
+    assert [p["id_value"] for p in woman] == [created.patient_id]
+    assert {p["patient_id"]: p["sex"] for p in patients_born(sites, request.birth_date)} == {
+        man: "M",
+        created.patient_id: "K",
+    }
+
+    # The decision is stored: a later run (any entry point) is not asked about the man again.
+    again = runner.register(request)
+
+    assert again.kind is OutcomeKind.ALREADY_REGISTERED, again
+    assert again.patient_id == created.patient_id
+
+
+def test_register_should_be_already_registered_when_another_spelling_saved_its_number(
+    runner: Runner, sites: MockSites, people: People, writer: SiteWriter
+) -> None:
+    # The loser of an old race: it journaled the number it meant to reuse, and the winner
+    # saved that number in PMO under another spelling of the same person.
+    request = people.request(sex="M", given_names="Mohammed")
+    number = writer.rns_create(
+        request.birth_date, sex="M", family=request.family_name, given="Muhammad"
+    )
+    writer.pmo_register(number, sex="M", family=request.family_name, given="Muhammad")
+    key = journal_key(request)
+    runner.context.journal.record(key, JOURNAL_NUMBER, {"value": number, "reused": True})
+
+    outcome = runner.register(request)
+
+    assert outcome.kind is OutcomeKind.ALREADY_REGISTERED, outcome
+    assert outcome.patient_id == number
+    assert [p["id_value"] for p in persons_born(sites, request.birth_date)] == [number]
+    assert [p["patient_id"] for p in patients_born(sites, request.birth_date)] == [number]
+    assert runner.context.journal.steps(key) == {}
+
+
 def test_register_should_take_a_same_person_decision_as_already_registered(
     runner: Runner, sites: MockSites, people: People, writer: SiteWriter
 ) -> None:
@@ -333,3 +390,42 @@ def _birth_of(patient_id: str) -> str:
     day = int(patient_id[6:8])
     day = day - 60 if patient_id.isdigit() and day > 60 else day
     return f"{patient_id[:4]}-{patient_id[4:6]}-{day:02d}"
+
+
+def test_complete_pnr_should_refuse_a_personnummer_of_the_other_sex_before_changing(
+    runner: Runner, sites: MockSites, people: People
+) -> None:
+    registered = runner.register(people.request(sex="K"))
+    assert registered.patient_id
+    birth = date.fromisoformat(_birth_of(registered.patient_id))
+    before = sites.records("pmo")["patients"]
+
+    outcome = runner.complete_pnr(
+        registered.patient_id, make_personnummer(birth, sex="M"), identity_checked=True
+    )
+
+    assert (outcome.kind, outcome.reason_code) == (OutcomeKind.NEEDS_PERSON, "sex_mismatch")
+    assert outcome.reason_sv and "kön" in outcome.reason_sv
+    assert sites.records("pmo")["patients"] == before
+
+
+def test_complete_pnr_should_stop_before_changing_when_another_patient_holds_the_personnummer(
+    runner: Runner, sites: MockSites, people: People, writer: SiteWriter
+) -> None:
+    request = people.request(sex="K")
+    registered = runner.register(request)
+    assert registered.patient_id
+    birth = date.fromisoformat(_birth_of(registered.patient_id))
+    pnr = make_personnummer(birth, sex="K")
+    writer.pmo_register(pnr, sex="K", family=request.family_name, given=request.given_names)
+    before = sites.records("pmo")["patients"]
+
+    outcome = runner.complete_pnr(registered.patient_id, pnr, identity_checked=True)
+
+    assert (outcome.kind, outcome.reason_code) == (
+        OutcomeKind.NEEDS_PERSON,
+        "personnummer_taken",
+    )
+    assert outcome.reason_sv and "Inget har ändrats" in outcome.reason_sv
+    assert not any(step.step == "change_pmo" for step in outcome.steps)
+    assert sites.records("pmo")["patients"] == before
