@@ -90,6 +90,7 @@ STEP_STATUS_SV: dict[str, str] = {
     "skipped": "Behövdes inte",
     "failed": "Misslyckades",
     "not_run": "Utfördes inte",
+    "waiting": "Väntar på en person",
 }
 
 

@@ -31,6 +31,17 @@ from flows.region import load_region_profile
 from flows.register import journal_key
 from flows.request import FieldError, RequestInvalid, parse_request
 from flows.runner import Runner
+from flows.vocabulary import (
+    ID_TYPE_SV,
+    MATCH_SV,
+    OUTCOME_KIND_SV,
+    STEP_STATUS_SV,
+    decimal_sv,
+    failed_step,
+    failure_text,
+    sex_sv,
+    system_sv,
+)
 from robot.display import virtual_display
 from robot.errors import ConfigError, RobotError
 from robot.evidence import prepare_evidence
@@ -339,19 +350,23 @@ def _print_invalid(errors: list[FieldError], *, as_json: bool) -> None:
         out.print(f"  {error.field}: {error.message_sv}")
 
 
-_HEADLINES = {
-    OutcomeKind.REGISTERED: "Registrerad i PMO",
-    OutcomeKind.ALREADY_REGISTERED: "Finns redan i PMO",
-    OutcomeKind.NEEDS_PERSON: "Behöver hanteras av en person",
-    OutcomeKind.FAILED: "Misslyckades",
-}
-
-
 def _print_outcome(outcome: Outcome, *, as_json: bool) -> None:
+    """The outcome in Swedish, with the words of ``flows.vocabulary`` (as the attended app)."""
     if as_json:
         typer.echo(outcome.model_dump_json(indent=2))
         return
-    out.print(f"[bold]{_HEADLINES[outcome.kind]}[/bold]")
+    failure = (
+        failure_text(
+            outcome.reason_code,
+            step=failed_step((e.step, e.status) for e in outcome.steps),
+            reservnummer=outcome.reservnummer,
+            patient_id=outcome.patient_id,
+            detail_sv=outcome.reason_sv,
+        )
+        if outcome.kind is OutcomeKind.FAILED
+        else None
+    )
+    out.print(f"[bold]{failure.headline if failure else OUTCOME_KIND_SV[outcome.kind]}[/bold]")
     if outcome.patient_id:
         reuse = ""
         if outcome.reservnummer_reused is not None:
@@ -361,21 +376,32 @@ def _print_outcome(outcome: Outcome, *, as_json: bool) -> None:
                 else " (nytt reservnummer)"
             )
         out.print(f"  Patient-ID: {outcome.patient_id}{reuse}")
-    if outcome.reason_sv:
+    if failure is not None:
+        out.print(f"  {failure.what}")
+        if outcome.reason_sv and outcome.reason_sv != failure.what:
+            out.print(f"  Det roboten såg: {outcome.reason_sv}")
+        if outcome.reservnummer:
+            out.print(f"  Reservnummer som redan finns (skapa inget nytt): {outcome.reservnummer}")
+        out.print(f"  Gör så här: {failure.next_step}")
+    elif outcome.reason_sv:
         out.print(f"  {outcome.reason_sv}")
     for line in outcome.code_differences:
         out.print(f"  - {line}")
     for c in outcome.candidates:
-        extra = f", personnummer {c.personnummer}" if c.personnummer else ""
+        extra = f", {c.personnummer}" if c.personnummer else ""
+        why = f" – {c.match_reason_sv}" if c.match_reason_sv else ""
         out.print(
-            f"  Träff i {c.system.upper()}: {c.name}, {c.sex or 'kön okänt'}, "
-            f"{c.id_type} {c.id_value}{extra} (bedömning: {c.match}, {c.score:.2f})"
+            f"  Träff i {system_sv(c.system)}: {c.name}, {sex_sv(c.sex)}, "
+            f"{ID_TYPE_SV.get(c.id_type, c.id_type)} {c.id_value}{extra} "
+            f"({MATCH_SV.get(c.match, c.match)}{why})"
         )
     if outcome.evidence_dir:
-        out.print(f"  Underlag (skärmbild och spår): {outcome.evidence_dir}")
+        out.print(f"  Felunderlag (skärmbild och spår): {outcome.evidence_dir}")
     for step in outcome.steps:
-        status = {"done": "klart", "skipped": "behövdes inte", "failed": "misslyckades"}.get(
-            step.status, step.status
-        )
-        out.print(f"  {step.label_sv:<32} {status:<14} {step.elapsed_s:6.2f} s")
-    out.print(f"  Totalt {outcome.duration_s:.2f} s")
+        status = STEP_STATUS_SV.get(step.status, step.status)
+        out.print(f"  {step.label_sv:<32} {status:<14} {seconds_sv(step.elapsed_s):>8}")
+    out.print(f"  Totalt {seconds_sv(outcome.duration_s)}")
+
+
+def seconds_sv(value: float) -> str:
+    return f"{decimal_sv(value, 2)} s"

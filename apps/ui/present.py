@@ -37,8 +37,19 @@ class StepRow:
     elapsed: float | None
 
 
-def step_rows(kind: JobKind, events: Iterable[StepEvent], *, done: bool) -> list[StepRow]:
-    """The routine's steps in order, each with its latest state (and unknown steps appended)."""
+def step_rows(
+    kind: JobKind,
+    events: Iterable[StepEvent],
+    *,
+    done: bool,
+    outcome_kind: OutcomeKind | None = None,
+) -> list[StepRow]:
+    """The routine's steps in order, each with its latest state (and unknown steps appended).
+
+    A step that never ran reads by the outcome: not needed (registered, already registered),
+    waiting for a person (needs a person), or not done (failed).
+    """
+    unrun = _UNRUN.get(outcome_kind, "not_run") if outcome_kind is not None else "not_run"
     expected = COMPLETE_STEPS if kind is JobKind.COMPLETE else REGISTER_STEPS
     latest = {e.step: e for e in events}
     rows: list[StepRow] = []
@@ -48,10 +59,17 @@ def step_rows(kind: JobKind, events: Iterable[StepEvent], *, done: bool) -> list
         if event is None:
             if key not in expected:
                 continue
-            rows.append(StepRow(key, step_label_sv(key), "not_run" if done else "pending", None))
+            rows.append(StepRow(key, step_label_sv(key), unrun if done else "pending", None))
         else:
             rows.append(StepRow(key, event.label_sv, event.status, event.elapsed_s))
     return rows
+
+
+_UNRUN = {
+    OutcomeKind.REGISTERED: "skipped",
+    OutcomeKind.ALREADY_REGISTERED: "skipped",
+    OutcomeKind.NEEDS_PERSON: "waiting",
+}
 
 
 def failure(outcome: Outcome) -> FailureText:

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from apps.audit.log import AuditLog
 from apps.cli.main import app
 from mock_sites.testing import MockSites
 from robot.logs import unconfigure_logging
+from robot.settings import Settings
 from tests.e2e.people import People, patients_born
 
 pytestmark = pytest.mark.e2e
@@ -56,6 +58,35 @@ def test_register_should_print_the_outcome_and_exit_0(
     ]
 
 
+def test_register_and_complete_pnr_should_write_the_audit_log(
+    env: dict[str, str], mock_sites: MockSites, tmp_path: Path
+) -> None:
+    request = People(mock_sites).request(sex="K", external_ref="cli-audit-1")
+    path = tmp_path / "request.json"
+    path.write_text(request.model_dump_json(), encoding="utf-8")
+
+    registered = CliRunner().invoke(app, ["register", "--file", str(path), "--json"], env=env)
+    refused = CliRunner().invoke(app, ["complete-pnr", "20120101001K3", "201201019824"], env=env)
+
+    assert registered.exit_code == 0, registered.output
+    assert refused.exit_code == 2, refused.output
+    patient_id = json.loads(registered.stdout)["patient_id"]
+    with AuditLog(Settings(data_dir=tmp_path)) as audit:
+        entries = audit.for_ref("cli-audit-1")
+        steps = [(e.system, e.step, e.result) for e in entries]
+        assert ("rns", "create_rns", "done") in steps
+        assert ("pmo", "register_pmo", "done") in steps
+        assert steps[-1] == ("robot", "register", "registered")
+        assert entries[-1].subject == audit.pseudonym(patient_id)
+        assert all(e.actor.startswith("cli:") for e in entries)
+        [completion] = audit.for_ref("complete:20120101001K3")
+        assert (completion.step, completion.result) == ("complete_pnr", "needs_person")
+        assert audit.verify() is None
+    # Pseudonymised: neither the number nor the reference is in the file in clear text.
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("audit.sqlite3*"))
+    assert patient_id.encode() not in raw and b"cli-audit-1" not in raw
+
+
 def test_register_should_take_options_and_exit_2_when_a_person_must_take_over(
     env: dict[str, str], mock_sites: MockSites
 ) -> None:
@@ -86,8 +117,26 @@ def test_register_should_take_options_and_exit_2_when_a_person_must_take_over(
     result = CliRunner().invoke(app, args, env=env)
 
     assert result.exit_code == 2, result.output
-    assert "Behöver hanteras av en person" in result.stdout
+    assert "Behöver en person" in result.stdout
     assert "Skyddade personuppgifter" in result.stdout
+
+
+def test_register_with_a_wrong_password_says_so_in_swedish_with_next_step_and_exits_1(
+    env: dict[str, str], mock_sites: MockSites, tmp_path: Path
+) -> None:
+    request = People(mock_sites).request()
+    path = tmp_path / "request.json"
+    path.write_text(request.model_dump_json(), encoding="utf-8")
+    env = {**env, "RESERVROBOT_PMO_PASSWORD": "fel-lösenord"}
+
+    result = CliRunner().invoke(app, ["register", "--file", str(path)], env=env)
+
+    assert result.exit_code == 1, result.output
+    assert "Roboten kom inte in – inloggningen nekades" in result.stdout
+    assert "Kontakta IT-support" in result.stdout
+    assert "Kod för IT-support: login_refused" in result.stdout
+    assert "search_pmo" not in result.stdout and "Error" not in result.stdout
+    assert patients_born(mock_sites, request.birth_date) == []
 
 
 def test_register_should_list_every_field_error_and_exit_3(env: dict[str, str]) -> None:

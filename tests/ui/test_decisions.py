@@ -6,6 +6,10 @@ the robot's own matcher cannot call the same or different (see ``find_uncertain_
 
 from __future__ import annotations
 
+import re
+from datetime import date
+from typing import Any
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -19,7 +23,7 @@ from tests.ui.forms import (
     fill_registration,
     submit_registration,
 )
-from tests.ui.helpers import Screens, find_uncertain_pair
+from tests.ui.helpers import Person, Screens, find_uncertain_pair
 
 pytestmark = pytest.mark.e2e
 
@@ -113,3 +117,82 @@ def test_uncertain_match_cancel_stops_without_creating(
     assert fresh_mock_sites.records("rns")["persons"] == before_rns
     assert len(fresh_mock_sites.records("pmo")["patients"]) == patients_before
     assert _decisions(ui_server)[-1] == ("ui:testkanslist", "pmo", "cancel")
+
+
+def test_uncertain_match_says_why_marks_the_differences_and_has_no_default_answer(
+    app_page: Page, fresh_mock_sites: MockSites
+) -> None:
+    page = app_page
+    pair = find_uncertain_pair(fresh_mock_sites, skip=3)
+    fill_registration(page, pair.request)
+    submit_registration(page)
+    expect_outcome(page, NEEDS_PERSON)
+
+    expect(page.locator("#reason")).to_contain_text("PMO")
+    expect(page.locator(".outcome-summary")).to_contain_text("Du behöver avgöra")
+    candidate = page.get_by_role("article").filter(has_text=pair.patient["patient_id"])
+    # The robot's own reason for this hit, from the matcher, and the differing name marked.
+    expect(candidate.locator(".match-reason")).to_contain_text("Därför är roboten osäker:")
+    expect(candidate.locator(".match-reason")).to_contain_text("kontrollera")
+    expect(candidate.locator("dd[data-differs=name]")).to_contain_text("skiljer sig")
+    expect(candidate.locator("dd[data-differs=sex]")).to_have_count(0)  # same sex: not marked
+
+    # Neither answer is the default: no primary style, and the first Tab stop after the
+    # heading is the guidance, not an answer.
+    for name in ("Samma person (återanvänd)", "Annan person (fortsätt och skapa)"):
+        expect(page.get_by_role("button", name=name).first).not_to_have_class(
+            re.compile(r"\bprimary\b")
+        )
+    page.locator("#outcome-title").focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Så avgör du om det är samma person"
+
+
+def test_personnummer_hit_ends_with_the_number_its_kind_and_kopiera(
+    app_page: Page, fresh_mock_sites: MockSites, screens: Screens
+) -> None:
+    page = app_page
+    seeded = _rns_person_with_personnummer(fresh_mock_sites)
+    person = Person(
+        date.fromisoformat(seeded["birth_date"]),
+        seeded["sex"],
+        seeded["family_name"],
+        seeded["given_names"],
+    )
+    fill_registration(page, person)
+    submit_registration(page)
+    expect_outcome(page, "Personen har redan ett personnummer eller samordningsnummer")
+    candidate = page.get_by_role("article").filter(has_text=seeded["personnummer"])
+    expect(candidate).to_contain_text(seeded["personnummer"])
+
+    candidate.get_by_role("button", name="Samma person (återanvänd)").click()
+    kind = "Samordningsnummer" if int(seeded["personnummer"][6:8]) > 60 else "Personnummer"
+    definite = kind.lower().removesuffix("nummer") + "numret"
+    expect(page.get_by_role("heading", name=f"Registrera med {definite}")).to_be_visible()
+    expect(page.get_by_label(kind, exact=True)).to_have_value(seeded["personnummer"])
+    page.get_by_role("button", name="Kopiera").click()
+    expect(page.locator("#copy-status")).to_have_text("Kopierat till urklipp.")
+    assert page.evaluate("navigator.clipboard.readText()") == seeded["personnummer"]
+    screens.shot(
+        page,
+        "09-personnummer",
+        "Personen har personnummer: numret, dess typ och Kopiera; inget reservnummer skapas.",
+    )
+
+
+def _rns_person_with_personnummer(sites: MockSites) -> dict[str, Any]:
+    """A seeded RNS person holding a personnummer, alone on a birth date PMO does not know."""
+    persons = sites.records("rns")["persons"]
+    pmo_dates = {_birth_of(p["patient_id"]) for p in sites.records("pmo")["patients"]}
+    for person in persons:
+        same_day = [p for p in persons if p["birth_date"] == person["birth_date"]]
+        if person["personnummer"] and person["birth_date"] not in pmo_dates and len(same_day) == 1:
+            return dict(person)
+    pytest.skip("the seed has no RNS-only person with a personnummer on a date of their own")
+
+
+def _birth_of(patient_id: str) -> str:
+    day = int(patient_id[6:8])
+    day = day - 60 if patient_id.isdigit() and day > 60 else day
+    return f"{patient_id[:4]}-{patient_id[4:6]}-{day:02d}"

@@ -44,7 +44,12 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
         "state": job.state.value,
         "done": done,
         "queued_ahead": snap.get("queued_ahead", 0),
-        "steps": present.step_rows(job.kind, ui.jobs.steps(job), done=done),
+        "steps": present.step_rows(
+            job.kind,
+            ui.jobs.steps(job),
+            done=done,
+            outcome_kind=job.outcome.kind if done and job.outcome else None,
+        ),
         "person": _lead(job, person),
         "request_person": person,
         "match_sv": MATCH_SV,
