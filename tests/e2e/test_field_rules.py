@@ -69,6 +69,9 @@ RULES = [
         "pmo",
     ),
     Rule(
+        "ampersand_in_info", {"info": "Tolk & kurator bokade"}, "info", "field_chars_refused", "pmo"
+    ),
+    Rule(
         "uncomposed_combining_mark",
         {"given_names": "Aq\u0303il"},  # q + combining tilde: no composed letter exists
         "given_names",
