@@ -17,7 +17,8 @@ small pool) and survives ``fork`` (a child never touches, and never closes, a co
 inherited; it opens its own). Failures of the store itself (corrupt file, server out of reach,
 busy too long, missing rights) raise ``StoreError`` with a Swedish message naming the file or
 the host, never the password; a broken constraint raises ``ConstraintViolation``; mistakes in
-the SQL stay the driver's own errors (they are bugs, not situations).
+the SQL stay the driver's own errors (they are bugs, not situations). The backends live in
+``robot/db_sqlite.py`` and ``robot/db_postgres.py``; this module is the API and the pool.
 """
 
 from __future__ import annotations
@@ -29,15 +30,12 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self
 
-import psycopg
-import psycopg.conninfo
-import psycopg.rows
-
+from robot.db_postgres import PostgresBackend
+from robot.db_sqlite import SqliteBackend
 from robot.errors import ConstraintViolation, StoreError
 from robot.files import private_file
 from robot.settings import Settings
@@ -55,8 +53,6 @@ __all__ = [
 
 _COMPONENT = re.compile(r"[a-z][a-z0-9_]*")
 
-BUSY_TIMEOUT_MS = 10_000
-CONNECT_TIMEOUT_S = 10
 MAX_IDLE_CONNECTIONS = 4
 
 Kind = Literal["sqlite", "postgresql"]
@@ -96,8 +92,12 @@ class Migration:
 
 
 class _Backend(Protocol):
-    kind: Kind
-    where: str
+    """What a backend (``robot.db_sqlite``, ``robot.db_postgres``) gives the ``Database``."""
+
+    @property
+    def kind(self) -> Kind: ...
+    @property
+    def where(self) -> str: ...
 
     def connect(self) -> Any: ...
     def close(self, conn: Any) -> None: ...
@@ -453,7 +453,7 @@ def open_database(settings: Settings, component: str) -> Database:
 
 def open_sqlite(path: Path) -> Database:
     """A SQLite file as a ``Database`` (created private, 0600, in WAL mode)."""
-    backend = _SqliteBackend(Path(path))
+    backend = SqliteBackend(Path(path))
     try:
         private_file(backend.path, sqlite_sidecars=True)
     except OSError as exc:
@@ -477,259 +477,11 @@ def open_sqlite(path: Path) -> Database:
 
 def open_postgresql(dsn: str, *, application_name: str = "reservrobot") -> Database:
     """A PostgreSQL database as a ``Database``; connects once to check it can be reached."""
-    backend = _PostgresBackend(dsn, application_name=application_name)
+    backend = PostgresBackend(dsn, application_name=application_name)
     db = Database(backend)
     conn, _ = db._checkout()
     db._checkin(conn, broken=False)
     return db
-
-
-# SQLite ---------------------------------------------------------------------------------------
-
-_SQLITE_CORRUPT = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
-_SQLITE_BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
-_SQLITE_UNAVAILABLE = {
-    "SQLITE_CANTOPEN",
-    "SQLITE_IOERR",
-    "SQLITE_READONLY",
-    "SQLITE_PERM",
-    "SQLITE_FULL",
-    "SQLITE_AUTH",
-    "SQLITE_NOLFS",
-}
-
-
-class _SqliteBackend:
-    kind: Kind = "sqlite"
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.where = str(path)
-
-    def connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.path,
-            timeout=BUSY_TIMEOUT_MS / 1000,
-            isolation_level=None,
-            check_same_thread=False,
-        )
-        try:
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def close(self, conn: sqlite3.Connection) -> None:
-        conn.close()
-
-    def begin(self, conn: sqlite3.Connection, *, write: bool) -> None:
-        if write:
-            conn.execute("BEGIN IMMEDIATE")
-        else:
-            conn.execute("PRAGMA query_only=ON")
-            conn.execute("BEGIN")
-
-    def end(self, conn: sqlite3.Connection, *, commit: bool, write: bool) -> None:
-        try:
-            if conn.in_transaction:
-                conn.execute("COMMIT" if commit else "ROLLBACK")
-        finally:
-            if not write:
-                conn.execute("PRAGMA query_only=OFF")
-
-    def run(self, conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
-        return conn.execute(sql, tuple(params))
-
-    def run_many(self, conn: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> int:
-        return int(conn.executemany(sql, [tuple(r) for r in rows]).rowcount)
-
-    def lock(self, conn: sqlite3.Connection, name: str) -> None:
-        if not conn.in_transaction:
-            raise RuntimeError("lock() needs an open transaction")
-
-    def is_broken(self, conn: sqlite3.Connection) -> bool:
-        return bool(conn.in_transaction)
-
-    def unavailable(self) -> StoreError:
-        return StoreError(
-            f"Databasfilen {self.path} går inte att öppna eller skriva. Kontrollera att mappen "
-            "finns, att roboten får skriva där och att disken inte är full.",
-            code="store_unavailable",
-        )
-
-    def translate(self, exc: BaseException) -> StoreError | None:
-        if not isinstance(exc, sqlite3.Error):
-            return None
-        name = getattr(exc, "sqlite_errorname", "") or ""
-        if isinstance(exc, sqlite3.IntegrityError) or name.startswith("SQLITE_CONSTRAINT"):
-            return ConstraintViolation(
-                f"Databasfilen {self.path}: en rad bryter mot en regel i databasen.",
-            )
-        base = "_".join(name.split("_")[:2])  # SQLITE_IOERR_WRITE -> SQLITE_IOERR
-        if base in _SQLITE_CORRUPT or "malformed" in str(exc) or "not a database" in str(exc):
-            return StoreError(
-                f"Databasfilen {self.path} är skadad eller är ingen databas. Stoppa roboten, "
-                "flytta undan filen och lägg tillbaka den senaste säkerhetskopian (se "
-                "docs/operations.md).",
-                code="store_corrupt",
-            )
-        if base in _SQLITE_BUSY:
-            return StoreError(
-                f"Databasfilen {self.path} var upptagen av en annan process för länge. Försök "
-                "igen om en stund.",
-                code="store_busy",
-            )
-        if base in _SQLITE_UNAVAILABLE:
-            return self.unavailable()
-        return None
-
-
-# PostgreSQL -----------------------------------------------------------------------------------
-
-
-_KEEPALIVE = {
-    "keepalives": 1,
-    "keepalives_idle": 30,
-    "keepalives_interval": 10,
-    "keepalives_count": 3,
-    "tcp_user_timeout": 60_000,
-}
-
-
-class _PostgresBackend:
-    kind: Kind = "postgresql"
-
-    def __init__(self, dsn: str, *, application_name: str) -> None:
-        try:
-            params = psycopg.conninfo.conninfo_to_dict(dsn)
-        except psycopg.ProgrammingError as exc:
-            raise StoreError(
-                "Inställningen RESERVROBOT_STORE_DSN går inte att läsa. Skriv den som "
-                "postgresql://användare:lösenord@värd:5432/databas.",
-                code="store_unavailable",
-            ) from exc
-        params.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
-        # A server that vanishes (a machine or network gone) is noticed within about a minute
-        # instead of a query hanging on a dead TCP connection.
-        for name, value in _KEEPALIVE.items():
-            params.setdefault(name, value)
-        params.setdefault("application_name", application_name)
-        self._conninfo = psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in params.items()})
-        host = str(params.get("host") or os.environ.get("PGHOST") or "localhost")
-        port = str(params.get("port") or os.environ.get("PGPORT") or "5432")
-        dbname = str(params.get("dbname") or os.environ.get("PGDATABASE") or params.get("user", ""))
-        user = str(params.get("user") or os.environ.get("PGUSER") or "")
-        self.host = host
-        self.where = f"{dbname} på {host}:{port}" + (f" (användare {user})" if user else "")
-
-    def connect(self) -> psycopg.Connection[Any]:
-        conn = psycopg.connect(self._conninfo, autocommit=True, row_factory=psycopg.rows.tuple_row)
-        # No server-side prepared statements: they break behind a pooler in transaction mode
-        # (pgbouncer, common in regions' database setups) and after a migration alters a table.
-        conn.prepare_threshold = None
-        return conn
-
-    def close(self, conn: psycopg.Connection[Any]) -> None:
-        conn.close()
-
-    def begin(self, conn: psycopg.Connection[Any], *, write: bool) -> None:
-        conn.execute("BEGIN" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-
-    def end(self, conn: psycopg.Connection[Any], *, commit: bool, write: bool) -> None:
-        conn.execute("COMMIT" if commit else "ROLLBACK")
-
-    def run(self, conn: psycopg.Connection[Any], sql: str, params: Sequence[Any]) -> Any:
-        if not params:
-            # No parameters: the text goes as written (a literal "%" stays one).
-            return conn.execute(sql)
-        return conn.execute(_pyformat(sql), tuple(params))
-
-    def run_many(
-        self, conn: psycopg.Connection[Any], sql: str, rows: Sequence[Sequence[Any]]
-    ) -> int:
-        with conn.cursor() as cur:
-            cur.executemany(_pyformat(sql), [tuple(r) for r in rows])
-            return int(cur.rowcount)
-
-    def lock(self, conn: psycopg.Connection[Any], name: str) -> None:
-        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (name,))
-
-    def is_broken(self, conn: psycopg.Connection[Any]) -> bool:
-        return bool(
-            conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
-        )
-
-    def translate(self, exc: BaseException) -> StoreError | None:
-        if not isinstance(exc, psycopg.Error):
-            return None
-        state = exc.sqlstate or ""
-        if isinstance(exc, psycopg.IntegrityError) or state.startswith("23"):
-            return ConstraintViolation(
-                f"Databasen {self.where}: en rad bryter mot en regel i databasen.",
-            )
-        if state.startswith("40") or state in {"55P03", "57014"}:
-            return StoreError(
-                f"Databasen {self.where} var upptagen för länge. Försök igen om en stund.",
-                code="store_busy",
-            )
-        if state == "42501":
-            return StoreError(
-                f"Databasanvändaren saknar behörighet i databasen {self.where}. Ge rollen de "
-                "rättigheter som docs/operations.md beskriver.",
-                code="store_forbidden",
-            )
-        if state in {"28P01", "28000"} or "password authentication failed" in str(exc):
-            return StoreError(
-                f"Inloggningen till databasen {self.where} nekades. Kontrollera användare och "
-                "lösenord i RESERVROBOT_STORE_DSN.",
-                code="store_unavailable",
-            )
-        lost = isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) and not state
-        if lost or state.startswith(("08", "57P", "53")) or state == "3D000":
-            return StoreError(
-                f"Databasen {self.where} går inte att nå. Kontrollera att PostgreSQL-servern är "
-                "igång och nåbar från den här datorn och att RESERVROBOT_STORE_DSN stämmer.",
-                code="store_unavailable",
-            )
-        return None
-
-
-@lru_cache(maxsize=512)
-def _pyformat(sql: str) -> str:
-    """``?`` placeholders as psycopg's ``%s`` (and a literal ``%`` as ``%%``), outside quotes."""
-    out: list[str] = []
-    i, n = 0, len(sql)
-    while i < n:
-        ch = sql[i]
-        if ch in "'\"":
-            end = i + 1
-            while end < n:
-                if sql[end] == ch:
-                    if end + 1 < n and sql[end + 1] == ch:
-                        end += 2
-                        continue
-                    break
-                end += 1
-            out.append(sql[i : end + 1].replace("%", "%%"))
-            i = end + 1
-        elif sql.startswith("--", i):
-            end = sql.find("\n", i)
-            end = n if end < 0 else end
-            out.append(sql[i:end].replace("%", "%%"))
-            i = end
-        elif ch == "?":
-            out.append("%s")
-            i += 1
-        elif ch == "%":
-            out.append("%%")
-            i += 1
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
 
 
 def _as_dict(cur: Any, row: Sequence[Any]) -> dict[str, Any]:
