@@ -19,16 +19,19 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
-from flows.runner import COORDINATION, birth_date_lease_key
+from flows.outcome import OutcomeKind
+from flows.runner import COORDINATION, Runner, birth_date_lease_key
 from mock_sites.testing import MockSites
 from robot.db import open_database
 from robot.leases import Leases
 from robot.logs import Pseudonymizer
 from robot.settings import Settings
+from tests.e2e.conftest import make_settings
 from tests.e2e.people import People, patients_born, persons_born
 
 pytestmark = pytest.mark.e2e
@@ -58,7 +61,9 @@ def _env(sites: MockSites, data_dir: Path) -> dict[str, str]:
 class _Robot:
     """One ``reservrobot register --json`` process; its stderr lines go to a shared queue."""
 
-    def __init__(self, args: list[str], *, env: dict[str, str], cwd: Path, events: queue.Queue):
+    def __init__(
+        self, args: list[str], *, env: dict[str, str], cwd: Path, events: queue.Queue[int]
+    ):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "apps", *args],
             cwd=cwd,
@@ -71,18 +76,21 @@ class _Robot:
         self._reader = threading.Thread(target=self._read, args=(events,), daemon=True)
         self._reader.start()
 
-    def _read(self, events: queue.Queue) -> None:
+    def _read(self, events: queue.Queue[int]) -> None:
         assert self.proc.stderr is not None
         for line in self.proc.stderr:
             self.stderr.append(line)
             if '"lease_wait"' in line:
                 events.put(self.proc.pid)
 
-    def outcome(self) -> dict[str, object]:
-        stdout, _ = self.proc.communicate(timeout=WAIT_FOR_PROCESSES_S)
-        self._reader.join(timeout=10)
+    def outcome(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        stdout = self.proc.stdout.read()  # the reader thread owns stderr
+        self.proc.wait(timeout=WAIT_FOR_PROCESSES_S)
+        self._reader.join(timeout=WAIT_FOR_PROCESSES_S)
         assert stdout.strip(), "".join(self.stderr)[-3000:]
-        return json.loads(stdout)
+        outcome: dict[str, Any] = json.loads(stdout)
+        return outcome
 
 
 @pytest.fixture
@@ -122,7 +130,7 @@ def test_register_should_make_one_registration_when_three_processes_race(
                 path.write_text(request.model_dump_json(), encoding="utf-8")
                 args = ["register", "--file", str(path), "--json"]
                 robots.append(_Robot(args, env=env, cwd=tmp_path, events=events))
-            waiting = set()
+            waiting: set[int] = set()
             while len(waiting) < len(robots):
                 try:
                     waiting.add(events.get(timeout=WAIT_FOR_PROCESSES_S))
@@ -139,6 +147,34 @@ def test_register_should_make_one_registration_when_three_processes_race(
     assert person["id_value"] == patient["patient_id"]
     assert {o["patient_id"] for o in outcomes} == {patient["patient_id"]}
     for outcome, robot in zip(outcomes, robots, strict=True):
-        steps = {s["step"]: s["status"] for s in outcome["steps"]}  # type: ignore[union-attr]
+        steps = {s["step"]: s["status"] for s in outcome["steps"]}
         assert steps.get("wait_lease") == "done", robot.stderr[-20:]
     assert all(robot.proc.returncode == 0 for robot in robots)
+
+
+def test_register_should_say_who_holds_the_birth_date_when_the_wait_runs_out(
+    mock_sites: MockSites, tmp_path: Path
+) -> None:
+    sites = mock_sites
+    sites.reset()
+    settings = make_settings(sites, tmp_path, lease_wait_s=2)
+    request = People(sites).request()
+    key = birth_date_lease_key(
+        Pseudonymizer(settings.pseudonym_key), request.birth_date.isoformat()
+    )
+    events: list[tuple[str, str]] = []
+
+    with (
+        open_database(settings, COORDINATION) as db,
+        Leases(db).hold(key, holder="mottagningen (appen, process 7)", ttl_s=60, wait_s=0),
+        Runner(settings) as runner,
+    ):
+        outcome = runner.register(request, on_step=lambda e: events.append((e.step, e.status)))
+
+    assert (outcome.kind, outcome.reason_code) == (OutcomeKind.FAILED, "lease_held"), outcome
+    assert outcome.reason_sv and "mottagningen (appen, process 7)" in outcome.reason_sv
+    assert "samma födelsedatum" in outcome.reason_sv
+    assert events == [("wait_lease", "started"), ("wait_lease", "failed")]
+    assert outcome.evidence_dir is None  # nothing was shown, so nothing is kept
+    assert persons_born(sites, request.birth_date) == []
+    assert patients_born(sites, request.birth_date) == []
