@@ -42,8 +42,8 @@ from apps.backlog.store import (
 )
 from apps.backlog.templates import EXAMPLE_ROWS
 from flows.groups import PatientGroup, load_groups
-from flows.region import load_region_profile
 from flows.names import normalise_name
+from flows.region import load_region_profile
 from flows.request import FieldError, RegistrationRequest, RequestInvalid, parse_request
 from robot.logs import get_logger
 from robot.settings import Settings

@@ -48,6 +48,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "RESERVROBOT_RNS_ACCESS": "direct",
         }
     )
+    if settings.store_dsn:
+        env["RESERVROBOT_STORE_DSN"] = settings.store_dsn
     return env
 
 
@@ -70,11 +72,13 @@ def queue_generated(
     return rows
 
 
-def start_cli_run(settings: Settings, log: IO[bytes], *args: str) -> subprocess.Popen[bytes]:
+def start_cli_run(
+    settings: Settings, log: IO[bytes], *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """``reservrobot backlog run ARGS`` in a subprocess (its own process group)."""
     return subprocess.Popen(
         [sys.executable, "-m", "apps", "backlog", "run", *args],
-        env=settings_env(settings),
+        env=env if env is not None else settings_env(settings),
         cwd=Path(settings.data_dir).parent,
         stdout=log,
         stderr=subprocess.STDOUT,

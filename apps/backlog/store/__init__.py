@@ -24,7 +24,13 @@ from types import TracebackType
 from typing import Self
 
 from apps.backlog.store.claim import Claim, failed_outcome
-from apps.backlog.store.identity import WorkerIdentity, default_machine, process_alive
+from apps.backlog.store.identity import (
+    SIMULATED_HOST_ENV,
+    WorkerIdentity,
+    default_machine,
+    host_name,
+    process_alive,
+)
 from apps.backlog.store.items import ItemWrites
 from apps.backlog.store.model import (
     MODE_SV,
@@ -65,6 +71,7 @@ __all__ = [
     "MODE_SV",
     "QUEUE_FILE",
     "SCHEMA_VERSION",
+    "SIMULATED_HOST_ENV",
     "Added",
     "Claim",
     "DatabaseQueueStore",
@@ -90,6 +97,7 @@ __all__ = [
     "check_transition",
     "default_machine",
     "failed_outcome",
+    "host_name",
     "next_status",
     "open_store",
     "process_alive",

@@ -12,10 +12,19 @@ from dataclasses import dataclass
 
 import psutil
 
+# Tests simulate several robot machines on one computer: each "machine" then reports its own
+# host, so only the heartbeat can tell whether its workers live (as across real hosts).
+SIMULATED_HOST_ENV = "RESERVROBOT_SIMULATED_HOST"
+
+
+def host_name() -> str:
+    """This computer's name (or the simulated one of a test's robot machine)."""
+    return os.environ.get(SIMULATED_HOST_ENV) or socket.gethostname()
+
 
 def default_machine() -> str:
     """The machine name used when none is configured: the host name."""
-    return socket.gethostname()
+    return host_name()
 
 
 @dataclass(frozen=True)
@@ -34,14 +43,14 @@ class WorkerIdentity:
         return cls(
             name=name,
             pid=pid,
-            host=socket.gethostname(),
+            host=host_name(),
             started=psutil.Process(pid).create_time(),
             machine=machine or default_machine(),
         )
 
     def is_alive(self) -> bool:
         """True when this process still runs (only answerable on the same host)."""
-        return self.host == socket.gethostname() and process_alive(self.pid, self.started)
+        return self.host == host_name() and process_alive(self.pid, self.started)
 
 
 def process_alive(pid: int, started: float | None) -> bool:

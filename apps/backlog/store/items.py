@@ -7,12 +7,11 @@ against the transition table, writes it only if the item still has the status th
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from apps.backlog.store import rows
-from apps.backlog.store.identity import WorkerIdentity, process_alive
+from apps.backlog.store.identity import WorkerIdentity, host_name, process_alive
 from apps.backlog.store.model import Added, QueueItem, RowRejection, Scalar
 from apps.backlog.store.rows import dump, dump_decisions, dump_detail, ts, utcnow
 from apps.backlog.store.status import (
@@ -127,11 +126,12 @@ class ItemWrites:
     ) -> tuple[QueueItem, Added]:
         """Queue ``request`` under ``ref``; says what happened (see ``Added``).
 
-        A reference is queued once. The same reference again: nothing changes when the request
-        is the same (``DUPLICATE``), or the item is done or closed (``HANDLED``: never
-        reopened). A different request replaces an invalid row (``CORRECTED``) or a request
-        still waiting (``REPLACED``, unless ``replace_pending`` is False); otherwise the reference belongs to another case and
-        nothing changes (``CONFLICT``, the caller reports the row).
+        A reference is queued once. The same reference again: an invalid row is replaced
+        (``CORRECTED``), and so is a request still waiting (``REPLACED``, unless
+        ``replace_pending`` is False). Otherwise nothing changes: the reference belongs to
+        another person's case (``CONFLICT``, the caller reports the row), or it is the same
+        person, already done or closed (``HANDLED``: never reopened) or under way
+        (``DUPLICATE``).
         """
         body = request.model_dump_json()
         person = request.fingerprint()
@@ -434,7 +434,7 @@ class ItemWrites:
         across hosts). An item taken ``max_claims`` times without finishing (it keeps killing
         the worker) is failed instead, so it cannot loop forever.
         """
-        host = socket.gethostname()
+        host = host_name()
         recovered: list[int] = []
         with self.db.transaction() as tx:
             now = tx.now()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import socket
 from collections.abc import Mapping
 
 from apps.backlog.store import rows
+from apps.backlog.store.identity import host_name
 from apps.backlog.store.model import RunItem, RunRecord
 from apps.backlog.store.rows import ts, utcnow
 from robot.db import Database
@@ -27,7 +27,7 @@ class Runs:
     db: Database
 
     def start_run(self, *, workers: int, limit: int | None, machine: str | None = None) -> int:
-        host = socket.gethostname()
+        host = host_name()
         with self.db.transaction() as tx:
             row = tx.one(
                 'INSERT INTO queue_runs (started_at, host, pid, "user", machine, workers,'
