@@ -72,3 +72,13 @@ def test_the_screen_check_timer_and_cron_line_run_check_screens() -> None:
     assert result.exit_code == 0
     result = CliRunner().invoke(app, ["doctor", "--help"])
     assert "--screens" in result.output
+
+
+def test_the_metrics_timer_writes_the_textfile_with_a_valid_command() -> None:
+    service = _unit("reservrobot-metrics.service")["Service"]
+    args = _backlog_args(service["ExecStart"])
+    assert args[:2] == ["backlog", "metrics"] and "--out" in args
+    assert args[args.index("--out") + 1].endswith(".prom")
+    assert _unit("reservrobot-metrics.timer")["Timer"]["Unit"] == "reservrobot-metrics.service"
+    result = CliRunner().invoke(app, [*args, "--help"])
+    assert result.exit_code == 0, result.output
