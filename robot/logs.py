@@ -257,12 +257,14 @@ def configure_logging(
     json: bool = True,
     to_file: bool = False,
     level: int | str = logging.INFO,
+    stderr_level: int | str | None = None,
 ) -> None:
     """Send every log record (the robot's and its libraries') through the redacting formatter.
 
     stderr gets JSON lines (``json=False``: readable text); ``to_file`` also appends JSON lines
-    to ``<data_dir>/logs/reservrobot.jsonl`` (folder 0700, file 0600). Calling it again
-    replaces the earlier configuration.
+    to ``<data_dir>/logs/reservrobot.jsonl`` (folder 0700, file 0600). ``stderr_level`` lets
+    stderr show less than the file (a person at a terminal: warnings only, or
+    ``logging.CRITICAL + 1`` for nothing). Calling it again replaces the earlier configuration.
     """
     global _redactor
     _redactor = Redactor(
@@ -277,6 +279,8 @@ def configure_logging(
     root = logging.getLogger()
     handlers: list[logging.Handler] = [_StderrHandler()]
     handlers[0].setFormatter(JsonFormatter(_redactor) if json else TextFormatter(_redactor))
+    if stderr_level is not None:
+        handlers[0].setLevel(stderr_level)
     if to_file:
         file_handler = logging.FileHandler(_private_log_file(settings.data_dir), encoding="utf-8")
         file_handler.setFormatter(JsonFormatter(_redactor))

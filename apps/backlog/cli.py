@@ -8,9 +8,11 @@ Exit codes (for schedulers) are in ``apps.exitcodes``: 0 all done, 1 some failed
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import getpass
 import json
+import logging
 import re
 import sys
 from collections.abc import Callable
@@ -24,7 +26,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from apps.backlog.lock import RunLockHeld
-from apps.backlog.progress import RichProgress, format_counts
+from apps.backlog.progress import RichProgress, failure_causes, summary_lines
 from apps.backlog.run import RunOptions, RunSummary, StopRequest, graceful_signals
 from apps.backlog.store import (
     MODE_SV,
@@ -88,8 +90,12 @@ def _user() -> str:
 def _configure_logging(settings: Settings) -> None:
     from robot.logs import configure_logging
 
-    # Plain lines on a terminal (next to the progress bar), JSON lines under a scheduler.
-    configure_logging(settings, json=not sys.stderr.isatty())
+    # A person at a terminal sees the progress bar and Swedish warnings; every event goes to the
+    # log file as JSON. Under a scheduler (no terminal): JSON lines on stderr, as before.
+    if sys.stderr.isatty():
+        configure_logging(settings, json=False, to_file=True, stderr_level=logging.WARNING)
+    else:
+        configure_logging(settings, json=True)
 
 
 def parse_interval(text: str) -> float:
@@ -143,7 +149,7 @@ def import_(
         out.print(
             f"{escape(report.file)} ({report.kind}{enc}): [green]{report.added} tillagda[/]"
             f"{replaced}, "
-            f"{report.duplicates} fanns redan i kön, [red]{report.rejected} ogiltiga[/]"
+            f"{report.duplicates} fanns redan i ärendekön, [red]{report.rejected} ogiltiga[/]"
             + (f", {len(report.empty_rows)} tomma rader hoppades över" if report.empty_rows else "")
             + "."
         )
@@ -153,7 +159,7 @@ def import_(
 # -- run -------------------------------------------------------------------------------------
 
 
-def _print_summary(summary: RunSummary) -> None:
+def _print_summary(summary: RunSummary, settings: Settings | None = None) -> None:
     if summary.run_id is None and summary.machine_mode is not MachineMode.RUN:
         out.print(
             f"Maskinen är {MODE_SV[summary.machine_mode].lower()}: inga ärenden tas. "
@@ -163,15 +169,14 @@ def _print_summary(summary: RunSummary) -> None:
     if summary.run_id is None:
         out.print("Inget att göra: inga väntande ärenden.")
         return
-    recovered = (
-        f" {len(summary.recovered)} avbrutna ärenden återupptogs." if summary.recovered else ""
-    )
-    out.print(
-        f"Körning {summary.run_id}: {format_counts(summary.by_status)} på "
-        f"{summary.duration_s:.1f} s ({summary.per_minute:.1f}/min).{recovered}"
-    )
-    if summary.stopped:
-        out.print("[yellow]Körningen stoppades; återstående ärenden väntar kvar i kön.[/]")
+    causes: dict[str, int] = {}
+    waiting: int | None = None
+    if settings is not None:
+        with contextlib.suppress(StoreError), open_store(settings) as store:
+            causes = dict(failure_causes(store, summary.run_id))
+            waiting = store.counts().get(ItemStatus.NEEDS_PERSON, 0)
+    for line in summary_lines(summary, causes=causes, waiting=waiting):
+        out.print(line, markup=False)
 
 
 @backlog_app.command()
@@ -280,12 +285,12 @@ def run(
                     options,
                     interval_s=parse_interval(watch),
                     progress_factory=RichProgress,
-                    on_summary=_print_summary,
+                    on_summary=lambda summary: _print_summary(summary, settings),
                     stop=stop,
                 )
             else:
                 summary = run_backlog(settings, options, progress=RichProgress(), stop=stop)
-                _print_summary(summary)
+                _print_summary(summary, settings)
                 code = summary.exit_code
     except RunLockHeld as exc:
         err.print(f"[yellow]{exc}[/] Försök igen senare.")

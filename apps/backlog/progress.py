@@ -1,9 +1,17 @@
-"""The run's progress bar (rich): items finished of those due, counts by status, rate."""
+"""The run's progress bar (rich) and its end-of-run summary, in Swedish for people.
+
+The bar shows items finished of those due, counts by status and the rate; log lines never go
+into it (on a terminal the run and its workers log JSON to the log file only). The summary
+says what happened, why items failed (by failure kind) and what to do next, with Swedish
+grammar and decimal comma.
+"""
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -17,22 +25,90 @@ from rich.progress import (
 )
 
 from apps.backlog.store import ItemStatus
+from flows.vocabulary import count_sv, decimal_sv, failed_step, failure_text
+
+if TYPE_CHECKING:
+    from apps.backlog.run import RunSummary
+    from apps.backlog.store import QueueReader
 
 _SHOWN = (
-    (ItemStatus.DONE, "klara", "green"),
-    (ItemStatus.NEEDS_PERSON, "behöver person", "yellow"),
-    (ItemStatus.FAILED, "misslyckade", "red"),
-    (ItemStatus.PENDING, "nytt försök senare", "magenta"),
-    (ItemStatus.IN_PROGRESS, "pågår", "cyan"),
+    (ItemStatus.DONE, ("klar", "klara"), "green"),
+    (ItemStatus.CLOSED, ("hanterad av en person", "hanterade av en person"), "green"),
+    (ItemStatus.NEEDS_PERSON, ("behöver en person", "behöver en person"), "yellow"),
+    (ItemStatus.FAILED, ("misslyckades", "misslyckades"), "red"),
+    (ItemStatus.PENDING, ("nytt försök senare", "nytt försök senare"), "magenta"),
+    (ItemStatus.IN_PROGRESS, ("pågår", "pågår"), "cyan"),
 )
 
 
-def format_counts(by_status: Mapping[str, int]) -> str:
-    """ "12 klara · 1 behöver person" with rich markup, zero counts left out."""
-    parts = [
-        f"[{colour}]{by_status[s]} {label}[/]" for s, label, colour in _SHOWN if by_status.get(s)
-    ]
+def format_counts(by_status: Mapping[str, int], *, markup: bool = True) -> str:
+    """ "12 klara · 1 behöver en person" (rich markup unless ``markup=False``), zeros left out."""
+    parts = []
+    for status, (one, many), colour in _SHOWN:
+        n = by_status.get(status, 0)
+        if n:
+            text = count_sv(n, one, many)
+            parts.append(f"[{colour}]{text}[/]" if markup else text)
     return " · ".join(parts) or "–"
+
+
+def failure_causes(store: QueueReader, run_id: int) -> Counter[str]:
+    """How many items of the run failed for each cause (the failure kind's headline)."""
+    causes: Counter[str] = Counter()
+    for entry in store.run_items(run_id):
+        if entry.status not in (ItemStatus.FAILED, ItemStatus.PENDING):
+            continue
+        item = store.get(entry.item_id)
+        outcome = item.outcome if item is not None else None
+        if outcome is None or outcome.kind != "failed":
+            continue
+        text = failure_text(
+            outcome.reason_code,
+            step=failed_step((e.step, e.status) for e in outcome.steps),
+            reservnummer=outcome.reservnummer,
+        )
+        causes[text.headline] += 1
+    return causes
+
+
+def summary_lines(
+    summary: RunSummary, *, causes: Mapping[str, int] | None = None, waiting: int | None = None
+) -> list[str]:
+    """The end of a run for a person at a terminal: what happened, why, and what to do now.
+
+    ``causes``: failed items per cause (``failure_causes``); ``waiting``: items in the queue
+    that need a person now (all runs), for the "Att hantera" line.
+    """
+    run = summary.run_id
+    minutes = decimal_sv(summary.per_minute)
+    lines = [
+        f"Körning {run} klar på {decimal_sv(summary.duration_s)} s ({minutes} ärenden/min): "
+        f"{format_counts(summary.by_status, markup=False)}."
+    ]
+    if summary.recovered:
+        n = len(summary.recovered)
+        lines.append(f"{count_sv(n, 'avbrutet ärende', 'avbrutna ärenden')} återupptogs.")
+    failed = summary.by_status.get(ItemStatus.FAILED, 0) + summary.by_status.get(
+        ItemStatus.PENDING, 0
+    )
+    if failed:
+        why = "; ".join(f"{cause} ({n})" for cause, n in (causes or {}).items())
+        lines.append(
+            f"{count_sv(failed, 'ärende', 'ärenden')} kunde inte slutföras"
+            f"{': ' + why if why else ''}. De körs igen vid nästa körning; kontrollera "
+            "systemen om felet kvarstår."
+        )
+    need = waiting if waiting is not None else summary.by_status.get(ItemStatus.NEEDS_PERSON, 0)
+    if need:
+        lines.append(
+            f"{count_sv(need, 'ärende', 'ärenden')} väntar i Att hantera: en handläggare "
+            "avgör dem i appen (reservrobot ui)."
+        )
+    if summary.stopped:
+        lines.append("Körningen stoppades; återstående ärenden väntar kvar i ärendekön.")
+    if failed or need:
+        lines.append(f"Se rapporten: reservrobot backlog report --run {run} --out rapport")
+    return lines
 
 
 class RichProgress:
@@ -42,7 +118,7 @@ class RichProgress:
         self.console = console or Console(stderr=True)
         self._progress = Progress(
             SpinnerColumn(),
-            TextColumn("[bold]Kö"),
+            TextColumn("[bold]Ärendekön"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[counts]}"),
@@ -58,13 +134,13 @@ class RichProgress:
     def start(self, total: int) -> None:
         self._started = time.monotonic()
         self._progress.start()
-        self._task = self._progress.add_task("kö", total=total, counts="–", rate="")
+        self._task = self._progress.add_task("ärendekön", total=total, counts="–", rate="")
 
     def update(self, by_status: Mapping[str, int], finished: int) -> None:
         if self._task is None:
             return
         elapsed = time.monotonic() - self._started
-        rate = f"{60 * finished / elapsed:.1f}/min" if elapsed > 1 and finished else ""
+        rate = f"{decimal_sv(60 * finished / elapsed)}/min" if elapsed > 1 and finished else ""
         total = self._progress.tasks[0].total or 0
         self._progress.update(
             self._task,

@@ -343,4 +343,9 @@ def worker_main(config: WorkerConfig, stop: StopFlag, budget: Budget) -> None:
 def _configure_logging(settings: Settings) -> None:
     from robot.logs import configure_logging
 
-    configure_logging(settings, json=True)
+    # On a terminal the events go to the log file only: JSON lines would break the run's
+    # progress bar (the run itself shows warnings). Under a scheduler: JSON on stderr.
+    if sys.stderr.isatty():
+        configure_logging(settings, json=True, to_file=True, stderr_level=logging.CRITICAL + 1)
+    else:
+        configure_logging(settings, json=True)
