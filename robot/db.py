@@ -406,6 +406,22 @@ class Database:
             return error
         return exc if isinstance(exc, Exception) else RuntimeError(str(exc))
 
+    def drop_deleted_copies(self) -> None:
+        """SQLite: checkpoint and truncate the write-ahead log, whose old frames still hold
+        rows deleted since (with ``secure_delete`` the main file holds none). PostgreSQL: no-op
+        (dead rows go with autovacuum)."""
+        if self.kind != "sqlite":
+            return
+        conn, _ = self._checkout()
+        broken = True
+        try:
+            self._backend.run(conn, "PRAGMA wal_checkpoint(TRUNCATE)", ())
+            broken = False
+        except Exception as exc:
+            raise self._translated(exc) from exc
+        finally:
+            self._checkin(conn, broken=broken)
+
     def close(self) -> None:
         """Close every idle connection of this process; the database cannot be used after."""
         with self._lock:

@@ -47,6 +47,9 @@ class SqliteBackend:
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows are overwritten, not just unlinked: a finished registration's
+            # journaled number (a protected person's among them) must not stay in the file.
+            conn.execute("PRAGMA secure_delete=ON")
         except BaseException:
             conn.close()
             raise

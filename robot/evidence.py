@@ -328,6 +328,8 @@ def redacted_html(page: Page, masks: Sequence[Locator]) -> str:
             locator.evaluate_all(f"els => els.forEach(e => e.setAttribute('{_MARK}', ''))")
             marked.append(locator)
         html: str = page.evaluate(_REDACTED_HTML_JS, _MARK)
+        # Links and texts outside the masked elements may still carry someone's number.
+        html = IDENTITY_PATTERN.sub(MASK, html)
     finally:
         for locator in marked:
             try:

@@ -92,6 +92,8 @@ class StepJournal:
         """Forget every step of ``key`` (after the registration is finished and verified)."""
         with self.db.transaction() as tx:
             tx.execute("DELETE FROM journal_steps WHERE key = ?", (key,))
+        # The number was personal data (perhaps a protected person's): no old copy may stay.
+        self.db.drop_deleted_copies()
 
     def close(self) -> None:
         """Close the database if the journal opened it from a path (a given one is the caller's)."""

@@ -34,6 +34,8 @@ _VALUE_ATTRS = frozenset(
         "__playwright_selected_",
     }
 )
+# Attributes kept inside a masked table: they only lay it out.
+_LAYOUT_ATTRS = frozenset({"class", "style", "role", "scope", "colspan", "rowspan", "hidden"})
 _MASKED_TAGS = frozenset({"TABLE", "TEXTAREA", "SELECT"})
 _MASKED_ROLES = frozenset({"table", "grid", "treegrid"})
 _ACTION_KEYS = ("type", "callId", "startTime", "endTime", "title", "class", "method", "apiName")
@@ -159,9 +161,13 @@ def _network_event(event: dict[str, Any], keep_resources: set[str]) -> dict[str,
 
 
 def _node(node: Any, *, masked: bool) -> Any:
-    """One snapshot node: text, ``[tag, attrs, *children]`` or a reference ``[[s, n]]``."""
+    """One snapshot node: text, ``[tag, attrs, *children]`` or a reference ``[[s, n]]``.
+
+    Inside a table every text and attribute value goes (links to other patients hold their
+    numbers); everywhere, anything shaped like an identity number is masked.
+    """
     if isinstance(node, str):
-        return REDACTED if masked and node.strip() else node
+        return REDACTED if masked and node.strip() else IDENTITY_PATTERN.sub(MASK, node)
     if not isinstance(node, list) or not node or not isinstance(node[0], str):
         return node  # a reference to an earlier (already redacted) snapshot's node
     tag = node[0]
@@ -171,9 +177,19 @@ def _node(node: Any, *, masked: bool) -> Any:
     inner = masked or tag.upper() in _MASKED_TAGS or role in _MASKED_ROLES
     out: list[Any] = [tag]
     if attrs is not None:
-        out.append({k: v for k, v in attrs.items() if k not in _VALUE_ATTRS})
+        out.append(
+            {k: _attr(k, v, masked=inner) for k, v in attrs.items() if k not in _VALUE_ATTRS}
+        )
     out.extend(_node(child, masked=inner) for child in children)
     return out
+
+
+def _attr(name: str, value: Any, *, masked: bool) -> Any:
+    if not isinstance(value, str):
+        return value
+    if masked and name not in _LAYOUT_ATTRS:
+        return REDACTED
+    return IDENTITY_PATTERN.sub(MASK, value)
 
 
 def _safe(key: str, value: Any) -> Any:
