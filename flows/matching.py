@@ -43,7 +43,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Levenshtein
 
 from flows.model import Sex
-from flows.names import fold, name_tokens, normalise_name, split_display_name
+from flows.names import fold, match_spellings, normalise_name, split_display_name
 from robot.errors import ConfigError
 
 _VOWELS = frozenset("aeiou")
@@ -65,7 +65,7 @@ class MatchConfig:
     vowel_min_length: int = 6
     vowel_two_length: int = 7
     vowel_pairs: tuple[tuple[str, str], ...] = (("e", "i"), ("o", "u"))
-    vowel_pairs_long: tuple[tuple[str, str], ...] = (("a", "e"),)
+    vowel_pairs_long: tuple[tuple[str, str], ...] = ()
     typo_min_length: int = 8
     gender_endings: tuple[tuple[str, str], ...] = (("", "a"), ("o", "a"), ("", "e"))
     variants_are_same: bool = True
@@ -81,7 +81,7 @@ class MatchConfig:
     # Written abbreviation -> the one canonical name it stands for (Md -> muhammad).
     abbreviations: Mapping[str, str] = field(default_factory=dict, repr=False)
     # Spelling-rule form of every table word -> its row, where that form is in one row only.
-    _rows_by_form: Mapping[str, str] = field(init=False, repr=False, compare=False)
+    _rows_by_form: Mapping[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     _words_by_row: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -89,21 +89,28 @@ class MatchConfig:
         for word, row in self.variants.items():
             for form in _forms(word):
                 by_form.setdefault(form, set()).add(row)
-        unique = {form: next(iter(rows)) for form, rows in by_form.items() if len(rows) == 1}
-        object.__setattr__(self, "_rows_by_form", unique)
+        object.__setattr__(self, "_rows_by_form", {f: frozenset(r) for f, r in by_form.items()})
         words: dict[str, list[str]] = {}
         for word, row in self.variants.items():
             words.setdefault(row, []).append(word)
         object.__setattr__(self, "_words_by_row", {r: tuple(w) for r, w in words.items()})
 
-    def row_of(self, word: str) -> str | None:
-        """The variant-table row of a word: listed, or written by the spelling rules like a
-        word of exactly one row (Muhamad is in Muhammad's row, though not listed)."""
+    def rows_of(self, word: str) -> frozenset[str]:
+        """The variant-table rows a word belongs to: its own when listed, else the rows of the
+        listed words the spelling rules write like it (Muhamad: Muhammad's row). Two rows
+        mean the word is spelled like two different names (Sayid and Said)."""
         row = self.variants.get(word)
         if row is not None:
-            return row
-        rows = {self._rows_by_form[f] for f in _forms(word) if f in self._rows_by_form}
-        return rows.pop() if len(rows) == 1 else None
+            return frozenset((row,))
+        rows: set[str] = set()
+        for form in _forms(word):
+            rows |= self._rows_by_form.get(form, frozenset())
+        return frozenset(rows)
+
+    def row_of(self, word: str) -> str | None:
+        """The one variant-table row of a word, or None (not in the table, or ambiguous)."""
+        rows = self.rows_of(word)
+        return next(iter(rows)) if len(rows) == 1 else None
 
     def row_words(self, row: str) -> tuple[str, ...]:
         """Every listed spelling of a row."""
@@ -401,7 +408,7 @@ _SPELLING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for p, r in (
         (r"tsch", "ch"),  # German for Slavic č (DIN 1460): Tkatschenko/Tkachenko
         (r"sch", "sh"),
-        (r"sj", "s"),
+        (r"sj", "sh"),
         (r"tj", "c"),
         (r"zj", "z"),
         (r"kh", "h"),
@@ -410,7 +417,6 @@ _SPELLING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"th", "t"),
         (r"dh", "d"),
         (r"zh", "z"),
-        (r"sh", "s"),
         (r"ch", "c"),
         (r"c", "k"),
         (r"q", "k"),
@@ -503,13 +509,26 @@ def _gender_pair(a: str, b: str, endings: tuple[tuple[str, str], ...]) -> bool:
 def _compare_words(a: str, b: str, config: MatchConfig) -> _WordMatch:
     if a == b:
         return _WordMatch(_Level.STRONG, 100.0, "exact")
-    row_a, row_b = config.row_of(a), config.row_of(b)
-    if row_a is not None and row_b is not None:
-        if row_a == row_b:
+    rows_a, rows_b = config.rows_of(a), config.rows_of(b)
+    if rows_a and rows_b:
+        if rows_a == rows_b and len(rows_a) == 1:
             return _WordMatch(_Level.STRONG, 100.0, "variant")
+        if rows_a & rows_b:
+            # One of them is spelled like two names of the table (Saciid: Said or Sayid).
+            return _WordMatch(_Level.SIMILAR, fuzz.ratio(a, b), "ambiguous")
         # The table keeps them apart (Mohamed/Mahmoud, Hassan/Hussein): no spelling rule may
         # make them one name.
         return _WordMatch(_Level.NONE, fuzz.ratio(a, b), "table_differs")
+    if _gender_pair(a, b, config.gender_endings):
+        # Daniel/Daniela, Yasmin/Yasmina: another person's name. Never the same name, whatever
+        # spelling of the table's row the other word may resemble.
+        return _WordMatch(_Level.SIMILAR, fuzz.ratio(a, b), "gender")
+    if len(rows_a) > 1 or len(rows_b) > 1:
+        match = _compare_forms(a, b, config)
+        if match.level is _Level.STRONG:
+            return _WordMatch(_Level.SIMILAR, match.score, "ambiguous")
+        return match
+    row_a, row_b = config.row_of(a), config.row_of(b)
     for short, full in ((a, row_b or b), (b, row_a or a)):
         if config.abbreviations.get(short) == full:
             # Md, Mohd: written abbreviations of one name only, never a name of their own.
@@ -588,8 +607,12 @@ def _vowel_difference(a: str, b: str, raw_a: str, raw_b: str, config: MatchConfi
     if shorter >= config.vowel_two_length:
         pairs |= {frozenset(p) for p in config.vowel_pairs_long}
         allowed = 2
-    differences = [frozenset((x, y)) for x, y in zip(a, b, strict=True) if x != y]
-    if len(differences) > allowed or not all(d in pairs for d in differences):
+    changes = {(x, y) for x, y in zip(a, b, strict=True) if x != y}
+    differences = [frozenset(c) for c in changes]
+    if sum(x != y for x, y in zip(a, b, strict=True)) > allowed:
+        return _Level.SIMILAR
+    if not all(d in pairs for d in differences) or len(set(differences)) < len(differences):
+        # Kerstin/Kirsten: e for i and i for e. A transliteration writes one vowel one way.
         return _Level.SIMILAR
     # A long ī written ee (Sameer) is not the short i that e stands for (Samer): Samīr and
     # Sāmir are two names.
@@ -610,7 +633,8 @@ def _epenthetic_vowel(a: str, b: str) -> bool:
         return False
     i = _first_difference(longer, other)
     return (
-        2 <= i < len(other) - 1
+        longer[:i] + longer[i + 1 :] == other
+        and 2 <= i < len(other) - 1
         and longer[i] in _VOWELS
         and longer[i - 1] not in _VOWELS
         and longer[i + 1] not in _VOWELS
@@ -724,23 +748,29 @@ def _fit_part(a: _Forms, b: _Forms, config: MatchConfig) -> _PartFit:
 
 @dataclass(frozen=True)
 class _Name:
-    """A name as words. A family name has two forms: without particles (Al Hassan -> Hassan)
-    and as written, so that Al-Hassan also meets Alhassan."""
+    """A name as words. A family name has forms without particles (Al Hassan -> Hassan) and
+    as written, so that Al-Hassan also meets Alhassan; each part also has its reading with
+    ş, č (...) dropped to s, c where that differs (``flows.names.match_spellings``)."""
 
     family: tuple[str, ...]
     family_forms: _Forms
     given: tuple[str, ...]
+    given_forms: _Forms
 
     @classmethod
     def of(cls, key: PersonKey, config: MatchConfig) -> _Name:
-        raw = tuple(name_tokens(key.family_name))
-        family = tuple(w for w in raw if w not in config.particles) or raw
-        forms = (family,) if family == raw else (family, raw)
-        return cls(family=family, family_forms=forms, given=tuple(name_tokens(key.given_names)))
-
-    @property
-    def given_forms(self) -> _Forms:
-        return (self.given,)
+        family_forms: list[tuple[str, ...]] = []
+        for reading in match_spellings(key.family_name):
+            raw = tuple(reading)
+            family = tuple(w for w in raw if w not in config.particles) or raw
+            family_forms += [f for f in (family, raw) if f not in family_forms]
+        given_forms = tuple(tuple(r) for r in match_spellings(key.given_names))
+        return cls(
+            family=family_forms[0],
+            family_forms=tuple(family_forms),
+            given=given_forms[0],
+            given_forms=given_forms,
+        )
 
     @property
     def all_words(self) -> tuple[str, ...]:

@@ -25,18 +25,10 @@ _SPECIAL = str.maketrans(
         "ħ": "h",
         "ŀ": "l",
         "ŧ": "t",
-        # DIN 31635 letters for Arabic sounds that English-style spelling writes with two
-        # letters (Ǧamāl = Jamal, Ḫālid = Khalid, Ṯābit = Thabit, Ġassān = Ghassan).
-        "ǧ": "j",
-        "ḫ": "kh",
-        "ḏ": "dh",
-        "ṯ": "th",
-        "ġ": "gh",
     }
 )
-# Apostrophes vanish (O'Brien -> obrien); they are not word breaks. So do the signs for the
-# Arabic ʿayn and hamza in ALA-LC (ʻ ʼ), DIN 31635 (ʿ ʾ) and UNGEGN (` ').
-_APOSTROPHES = re.compile(r"['’ʼʻ‘`´ʿʾ]")
+# Apostrophes vanish (O'Brien -> obrien); they are not word breaks.
+_APOSTROPHES = re.compile(r"['’ʼʻ‘`´]")
 _NON_LETTERS = re.compile(r"[^a-z]+")
 
 
@@ -57,6 +49,30 @@ def normalise_name(text: str) -> str:
     """
     text = _APOSTROPHES.sub("", fold(text))
     return _NON_LETTERS.sub(" ", text).strip()
+
+
+# For matching only (``match_spellings``), never for fingerprints, which must stay stable
+# across versions: letters that romanisation tables write with one sign where other spellings
+# write two letters, and the signs for the Arabic ʿayn and hamza, which are not word breaks.
+# DIN 31635: ǧ = j, ḫ = kh, ḏ = dh, ṯ = th, ġ = gh, ʿ ʾ (ALA-LC's ʻ ʼ are apostrophes already).
+_ROMANISATION = str.maketrans(
+    {"ʿ": "", "ʾ": "", "ǧ": "j", "ḫ": "kh", "ḏ": "dh", "ṯ": "th", "ġ": "gh"}
+)
+# Letters worth two in Turkish, Kurdish, Romanian, Czech and ISO 9 (ş ș š = sh, č = ch,
+# ž = zh), which are just as often typed without the mark (Şahin as Sahin).
+_DIGRAPH_LETTERS = str.maketrans(
+    {"ş": "sh", "ș": "sh", "ţ": "ts", "ț": "ts", "š": "sh", "č": "ch", "ž": "zh"}
+)
+
+
+def match_spellings(text: str) -> tuple[list[str], ...]:
+    """The words of a name as matching compares them: with the romanisation signs read,
+    and both with ş, š, č, ž as the two letters they stand for and with the mark dropped
+    (``"Şêrko Saʿīd"`` -> ``(["sherko", "said"], ["serko", "said"])``). One reading when the
+    name has no such letter."""
+    base = unicodedata.normalize("NFKC", text).casefold().translate(_ROMANISATION)
+    letters, plain = name_tokens(base.translate(_DIGRAPH_LETTERS)), name_tokens(base)
+    return (letters,) if letters == plain else (letters, plain)
 
 
 def name_tokens(text: str) -> list[str]:
