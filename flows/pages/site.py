@@ -6,19 +6,31 @@ instead (the session expired) it logs in again. The sites then return to the pag
 asked for, so a navigation that only reads (a search, a nav link) simply continues; a form
 post cannot be trusted to have happened, so it raises ``SessionExpired`` after logging in and
 the flow's retry redoes the step (checking first whether it was in fact done).
+
+Playwright's own errors stop here, at the page-object boundary: every element a page object
+gets from ``SiteUI.screen(...).loc(...)`` is a ``GuardedLocator``, which turns a Playwright
+timeout into ``SelectorMissing`` and any other Playwright error into ``SiteError``, naming the
+selector key (``pmo.search.year``, with ``LocatorSpec.describe()``), so no log or outcome says
+"TimeoutError". Navigations are guarded the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from flows.pages.login import LoginPage
 from flows.pages.responses import check_response, site_name
 from flows.selectors import ScreenSelectors, SiteSelectors
-from robot.errors import SessionExpired, SiteError
+from robot.errors import SelectorMissing, SessionExpired, SiteError
 
 # The address a GET form submission goes to: the form's action with the fields (and the
 # submitter, when it has a name) as the query, exactly as the HTML standard builds it. None for
@@ -30,6 +42,84 @@ _GET_FORM_URL_JS = """b => {
   url.search = new URLSearchParams(new FormData(f, b)).toString();
   return url.href;
 }"""
+
+
+@contextmanager
+def playwright_errors(site: str, where: str | None = None) -> Iterator[None]:
+    """Turn Playwright's errors inside the block into the project's, naming ``where``."""
+    try:
+        yield
+    except PlaywrightTimeoutError as exc:
+        if where is None:
+            raise SiteError(f"{site_name(site)} svarade inte i tid.", code="site_timeout") from exc
+        raise SelectorMissing(
+            f"{site_name(site)}: elementet {where} visades inte i tid. Sidan kan ha ändrats "
+            "(selektorfilen) eller systemet är långsamt.",
+            code="selector_missing",
+        ) from exc
+    except PlaywrightError as exc:
+        about = f" vid elementet {where}" if where else ""
+        raise SiteError(
+            f"Webbläsaren kom inte fram till {site_name(site)}{about}.", code="site_unreachable"
+        ) from exc
+
+
+class GuardedLocator(Locator):
+    """A Playwright ``Locator`` whose errors name the selector key it was made from.
+
+    Every method call goes through ``playwright_errors``; locators it returns (``first``,
+    ``or_()``, ``get_by_role()``, ...) are guarded too. It stays a ``Locator`` for Playwright
+    (``expect``, ``or_``), so page objects use it as they would the original.
+    """
+
+    def __init__(self, locator: Locator, *, site: str, where: str) -> None:
+        super().__init__(locator._impl_obj)
+        self._guard_site = site
+        self._guard_where = where
+
+    def __getattribute__(self, name: str) -> Any:
+        value = super().__getattribute__(name)
+        if name.startswith("_"):
+            return value
+        site = super().__getattribute__("_guard_site")
+        where = super().__getattribute__("_guard_where")
+        if isinstance(value, Locator):  # a property such as ``first``
+            return _guarded(value, site=site, where=where)
+        if not callable(value):
+            return value
+
+        @functools.wraps(value)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with playwright_errors(site, where):
+                result = value(*args, **kwargs)
+            return _guarded(result, site=site, where=where)
+
+        return call
+
+
+def _guarded(value: Any, *, site: str, where: str) -> Any:
+    if isinstance(value, Locator) and not isinstance(value, GuardedLocator):
+        return GuardedLocator(value, site=site, where=where)
+    return value
+
+
+@dataclass(frozen=True)
+class GuardedScreen(ScreenSelectors):
+    """A screen's selectors whose locators are ``GuardedLocator``s named by their key.
+
+    The key reads as ``<selector file>.<screen>.<key>`` (``pmo_a.search.month``): where to look.
+    """
+
+    system: str = ""
+
+    @classmethod
+    def of(cls, screen: ScreenSelectors, *, system: str) -> GuardedScreen:
+        return cls(screen.site, screen.screen, screen.locators, screen.texts, screen.tables, system)
+
+    def loc(self, root: Page | Locator, key: str) -> Locator:
+        spec = self.spec(key)
+        where = f"{self.site}.{self.screen}.{key} ({spec.describe()})"
+        return GuardedLocator(spec.locate(root), site=self.system, where=where)
 
 
 class SiteUI:
@@ -50,6 +140,7 @@ class SiteUI:
         self.login = login
         self._page_factory = page_factory
         self._page: Page | None = None
+        self._screens: dict[str, GuardedScreen] = {}
 
     @property
     def page(self) -> Page:
@@ -67,7 +158,11 @@ class SiteUI:
         self._page = page
 
     def screen(self, name: str) -> ScreenSelectors:
-        return self.selectors[name]
+        """The selectors of screen ``name``; their locators are guarded (see ``GuardedLocator``)."""
+        screen = self._screens.get(name)
+        if screen is None:
+            screen = self._screens[name] = GuardedScreen.of(self.selectors[name], system=self.site)
+        return screen
 
     def on_site(self) -> bool:
         """True when the page shows a document of this site (not a blank or foreign page)."""
@@ -86,11 +181,14 @@ class SiteUI:
         form posts pass False: after logging in again ``SessionExpired`` is raised.
         """
         page = self.page
-        with page.expect_navigation(wait_until="domcontentloaded") as nav:
-            action()
-        check_response(nav.value, site=self.site)
+        with playwright_errors(self.site):
+            with page.expect_navigation(wait_until="domcontentloaded") as nav:
+                action()
+            response = nav.value
+        check_response(response, site=self.site)
         if self.login.is_login_page(page):
-            self.login.login(page)
+            with playwright_errors(self.site, f"{self.site}.login"):
+                self.login.login(page)
             if not resumable:
                 raise SessionExpired(
                     f"Sessionen i {site_name(self.site)} hade gått ut; inloggad igen.",

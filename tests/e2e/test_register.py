@@ -8,7 +8,9 @@ else differs (the adaptability requirement).
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,8 @@ from flows.outcome import Decision, OutcomeKind
 from flows.register import JOURNAL_NUMBER, journal_key
 from flows.runner import Runner
 from mock_sites.testing import MockSites
+from robot.settings import DEFAULT_CONFIG_DIR, Settings
+from tests.e2e.conftest import make_settings
 from tests.e2e.people import (
     People,
     SiteWriter,
@@ -429,3 +433,39 @@ def test_complete_pnr_should_stop_before_changing_when_another_patient_holds_the
     assert outcome.reason_sv and "Inget har ändrats" in outcome.reason_sv
     assert not any(step.step == "change_pmo" for step in outcome.steps)
     assert sites.records("pmo")["patients"] == before
+
+
+def test_register_should_name_the_selector_key_when_an_element_is_missing(
+    sites: MockSites, people: People, robot_settings: Settings, tmp_path: Path
+) -> None:
+    # A selector file whose "Månad" field no longer matches the screen (the site changed).
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    selector_file = config / "selectors" / f"{robot_settings.pmo_selectors}.toml"
+    text = selector_file.read_text(encoding="utf-8")
+    month = 'month = { role = "textbox", name = "Månad" }'
+    assert month in text
+    selector_file.write_text(
+        text.replace(month, 'month = { role = "textbox", name = "Födelsemånad" }'),
+        encoding="utf-8",
+    )
+    settings = make_settings(
+        sites,
+        tmp_path / "data",
+        pmo_selectors=robot_settings.pmo_selectors,
+        config_dir=config,
+        timeout_ms=500,
+        max_attempts=1,
+    )
+    request = people.request()
+
+    with Runner(settings) as broken:
+        outcome = broken.register(request)
+
+    assert (outcome.kind, outcome.reason_code) == (OutcomeKind.FAILED, "selector_missing")
+    where = f"{robot_settings.pmo_selectors}.search.month (textbox 'Födelsemånad')"
+    assert outcome.reason_sv and outcome.reason_sv.startswith(f"PMO: elementet {where} ")
+    assert "Timeout" not in outcome.reason_sv
+    [failed] = [s for s in outcome.steps if s.status == "failed"]
+    assert failed.step == "search_pmo"
+    assert persons_born(sites, request.birth_date) == []
