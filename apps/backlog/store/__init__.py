@@ -8,8 +8,9 @@ every ``backlog run`` to a runs table; every worker to a registry.
 
 The package, by role: ``status`` (vocabulary, transitions), ``policy`` (outcome -> status),
 ``identity`` (who holds an item), ``model``/``rows`` (typed records), ``schema`` (numbered
-migrations), ``items``/``queries`` (writing and reading items), ``claim`` (a held item as a
-context manager), ``runs``, ``workers`` (registry, machine modes), ``protocol`` (the roles).
+migrations), ``items`` (adding, claiming, finishing), ``maintenance`` (a person's decisions,
+recovery, purging), ``queries`` (reading), ``claim`` (a held item as a context manager),
+``runs``, ``workers`` (registry, machine modes), ``protocol`` (the roles).
 
 Concurrency: several processes and machines use one store at once. On SQLite every write is a
 ``BEGIN IMMEDIATE`` transaction; on PostgreSQL a claim takes an advisory lock, then the row
@@ -32,6 +33,7 @@ from apps.backlog.store.identity import (
     process_alive,
 )
 from apps.backlog.store.items import ItemWrites
+from apps.backlog.store.maintenance import ItemMaintenance
 from apps.backlog.store.model import (
     MODE_SV,
     Added,
@@ -106,7 +108,7 @@ __all__ = [
 ]
 
 
-class DatabaseQueueStore(ItemWrites, ItemReads, Runs, WorkerRegistry):
+class DatabaseQueueStore(ItemWrites, ItemMaintenance, ItemReads, Runs, WorkerRegistry):
     """``QueueStore`` on a ``robot.db.Database`` (SQLite file or PostgreSQL). Thread-safe."""
 
     def __init__(self, db: Database) -> None:

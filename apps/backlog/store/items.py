@@ -1,4 +1,4 @@
-"""Writing items: adding, claiming, finishing, putting back, closing, recovering, purging.
+"""Writing items: adding, claiming, heartbeats, finishing (``maintenance.py``: the rest).
 
 ``write_status`` is the single place where an item's status is written: it checks the change
 against the transition table, writes it only if the item still has the status the caller saw
@@ -8,15 +8,14 @@ against the transition table, writes it only if the item still has the status th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from apps.backlog.store import rows
-from apps.backlog.store.identity import WorkerIdentity, host_name, process_alive
+from apps.backlog.store.identity import WorkerIdentity
 from apps.backlog.store.model import Added, QueueItem, RowRejection, Scalar
 from apps.backlog.store.rows import dump, dump_decisions, dump_detail, ts, utcnow
 from apps.backlog.store.status import (
     NEVER_REOPENED,
-    IllegalTransition,
     ItemStatus,
     check_transition,
 )
@@ -26,7 +25,7 @@ from robot.db import Database, Tx
 
 INTERRUPTED_SV = "Avbröts upprepade gånger under körning; kontrollera raden."
 
-_HOLDER_CLEARED: dict[str, object] = {
+HOLDER_CLEARED: dict[str, object] = {
     "worker": None,
     "worker_pid": None,
     "worker_host": None,
@@ -101,7 +100,7 @@ def _insert(tx: Tx, ref: str, status: ItemStatus, *, actor: str, **fields: objec
     return rows.item(row)
 
 
-def _reload(tx: Tx, item_id: int) -> QueueItem:
+def reload(tx: Tx, item_id: int) -> QueueItem:
     row = tx.one("SELECT * FROM queue_items WHERE id = ?", (item_id,))
     if row is None:
         raise KeyError(item_id)
@@ -176,7 +175,7 @@ class ItemWrites:
                         "not_before": None,
                     },
                 )
-                return _reload(tx, existing.id), how
+                return reload(tx, existing.id), how
             same_person = existing.request == request or row["person_key"] == person
             if not same_person:
                 return existing, Added.CONFLICT
@@ -260,7 +259,7 @@ class ItemWrites:
                 " WHERE id = ?",
                 (item_id,),
             )
-            return _reload(tx, item_id)
+            return reload(tx, item_id)
 
     def heartbeat(self, item_id: int, worker: str | None = None) -> bool:
         """Tell other runs that the holder of ``item_id`` still works on it; False if lost."""
@@ -299,7 +298,7 @@ class ItemWrites:
         worker dead). ``status=PENDING`` with ``not_before`` schedules a retry.
         """
         with self.db.transaction() as tx:
-            current = _reload(tx, item_id)
+            current = reload(tx, item_id)
             if worker is not None and (
                 current.status is not ItemStatus.IN_PROGRESS or current.worker != worker
             ):
@@ -310,7 +309,7 @@ class ItemWrites:
                 "reason_code": outcome.reason_code,
                 "reason_sv": outcome.reason_sv,
                 "not_before": ts(not_before) if not_before else None,
-                **_HOLDER_CLEARED,
+                **HOLDER_CLEARED,
             }
             if outcome.patient_id:
                 fields["patient_id"] = outcome.patient_id
@@ -338,160 +337,16 @@ class ItemWrites:
     def release(self, item_id: int, *, worker: str, reason: str, actor: str) -> bool:
         """Give an item back to pending without counting an attempt (the worker was stopped)."""
         with self.db.transaction() as tx:
-            current = _reload(tx, item_id)
+            current = reload(tx, item_id)
             return write_status(
                 tx,
                 item_id,
                 ItemStatus.IN_PROGRESS,
                 ItemStatus.PENDING,
                 actor=actor,
-                fields=dict(_HOLDER_CLEARED),
+                fields=dict(HOLDER_CLEARED),
                 run_id=current.run_id,
                 reason=reason,
                 where=" AND worker = ?",
                 params=(worker,),
             )
-
-    # -- a person's decisions --------------------------------------------------------------
-
-    def requeue(
-        self,
-        item_id: int,
-        *,
-        reason: str,
-        actor: str,
-        decisions: Sequence[Decision] | None = None,
-    ) -> None:
-        """Put an item back to pending now (a person's decision), keeping its attempts count.
-
-        ``decisions`` (a person's verdicts on candidates) are stored with the item and passed
-        to the robot on its next attempt.
-        """
-        with self.db.transaction() as tx:
-            current = _reload(tx, item_id)
-            if current.status not in (ItemStatus.NEEDS_PERSON, ItemStatus.FAILED):
-                # A person puts back only what waits for a person (or failed for good).
-                raise IllegalTransition(item_id, current.status, ItemStatus.PENDING)
-            fields: dict[str, object] = {"not_before": None}
-            if decisions is not None:
-                fields["decisions"] = dump_decisions(list(decisions))
-            write_status(
-                tx,
-                item_id,
-                current.status,
-                ItemStatus.PENDING,
-                actor=actor,
-                reason=reason,
-                fields=fields,
-            )
-
-    def close_by_person(
-        self, item_id: int, *, reason_code: str, reason_sv: str, actor: str
-    ) -> bool:
-        """A person closed or handled the case by hand: ``closed``, terminal, never reopened."""
-        with self.db.transaction() as tx:
-            current = _reload(tx, item_id)
-            return write_status(
-                tx,
-                item_id,
-                current.status,
-                ItemStatus.CLOSED,
-                actor=actor,
-                reason=reason_code,
-                fields={"reason_code": reason_code, "reason_sv": reason_sv, "not_before": None},
-            )
-
-    def retry_failed(self, *, actor: str, item_ids: Sequence[int] | None = None) -> list[int]:
-        """Put failed items (all, or the given ones) back to pending with a fresh attempts count."""
-        with self.db.transaction() as tx:
-            sql = "SELECT id FROM queue_items WHERE status = 'failed'"
-            params: list[object] = []
-            if item_ids is not None:
-                sql += f" AND id IN ({','.join('?' * len(item_ids))})"
-                params.extend(item_ids)
-            ids = [int(r["id"]) for r in tx.all(sql + " ORDER BY id", params)]
-            for item_id in ids:
-                write_status(
-                    tx,
-                    item_id,
-                    ItemStatus.FAILED,
-                    ItemStatus.PENDING,
-                    actor=actor,
-                    reason="retry",
-                    fields={"attempts": 0, "claims": 0, "not_before": None},
-                )
-            return ids
-
-    # -- maintenance -----------------------------------------------------------------------
-
-    def recover_interrupted(
-        self, *, stale_after: timedelta, actor: str, max_claims: int | None = None
-    ) -> list[int]:
-        """Return in-progress items whose worker is gone to pending; report their ids.
-
-        A worker is gone when it ran on this host and its process no longer lives, or when its
-        heartbeat (in the store's clock) is older than ``stale_after`` (the only test possible
-        across hosts). An item taken ``max_claims`` times without finishing (it keeps killing
-        the worker) is failed instead, so it cannot loop forever.
-        """
-        host = host_name()
-        recovered: list[int] = []
-        with self.db.transaction() as tx:
-            now = tx.now()
-            for row in tx.all("SELECT * FROM queue_items WHERE status = 'in_progress'"):
-                beat = row["heartbeat"]
-                stale = beat is None or now - float(beat) > stale_after.total_seconds()
-                dead = (
-                    row["worker_host"] == host
-                    and row["worker_pid"] is not None
-                    and not process_alive(int(row["worker_pid"]), row["worker_started"])
-                )
-                if not (stale or dead):
-                    continue
-                give_up = max_claims is not None and int(row["claims"]) >= max_claims
-                target = ItemStatus.FAILED if give_up else ItemStatus.PENDING
-                fields: dict[str, object] = dict(_HOLDER_CLEARED)
-                if give_up:
-                    fields |= {"reason_code": "interrupted_repeatedly", "reason_sv": INTERRUPTED_SV}
-                if write_status(
-                    tx,
-                    int(row["id"]),
-                    ItemStatus.IN_PROGRESS,
-                    target,
-                    actor=actor,
-                    fields=fields,
-                    run_id=row["run_id"],
-                    reason="worker_dead" if dead else "heartbeat_stale",
-                    detail={"worker": row["worker"], "claims": row["claims"]},
-                    where=" AND worker IS ?"
-                    if self.db.kind == "sqlite"
-                    else " AND worker IS NOT DISTINCT FROM ?",
-                    params=(row["worker"],),
-                ):
-                    recovered.append(int(row["id"]))
-        return recovered
-
-    def purge(
-        self,
-        *,
-        before: datetime,
-        statuses: Sequence[ItemStatus] = (ItemStatus.DONE, ItemStatus.REJECTED, ItemStatus.CLOSED),
-    ) -> int:
-        """Delete finished items (and their history) last changed before ``before``.
-
-        The queue holds names and birth dates; finished items need not stay for ever (the
-        audit log, which holds no personal data, keeps what was done). A purged person
-        imported again is queued again, and the robot then finds them already registered.
-        """
-        if not statuses or ItemStatus.IN_PROGRESS in statuses or ItemStatus.PENDING in statuses:
-            raise ValueError("only finished items can be purged")
-        marks = ",".join("?" * len(statuses))
-        params = [*(str(s) for s in statuses), ts(before)]
-        where = f"status IN ({marks}) AND updated_at < ?"
-        with self.db.transaction() as tx:
-            tx.execute(
-                "DELETE FROM queue_history WHERE item_id IN"  # noqa: S608
-                f" (SELECT id FROM queue_items WHERE {where})",
-                params,
-            )
-            return tx.execute(f"DELETE FROM queue_items WHERE {where}", params)  # noqa: S608

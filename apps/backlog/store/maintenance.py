@@ -1,0 +1,163 @@
+"""Changing items from outside a worker: a person's decisions, retries, recovery, purging."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from apps.backlog.store.identity import host_name, process_alive
+from apps.backlog.store.items import HOLDER_CLEARED, INTERRUPTED_SV, reload, write_status
+from apps.backlog.store.rows import dump_decisions, ts
+from apps.backlog.store.status import IllegalTransition, ItemStatus
+from flows.outcome import Decision
+from robot.db import Database
+
+
+class ItemMaintenance:
+    """Putting items back, closing them, recovering and purging (see ``QueueStore``)."""
+
+    db: Database
+
+    # -- a person's decisions --------------------------------------------------------------
+
+    def requeue(
+        self,
+        item_id: int,
+        *,
+        reason: str,
+        actor: str,
+        decisions: Sequence[Decision] | None = None,
+    ) -> None:
+        """Put an item back to pending now (a person's decision), keeping its attempts count.
+
+        ``decisions`` (a person's verdicts on candidates) are stored with the item and passed
+        to the robot on its next attempt.
+        """
+        with self.db.transaction() as tx:
+            current = reload(tx, item_id)
+            if current.status not in (ItemStatus.NEEDS_PERSON, ItemStatus.FAILED):
+                # A person puts back only what waits for a person (or failed for good).
+                raise IllegalTransition(item_id, current.status, ItemStatus.PENDING)
+            fields: dict[str, object] = {"not_before": None}
+            if decisions is not None:
+                fields["decisions"] = dump_decisions(list(decisions))
+            write_status(
+                tx,
+                item_id,
+                current.status,
+                ItemStatus.PENDING,
+                actor=actor,
+                reason=reason,
+                fields=fields,
+            )
+
+    def close_by_person(
+        self, item_id: int, *, reason_code: str, reason_sv: str, actor: str
+    ) -> bool:
+        """A person closed or handled the case by hand: ``closed``, terminal, never reopened."""
+        with self.db.transaction() as tx:
+            current = reload(tx, item_id)
+            return write_status(
+                tx,
+                item_id,
+                current.status,
+                ItemStatus.CLOSED,
+                actor=actor,
+                reason=reason_code,
+                fields={"reason_code": reason_code, "reason_sv": reason_sv, "not_before": None},
+            )
+
+    def retry_failed(self, *, actor: str, item_ids: Sequence[int] | None = None) -> list[int]:
+        """Put failed items (all, or the given ones) back to pending with a fresh attempts count."""
+        with self.db.transaction() as tx:
+            sql = "SELECT id FROM queue_items WHERE status = 'failed'"
+            params: list[object] = []
+            if item_ids is not None:
+                sql += f" AND id IN ({','.join('?' * len(item_ids))})"
+                params.extend(item_ids)
+            ids = [int(r["id"]) for r in tx.all(sql + " ORDER BY id", params)]
+            for item_id in ids:
+                write_status(
+                    tx,
+                    item_id,
+                    ItemStatus.FAILED,
+                    ItemStatus.PENDING,
+                    actor=actor,
+                    reason="retry",
+                    fields={"attempts": 0, "claims": 0, "not_before": None},
+                )
+            return ids
+
+    # -- maintenance -----------------------------------------------------------------------
+
+    def recover_interrupted(
+        self, *, stale_after: timedelta, actor: str, max_claims: int | None = None
+    ) -> list[int]:
+        """Return in-progress items whose worker is gone to pending; report their ids.
+
+        A worker is gone when it ran on this host and its process no longer lives, or when its
+        heartbeat (in the store's clock) is older than ``stale_after`` (the only test possible
+        across hosts). An item taken ``max_claims`` times without finishing (it keeps killing
+        the worker) is failed instead, so it cannot loop forever.
+        """
+        host = host_name()
+        recovered: list[int] = []
+        with self.db.transaction() as tx:
+            now = tx.now()
+            for row in tx.all("SELECT * FROM queue_items WHERE status = 'in_progress'"):
+                beat = row["heartbeat"]
+                stale = beat is None or now - float(beat) > stale_after.total_seconds()
+                dead = (
+                    row["worker_host"] == host
+                    and row["worker_pid"] is not None
+                    and not process_alive(int(row["worker_pid"]), row["worker_started"])
+                )
+                if not (stale or dead):
+                    continue
+                give_up = max_claims is not None and int(row["claims"]) >= max_claims
+                target = ItemStatus.FAILED if give_up else ItemStatus.PENDING
+                fields: dict[str, object] = dict(HOLDER_CLEARED)
+                if give_up:
+                    fields |= {"reason_code": "interrupted_repeatedly", "reason_sv": INTERRUPTED_SV}
+                if write_status(
+                    tx,
+                    int(row["id"]),
+                    ItemStatus.IN_PROGRESS,
+                    target,
+                    actor=actor,
+                    fields=fields,
+                    run_id=row["run_id"],
+                    reason="worker_dead" if dead else "heartbeat_stale",
+                    detail={"worker": row["worker"], "claims": row["claims"]},
+                    where=" AND worker IS ?"
+                    if self.db.kind == "sqlite"
+                    else " AND worker IS NOT DISTINCT FROM ?",
+                    params=(row["worker"],),
+                ):
+                    recovered.append(int(row["id"]))
+        return recovered
+
+    def purge(
+        self,
+        *,
+        before: datetime,
+        statuses: Sequence[ItemStatus] = (ItemStatus.DONE, ItemStatus.REJECTED, ItemStatus.CLOSED),
+    ) -> int:
+        """Delete finished items (and their history) last changed before ``before``.
+
+        The queue holds names and birth dates; finished items need not stay for ever (the
+        audit log, which holds no personal data, keeps what was done). A purged person
+        imported again is queued again, and the robot then finds them already registered.
+        """
+        if not statuses or ItemStatus.IN_PROGRESS in statuses or ItemStatus.PENDING in statuses:
+            raise ValueError("only finished items can be purged")
+        marks = ",".join("?" * len(statuses))
+        params = [*(str(s) for s in statuses), ts(before)]
+        where = f"status IN ({marks}) AND updated_at < ?"
+        with self.db.transaction() as tx:
+            tx.execute(
+                "DELETE FROM queue_history WHERE item_id IN"  # noqa: S608
+                f" (SELECT id FROM queue_items WHERE {where})",
+                params,
+            )
+            return tx.execute(f"DELETE FROM queue_items WHERE {where}", params)  # noqa: S608
