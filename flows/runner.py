@@ -55,6 +55,7 @@ from robot.settings import Settings
 _log = get_logger(__name__)
 
 JOURNAL_FILE = "journal.sqlite3"
+JOURNAL = "journal"  # the store component; on SQLite the file JOURNAL_FILE
 # The store component shared by every entry point: leases and decisions (robot/db.py).
 COORDINATION = "coordination"
 
@@ -71,6 +72,7 @@ class Runner:
         self.settings = settings
         self.role = role
         self._coordination: Database | None = None
+        self._journal_db: Database | None = None
         self._leases: Leases | None = None
         self._decisions: DecisionStore | None = None
         self._held: Lease | None = None
@@ -113,7 +115,11 @@ class Runner:
             clipboard.resolve_transfer_mode(s.transfer_mode, headless=s.headless),
             headless=s.headless,
         )
-        journal = StepJournal(s.data_dir / JOURNAL_FILE)
+        # In the store: a SQLite file in data_dir on one machine (journal.sqlite3), the shared
+        # PostgreSQL database with store_dsn, so a rerun on another machine sees the journal.
+        journal_db = open_database(s, JOURNAL)
+        self._journal_db = journal_db
+        journal = StepJournal(journal_db)
         coordination = open_database(s, COORDINATION)
         self._coordination = coordination
         self._leases = Leases(coordination)
@@ -170,8 +176,10 @@ class Runner:
         self._ctx = None
         coordination, self._coordination = self._coordination, None
         self._leases = self._decisions = None
-        if coordination is not None:
-            coordination.close()
+        journal_db, self._journal_db = self._journal_db, None
+        for db in (coordination, journal_db):
+            if db is not None:
+                db.close()
         self._sites.clear()
         if session is not None:
             session.close()
