@@ -19,6 +19,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from qa.bench_evidence import _FullTraceBefore
 from robot.browser import BrowserSession
 from robot.errors import SiteError
 from robot.evidence import EvidenceHandle, EvidenceRecorder
@@ -42,10 +43,13 @@ def main(items: int = 30) -> None:
     with BrowserSession(settings) as session:
         page = session.page("pmo")
         contexts = [session.context("pmo")]
+        traces = session.traces_dir
         recorders = {
-            "default (blank + trace)": EvidenceRecorder(settings),
-            "trace, no blanking": EvidenceRecorder(settings, blank_pages=False),
-            "trace without DOM snapshots": EvidenceRecorder(settings, snapshots=False),
+            "default (masked on failure)": EvidenceRecorder(settings),
+            "support trace (redacted)": EvidenceRecorder(settings, trace=True, traces_dir=traces),
+            "full trace (before issue 11)": _FullTraceBefore(
+                settings, trace=True, traces_dir=traces
+            ),
             "protected (blank after)": EvidenceRecorder(settings),
         }
 
@@ -87,7 +91,7 @@ def main(items: int = 30) -> None:
                 times[mode].append((time.perf_counter() - started) * 1000)
 
         failures: list[float] = []
-        recorder = recorders["default (blank + trace)"]
+        recorder = recorders["default (masked on failure)"]
         for n in range(5):
             started = time.perf_counter()
             try:

@@ -80,4 +80,6 @@ async def evidence_file(request: Request) -> Response:
     if not path.is_relative_to(folder) or not path.is_file():
         raise HTTPException(status_code=404, detail="Filen finns inte.")
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-store"})
+    # A page copy is the site's HTML: shown sandboxed, never run as the app's own page.
+    headers = {"Cache-Control": "no-store", "Content-Security-Policy": "sandbox"}
+    return FileResponse(path, media_type=media_type, headers=headers)
