@@ -251,6 +251,12 @@ def test_whole_name_rule_off_should_leave_every_other_split_to_a_person(
         ("Ǧabir, Ǧamāl", "Jabir, Jamal", "same_name"),  # DIN ǧ (names.py)
         ("Jaamac, Hodan", "Jama, Hodan", "name_variant"),  # Somali c for ʿayn, long vowels
         ("Warsame, Guuleed", "Warsame, Guled", "name_variant"),  # Somali long vowels
+        ("Xasan, Ayaan", "Hassan, Ayaan", "name_variant"),  # Somali x for ḥ
+        ("Warsame, Cabdi", "Warsame, Abdi", "name_variant"),  # Somali c for ʿayn
+        ("Barzani, Xalid", "Barzani, Khalid", "name_variant"),  # Kurdish x for kh
+        ("Bakir, Berîvan", "Bakir, Berivan", "same_name"),  # Kurdish î
+        ("Sultan, Nadhim", "Sultan, Nazim", "name_variant"),  # Arabic dh/z
+        ("Moradi, Zohreh", "Moradi, Zohra", "name_variant"),  # Persian -eh/-a
     ],
 )
 def test_rule_that_says_same_should_have_its_example(
