@@ -107,6 +107,29 @@ OUTCOME_KIND_SV: dict[str, str] = {
     "needs_person": "Behöver en person",
     "failed": "Misslyckades",
     "rejected": "Ogiltig rad",
+    "closed": "Hanterad av en person",
+}
+
+# What a dry run (``--dry-run``) says the robot would do (``Outcome.planned``).
+DRY_RUN_SV = "Provkörning: inget skapades och inget sparades"
+PLANNED_SV: dict[str, str] = {
+    "register_new": "Skulle skapa ett nytt reservnummer och registrera i PMO",
+    "reuse_reservnummer": "Skulle återanvända reservnumret och registrera i PMO",
+    "register_journaled": "Skulle registrera reservnumret som redan skapats i PMO",
+    "verify_saved": "Skulle kontrollera en tidigare registrering i PMO",
+    "already_registered": "Finns redan i PMO: skulle inte ändra något",
+    "needs_person": "Skulle lämnas till en person",
+}
+
+# What a run or command ended with, by exit code (apps.exitcodes.ExitCode).
+EXIT_SV: dict[int, str] = {
+    0: "Allt klart",
+    1: "Några misslyckades",
+    2: "Några behöver en person",
+    3: "Ogiltig indata",
+    4: "Ärendekön kunde inte läsas",
+    75: "En annan körning pågick",
+    130: "Avbruten",
 }
 
 MATCH_SV: dict[str, str] = {

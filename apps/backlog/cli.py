@@ -412,10 +412,14 @@ def report(
     runs: Annotated[int, typer.Option("--runs", min=1, help="Så många senaste körningar.")] = 10,
 ) -> None:
     """Write an HTML run report and result files (CSV, XLSX) into a folder."""
-    from apps.backlog.report import build_report
+    from apps.backlog.report import NoSuchRun, build_report
 
     with open_store(_settings()) as store:
-        files = build_report(store, out_dir, runs=runs, run_id=run_id)
+        try:
+            files = build_report(store, out_dir, runs=runs, run_id=run_id)
+        except NoSuchRun as exc:
+            err.print(str(exc), markup=False)
+            raise typer.Exit(ExitCode.INVALID_INPUT) from None
     out.print(f"Rapport: {files.html}\nResultat: {files.csv}, {files.xlsx}")
 
 

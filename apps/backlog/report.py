@@ -1,11 +1,14 @@
 """``backlog report --out DIR``: an HTML run report and a result file (CSV and .xlsx).
 
-The HTML report lists, per run, every item the run touched: outcome, reason, duration, and a
-link to the evidence folder (screenshot + trace) when it failed. It holds no names and no
-identity numbers, so it can be passed to IT support. The result files list every item in the
-queue with its status and Patient-ID for the staff who sent the rows in; they are personal
-data (like the file that was imported) and are written private (0600). Cells that could be
-spreadsheet formulas are escaped.
+The HTML report starts with what needs a person now (cases waiting in Att hantera, with what
+to do) and the import rows that were refused (file, row, column, reason), then lists, per run,
+every item the run touched: outcome, reason (always in Swedish, also for runs older than the
+reason texts), duration, and where the evidence of a failure is. Evidence stays on the robot
+machine: the report says so next to its link, so a report sent on does not promise files its
+reader cannot open. The report holds no names and no identity numbers, so it can be passed to
+IT support. The result files list every item in the queue with its status and Patient-ID for
+the staff who sent the rows in; they are personal data (like the file that was imported) and
+are written private (0600). Cells that could be spreadsheet formulas are escaped.
 """
 
 from __future__ import annotations
@@ -24,25 +27,48 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from apps.backlog.cells import escape_cell
 from apps.backlog.store import ItemStatus, QueueItem, QueueReader, RunRecord
-from apps.exitcodes import ExitCode
+from flows.outcome import REASONS_SV
+from flows.vocabulary import (
+    EXIT_SV,
+    OUTCOME_KIND_SV,
+    FailureKind,
+    decimal_sv,
+    failed_step,
+    failure_text,
+)
 from robot.files import private_dir, write_private
 
-KIND_SV = {
-    "registered": "Registrerad",
-    "already_registered": "Fanns redan i PMO",
-    "needs_person": "Behöver en person",
-    "failed": "Misslyckades",
-    "rejected": "Ogiltig rad",
-    "closed": "Hanterad av en person",
-}
+KIND_SV = OUTCOME_KIND_SV
 
-EXIT_SV = {
-    ExitCode.OK: "Allt klart",
-    ExitCode.SOME_FAILED: "Några misslyckades",
-    ExitCode.NEEDS_PERSON: "Några behöver en person",
-    ExitCode.INVALID_INPUT: "Ogiltig indata",
-    ExitCode.LOCKED: "Kön var upptagen",
-}
+
+class NoSuchRun(LookupError):
+    """``--run N`` names a run the queue does not have."""
+
+    def __init__(self, run_id: int, known: list[int]) -> None:
+        shown = ", ".join(str(n) for n in known[:5]) or "inga"
+        super().__init__(f"Körning {run_id} finns inte i ärendekön. Senaste körningarna: {shown}.")
+        self.run_id = run_id
+
+
+def reason_text(code: str | None, stored_sv: str | None, item: QueueItem | None = None) -> str:
+    """A reason in Swedish: the stored text, else the text of its code (older runs kept only
+    the code), never a bare code."""
+    if stored_sv:
+        return stored_sv
+    if not code:
+        return ""
+    if code in REASONS_SV:
+        return REASONS_SV[code]
+    outcome = item.outcome if item is not None else None
+    failure = failure_text(
+        code,
+        step=failed_step((e.step, e.status) for e in outcome.steps) if outcome else None,
+        reservnummer=outcome.reservnummer if outcome else None,
+    )
+    if failure.kind is not FailureKind.OTHER:
+        return f"{failure.headline}."
+    return f"Okänd orsak (kod för IT-support: {code})."
+
 
 RESULT_COLUMNS = (
     "id",
@@ -99,10 +125,12 @@ def _run_rows(store: QueueReader, run: RunRecord, out: Path) -> list[dict[str, A
                 "status": status.label_sv,
                 "status_key": str(status),
                 "kind": KIND_SV.get(str(kind), "Avbröts" if status == ItemStatus.PENDING else "–"),
-                "reason": (item.reason_sv if entry.reason == item.reason_code else None)
-                or entry.reason
-                or "",
-                "duration": detail.get("duration_s"),
+                "reason": reason_text(
+                    entry.reason,
+                    item.reason_sv if entry.reason == item.reason_code else None,
+                    item,
+                ),
+                "duration": _seconds(detail.get("duration_s")),
                 "attempts": detail.get("attempts"),
                 "evidence": _evidence_link(item.outcome.evidence_dir if item.outcome else None, out)
                 if failed
@@ -112,24 +140,83 @@ def _run_rows(store: QueueReader, run: RunRecord, out: Path) -> list[dict[str, A
     return rows
 
 
+def _seconds(value: object) -> str:
+    return decimal_sv(float(value)) if isinstance(value, int | float) else ""
+
+
+def _needs_person_rows(store: QueueReader) -> list[dict[str, Any]]:
+    """Cases waiting for a person now, oldest first, without names."""
+    items = sorted(store.items(status=ItemStatus.NEEDS_PERSON), key=lambda i: i.updated_at)
+    return [
+        {
+            "id": item.id,
+            "source": item.source or "",
+            "ref": display_ref(item.ref),
+            "reason": reason_text(item.reason_code, item.reason_sv, item),
+            "since": item.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+        }
+        for item in items
+    ]
+
+
+def _rejected_rows(store: QueueReader) -> list[dict[str, Any]]:
+    """Refused import rows: one line per problem, with file, row and column."""
+    rows: list[dict[str, Any]] = []
+    for item in store.items(status=ItemStatus.REJECTED):
+        source = (item.source or "").rsplit(":", 1)[0]
+        rejection = item.rejection
+        if rejection is None or not rejection.errors:
+            rows.append(
+                {
+                    "source": source,
+                    "row": rejection.row if rejection else "",
+                    "column": "",
+                    "reason": reason_text(item.reason_code, item.reason_sv, item),
+                }
+            )
+            continue
+        for problem in rejection.errors:
+            rows.append(
+                {
+                    "source": source,
+                    "row": rejection.row,
+                    "column": problem.column,
+                    "reason": problem.message_sv,
+                }
+            )
+    return sorted(rows, key=lambda r: (r["source"], str(r["row"]).zfill(8)))
+
+
 def build_report(
     store: QueueReader, out: Path, *, runs: int = 10, run_id: int | None = None
 ) -> ReportFiles:
     """Write ``rapport.html``, ``resultat.csv`` and ``resultat.xlsx`` into ``out``."""
+    if run_id is not None:
+        every = store.runs()
+        selected = [r for r in every if r.id == run_id]
+        if not selected:
+            raise NoSuchRun(run_id, [r.id for r in every])
+    else:
+        selected = store.runs(limit=runs)
     private_dir(out)
-    selected = [r for r in store.runs() if r.id == run_id] if run_id else store.runs(limit=runs)
     env = Environment(
         loader=FileSystemLoader(Path(__file__).parent), autoescape=select_autoescape(["html"])
     )
     page = env.get_template("report.html").render(
         generated=datetime.now(UTC).astimezone(),
         counts={s.label_sv: n for s, n in store.counts().items()},
+        needs_person=_needs_person_rows(store),
+        rejected=_rejected_rows(store),
         runs=[
             {
                 **dataclasses.asdict(r),
-                "exit_sv": EXIT_SV.get(ExitCode(r.exit_code), str(r.exit_code))
+                "exit_sv": EXIT_SV.get(r.exit_code, f"Slutkod {r.exit_code}")
                 if r.exit_code is not None
                 else "Pågår eller avbröts",
+                "per_minute": _seconds((r.summary or {}).get("per_minute")),
+                "seconds": _seconds((r.finished_at - r.started_at).total_seconds())
+                if r.finished_at
+                else "",
                 "rows": _run_rows(store, r, out),
             }
             for r in selected

@@ -20,14 +20,6 @@ COMPLETE_STEPS = ("search_pmo", "change_pmo", "verify")
 # Reason codes a person can settle by judging the candidates.
 DECIDABLE_REASONS = frozenset({"uncertain_match_pmo", "uncertain_match_rns", "has_personnummer"})
 
-EXIT_SV = {
-    0: "Alla klara",
-    1: "Några misslyckades",
-    2: "Några behöver en person",
-    75: "En annan körning pågick",
-    130: "Avbruten",
-}
-
 
 @dataclass(frozen=True)
 class StepRow:

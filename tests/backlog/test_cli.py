@@ -123,6 +123,12 @@ def test_template_and_report_commands_write_files(env: dict[str, str], tmp_path:
         "resultat.csv",
         "resultat.xlsx",
     }
+    missing = runner.invoke(
+        app, ["backlog", "report", "--run", "99", "--out", str(tmp_path / "r99")], env=env
+    )
+    assert missing.exit_code == 3, missing.output
+    assert "Körning 99 finns inte" in missing.output
+    assert not (tmp_path / "r99").exists()
 
 
 def test_run_with_nothing_to_do_exits_zero_without_starting_a_browser(env: dict[str, str]) -> None:

@@ -6,10 +6,12 @@ import csv
 import stat
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
-from apps.backlog.report import build_report
+from apps.backlog.report import NoSuchRun, build_report
 from apps.backlog.store import DatabaseQueueStore, ItemStatus, WorkerIdentity
+from apps.backlog.store.model import RowProblem, RowRejection
 from flows.outcome import Outcome, OutcomeKind
 
 from .helpers import make_request
@@ -68,9 +70,10 @@ def test_report_lists_every_item_of_the_run_with_outcome_reason_duration_and_evi
     html = files.html.read_text("utf-8")
     assert f"Körning {run}" in html
     assert "Registrerad" in html and "Osäker träff i PMO." in html and "Tekniskt fel." in html
-    assert "3.5" in html and "1.2" in html
+    assert "3,5" in html and "1,2" in html  # decimal comma
     assert 'href="../data/evidence/2024-01-01/p_abc"' in html
-    assert html.count("skärmbild och spårning") == 1  # only the failed item
+    assert html.count("skärmbild och spår</a>") == 1  # only the failed item
+    assert "finns bara på robotdatorn" in html
     assert "Hemligsson" not in html and "20190412201K3" not in html
     assert "Några misslyckades" in html
     assert stat.S_IMODE(files.html.stat().st_mode) == 0o600
@@ -99,3 +102,64 @@ def test_result_files_hold_every_item_and_escape_formula_like_values(
 def test_report_of_an_empty_queue_says_so(store: DatabaseQueueStore, tmp_path: Path) -> None:
     files = build_report(store, tmp_path / "o")
     assert "Inga körningar ännu." in files.html.read_text("utf-8")
+
+
+def test_report_starts_with_what_needs_a_person_now_and_what_to_do(
+    store: DatabaseQueueStore, tmp_path: Path
+) -> None:
+    _run_with_three_outcomes(store, tmp_path / "ev")
+    html = build_report(store, tmp_path / "out").html.read_text("utf-8")
+    needs = html.index("Behöver en person nu (1)")
+    assert needs < html.index("Ogiltiga rader") < html.index("Körning ")
+    assert "<strong>Att hantera</strong>" in html
+    section = html[needs : html.index("Ogiltiga rader")]
+    assert "f.csv:3" in section and "Osäker träff i PMO." in section
+
+
+def test_report_lists_rejected_rows_with_file_row_column_and_reason(
+    store: DatabaseQueueStore, tmp_path: Path
+) -> None:
+    rejection = RowRejection(
+        row=7,
+        errors=[
+            RowProblem(column="Födelsedatum", code="birth_date_invalid", message_sv="Fel datum."),
+            RowProblem(
+                column="Kön", code="sex_invalid", message_sv="Kön ska vara Man eller Kvinna."
+            ),
+        ],
+    )
+    store.add_rejected("ogiltig-1", rejection, reason_sv="Rad 7: fel", source="patienter.csv:7")
+    html = build_report(store, tmp_path / "out").html.read_text("utf-8")
+    section = html[html.index("Ogiltiga rader") : html.index("Ärendekön just nu")]
+    assert "Ogiltiga rader i importerade filer (2)" in section
+    assert "<td>patienter.csv</td><td>7</td><td>Födelsedatum</td><td>Fel datum.</td>" in section
+    assert "<td>Kön</td><td>Kön ska vara Man eller Kvinna.</td>" in section
+
+
+def test_old_runs_with_only_a_reason_code_read_swedish(
+    store: DatabaseQueueStore, tmp_path: Path
+) -> None:
+    store.add("R-9", make_request("2016-02-03", "Kodsson", "Kod"), source="g.csv:2")
+    run = store.start_run(workers=1, limit=None)
+    item = store.claim_next(WorkerIdentity.current("w"), run_id=run)
+    assert item is not None
+    # An outcome from before reason texts were stored: the code only.
+    store.finish(
+        item.id,
+        Outcome(kind=OutcomeKind.FAILED, reason_code="site_error"),
+        status=ItemStatus.FAILED,
+    )
+    store.end_run(run, exit_code=1, summary={})
+    html = build_report(store, tmp_path / "out").html.read_text("utf-8")
+    rows = html[html.index(f"Körning {run}") :]
+    assert "Systemet svarar inte just nu." in rows
+    assert "<td>site_error</td>" not in rows
+
+
+def test_report_of_a_run_that_does_not_exist_is_refused(
+    store: DatabaseQueueStore, tmp_path: Path
+) -> None:
+    _run_with_three_outcomes(store, tmp_path / "ev")
+    with pytest.raises(NoSuchRun, match="Körning 99 finns inte"):
+        build_report(store, tmp_path / "out", run_id=99)
+    assert not (tmp_path / "out").exists()

@@ -91,4 +91,4 @@ def test_failed_item_shows_reason_and_evidence_but_nothing_outside_the_evidence_
         worker="status-test",
     )
     page.goto(ui_server.base_url + f"bevis/ko/{outside.id}")
-    expect(page.get_by_text("Inga bevisfiler finns kvar")).to_be_visible()
+    expect(page.get_by_text("Inget felunderlag finns kvar")).to_be_visible()

@@ -28,7 +28,7 @@ from apps.ui.work import (
     writeback_hook,
 )
 from flows.outcome import Decision, Outcome
-from flows.vocabulary import MATCH_SV
+from flows.vocabulary import EXIT_SV, MATCH_SV
 
 STATUS_ORDER = (
     ItemStatus.PENDING,
@@ -78,7 +78,7 @@ async def backlog_page(request: Request) -> Response:
             "failed": [_item_summary(i) for i in store.items(status=ItemStatus.FAILED)],
             "counts": [(s.label_sv, counts.get(s, 0), s.value) for s in STATUS_ORDER],
             "last_run": store.last_run(),
-            "exit_sv": present.EXIT_SV,
+            "exit_sv": EXIT_SV,
         }
 
     context = await run_in_threadpool(load)
