@@ -54,7 +54,7 @@ from robot.settings import Settings
 from robot.trace_redaction import redact_trace
 
 _log = logging.getLogger(__name__)
-SCREENSHOT_TIMEOUT_MS = 3_000
+SCREENSHOT_TIMEOUT_MS = 10_000  # a busy machine needs seconds; only a failure waits
 RECORDING_DIR = ".recording"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 # Masked on every page whatever the selector files say (see the module docstring).
@@ -73,7 +73,19 @@ _REDACTED_HTML_JS = """mark => {
     for (const a of ['value', 'checked', 'selected', 'placeholder']) el.removeAttribute(a);
     if (el.tagName === 'TEXTAREA') el.textContent = '';
   }
-  for (const el of root.querySelectorAll('script, noscript, template, iframe')) el.remove();
+  for (const el of root.querySelectorAll('script, noscript, template, iframe, object, embed, base'))
+    el.remove();
+  for (const el of root.querySelectorAll('*')) {
+    for (const a of Array.from(el.attributes)) {
+      if (a.name.startsWith('on') || /^\\s*javascript:/i.test(a.value)) el.removeAttribute(a.name);
+    }
+  }
+  // Opened from the attended app: the copy must never run anything.
+  const csp = document.createElement('meta');
+  csp.setAttribute('http-equiv', 'Content-Security-Policy');
+  csp.setAttribute('content', "script-src 'none'; object-src 'none'");
+  const head = root.querySelector('head');
+  if (head) head.prepend(csp);
   return '<!doctype html>\\n' + root.outerHTML;
 }"""
 

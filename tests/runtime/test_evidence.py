@@ -32,7 +32,8 @@ PEOPLE_HTML = """<!doctype html><html lang="sv"><title>Sök</title>
 <table aria-label="Sökresultat" style="width:600px"><tr><th>Namn</th></tr>
 <tr><td>Grannsson, Annan</td></tr><tr><td>Hemligsson, Skyddad</td></tr></table>
 <form><label>Namn <input name="n" value="FORMVALUE"></label>
-<label>Lösenord <input type="password" name="p"></label></form></html>"""
+<label>Lösenord <input type="password" name="p"></label></form>
+<button onclick="document.title='ran'">Kör</button><script>var seen = 1;</script></html>"""
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +138,8 @@ def test_failure_keeps_masked_screens_redacted_html_and_step_log_in_private_fold
     for other in ("Grannsson", "Hemligsson", "FORMVALUE", "typed-", "TYPED-PASSWORD"):
         assert other not in html  # ... without the list of others or any typed value
     assert "[maskerat]" in html
+    assert "onclick" not in html and "var seen" not in html  # the copy runs nothing ...
+    assert "script-src 'none'" in html  # ... even where the app shows it
     steps = json.loads((expected / "steps.json").read_text())
     assert steps["error"] == {
         "type": "SiteError",
