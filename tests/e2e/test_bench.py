@@ -1,19 +1,22 @@
-"""``reservrobot bench`` runs real registrations and reports its figures."""
+"""``reservrobot bench`` runs real registrations side by side with the plain script."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa.bench import format_report, percentile, run_bench
+from qa.bench import FEATURES, format_report, percentile, run_bench
 
 pytestmark = pytest.mark.e2e
 
 
-def test_bench_should_register_everyone_and_report_robot_and_http_floor_figures() -> None:
-    report = run_bench(count=3, seed=5)
+def test_bench_should_register_everyone_and_report_every_figure() -> None:
+    report = run_bench(count=2, seed=5, cost_rounds=1)
 
-    robot = report["robot"]
-    assert robot["outcomes"] == {"registered": 3}
+    robot, plain = report["robot"], report["plain"]
+    # Both contestants saved every person right (checked in /_mock/records).
+    assert report["records_ok"] == {"robot": True, "plain": True}, report["records_problems"]
+    assert set(robot["outcomes"]) == {"registered"}  # the switched-off variants too
+    assert report["mock_sites"] == "separate process"
     assert set(robot["steps"]) == {
         "search_pmo",
         "search_rns",
@@ -21,13 +24,31 @@ def test_bench_should_register_everyone_and_report_robot_and_http_floor_figures(
         "register_pmo",
         "verify",
     }
-    assert all(f["median_s"] > 0 for f in robot["steps"].values())
-    assert robot["first_s"] > robot["total"]["median_s"] > 0
-    assert robot["peak_rss_mb"]["browser"] > 50  # a Chromium was really measured
-    assert 0 < report["http_floor"]["total"]["median_s"] < robot["total"]["median_s"]
-    assert report["ratio_median"] > 1
+    for figures in (robot, plain):
+        assert {
+            "total",
+            "first_s",
+            "cpu_s_per_registration",
+            "driver_messages_per_registration",
+            "browser_pss_mb",
+        } <= set(figures)
+        assert figures["total"]["median_s"] > 0
+        assert figures["cpu_s_per_registration"] > 0
+        assert figures["driver_messages_per_registration"] > 0
+        assert figures["browser_pss_mb"] > 20  # a Chromium was really measured
+    assert set(report["feature_costs"]) == set(FEATURES)
+    assert all(report["feature_off"][f]["total"]["median_s"] > 0 for f in FEATURES)
+    assert report["ratio_robot_plain"] is not None and report["ratio_robot_plain"] > 0
+    assert report["http_floor"]["total"]["median_s"] > 0
+    assert set(report["goals"]) == {
+        "ratio_robot_plain_le_0_8",
+        "first_le_2_5s",
+        "cpu_robot_le_plain",
+        "browser_pss_le_300mb",
+    }
     text = format_report(report)
-    assert "HTTP floor" in text and "first registration" in text
+    assert "plain Playwright script" in text and "HTTP floor" in text
+    assert "cost of each safety feature" in text
 
 
 def test_percentile_should_interpolate() -> None:
