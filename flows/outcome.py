@@ -64,7 +64,7 @@ REASONS_SV: dict[str, str] = {
     ),
     "codes_differ": (
         "Patienten finns redan i PMO, men koderna för Kommun/Län skiljer sig från "
-        "patientgruppens. Inget har ändrats; kontrollera registreringen."
+        "patientgruppens. Inget har ändrats; rätta koderna i PMO till patientgruppens."
     ),
     "decision_unknown": "Beslutet gäller ingen av träffarna. Sök igen och avgör på nytt.",
 }

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from apps.ui.jobs import AfterHook, ClipboardState, Job, JobManager, RunnerLike, StepCallback, Work
 from flows.outcome import Decision, Outcome
+from flows.vocabulary import STEP_SYSTEM
 from robot.clipboard import system_clipboard_available, write_system
 
 if TYPE_CHECKING:
@@ -128,17 +129,6 @@ def writeback_hook(
         )
 
     return hook
-
-
-STEP_SYSTEM = {
-    "search_pmo": "pmo",
-    "register_pmo": "pmo",
-    "verify": "pmo",
-    "open_patient": "pmo",
-    "change_pmo": "pmo",
-    "search_rns": "rns",
-    "create_rns": "rns",
-}
 
 
 def audit_hook(audit: AuditLog | None, *, actor: str) -> AfterHook:

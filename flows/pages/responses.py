@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Locator, Response
 
+from flows.vocabulary import system_sv
 from robot.errors import BusinessError, SiteError
 
 # Every message of a form's error summary in one round trip. A site that marks its messages
@@ -20,12 +21,10 @@ _MESSAGES_JS = """el => {
   }));
 }"""
 
-SITE_NAMES = {"pmo": "PMO", "rns": "Reservnummersystemet", "plexus": "Plexus"}
-
 
 def site_name(site: str) -> str:
-    """The name staff know a site by (for messages)."""
-    return SITE_NAMES.get(site, site)
+    """The name staff know a site by (for messages; the one table is ``flows.vocabulary``)."""
+    return system_sv(site)
 
 
 def check_response(response: Response | None, *, site: str) -> None:

@@ -41,5 +41,11 @@ def test_registration_works_without_javascript(
         expect_outcome(page, ALREADY_REGISTERED)
         expect(page.get_by_label("Patient-ID")).to_have_value(patient["patient_id"])
         assert fresh_mock_sites.records("pmo")["patients"] == before
+        if (patient.get("kommun"), patient.get("lan")) != ("01", "99"):
+            # Codes that differ from the group say which value is right and what to do.
+            box = page.locator("#code-differences")
+            expect(box).to_contain_text("Det rätta är patientgruppens kod")
+            expect(box).to_contain_text("patientgruppen har 01")
+            expect(box).to_contain_text("Ändra patientdata")
     finally:
         context.close()
