@@ -454,6 +454,12 @@ _ALTERNATIVES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"(?<=\w{4})eh$", "a"),
         # Ethiopic ä after w written o or e (Woldemariam/Weldemariam, Hiwot/Hiwet).
         (r"(?<=w)o", "e"),
+        # The Arabic article in ʿAbd- names, however written (ALA-LC ʻAbd al-ʻAzīz, Abdel-,
+        # Abdal-, Abdol-, Somali Abdi-: Abdelaziz/Abdulaziz). Assimilated (Abdurrahman) it is
+        # one dropped consonant: a typo in so long a word.
+        (r"^abd[aeiou]?l(?=[a-z]{3})|^abdi(?=[a-z]{4})", "abdul"),
+        # French transcription of the Arabic w as ou before a vowel: Anouar/Anwar, Ouassim.
+        (r"ou(?=[aei])", "w"),
         # The Persian ending -āʾī of family names: Rezaei, Rezaie, Rezayi, Rezaee, Rezai.
         (r"(?<=a)(?:ei|ie|yi|ee|ii)$", "i"),
     )

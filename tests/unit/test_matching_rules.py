@@ -95,6 +95,8 @@ ALTERNATIVE_EXAMPLES = {
     r"(?<=\w{4})eh$": ("Hosseini, Fatemeh", "Hosseini, Fatema"),  # Persian -eh
     r"(?<=w)o": ("Woldemariam, Senait", "Weldemariam, Senait"),  # Ethiopic ä after w
     r"(?<=a)(?:ei|ie|yi|ee|ii)$": ("Rezaei, Zahra", "Rezaie, Zahra"),  # Persian -āʾī
+    r"^abd[aeiou]?l(?=[a-z]{3})|^abdi(?=[a-z]{4})": ("Saleh, Abdelaziz", "Saleh, Abdulaziz"),
+    r"ou(?=[aei])": ("Abdi, Anouar", "Abdi, Anwar"),  # French ou for w
 }
 
 
