@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 from apps.backlog.importer import Importer
-from apps.backlog.report import build_report
+from apps.backlog.report import KIND_SV, build_report
 from apps.backlog.store import DatabaseQueueStore, ItemStatus, WorkerIdentity
 from flows.outcome import Outcome, OutcomeKind
 
@@ -86,9 +86,10 @@ def test_a_reimport_never_reopens_a_case_closed_by_a_person_or_done(
     assert counts[ItemStatus.PENDING] == 0 and counts[ItemStatus.REJECTED] == 0
     results = result_rows(store, tmp_path / "out")
     assert [(r["status"], r["utfall"]) for r in results] == [
-        ("Klar, hanterad av en person", "Hanterad av en person"),
-        ("Klar", "Registrerad"),
+        ("Klar, hanterad av en person", KIND_SV["closed"]),
+        ("Klar", KIND_SV["registered"]),
     ]
+    assert KIND_SV["closed"] != KIND_SV["rejected"]
 
 
 def test_an_invalid_row_whose_reference_is_queued_still_appears_in_the_results(
