@@ -82,3 +82,20 @@ def test_the_metrics_timer_writes_the_textfile_with_a_valid_command() -> None:
     assert _unit("reservrobot-metrics.timer")["Timer"]["Unit"] == "reservrobot-metrics.service"
     result = CliRunner().invoke(app, [*args, "--help"])
     assert result.exit_code == 0, result.output
+
+
+def test_windows_start_script_starts_the_attended_app_on_its_fixed_port() -> None:
+    script = (DEPLOY / "windows" / "start-reservrobot-ui.cmd").read_bytes()
+    assert b"\r\n" in script and b"\n" not in script.replace(b"\r\n", b"")  # CRLF for cmd.exe
+    text = script.decode("utf-8")
+    port = re.search(r'set "RESERVROBOT_UI_PORT=(\d+)"', text)
+    assert port is not None
+    assert "reservrobot.exe\" ui --port %RESERVROBOT_UI_PORT%" in text
+    readme = (DEPLOY / "windows" / "README.md").read_text("utf-8")
+    assert f"http://127.0.0.1:{port.group(1)}/" in readme
+    assert "%LOCALAPPDATA%\\reservrobot" in text
+    shortcut = (DEPLOY / "windows" / "install-shortcut.ps1").read_text("utf-8")
+    assert "start-reservrobot-ui.cmd" in shortcut and "CreateShortcut" in shortcut
+    # The options the script passes exist.
+    result = CliRunner().invoke(app, ["ui", "--help"])
+    assert result.exit_code == 0 and "--port" in result.output
