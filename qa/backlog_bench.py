@@ -1,17 +1,24 @@
 """``backlog bench``: throughput of a generated backlog with 1, 2, ... workers.
 
 Starts the mock sites in this process (``mock_sites.testing.run_mock_sites``), and for each
-worker count: resets the sites, imports the same generated rows into a fresh queue (fresh
-journal and audit log too), runs the backlog and times it. Prints items per minute per worker
-count and the scaling ratio against the first count (target on a 2-core machine: 2 workers at
+store and worker count: resets the sites, imports the same generated rows into a fresh queue
+(fresh journal and audit log too), runs the backlog and times it. Prints items per minute per
+pass and the scaling ratio against the first pass (target on a 2-core machine: 2 workers at
 least 1.6 times one).
+
+The store is SQLite files by default. With ``store_dsn`` (a PostgreSQL server the bench may
+create databases on) every worker count runs on SQLite and then on PostgreSQL, each pass in a
+database of its own that is dropped afterwards, so the two backends are compared side by side.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +38,7 @@ class BenchPass:
     by_status: dict[str, int]
     pmo_patients_added: int
     rns_persons_added: int
+    store: str = "sqlite"
 
     @property
     def per_minute(self) -> float:
@@ -42,10 +50,10 @@ class BenchResult:
     items: int
     passes: list[BenchPass] = field(default_factory=list)
 
-    def ratio(self, workers: int) -> float | None:
-        """Throughput with ``workers`` relative to the first pass."""
+    def ratio(self, workers: int, store: str = "sqlite") -> float | None:
+        """Throughput with ``workers`` on ``store`` relative to the first pass."""
         base = self.passes[0] if self.passes else None
-        other = next((p for p in self.passes if p.workers == workers), None)
+        other = next((p for p in self.passes if (p.workers, p.store) == (workers, store)), None)
         if base is None or other is None or not base.per_minute:
             return None
         return other.per_minute / base.per_minute
@@ -55,6 +63,7 @@ class BenchResult:
             "items": self.items,
             "passes": [
                 {
+                    "store": p.store,
                     "workers": p.workers,
                     "seconds": round(p.seconds, 2),
                     "per_minute": round(p.per_minute, 1),
@@ -64,7 +73,10 @@ class BenchResult:
                 }
                 for p in self.passes
             ],
-            "ratios": {str(p.workers): round(self.ratio(p.workers) or 0, 3) for p in self.passes},
+            "ratios": {
+                f"{p.store}:{p.workers}": round(self.ratio(p.workers, p.store) or 0, 3)
+                for p in self.passes
+            },
         }
 
 
@@ -77,8 +89,12 @@ def run_bench(
     latency_ms: int = 0,
     work_dir: Path | None = None,
     on_pass: Callable[[BenchPass], None] | None = None,
+    store_dsn: str = "",
 ) -> BenchResult:
-    """Run the bench; ``base`` supplies everything but URLs and folders (headless etc.)."""
+    """Run the bench; ``base`` supplies everything but URLs, folders and the store.
+
+    ``store_dsn``: also run every worker count on PostgreSQL (see the module docstring).
+    """
     from mock_sites.common.faults import FaultSettings
     from mock_sites.testing import run_mock_sites
 
@@ -89,29 +105,33 @@ def run_bench(
             records = {"pmo": sites.records("pmo"), "rns": sites.records("rns")}
             rows = generate_rows(items, seed=seed, taken=taken_birth_dates(records))
             csv_file = write_rows_csv(rows, root / "bench.csv")
-            for workers in worker_counts:
+            stores = ["sqlite", "postgresql"] if store_dsn else ["sqlite"]
+            for store_kind, workers in itertools.product(stores, worker_counts):
                 sites.reset()
                 before_pmo = len(sites.records("pmo")["patients"])
                 before_rns = len(sites.records("rns")["persons"])
-                settings = base.model_copy(
-                    update={
-                        "data_dir": root / f"data-{workers}",
-                        "pmo_url": sites.pmo_url,
-                        "rns_url": sites.rns_url,
-                        "plexus_url": sites.plexus_url,
-                        "evidence_dir": None,
-                        "headless": True,
-                    }
-                )
-                with open_store(settings) as store:
-                    report = Importer(settings, store, actor="bench").import_file(csv_file)
-                    assert report.added == items, report.as_dict()
-                started = time.monotonic()
-                summary = run_backlog(settings, RunOptions(workers=workers))
-                seconds = time.monotonic() - started
-                with open_store(settings) as store:
-                    done = store.counts()[ItemStatus.DONE]
+                with _scratch_database(store_dsn if store_kind == "postgresql" else "") as dsn:
+                    settings = base.model_copy(
+                        update={
+                            "data_dir": root / f"data-{store_kind}-{workers}",
+                            "pmo_url": sites.pmo_url,
+                            "rns_url": sites.rns_url,
+                            "plexus_url": sites.plexus_url,
+                            "evidence_dir": None,
+                            "headless": True,
+                            "store_dsn": dsn,
+                        }
+                    )
+                    with open_store(settings) as store:
+                        report = Importer(settings, store, actor="bench").import_file(csv_file)
+                        assert report.added == items, report.as_dict()
+                    started = time.monotonic()
+                    summary = run_backlog(settings, RunOptions(workers=workers))
+                    seconds = time.monotonic() - started
+                    with open_store(settings) as store:
+                        done = store.counts()[ItemStatus.DONE]
                 bench_pass = BenchPass(
+                    store=store_kind,
                     workers=workers,
                     items=done,
                     seconds=seconds,
@@ -123,3 +143,25 @@ def run_bench(
                 if on_pass is not None:
                     on_pass(bench_pass)
     return result
+
+
+_serial = itertools.count(1)
+
+
+@contextmanager
+def _scratch_database(server_dsn: str) -> Iterator[str]:
+    """A fresh PostgreSQL database on the server of ``server_dsn`` (dropped after); "" stays ""."""
+    if not server_dsn:
+        yield ""
+        return
+    import psycopg
+    import psycopg.conninfo
+
+    name = f"reservrobot_bench_{os.getpid()}_{next(_serial)}"
+    with psycopg.connect(server_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield psycopg.conninfo.make_conninfo(server_dsn, dbname=name)
+    finally:
+        with psycopg.connect(server_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -58,6 +58,14 @@ def backlog_bench(
     ] = 0,
     seed: Annotated[int, typer.Option("--seed")] = 7,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    store_dsn: Annotated[
+        str,
+        typer.Option(
+            "--store-dsn",
+            help="PostgreSQL-server (postgresql://...) där bänken får skapa databaser: varje "
+            "antal arbetsprocesser körs då på SQLite och på PostgreSQL.",
+        ),
+    ] = "",
 ) -> None:
     """Throughput of a generated backlog against the mock sites with 1, 2, ... workers."""
     from qa.backlog_bench import BenchPass, run_bench
@@ -72,7 +80,7 @@ def backlog_bench(
     def on_pass(p: BenchPass) -> None:
         if not as_json:
             err.print(
-                f"{p.workers} arbetsprocess(er): {p.items} klara på {p.seconds:.1f} s = "
+                f"{p.store}, {p.workers} arbetsprocess(er): {p.items} klara på {p.seconds:.1f} s = "
                 f"{p.per_minute:.1f}/min ({format_counts(p.by_status)})"
             )
 
@@ -83,16 +91,18 @@ def backlog_bench(
         seed=seed,
         latency_ms=latency_ms,
         on_pass=on_pass,
+        store_dsn=store_dsn,
     )
     if as_json:
         out.print_json(json.dumps(result.as_dict()))
         return
     table = Table(title=f"Kö-bänk: {items} ärenden")
-    for col in ("Arbetsprocesser", "Sekunder", "Ärenden/min", "Jämfört med första"):
+    for col in ("Kö", "Arbetsprocesser", "Sekunder", "Ärenden/min", "Jämfört med första"):
         table.add_column(col, justify="right")
     for p in result.passes:
-        ratio = result.ratio(p.workers)
+        ratio = result.ratio(p.workers, p.store)
         table.add_row(
+            p.store,
             str(p.workers),
             f"{p.seconds:.1f}",
             f"{p.per_minute:.1f}",
