@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from apps.backlog.store import DatabaseQueueStore, ItemStatus, MachineMode, utcnow
+from apps.backlog.store import ItemStatus, MachineMode, QueueReader, utcnow
 
 # A worker whose heartbeat is older than this is reported as not alive.
 ALIVE_WITHIN_S = 60.0
@@ -41,7 +41,7 @@ class _Writer:
         )
 
 
-def render_metrics(store: DatabaseQueueStore) -> str:
+def render_metrics(store: QueueReader) -> str:
     """Every metric of the queue, as Prometheus text."""
     now = utcnow()
     out = _Writer()

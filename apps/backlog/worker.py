@@ -36,8 +36,8 @@ from typing import Protocol
 from apps.audit.log import AuditLog
 from apps.backlog.store import (
     Claim,
-    DatabaseQueueStore,
     MachineMode,
+    QueueWorker,
     RetryPlan,
     WorkerIdentity,
     failed_outcome,
@@ -154,7 +154,7 @@ class Worker:
             if self.budget.value >= 0:
                 self.budget.value += 1
 
-    def _loop(self, store: DatabaseQueueStore, audit: AuditLog) -> int:
+    def _loop(self, store: QueueWorker, audit: AuditLog) -> int:
         stale_after = timedelta(seconds=self.config.stale_after_s)
         while not self._should_stop():
             mode = store.machine_mode(self.config.machine)
@@ -202,7 +202,7 @@ class Worker:
             store.beat_worker(self.identity.name, item_id=None, finished_one=True)
         return 0
 
-    def _wait_for_work(self, store: DatabaseQueueStore, stale_after: timedelta) -> bool:
+    def _wait_for_work(self, store: QueueWorker, stale_after: timedelta) -> bool:
         """Wait a little when a retry, or a takeover of a silent worker's item, is near."""
         moments = [
             store.next_due(),
@@ -235,7 +235,7 @@ class Worker:
 
     # -- one item -------------------------------------------------------------------------
 
-    def _process(self, store: DatabaseQueueStore, audit: AuditLog, claim: Claim) -> None:
+    def _process(self, store: QueueWorker, audit: AuditLog, claim: Claim) -> None:
         item = claim.item
         runner = self._runner
         assert runner is not None
