@@ -46,21 +46,11 @@ from apps.backlog.store import (
 )
 from flows.outcome import Outcome, OutcomeKind, StepEvent, reason_sv
 from flows.runner import Runner
+from flows.vocabulary import STEP_SYSTEM
 from robot.logs import get_logger
 from robot.settings import Settings
 
 log = get_logger(__name__)
-
-# Which system each of the robot's steps acts in (for the audit log).
-STEP_SYSTEM = {
-    "search_pmo": "pmo",
-    "register_pmo": "pmo",
-    "verify": "pmo",
-    "open_patient": "pmo",
-    "change_pmo": "pmo",
-    "search_rns": "rns",
-    "create_rns": "rns",
-}
 
 EXIT_RUNNER_FAILED = 3  # the worker could not start its browser / log in
 RUNNER_FAILED_SV = "Roboten kunde inte starta webbläsaren eller logga in."
