@@ -96,8 +96,8 @@ class _Robot:
 @pytest.fixture
 def slow_sites(mock_sites: MockSites) -> Iterator[MockSites]:
     mock_sites.reset()
-    mock_sites.set_faults("pmo", latency_ms=300)
-    mock_sites.set_faults("rns", latency_ms=300)
+    mock_sites.set_faults("pmo", latency_ms=150)
+    mock_sites.set_faults("rns", latency_ms=150)
     yield mock_sites
     mock_sites.reset()
 
