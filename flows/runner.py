@@ -136,7 +136,6 @@ class Runner:
                     username=getattr(s, f"{site}_username"),
                     password=getattr(s, f"{site}_password"),
                 )
-                session.set_login_handler(site, login)
                 self._sites[site] = SiteUI(
                     site=site,
                     page_factory=_page_factory(session, site),

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Self
 
 import psutil
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
@@ -102,32 +102,21 @@ def shared_playwright() -> Iterator[Playwright]:
         _release_playwright()
 
 
-class LoginHandler(Protocol):
-    """Knows one site's login page: recognises it and logs in with the configured user."""
-
-    def is_login_page(self, page: Page) -> bool: ...
-
-    def login(self, page: Page) -> None: ...
-
-
 class BrowserSession:
     """One browser, one context and one reused page per site. Use as a context manager.
 
-    ``login_handlers`` (optional, by site) let ``ensure_logged_in(site)`` log in again when a
-    site shows its login page in the middle of a flow (session expiry). ``playwright`` lets a
-    caller that already runs Playwright in this thread lend it (it is then not stopped here);
-    by default the thread's ``shared_playwright()`` is used.
+    ``playwright`` lets a caller that already runs Playwright in this thread lend it (it is
+    then not stopped here); by default the thread's ``shared_playwright()`` is used. Logging in
+    again after a session expired is the page objects' business (``flows.pages.site``).
     """
 
     def __init__(
         self,
         settings: Settings,
         *,
-        login_handlers: dict[str, LoginHandler] | None = None,
         playwright: Playwright | None = None,
     ) -> None:
         self.settings = settings
-        self._login_handlers: dict[str, LoginHandler] = dict(login_handlers or {})
         self._marker = uuid.uuid4().hex
         self._lent_playwright = playwright
         self._playwright: Playwright | None = None
@@ -264,26 +253,6 @@ class BrowserSession:
         context = self._contexts.pop(site, None)
         if context is not None:
             context.close()
-
-    # Login -----------------------------------------------------------------------------------
-
-    def set_login_handler(self, site: str, handler: LoginHandler) -> None:
-        self._login_handlers[site] = handler
-
-    def ensure_logged_in(self, site: str) -> bool:
-        """Log in again if the site's page shows its login page; True when it did.
-
-        Flows call this when a step lands somewhere unexpected, so an expired session costs one
-        login instead of a failed registration.
-        """
-        handler = self._login_handlers.get(site)
-        if handler is None:
-            raise KeyError(f"no login handler registered for site {site!r}")
-        page = self.page(site)
-        if handler.is_login_page(page):
-            handler.login(page)
-            return True
-        return False
 
     # Measurement -----------------------------------------------------------------------------
 

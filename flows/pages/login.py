@@ -25,7 +25,7 @@ class LoginRefused(NotRetried):
 
 
 class LoginPage:
-    """Logs in to one site with the configured user (implements ``robot.browser.LoginHandler``).
+    """Logs in to one site with the configured user.
 
     After a successful login the sites send the user back to where they were (``next``), so a
     step that met the login page because the session expired can simply continue.

@@ -11,27 +11,11 @@ import threading
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Playwright, expect, sync_playwright
 
 from robot.browser import BrowserSession, shared_playwright
 from robot.chromium import find_chromium, launch_args
 from robot.settings import Settings
-
-
-class _DemoLogin:
-    """LoginHandler for the local site's login wall."""
-
-    def __init__(self) -> None:
-        self.logins = 0
-
-    def is_login_page(self, page: Page) -> bool:
-        return page.url.endswith("/login")
-
-    def login(self, page: Page) -> None:
-        page.get_by_label("Användarnamn").fill("demo")
-        page.get_by_role("button", name="Logga in").click()
-        expect(page.get_by_role("heading", name="Välkommen")).to_be_visible()
-        self.logins += 1
 
 
 def test_session_gives_each_site_its_own_reused_context_with_swedish_locale(
@@ -72,24 +56,16 @@ def test_session_applies_the_configured_action_timeout(
             page.click("#does-not-exist")
 
 
-def test_ensure_logged_in_logs_in_again_after_the_session_expired(
+def test_closed_page_is_replaced_and_closed_context_starts_logged_out(
     runtime_settings: Settings, playwright: Playwright
 ) -> None:
-    handler = _DemoLogin()
-    with BrowserSession(
-        runtime_settings, login_handlers={"pmo": handler}, playwright=playwright
-    ) as session:
+    with BrowserSession(runtime_settings, playwright=playwright) as session:
         page = session.page("pmo")
-        page.goto("/")
-        assert session.ensure_logged_in("pmo") is True
-        assert session.ensure_logged_in("pmo") is False  # already logged in: nothing to do
-
-        session.context("pmo").clear_cookies()  # the site forgets the session
-        page.goto("/")
-        assert page.url.endswith("/login")
-        assert session.ensure_logged_in("pmo") is True
+        page.goto("/login")
+        page.get_by_label("Användarnamn").fill("demo")
+        page.get_by_role("button", name="Logga in").click()
         expect(page.get_by_role("heading", name="Välkommen")).to_be_visible()
-        assert handler.logins == 2
+        assert session.context("pmo").cookies()
 
         # A closed page is replaced; a closed context starts afresh (logged out).
         page.close()
