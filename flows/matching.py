@@ -523,8 +523,10 @@ def _compare_words(a: str, b: str, config: MatchConfig) -> _WordMatch:
             # One of them is spelled like two names of the table (Saciid: Said or Sayid).
             return _WordMatch(_Level.SIMILAR, fuzz.ratio(a, b), "ambiguous")
         # The table keeps them apart (Mohamed/Mahmoud, Hassan/Hussein): no spelling rule may
-        # make them one name.
-        return _WordMatch(_Level.NONE, fuzz.ratio(a, b), "table_differs")
+        # make them one name. Alike as written (Jamal/Kamal), a slip is still possible.
+        ratio = fuzz.ratio(a, b)
+        level = _Level.SIMILAR if ratio >= config.similar_ratio else _Level.NONE
+        return _WordMatch(level, ratio, "table_differs")
     if _gender_pair(a, b, config.gender_endings):
         # Daniel/Daniela, Yasmin/Yasmina: another person's name. Never the same name, whatever
         # spelling of the table's row the other word may resemble.

@@ -92,7 +92,7 @@ def test_name_variants_of_one_person_should_be_same(
         ("Hassan, Mohammed Ali", "Hassan, Mohammed Omar"),
         ("Hassan, Abdi Mohamed", "Mohamed, Abdi"),  # father's name dropped
         ("Alhassan, Omar", "Hassan, Omar"),
-        ("Noori, Tarek", "Noori, Tarik"),  # a vowel apart in five letters: Jamil/Jamal too
+        ("Noori, Hamid", "Noori, Hamed"),  # a vowel apart in five letters: Jamil/Jamal too
     ],
 )
 def test_names_that_only_look_alike_should_be_left_to_a_person(

@@ -36,7 +36,7 @@ def test_every_set_should_merge_nobody_and_catch_the_same_persons(
             "external",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="known gap: about 23 % of the external set's same-person pairs are left "
+                reason="known gap: about 17.5 % of the external set's same-person pairs are left "
                 "uncertain (five-letter names a vowel apart, short forms, Kurdish e for a): "
                 "safe, but more than the goal",
             ),

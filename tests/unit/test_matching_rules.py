@@ -184,11 +184,26 @@ def test_variant_table_should_still_make_a_short_vowel_pair_same(
         ("Farah, Mohamud", "Farah, Mohamed"),  # Somali Mahmud / Muhammad
         ("Warsame, Maxamuud", "Warsame, Maxamed"),
         ("Osman, Mahamud", "Osman, Mahamed"),
-        ("Osman, Mahmud", "Osman, Muhamad"),  # Muhamad is not listed: spelled like a listed one
-        ("Jama, Hasan", "Jama, Husein"),
+        ("Haddad, Jamal", "Haddad, Kamal"),
     ],
 )
 def test_names_in_different_rows_of_the_table_should_never_be_same(
+    match_config: MatchConfig, a: str, b: str
+) -> None:
+    # Alike as written, a slip is possible: a person looks. Never the same name.
+    assert outcome(a, b, match_config, sex=M) is UNCERTAIN
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Jama, Hassan", "Jama, Hussein"),
+        ("Jama, Mohamed", "Jama, Mahmoud"),
+        ("Osman, Mahmud", "Osman, Muhamad"),  # Muhamad is not listed: spelled like a listed one
+        ("Ali, Omar", "Ali, Osman"),
+    ],
+)
+def test_names_in_different_rows_that_do_not_look_alike_should_be_different(
     match_config: MatchConfig, a: str, b: str
 ) -> None:
     assert outcome(a, b, match_config, sex=M) is DIFFERENT
