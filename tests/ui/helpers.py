@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import html
-import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from faker import Faker
 from playwright.sync_api import Page
 
 from mock_sites.testing import MockSites
+from qa.people import InventedPeople, personnummer, taken_in
 
 
 @dataclass(frozen=True)
@@ -36,31 +35,19 @@ def _date_part(patient_id: str) -> date | None:
 
 def used_birth_dates(sites: MockSites) -> set[date]:
     """Every birth date that has someone in PMO or Reservnummersystemet."""
-    used: set[date] = set()
-    for patient in sites.records("pmo")["patients"]:
-        day = _date_part(patient["patient_id"])
-        if day is not None:
-            used.add(day)
-    for person in sites.records("rns")["persons"]:
-        used.add(date.fromisoformat(person["birth_date"]))
-    return used
+    return taken_in(sites)
 
 
-_rng = random.Random()
+# One seeded generator (qa.people) for the session: no two tests get the same person, so the
+# robot's journal in the app's shared data folder never meets anybody twice.
+_PEOPLE = InventedPeople(seed=1940)
 
 
 def new_person(sites: MockSites, *, sex: str = "K") -> Person:
     """A made-up person whose birth date nobody in either system has (so: no search hits)."""
-    used = used_birth_dates(sites)
-    faker = Faker("sv_SE")
-    faker.seed_instance(_rng.randrange(1 << 30))
-    while True:
-        day = date(1940, 1, 1) + timedelta(days=_rng.randrange(365 * 60))
-        if day not in used:
-            break
-    given = faker.first_name_female() if sex == "K" else faker.first_name_male()
-    family = faker.last_name()
-    return Person(day, sex, family, given)
+    _PEOPLE.used |= used_birth_dates(sites)
+    invented = _PEOPLE.person(sex=sex)
+    return Person(invented.birth_date, sex, invented.family_name, invented.given_names)
 
 
 @dataclass
@@ -147,20 +134,10 @@ def find_registered_patient(sites: MockSites) -> tuple[dict[str, Any], Person]:
     raise LookupError("no clearly recognisable patient in the PMO seed")
 
 
-def luhn_digit(digits: str) -> str:
-    total = 0
-    for i, ch in enumerate(digits):
-        n = int(ch) * (2 if i % 2 == 0 else 1)
-        total += n - 9 if n > 9 else n
-    return str((10 - total % 10) % 10)
-
-
 def make_personnummer(date_part: str, sex: str) -> str:
-    """A 12-digit personnummer for that date with serial 98x (cannot name a real person)."""
-    third = "1" if sex == "M" else "2"
-    serial = "98" + third
-    ten = date_part[2:] + serial
-    return date_part + serial + luhn_digit(ten)
+    """A 12-digit personnummer for that date (``ÅÅÅÅMMDD``) with an invented serial."""
+    birth = date(int(date_part[:4]), int(date_part[4:6]), int(date_part[6:8]))
+    return personnummer(birth, sex=sex)
 
 
 def tab_to(page: Page, selector: str, *, limit: int = 80) -> None:
