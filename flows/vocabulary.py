@@ -222,8 +222,9 @@ def failure_text(
             "Roboten kom inte in – inloggningen nekades",
             f"{system} godtog inte robotens användarnamn eller lösenord. Roboten har försökt "
             "logga in en gång och försöker inte igen, så att kontot inte låses.",
-            "Tryck inte på något mer här. Kontakta IT-support och be dem kontrollera robotens "
-            f"inloggning till {system}. Registrera patienten för hand enligt rutinen så länge. "
+            "Försök inte igen: roboten loggar inte in igen förrän inloggningen är rättad. "
+            f"Kontakta IT-support och be dem kontrollera robotens inloggning till {system}. "
+            "Registrera patienten för hand enligt rutinen så länge. "
             f"{it_code}",
             can_retry=False,
         )
