@@ -238,9 +238,20 @@ def test_one_same_and_one_uncertain_hit_should_decide_uncertain(
 
 
 def test_variant_table_should_not_put_one_spelling_in_two_rows(tmp_path: Path) -> None:
-    text = (Path(__file__).resolve().parents[2] / "config" / "matching.toml").read_text("utf-8")
-    (tmp_path / "matching.toml").write_text(text + 'hasan2 = ["hasan"]\n', encoding="utf-8")
-    with pytest.raises(ConfigError):
+    config = Path(__file__).resolve().parents[2] / "config"
+    for name in ("matching.toml", "short_forms.toml"):
+        (tmp_path / name).write_text((config / name).read_text("utf-8"), encoding="utf-8")
+    load_match_config(tmp_path)  # the copy as it is loads
+    with (tmp_path / "matching.toml").open("a", encoding="utf-8") as fh:
+        fh.write('hasan2 = ["hasan"]\n')
+    with pytest.raises(ConfigError, match="två rader"):
+        load_match_config(tmp_path)
+
+
+def test_missing_short_form_table_should_be_a_config_error(tmp_path: Path) -> None:
+    config = Path(__file__).resolve().parents[2] / "config"
+    (tmp_path / "matching.toml").write_text((config / "matching.toml").read_text("utf-8"), "utf-8")
+    with pytest.raises(ConfigError, match=r"short_forms\.toml"):
         load_match_config(tmp_path)
 
 
