@@ -3,10 +3,12 @@
 "use strict";
 document.documentElement.classList.add("js");
 
-const STATUS_SV = {
-  pending: "Väntar", started: "Pågår", done: "Klar", skipped: "Behövdes inte",
-  failed: "Misslyckades", not_run: "Utfördes inte",
-};
+// The step statuses' words come from the page (flows.vocabulary), never a second table here.
+function statusWords() {
+  const el = document.getElementById("step-status-sv");
+  return el ? JSON.parse(el.textContent) : {};
+}
+const STATUS_SV = statusWords();
 
 function secondsSv(value) {
   return value == null ? "" : value.toFixed(1).replace(".", ",") + " s";
