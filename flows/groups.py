@@ -43,9 +43,10 @@ class PatientGroup:
         return self.address == "swedish"
 
 
-def load_groups(config_dir: Path) -> dict[str, PatientGroup]:
-    """Load ``config_dir/groups.toml``, in the file's order; raise ``ConfigError`` if broken."""
-    path = config_dir / "groups.toml"
+def load_groups(config_dir: Path, filename: str = "groups.toml") -> dict[str, PatientGroup]:
+    """Load ``config_dir/<filename>`` (a region profile may name its own table; Gävleborg's
+    ``groups.toml`` is the default), in the file's order; raise ``ConfigError`` if broken."""
+    path = config_dir / filename
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)

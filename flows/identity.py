@@ -4,7 +4,9 @@ Personnummer are validated by python-stdnum (``stdnum.se.personnummer``: date an
 digit). stdnum rejects samordningsnummer (day + 60) and Skatteverket's official test
 samordningsnummer with month 00 or day 60 (day "00"), so those are checked here with stdnum's
 Luhn and a date rule of our own. Reservnummer are matched against the region profile's pattern,
-format only (see ``flows.region``).
+format only (see ``flows.region``); a profile with ``check = "mod31"`` also demands this
+project's NRID check character (``flows.region.mod31_check``), and a date part without century
+(NRID's ``YYMMDD``) gets the latest century that does not put the birth date in the future.
 
 PMO stores every Patient-ID without separator: personnummer and samordningsnummer as 12 digits
 (with century), reservnummer exactly as the profile shows them.
@@ -22,7 +24,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.se import personnummer as stdnum_pnr
 
 from flows.model import Sex
-from flows.region import RegionProfile
+from flows.region import RegionProfile, mod31_check
 from robot.errors import BusinessError
 
 # 10 or 12 digits, optional '-' or '+' before the last four. No inner spaces: the shared test
@@ -146,6 +148,12 @@ def parse_patient_id(text: str, *, profile: RegionProfile) -> PatientId:
     """
     cleaned = text.strip()
     reserv = profile.match(cleaned.upper())
+    if reserv is not None and profile.check == "mod31":
+        number = reserv.group(0)
+        if mod31_check(number[:-1]) != number[-1]:
+            raise InvalidIdentity(
+                "Reservnumret har fel kontrolltecken: kontrollera att hela numret kom med."
+            )
     if reserv is not None:
         return _reservnummer(reserv, profile)
     try:
@@ -170,6 +178,13 @@ def complete_personnummer(
     """
     if reserv.kind is not IdKind.RESERVNUMMER:
         raise InvalidIdentity("Patient-ID är inget reservnummer och kan inte kompletteras.")
+    if not reserv.value.startswith(reserv.date_part):
+        # The routine's completion (delete what follows the date, type four digits) needs a
+        # number that starts with its date part; the national format (NRID) has a prefix.
+        raise InvalidIdentity(
+            "Reservnummer i det här formatet kompletteras inte av roboten: ändra Patient-ID "
+            "för hand enligt regionens rutin."
+        )
     text = personnummer.strip()
     compact = text.replace("-", "").replace("+", "")
     if re.fullmatch(r"[0-9]{4}", text):
@@ -182,7 +197,7 @@ def complete_personnummer(
             "Ett samordningsnummer kan inte ersätta reservnumret: ange ett fullständigt "
             "personnummer."
         )
-    if new.date_part != reserv.date_part:
+    if new.date_part[-len(reserv.date_part) :] != reserv.date_part:
         raise BirthDateMismatch(
             "Födelsedatumet i personnumret stämmer inte med reservnumrets datumdel. "
             "Kontrollera identitetshandlingen."
@@ -200,9 +215,18 @@ def _reservnummer(m: re.Match[str], profile: RegionProfile) -> PatientId:
         kind=IdKind.RESERVNUMMER,
         value=m.group(0),
         date_part=date_part,
-        birth_date=_calendar_date(date_part),
+        birth_date=_calendar_date(_with_century(date_part)),
         sex=sex,
     )
+
+
+def _with_century(date_part: str, *, today: date | None = None) -> str:
+    """``YYYYMMDD`` for a date part; a 6-digit ``YYMMDD`` (NRID) gets the latest century that
+    does not put it in the future (as a personnummer without century)."""
+    if len(date_part) != 6 or not date_part.isdigit():
+        return date_part
+    yy, mm, dd = int(date_part[:2]), int(date_part[2:4]), int(date_part[4:])
+    return f"{_infer_year(yy, mm, dd, plus=False, today=today):04d}{date_part[2:]}"
 
 
 def _infer_year(yy: int, mm: int, day: int, *, plus: bool, today: date | None) -> int:

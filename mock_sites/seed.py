@@ -27,7 +27,7 @@ from typing import Any
 from faker import Faker
 
 from mock_sites.pmo.postnummer import GAVLEBORG_PREFIXES, POSTNUMMER
-from mock_sites.rns.numbers import personnummer, reservnummer
+from mock_sites.rns.numbers import PRINTED, NumberFormat, personnummer
 
 # Spelling variants of the same name; the first is the "canonical" one.
 GIVEN_MALE = (
@@ -125,7 +125,8 @@ class World:
 class _Numbers:
     """Hands out unique serials per birth date."""
 
-    def __init__(self) -> None:
+    def __init__(self, number_format: NumberFormat = PRINTED) -> None:
+        self.number_format = number_format
         self.reserv: dict[date, int] = {}
         self.reserv_high: dict[date, int] = {}
         self.pnr_used: set[str] = set()
@@ -136,14 +137,14 @@ class _Numbers:
         RNS hands out the next serial after the highest it holds for a date, so a number from
         the top of the range never comes back as somebody else's new number.
         """
-        serial = self.reserv_high.get(birth, 1000) - 1
+        serial = self.reserv_high.get(birth, self.number_format.max_serial + 1) - 1
         self.reserv_high[birth] = serial
-        return reservnummer(birth, serial, sex)
+        return self.number_format.reservnummer(birth, serial, sex)
 
     def next_reserv(self, birth: date, sex: str) -> str:
         serial = self.reserv.get(birth, 0) + 1
         self.reserv[birth] = serial
-        return reservnummer(birth, serial, sex)
+        return self.number_format.reservnummer(birth, serial, sex)
 
     def new_pnr(self, rng: random.Random, birth: date, sex: str, samordning: bool) -> str | None:
         # The last digit of the serial is odd for men, even for women.
@@ -278,8 +279,9 @@ def _rns_rows(rng: random.Random, person: Person, names: tuple[str, str]) -> lis
 
 
 @lru_cache(maxsize=8)
-def build_world(seed: int = 1, size: int = 300) -> World:
-    """The seed world for ``seed``: about ``size`` PMO patients and ``size`` RNS rows."""
+def build_world(seed: int = 1, size: int = 300, number_format: NumberFormat = PRINTED) -> World:
+    """The seed world for ``seed``: about ``size`` PMO patients and ``size`` RNS rows, with
+    reservnummer in ``number_format`` (the region profile's)."""
     rng = random.Random(seed)
     fake = Faker("sv_SE")
     fake.seed_instance(seed)
@@ -288,7 +290,7 @@ def build_world(seed: int = 1, size: int = 300) -> World:
     ]
     both = round(size * 0.7)
     only = size - both
-    numbers = _Numbers()
+    numbers = _Numbers(number_format)
     people: list[Person] = []
     for _ in range(both + 2 * only):
         person = _draw_person(rng, fake, shared_dates)

@@ -128,7 +128,12 @@ def run_mock_sites(
             ),
             "rns": create_rns(
                 db_path=data_dir / "rns.sqlite3",
-                config=RnsConfig(**common, faults=_faults_for(faults, "rns")),
+                config=RnsConfig(
+                    **common,
+                    faults=_faults_for(faults, "rns"),
+                    region=region,
+                    config_dir=config_dir,
+                ),
             ),
             "plexus": create_plexus(
                 db_path=data_dir / "plexus.sqlite3",

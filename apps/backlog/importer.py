@@ -223,8 +223,9 @@ class Importer:
         self.settings = settings
         self.store = store
         self.actor = actor
-        self.groups = load_groups(settings.config_dir)
-        self.rules = load_region_profile(settings.config_dir, settings.region).field_rules
+        profile = load_region_profile(settings.config_dir, settings.region)
+        self.groups = load_groups(settings.config_dir, profile.groups_file)
+        self.rules = profile.field_rules
         self._group_index = _group_index(self.groups)
         self._key = settings.pseudonym_key.get_secret_value().encode()
 

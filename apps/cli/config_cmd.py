@@ -1,4 +1,4 @@
-"""``reservrobot config show``: the effective settings, secrets masked."""
+"""``reservrobot config show``: the effective settings, secrets masked, and the region profile."""
 
 from __future__ import annotations
 
@@ -9,20 +9,47 @@ from typing import Annotated
 import typer
 
 from apps.cli.common import build_settings
+from apps.exitcodes import ExitCode
+from flows.region import load_region_profile
+from robot.errors import ConfigError
 
 config_app = typer.Typer(no_args_is_help=True)
+
+# How the profile's choices read for a person (``config show`` without --json).
+_PROTECTED_SV = {
+    "register": "registreras med reservnummer",
+    "hand_over": "lämnas direkt till en person, inget skapas",
+}
 
 
 @config_app.command()
 def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Print the effective settings with secrets masked."""
+    """Print the effective settings with secrets masked, then the active region profile."""
     settings = build_settings()
     masked = {k: (str(v) if isinstance(v, Path) else v) for k, v in settings.masked().items()}
+    try:
+        profile = load_region_profile(settings.config_dir, settings.region).summary()
+    except ConfigError as exc:
+        typer.echo(f"Regionprofilen {settings.region} går inte att läsa: {exc.message}", err=True)
+        raise typer.Exit(ExitCode.INVALID_INPUT) from None
     if as_json:
-        typer.echo(json.dumps(masked, ensure_ascii=False, indent=2, default=str))
+        shown = {**masked, "region_profile": profile}
+        typer.echo(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
         return
-    width = max(len(k) for k in masked)
+    width = max(len(k) for k in (*masked, *profile))
     for key, value in masked.items():
         typer.echo(f"{key:<{width}}  {value}")
+    typer.echo("")
+    typer.echo(f"Regionprofil: {profile['name']} ({profile['key']})")
+    if not profile["confirmed"]:
+        typer.echo("  Exempelprofil: värdena är inte bekräftade av regionen.")
+    for key, value in profile.items():
+        if key in ("name", "key", "confirmed"):
+            continue
+        if key == "protected_identity":
+            value = f"{value} ({_PROTECTED_SV.get(str(value), value)})"
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value) or "-"
+        typer.echo(f"  {key:<{width}}  {value}")

@@ -72,6 +72,7 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
         )
     except Exception as exc:
         yield Check("Inställningar", False, str(exc))
+    yield region_check(settings)
     yield safety_check(settings)
     yield from folder_checks(settings)
     try:
@@ -165,9 +166,27 @@ def folder_checks(settings: Settings) -> Iterator[Check]:
 _SITE_NAMES = {"pmo": "PMO", "rns": "Reservnummersystemet", "plexus": "Plexus"}
 
 
+def region_check(settings: Settings) -> Check:
+    """The region profile: it loads (pattern, example, check character, choices), its group
+    table loads, and an example profile says that it is one."""
+    try:
+        profile = load_region_profile(settings.config_dir, settings.region)
+        groups = load_groups(settings.config_dir, profile.groups_file)
+    except RobotError as exc:
+        return Check("Regionprofil", False, exc.message)
+    protected = "lämnas till en person" if profile.hands_over_protected else "reservnummer"
+    detail = (
+        f"{profile.name}: reservnummer som {profile.example} ({profile.format}), skyddade "
+        f"personuppgifter: {protected}, {len(groups)} patientgrupper i {profile.groups_file}"
+    )
+    if not profile.confirmed:
+        detail += "; exempelprofil: låt regionen bekräfta värdena före riktiga system"
+    return Check("Regionprofil", True, detail)
+
+
 def _load_configuration(settings: Settings) -> None:
-    load_groups(settings.config_dir)
-    load_region_profile(settings.config_dir, settings.region)
+    profile = load_region_profile(settings.config_dir, settings.region)
+    load_groups(settings.config_dir, profile.groups_file)
     load_match_config(settings.config_dir)
     load_country_lists(settings.config_dir)
     for name in (settings.pmo_selectors, "rns", "plexus"):

@@ -145,7 +145,7 @@ def create_app(
         jobs=manager,
         csrf=Csrf(secrets.token_urlsafe(32)),
         templates=make_templates(),
-        groups=load_groups(settings.config_dir),
+        groups=load_groups(settings.config_dir, profile.groups_file),
         countries=countries,
         country_options=forms.country_options(countries),
         profile=profile,

@@ -30,6 +30,7 @@ from mock_sites.pmo.layouts import LAYOUTS
 from mock_sites.pmo.patient_id import PatientIdRule
 from mock_sites.pmo.postnummer import table_for_page
 from mock_sites.pmo.store import SCHEMA, PatientIdTaken, PatientStore
+from mock_sites.rns.numbers import NumberFormat
 from mock_sites.seed import build_world
 
 HERE = Path(__file__).parent
@@ -67,7 +68,8 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
     store = PatientStore(Database(db_path, SCHEMA), rule)
 
     def seed_rows() -> tuple[dict[str, Any], ...]:
-        return build_world(config.data_seed, config.seed_size).patients
+        number_format = NumberFormat.for_region(config.region, config.config_dir)
+        return build_world(config.data_seed, config.seed_size, number_format).patients
 
     if store.count() == 0:
         store.replace_all(seed_rows())

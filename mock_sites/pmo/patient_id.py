@@ -2,8 +2,9 @@
 
 Right format: 12 digits whose last 10 pass the Luhn test (personnummer; a samordningsnummer has
 60 added to the day and passes the same test), or the region profile's reservnummer pattern
-from ``config/regions/<region>.toml``. Format only: the printed example ``19612121201M7`` has a
-date part that is not a calendar date, and it must be accepted.
+from ``config/regions/<region>.toml`` (Gävleborg's printed shape, or the national NRID shape
+whose date part ``ÅÅMMDD`` has no century). Format only: the printed example ``19612121201M7``
+has a date part that is not a calendar date, and it must be accepted.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from mock_sites.common.luhn import luhn_valid
@@ -52,5 +54,17 @@ class PatientIdRule:
             return f"{value[:6]}{day:02d}"
         match = re.fullmatch(self.reserv_pattern, value)
         if match and "date" in match.groupdict():
-            return match.group("date")
+            return _with_century(match.group("date"))
         return value[:8]
+
+
+def _with_century(date_part: str) -> str:
+    """``ÅÅÅÅMMDD`` for a date part; the national format's ``ÅÅMMDD`` (no century) gets the
+    latest century that does not put it in the future."""
+    if len(date_part) != 6 or not date_part.isdigit():
+        return date_part
+    today = date.today()
+    year = today.year - (today.year - int(date_part[:2])) % 100
+    if (year, date_part[2:4], date_part[4:]) > (today.year, f"{today:%m}", f"{today:%d}"):
+        year -= 100
+    return f"{year:04d}{date_part[2:]}"

@@ -33,6 +33,7 @@ from mock_sites.common.validation import (
     text_field,
 )
 from mock_sites.rns.config import RnsConfig
+from mock_sites.rns.numbers import NumberFormat
 from mock_sites.rns.store import SCHEMA, PersonStore, SerialsExhausted
 from mock_sites.seed import build_world
 
@@ -45,11 +46,12 @@ MANUAL_PATH = "/manual"
 
 def create_app(*, db_path: Path, config: RnsConfig) -> Starlette:
     """The RNS app on the SQLite file ``db_path`` (seeded when empty)."""
-    store = PersonStore(Database(db_path, SCHEMA))
+    number_format = NumberFormat.for_region(config.region, config.config_dir)
+    store = PersonStore(Database(db_path, SCHEMA), number_format)
     field_rules = load_field_rules(config.config_dir, config.region, "rns")
 
     def seed_rows() -> tuple[dict[str, Any], ...]:
-        return build_world(config.data_seed, config.seed_size).persons
+        return build_world(config.data_seed, config.seed_size, number_format).persons
 
     if store.count() == 0:
         store.replace_all(seed_rows())

@@ -11,7 +11,8 @@ from mock_sites.common.config import DEFAULT_CONFIG_DIR, SiteConfig
 @dataclass(frozen=True)
 class RnsConfig(SiteConfig):
     """RNS's settings: the common ones plus the region profile whose field rules it enforces
-    (``<config_dir>/regions/<region>.toml``, ``[fields.*]``)."""
+    and whose reservnummer format it hands out (``<config_dir>/regions/<region>.toml``,
+    ``[fields.*]`` and ``[reservnummer] format``)."""
 
     region: str = "gavleborg"
     config_dir: Path = field(default=DEFAULT_CONFIG_DIR)

@@ -8,7 +8,7 @@ from typing import Any
 
 from mock_sites.common.db import Database
 from mock_sites.common.validation import fold
-from mock_sites.rns.numbers import MAX_SERIAL, reserv_serial, reservnummer
+from mock_sites.rns.numbers import PRINTED, NumberFormat
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS persons (
@@ -37,14 +37,15 @@ COLUMNS = (
 
 
 class SerialsExhausted(Exception):
-    """All 999 serials of a birth date are used."""
+    """All serials of a birth date are used (999 printed, 99 NRID)."""
 
 
 class PersonStore:
     """Search persons and hand out new reservnummer."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, number_format: NumberFormat = PRINTED) -> None:
         self.db = db
+        self.number_format = number_format
 
     def count(self) -> int:
         return int(self.db.scalar("SELECT COUNT(*) FROM persons"))
@@ -84,10 +85,11 @@ class PersonStore:
                 "SELECT id_value FROM persons WHERE birth_date = ? AND id_type = 'Reservnummer'",
                 (birth_date.isoformat(),),
             ).fetchall()
-            serial = max((reserv_serial(row[0]) or 0 for row in numbers), default=0) + 1
-            if serial > MAX_SERIAL:
+            fmt = self.number_format
+            serial = max((fmt.serial(row[0]) or 0 for row in numbers), default=0) + 1
+            if serial > fmt.max_serial:
                 raise SerialsExhausted(birth_date.isoformat())
-            number = reservnummer(birth_date, serial, sex)
+            number = fmt.reservnummer(birth_date, serial, sex)
             conn.execute(
                 f"INSERT INTO persons ({', '.join(COLUMNS)}) "  # noqa: S608
                 f"VALUES ({', '.join('?' for _ in COLUMNS)})",

@@ -281,3 +281,145 @@ def test_twelve_digit_number_should_keep_its_explicit_century(day: date) -> None
     # identity parser, refuses future birth dates).
     number = pnr(f"{day:%Y%m%d}", "990")
     assert parse_personnummer(number, today=TODAY).birth_date == day
+
+
+# --- the national format (NRID) of the example Stockholm profile --------------------------
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+
+
+@pytest.fixture
+def stockholm() -> RegionProfile:
+    return load_region_profile(CONFIG_DIR, "stockholm")
+
+
+def test_stockholm_profile_should_hand_over_protected_identities_in_the_national_format(
+    stockholm: RegionProfile,
+) -> None:
+    assert stockholm.format == "nrid" and stockholm.check == "mod31"
+    assert stockholm.hands_over_protected
+    assert not stockholm.confirmed  # an example profile says so
+    gavleborg = load_region_profile(CONFIG_DIR, "gavleborg")
+    assert gavleborg.format == "printed" and not gavleborg.hands_over_protected
+    assert gavleborg.groups_file == stockholm.groups_file == "groups.toml"
+
+
+def test_nrid_should_read_birth_date_with_inferred_century_and_sex(
+    stockholm: RegionProfile,
+) -> None:
+    pid = parse_patient_id("9985031401K6", profile=stockholm)
+    assert pid.kind is IdKind.RESERVNUMMER
+    assert pid.birth_date == date(1985, 3, 14)
+    assert pid.sex is Sex.KVINNA
+    assert pid.date_part == "850314"
+    assert parse_patient_id(" 9985031401k6 ", profile=stockholm).value == "9985031401K6"
+
+
+def test_nrid_of_this_year_should_not_be_given_the_previous_century(
+    stockholm: RegionProfile,
+) -> None:
+    from flows.region import mod31_check
+
+    born = date.today() - timedelta(days=3)
+    body = f"99{born:%y%m%d}01M"
+    pid = parse_patient_id(body + str(mod31_check(body)), profile=stockholm)
+    assert pid.birth_date == born
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9985031401K7",  # wrong check character
+        "9985031410K6",  # neighbours swapped
+        "9985031401I6",  # I is never used
+        "9985031401X6",  # X is no sex character in this profile
+        "19612121201M7",  # Gävleborg's printed form is not this region's
+        "998503140K6",  # too short
+    ],
+)
+def test_nrid_format_check_should_refuse(stockholm: RegionProfile, text: str) -> None:
+    with pytest.raises(InvalidIdentity):
+        parse_patient_id(text, profile=stockholm)
+
+
+def test_mod31_check_should_catch_every_single_change_and_neighbour_swap() -> None:
+    from flows.region import NRID_ALPHABET, mod31_check
+
+    body = "9985031401K"
+    check = mod31_check(body)
+    for i in range(len(body)):
+        for char in NRID_ALPHABET:
+            if char != body[i]:
+                assert mod31_check(body[:i] + char + body[i + 1 :]) != check
+        if i + 1 < len(body) and body[i] != body[i + 1]:
+            swapped = body[:i] + body[i + 1] + body[i] + body[i + 2 :]
+            assert mod31_check(swapped) != check
+    assert mod31_check("99850314O1K") is None  # a letter outside the alphabet
+
+
+def test_mock_rns_should_make_numbers_the_robot_accepts_in_both_formats(
+    stockholm: RegionProfile,
+) -> None:
+    from mock_sites.rns.numbers import NumberFormat
+
+    gavleborg = load_region_profile(CONFIG_DIR, "gavleborg")
+    for profile in (gavleborg, stockholm):
+        fmt = NumberFormat.for_region(profile.key, CONFIG_DIR)
+        assert fmt.kind == profile.format
+        for serial in (1, 7, fmt.max_serial):
+            for sex in ("M", "K"):
+                number = fmt.reservnummer(date(2001, 12, 31), serial, sex)
+                pid = parse_patient_id(number, profile=profile)
+                assert pid.kind is IdKind.RESERVNUMMER
+                assert fmt.serial(number) == serial
+                if profile.reads_sex:
+                    assert pid.sex is Sex(sex)
+                    assert pid.birth_date == date(2001, 12, 31)
+
+
+def test_completion_should_refuse_a_number_with_a_prefix(stockholm: RegionProfile) -> None:
+    reserv = parse_patient_id("9985031401K6", profile=stockholm)
+    with pytest.raises(InvalidIdentity):
+        complete_personnummer(reserv, pnr("19850314", "982"), profile=stockholm)
+
+
+def _profile_file(tmp_path: Path, extra: str) -> Path:
+    text = (CONFIG_DIR / "regions" / "gavleborg.toml").read_text("utf-8")
+    (tmp_path / "regions").mkdir()
+    (tmp_path / "regions" / "test.toml").write_text(text + "\n" + extra, "utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "[protected_identity]\naction = 'skip'\n",
+        "[groups]\nfile = '../groups.toml'\n",
+        "[groups]\nfile = 'groups.txt'\n",
+    ],
+)
+def test_profile_with_a_bad_choice_should_be_a_config_error(tmp_path: Path, extra: str) -> None:
+    with pytest.raises(ConfigError):
+        load_region_profile(_profile_file(tmp_path, extra), "test")
+
+
+def test_profile_with_mod31_should_demand_it_of_its_own_example(tmp_path: Path) -> None:
+    text = (CONFIG_DIR / "regions" / "stockholm.toml").read_text("utf-8")
+    (tmp_path / "regions").mkdir()
+    (tmp_path / "regions" / "test.toml").write_text(text.replace("9985031401K6", "9985031401K7"))
+    with pytest.raises(ConfigError):
+        load_region_profile(tmp_path, "test")
+
+
+def test_profile_should_name_its_own_group_table(tmp_path: Path) -> None:
+    from flows.groups import load_groups
+
+    config = _profile_file(tmp_path, "[groups]\nfile = 'groups_test.toml'\n")
+    (config / "groups_test.toml").write_text(
+        "[groups.asylum]\nlabel_sv = 'Asylsökande'\nkommun = '11'\nlan = '99'\n"
+        "address = 'swedish'\n",
+        "utf-8",
+    )
+    profile = load_region_profile(config, "test")
+    groups = load_groups(config, profile.groups_file)
+    assert list(groups) == ["asylum"] and groups["asylum"].kommun == "11"
