@@ -24,6 +24,16 @@ class OutcomeKind(StrEnum):
 
 StepKey = Literal["search_pmo", "search_rns", "create_rns", "register_pmo", "verify"]
 
+# What a dry run says the robot would do (labels: flows.vocabulary.PLANNED_SV).
+PlannedAction = Literal[
+    "register_new",
+    "reuse_reservnummer",
+    "register_journaled",
+    "verify_saved",
+    "already_registered",
+    "needs_person",
+]
+
 # Reason codes for needs_person, with the Swedish text a clerk reads.
 REASONS_SV: dict[str, str] = {
     "uncertain_match_pmo": (
@@ -41,6 +51,12 @@ REASONS_SV: dict[str, str] = {
     "protected_identity": (
         "Skyddade personuppgifter: Patient-ID, kön och namn är registrerade. Fortsätt enligt "
         "rutinen ”Skyddade personuppgifter – PMO”."
+    ),
+    "protected_hand_over": (
+        "Skyddade personuppgifter: roboten har inte sökt, skapat eller registrerat något. "
+        "Regionen använder som regel inget reservnummer för skyddade personuppgifter: "
+        "registrera med personens eget nummer från folkbokföringen enligt regionens rutin "
+        "för skyddade personuppgifter."
     ),
     "request_invalid": "Uppgifterna i ärendet är ofullständiga eller felaktiga.",
     "identity_not_checked": (
@@ -125,6 +141,12 @@ class Outcome(BaseModel):
     # A failed request that had already created (or chosen) a reservnummer carries it, so a
     # person finishing by hand never creates a second one.
     reservnummer: str | None = None
+    # A dry run (``--dry-run``): searched and judged, created and saved nothing. ``kind`` is
+    # the outcome the real run would end with, ``planned`` what it would do on the way, and
+    # ``planned_values`` the Kommun/Län codes and address it would write in PMO.
+    dry_run: bool = False
+    planned: PlannedAction | None = None
+    planned_values: dict[str, str] = Field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

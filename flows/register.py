@@ -22,7 +22,13 @@ journaled number is never created again. Creating and saving are retried only af
 ``already_done`` looked whether the failed attempt had in fact succeeded.
 
 Protected identities (``request.protected``) get the Patient-ID, sex and name only, and always
-end with a person ("protected_identity"); the runner makes sure no evidence is kept.
+end with a person ("protected_identity"); the runner makes sure no evidence is kept. A region
+whose profile says ``hand_over`` (``flows.region``) has them handed to a person at once:
+nothing is searched, created or saved ("protected_hand_over").
+
+A dry run (``dry_run=True``) searches and judges like the real run, then stops before the first
+create or save and returns what the real run would end with, marked ``dry_run`` with the
+``planned`` action and the codes and address it would write. It never writes the journal.
 """
 
 from __future__ import annotations
@@ -38,7 +44,14 @@ from flows.countries import country_name_sv
 from flows.crashpoint import crash_point
 from flows.groups import PatientGroup
 from flows.judge import RnsJudge, Verdicts, is_exactly, judge_pmo, person_key
-from flows.outcome import Decision, Outcome, OutcomeKind, needs_person, reason_sv
+from flows.outcome import (
+    Decision,
+    Outcome,
+    OutcomeKind,
+    PlannedAction,
+    needs_person,
+    reason_sv,
+)
 from flows.pages.pmo_form import FormValues, SaveRefused
 from flows.pages.pmo_search import PmoHit
 from flows.pages.rns_search import RnsHit
@@ -73,9 +86,11 @@ def register(
     decisions: Sequence[Decision] = (),
     verdicts: Verdicts | None = None,
     before_change: Callable[[], None] = lambda: None,
+    dry_run: bool = False,
 ) -> Outcome:
     """Run the whole routine for one request. Business situations come back as an Outcome;
     application errors (after retries) are raised for the runner to turn into "failed".
+    ``dry_run``: search and judge only, and say what the real run would do (module docstring).
 
     The caller holds the birth date's coordination lease (``Runner``), so nobody else searches
     or creates for this birth date meanwhile; the journal is read under it. ``verdicts`` (a
@@ -85,6 +100,9 @@ def register(
     group = ctx.groups.get(request.group)
     if group is None:
         return needs_person("request_invalid", "Okänd patientgrupp.")
+    if request.protected and ctx.profile.hands_over_protected:
+        # The region uses no reservnummer for protected identities: nothing to search or make.
+        return needs_person("protected_hand_over")
     key = journal_key(request)
     known = ctx.journal.steps(key).get(JOURNAL_NUMBER)
     person = person_key(request, reservnummer=known["value"] if known else None)
@@ -109,10 +127,13 @@ def register(
             for skipped in ("search_rns", "create_rns", "register_pmo"):
                 steps.skipped(skipped)
             number = _Number(known["value"], bool(known.get("reused")), None)
+            if dry_run:
+                return _would(request, "verify_saved", number, group, ctx=ctx)
             return _verify_and_finish(request, group, number, ctx=ctx, steps=steps, key=key)
         # Somebody registered the person (perhaps under our journaled number, in a race).
         outcome = _already_registered(request, group, found, ctx=ctx, steps=steps)
-        ctx.journal.clear(key)
+        if not dry_run:
+            ctx.journal.clear(key)
         return outcome
 
     # 2. Reservnummersystemet (searched again on a rerun too: reconcile, never assume) -------
@@ -128,6 +149,8 @@ def register(
     if isinstance(searched, Outcome):
         return searched
     rns_hits, reuse = searched
+    if dry_run:
+        return _plan(request, group, reuse, known, ctx=ctx)
     if reuse is not None:
         steps.skipped("create_rns")
         journaled = known is not None and reuse.id_value == known["value"]
@@ -157,6 +180,58 @@ def register(
 
     # 4. Verify -------------------------------------------------------------------------------
     return _verify_and_finish(request, group, number, ctx=ctx, steps=steps, key=key)
+
+
+# Dry run -----------------------------------------------------------------------------------
+
+
+def _plan(
+    request: RegistrationRequest,
+    group: PatientGroup,
+    reuse: RnsHit | None,
+    known: dict[str, object] | None,
+    *,
+    ctx: RoutineContext,
+) -> Outcome:
+    """What the real run would do after both searches found nobody to stop for (the same
+    choices as ``register`` below, made without creating or saving anything)."""
+    if reuse is not None:
+        journaled = known is not None and reuse.id_value == known["value"]
+        reused = bool(known.get("reused")) if known is not None and journaled else True
+        number = _Number(reuse.id_value, reused, None)
+        return _would(request, "reuse_reservnummer", number, group, ctx=ctx)
+    if known is not None:
+        number = _Number(str(known["value"]), bool(known.get("reused")), None)
+        return _would(request, "register_journaled", number, group, ctx=ctx)
+    return _would(request, "register_new", None, group, ctx=ctx)
+
+
+def _would(
+    request: RegistrationRequest,
+    planned: PlannedAction,
+    number: _Number | None,
+    group: PatientGroup,
+    *,
+    ctx: RoutineContext,
+) -> Outcome:
+    """The outcome the real run would end with after registering (or verifying) ``number``
+    (None: a new reservnummer, not known yet), marked as a dry run."""
+    values = form_values(request, group, ctx=ctx).text_fields()
+    address = {k: v for k, v in values.items() if k not in ("family_name", "given_names")}
+    if request.protected:
+        outcome = Outcome(
+            kind=OutcomeKind.NEEDS_PERSON,
+            reason_code="protected_identity",
+            reason_sv=reason_sv("protected_identity"),
+        )
+    else:
+        outcome = Outcome(kind=OutcomeKind.REGISTERED)
+    outcome.patient_id = number.value if number else None
+    outcome.reservnummer_reused = number.reused if number else False
+    outcome.dry_run = True
+    outcome.planned = planned
+    outcome.planned_values = address
+    return outcome
 
 
 # Searching ---------------------------------------------------------------------------------
@@ -257,10 +332,10 @@ def _register_in_pmo(number: _Number, values: FormValues, *, ctx: RoutineContext
     form.open_new()
     ctx.transfer.paste(form, number.value)
     form.leave_patient_id()
-    check_patient_id(form.marker_shown(), form.patient_id_value(), number.value)
+    pasted = form.read_form([])  # the Patient-ID and its marker, one round trip
+    check_patient_id(pasted.marker, pasted.patient_id, number.value)
     form.fill(values)
-    _check_form_values(values, ctx=ctx)
-    check_patient_id(form.marker_shown(), form.patient_id_value(), number.value)
+    _check_form_values(values, number.value, ctx=ctx)
     try:
         form.save()
     except SaveRefused as exc:
@@ -273,23 +348,25 @@ def _register_in_pmo(number: _Number, values: FormValues, *, ctx: RoutineContext
     return number.value
 
 
-def _check_form_values(values: FormValues, *, ctx: RoutineContext) -> None:
-    """Read the form back before saving; fill again what the page changed (once)."""
+def _check_form_values(values: FormValues, number: str, *, ctx: RoutineContext) -> None:
+    """Read the whole form back before saving, in one round trip (every field, the ticked
+    sex, the Patient-ID and its marker); fill again what the page changed (once)."""
     form = ctx.pmo.form
     expected = values.text_fields()
-    actual = form.read_values(list(expected))
-    wrong = {k: v for k, v in expected.items() if actual.get(k) != v}
+    reading = form.read_form(list(expected))
+    wrong = {k: v for k, v in expected.items() if reading.values.get(k) != v}
     if wrong:
         form.refill(wrong)
-        actual = form.read_values(list(wrong))
-        still = sorted(k for k, v in wrong.items() if actual.get(k) != v)
+        reading = form.read_form(list(expected))
+        still = sorted(k for k, v in wrong.items() if reading.values.get(k) != v)
         if still:
             raise VerificationFailed(
                 f"Formuläret ändrade fälten {', '.join(still)} innan det sparades.",
                 code="form_value_mismatch",
             )
-    if form.checked_sex() is not values.sex:
+    if reading.sex is not values.sex:
         raise VerificationFailed("Fel kön är markerat i formuläret.", code="form_value_mismatch")
+    check_patient_id(reading.marker, reading.patient_id, number)
 
 
 def _saved_in_pmo(

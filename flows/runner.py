@@ -31,6 +31,7 @@ from flows.countries import load_country_lists
 from flows.decisions import DecisionStore
 from flows.groups import load_groups
 from flows.identity import InvalidIdentity, parse_patient_id
+from flows.judge import Verdicts
 from flows.matching import load_match_config
 from flows.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
 from flows.pages.login import LoginPage
@@ -102,8 +103,8 @@ class Runner:
         if self._session is not None:
             return
         s = self.settings
-        groups = load_groups(s.config_dir)
         profile = load_region_profile(s.config_dir, s.region)
+        groups = load_groups(s.config_dir, profile.groups_file)
         match_config = load_match_config(s.config_dir)
         countries = load_country_lists(s.config_dir)
         selectors = {
@@ -217,30 +218,54 @@ class Runner:
         *,
         decisions: Sequence[Decision] = (),
         on_step: Callable[[StepEvent], None] | None = None,
+        dry_run: bool = False,
     ) -> Outcome:
-        """Register one person (see ``flows.register``); never raises for the request."""
+        """Register one person (see ``flows.register``); never raises for the request.
+
+        ``dry_run``: search and judge only; the outcome says what the real run would do
+        (``Outcome.dry_run``, ``planned``). Nothing is created or saved, the decisions given
+        are used but not stored, the journal is read but never written, no evidence is kept,
+        and the birth date's lease is held for the searches only.
+        """
         ref = self._pseudonym(register_flow.journal_key(request))
         steps = StepTracker(ref=ref, on_step=on_step)
 
         def flow() -> Outcome:
             # Under the birth date's lease: decisions stored by any entry point count too.
             store = self._decision_store
-            store.record(request, decisions)
+            if dry_run:
+                # The decisions given count, on top of the stored ones, but are not stored.
+                stored = store.verdicts(request)
+                given = {stored.key(d.id_value): d.verdict for d in decisions}
+                verdicts = Verdicts({**stored.by_key, **given}, key=stored.key)
+            else:
+                store.record(request, decisions)
+                verdicts = store.verdicts(request)
             return register_flow.register(
                 request,
                 ctx=self.context,
                 steps=steps,
-                verdicts=store.verdicts(request),
+                verdicts=verdicts,
                 before_change=self._check_lease,
+                dry_run=dry_run,
             )
 
         outcome = self._run(
             flow,
             ref=ref,
             steps=steps,
-            protected=request.protected,
+            protected=request.protected or dry_run,
             lease_key=self._lease_key(request.birth_date.isoformat()),
         )
+        if dry_run:
+            outcome.dry_run = True
+            if outcome.planned is None and outcome.kind is not OutcomeKind.FAILED:
+                outcome.planned = (
+                    "already_registered"
+                    if outcome.kind is OutcomeKind.ALREADY_REGISTERED
+                    else "needs_person"
+                )
+            return outcome
         if outcome.kind is OutcomeKind.FAILED:
             # A clerk finishing by hand must use the number already created, never a second one.
             key = register_flow.journal_key(request)
@@ -366,7 +391,7 @@ class Runner:
 
         def on_wait(info: LeaseInfo) -> None:
             if not waiting:
-                waiting.append(steps.started("wait_lease"))
+                waiting.append(steps.started("wait_lease", detail_sv=info.holder))
                 _log.event("lease_wait", ref=ref, holder=info.holder)
 
         with ExitStack() as stack:

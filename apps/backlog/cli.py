@@ -208,10 +208,23 @@ def run(
     heartbeat: Annotated[
         float, typer.Option("--heartbeat", min=0.1, help="Sekunder mellan livstecknen.")
     ] = 10.0,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Provkörning: sök och bedöm varje väntande ärende och visa vad roboten skulle "
+            "göra; inget skapas, inget sparas och ärendena behåller sin status.",
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Med --dry-run: skriv provkorning.csv i den här mappen."),
+    ] = None,
 ) -> None:
     """Work through the queue: N worker processes, one browser each; Ctrl+C stops cleanly.
 
     Exit codes: 0 all done, 1 some failed, 2 some need a person, 75 another run holds the queue.
+    With --dry-run: the codes the real run would end with; nothing is changed.
     """
     from apps.backlog.run import run_backlog, watch_backlog
 
@@ -225,6 +238,10 @@ def run(
             err.print(f"  - {problem}", markup=False)
         raise typer.Exit(ExitCode.INVALID_INPUT)
     _configure_logging(settings)
+    if dry_run:
+        if watch is not None:
+            raise typer.BadParameter("en provkörning körs en gång", param_hint="--watch")
+        raise typer.Exit(int(_dry_run(settings, limit=limit, out=out)))
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", slot):
         raise typer.BadParameter("bokstäver, siffror, - och _", param_hint="--slot")
     options = RunOptions(
@@ -266,6 +283,44 @@ def run(
         err.print(f"[yellow]{exc}[/] Försök igen senare.")
         raise typer.Exit(ExitCode.LOCKED) from None
     raise typer.Exit(int(code))
+
+
+def _dry_run(settings: Settings, *, limit: int | None, out: Path | None) -> ExitCode:
+    """``run --dry-run``: predict every waiting item, print the predictions (and write them)."""
+    from apps.backlog.dry_run import (
+        Prediction,
+        dry_run_backlog,
+        dry_run_exit_code,
+        write_dry_run_report,
+    )
+    from flows.vocabulary import DRY_RUN_SV
+
+    def show(p: Prediction) -> None:
+        line = f"{p.item_id:>5}  {p.planned_sv}"
+        values = p.outcome.planned_values
+        if values.get("kommun"):
+            line += f" (Kommun {values['kommun']}, Län {values.get('lan', '')})"
+        if p.outcome.patient_id:
+            line += f": {p.outcome.patient_id}"
+        typer.echo(line)
+        if p.outcome.reason_sv:
+            typer.echo(f"       {p.outcome.reason_sv}")
+        for difference in p.outcome.code_differences:
+            typer.echo(f"       - {difference}")
+        if p.after_item:
+            typer.echo(
+                f"       Samma födelsedatum som ärende {p.after_item}, som skulle registreras: "
+                "den riktiga körningen kan bedöma det här ärendet annorlunda."
+            )
+
+    typer.echo(f"{DRY_RUN_SV}. Ärendena behåller sin status.")
+    predictions = dry_run_backlog(settings, limit=limit, on_item=show)
+    if not predictions:
+        typer.echo("Inget att göra: inga väntande ärenden.")
+    if out is not None:
+        path = write_dry_run_report(predictions, out)
+        typer.echo(f"Provkörningens resultat (personuppgifter, privat fil): {path}")
+    return dry_run_exit_code(predictions)
 
 
 # -- status, show, retry ---------------------------------------------------------------------

@@ -32,9 +32,11 @@ from flows.register import journal_key
 from flows.request import FieldError, RequestInvalid, parse_request
 from flows.runner import Runner
 from flows.vocabulary import (
+    DRY_RUN_SV,
     ID_TYPE_SV,
     MATCH_SV,
     OUTCOME_KIND_SV,
+    PLANNED_SV,
     STEP_STATUS_SV,
     decimal_sv,
     failed_step,
@@ -96,8 +98,17 @@ def register(
     transfer: Annotated[
         str | None, typer.Option(help="Transfer mode: auto, system, browser or fill.")
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Search and judge only: say what the robot would do, create and save nothing.",
+        ),
+    ] = False,
 ) -> None:
-    """Register one person with a reservnummer in PMO (the whole routine)."""
+    """Register one person with a reservnummer in PMO (the whole routine).
+
+    With --dry-run the exit code is the one the real run would end with."""
     settings = edge_settings(headed=headed, transfer=transfer)
     data: dict[str, Any] = _read_request_file(file) if file else {}
     options = {
@@ -118,10 +129,11 @@ def register(
         data["protected"] = True
     try:
         decisions = [_parse_decision(d) for d in decision or []]
+        profile = load_region_profile(settings.config_dir, settings.region)
         request = parse_request(
             data,
-            groups=load_groups(settings.config_dir),
-            rules=load_region_profile(settings.config_dir, settings.region).field_rules,
+            groups=load_groups(settings.config_dir, profile.groups_file),
+            rules=profile.field_rules,
         )
     except RequestInvalid as exc:
         _print_invalid(exc.errors, as_json=as_json)
@@ -133,9 +145,12 @@ def register(
     configure_cli_logging(settings, as_json=as_json)
     outcome = _run(
         settings,
-        lambda runner, on_step: runner.register(request, decisions=decisions, on_step=on_step),
+        lambda runner, on_step: runner.register(
+            request, decisions=decisions, on_step=on_step, dry_run=dry_run
+        ),
         as_json=as_json,
         audit_ref=request.external_ref or journal_key(request),
+        audit_step="register_dry_run" if dry_run else "register",
     )
     raise typer.Exit(outcome_exit_code(outcome.kind))
 
@@ -366,6 +381,13 @@ def _print_outcome(outcome: Outcome, *, as_json: bool) -> None:
         if outcome.kind is OutcomeKind.FAILED
         else None
     )
+    if outcome.dry_run:
+        out.print(f"[bold]{DRY_RUN_SV}[/bold]")
+        if outcome.planned:
+            out.print(f"  {PLANNED_SV[outcome.planned]}")
+        for field, value in outcome.planned_values.items():
+            out.print(f"  {_VALUE_LABELS_SV.get(field, field)}: {value}")
+        out.print("  Utfall när roboten kör på riktigt:", end=" ")
     out.print(f"[bold]{failure.headline if failure else OUTCOME_KIND_SV[outcome.kind]}[/bold]")
     if outcome.patient_id:
         reuse = ""
@@ -401,6 +423,18 @@ def _print_outcome(outcome: Outcome, *, as_json: bool) -> None:
         status = STEP_STATUS_SV.get(step.status, step.status)
         out.print(f"  {step.label_sv:<32} {status:<14} {seconds_sv(step.elapsed_s):>8}")
     out.print(f"  Totalt {seconds_sv(outcome.duration_s)}")
+
+
+# The fields a dry run says it would write (labels as PMO's form shows them).
+_VALUE_LABELS_SV = {
+    "street": "Utdelningsadress",
+    "postal_code": "Postnummer",
+    "city": "Ort",
+    "country": "Land",
+    "info": "Info",
+    "kommun": "Kommun",
+    "lan": "Län",
+}
 
 
 def seconds_sv(value: float) -> str:

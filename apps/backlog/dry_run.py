@@ -1,0 +1,143 @@
+"""``backlog run --dry-run``: what a run would do with every waiting item, changing nothing.
+
+One in-process ``Runner`` (one browser) takes the waiting items in queue order and runs each
+as a dry run (``Runner.register(dry_run=True)``): both searches and the judging, then the
+outcome the real run would end with and the action it would take on the way (a new
+reservnummer with the codes and address it would write, this existing reservnummer, already
+registered with the code differences, or a person and why). Nothing is created in either
+system, no item is claimed or changes status, the run lock is not taken, the journal is not
+written, no evidence is kept; each request holds its birth date's lease only for its searches.
+
+The prediction is per item against the systems as they are now: two waiting items for one
+person (the same birth date) are each predicted alone, while the real run makes the second
+find the first one's registration. Such an item is flagged (``after_item``) so that a person
+reading the report knows its prediction may differ.
+
+The report is printed and, with ``--out DIR``, written as ``provkorning.csv`` (personal data:
+private, 0600, spreadsheet formulas escaped), never into the queue's own run report.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from apps.backlog.cells import escape_cell
+from apps.backlog.report import display_ref
+from apps.backlog.store import ItemStatus, open_store
+from apps.exitcodes import ExitCode
+from flows.outcome import Outcome, OutcomeKind
+from flows.runner import Runner
+from flows.vocabulary import OUTCOME_KIND_SV, PLANNED_SV
+from robot.files import write_private
+from robot.settings import Settings
+
+REPORT_NAME = "provkorning.csv"
+DRY_RUN_COLUMNS = (
+    "id",
+    "referens",
+    "provkörning",
+    "skulle_göra",
+    "utfall",
+    "patient_id",
+    "kommun",
+    "län",
+    "adress",
+    "orsak",
+    "kodskillnader",
+    "samma_födelsedatum_som",
+)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the real run would do with one waiting item."""
+
+    item_id: int
+    ref: str
+    outcome: Outcome
+    # An earlier waiting item on the same birth date that is planned to be registered.
+    after_item: int | None = None
+
+    @property
+    def planned_sv(self) -> str:
+        if self.outcome.planned is None:
+            return OUTCOME_KIND_SV[self.outcome.kind]
+        return PLANNED_SV[self.outcome.planned]
+
+
+def dry_run_backlog(
+    settings: Settings,
+    *,
+    limit: int | None = None,
+    runner_factory: Callable[[Settings], Runner] | None = None,
+    on_item: Callable[[Prediction], None] | None = None,
+) -> list[Prediction]:
+    """Predict every waiting item (at most ``limit``), in the order a run would take them."""
+    with open_store(settings) as store:
+        items = [i for i in store.items(status=ItemStatus.PENDING) if i.request is not None]
+    items = items[:limit] if limit else items
+    predictions: list[Prediction] = []
+    if not items:
+        return predictions
+    factory = runner_factory or (lambda s: Runner(s, role="provkörningen"))
+    planned_births: dict[str, int] = {}
+    with factory(settings) as runner:
+        for item in items:
+            assert item.request is not None
+            outcome = runner.register(item.request, decisions=list(item.decisions), dry_run=True)
+            birth = item.request.birth_date.isoformat()
+            prediction = Prediction(item.id, item.ref, outcome, planned_births.get(birth))
+            if outcome.planned in ("register_new", "reuse_reservnummer", "register_journaled"):
+                planned_births.setdefault(birth, item.id)
+            predictions.append(prediction)
+            if on_item is not None:
+                on_item(prediction)
+    return predictions
+
+
+def dry_run_exit_code(predictions: Iterable[Prediction]) -> ExitCode:
+    """The code the real run would end with: 1 a dry run failed, 2 someone would need a
+    person, 0 otherwise."""
+    kinds = {p.outcome.kind for p in predictions}
+    if OutcomeKind.FAILED in kinds:
+        return ExitCode.SOME_FAILED
+    if OutcomeKind.NEEDS_PERSON in kinds:
+        return ExitCode.NEEDS_PERSON
+    return ExitCode.OK
+
+
+def rows(predictions: Iterable[Prediction]) -> Iterator[dict[str, str]]:
+    """The report's rows (column name -> text)."""
+    for p in predictions:
+        values = p.outcome.planned_values
+        address = ", ".join(
+            v for k in ("street", "postal_code", "city", "country") if (v := values.get(k))
+        )
+        yield {
+            "id": str(p.item_id),
+            "referens": display_ref(p.ref),
+            "provkörning": "ja",
+            "skulle_göra": p.planned_sv,
+            "utfall": OUTCOME_KIND_SV[p.outcome.kind],
+            "patient_id": p.outcome.patient_id or "",
+            "kommun": values.get("kommun", ""),
+            "län": values.get("lan", ""),
+            "adress": address,
+            "orsak": p.outcome.reason_sv or "",
+            "kodskillnader": "; ".join(p.outcome.code_differences),
+            "samma_födelsedatum_som": str(p.after_item) if p.after_item else "",
+        }
+
+
+def write_dry_run_report(predictions: Iterable[Prediction], out: Path) -> Path:
+    """``out/provkorning.csv`` (personal data: private, 0600); the path."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=DRY_RUN_COLUMNS, delimiter=";")
+    writer.writeheader()
+    for row in rows(predictions):
+        writer.writerow({k: escape_cell(v) for k, v in row.items()})
+    return write_private(out / REPORT_NAME, buffer.getvalue().encode("utf-8-sig"))
