@@ -53,9 +53,11 @@ class StepTracker:
     def skipped(self, key: str) -> None:
         self._emit(key, "skipped", 0.0)
 
-    def started(self, key: str) -> float:
-        """Report step ``key`` as started (for a step that is not one block); its start time."""
-        self._emit(key, "started", 0.0)
+    def started(self, key: str, *, detail_sv: str | None = None) -> float:
+        """Report step ``key`` as started (for a step that is not one block); its start time.
+
+        ``detail_sv`` is added to the label in brackets (what the step waits for, say)."""
+        self._emit(key, "started", 0.0, detail_sv=detail_sv)
         return time.perf_counter()
 
     def done(self, key: str, started_at: float) -> None:
@@ -67,11 +69,18 @@ class StepTracker:
         self._emit(key, "failed", time.perf_counter() - started_at, error=error)
 
     def _emit(
-        self, key: str, status: StepStatus, elapsed: float, *, error: BaseException | None = None
+        self,
+        key: str,
+        status: StepStatus,
+        elapsed: float,
+        *,
+        error: BaseException | None = None,
+        detail_sv: str | None = None,
     ) -> None:
+        label = step_label_sv(key)
         event = StepEvent(
             step=key,
-            label_sv=step_label_sv(key),
+            label_sv=f"{label} ({detail_sv})" if detail_sv else label,
             status=status,
             elapsed_s=round(elapsed, 4),
         )

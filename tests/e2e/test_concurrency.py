@@ -162,19 +162,28 @@ def test_register_should_say_who_holds_the_birth_date_when_the_wait_runs_out(
     key = birth_date_lease_key(
         Pseudonymizer(settings.pseudonym_key), request.birth_date.isoformat()
     )
-    events: list[tuple[str, str]] = []
+    events: list[tuple[str, str, str]] = []
 
     with (
         open_database(settings, COORDINATION) as db,
         Leases(db).hold(key, holder="mottagningen (appen, process 7)", ttl_s=60, wait_s=0),
         Runner(settings) as runner,
     ):
-        outcome = runner.register(request, on_step=lambda e: events.append((e.step, e.status)))
+        outcome = runner.register(
+            request, on_step=lambda e: events.append((e.step, e.status, e.label_sv))
+        )
 
     assert (outcome.kind, outcome.reason_code) == (OutcomeKind.FAILED, "lease_held"), outcome
     assert outcome.reason_sv and "mottagningen (appen, process 7)" in outcome.reason_sv
     assert "samma födelsedatum" in outcome.reason_sv
-    assert events == [("wait_lease", "started"), ("wait_lease", "failed")]
+    assert [(step, status) for step, status, _ in events] == [
+        ("wait_lease", "started"),
+        ("wait_lease", "failed"),
+    ]
+    # The clerk sees what the robot waits for, and who holds it, while it waits.
+    assert events[0][2] == (
+        "Väntar på ett annat ärende med samma födelsedatum (mottagningen (appen, process 7))"
+    )
     assert outcome.evidence_dir is None  # nothing was shown, so nothing is kept
     assert persons_born(sites, request.birth_date) == []
     assert patients_born(sites, request.birth_date) == []
