@@ -227,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="list the misjudged pairs")
     args = parser.parse_args(argv)
     config = load_match_config(args.config)
-    sets = {str(args.pairs): args.pairs} if args.pairs else SETS
+    sets = {args.pairs.stem: args.pairs} if args.pairs else SETS
     merges = 0
     summary = []
     for name, path in sets.items():
@@ -236,11 +236,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         merges += evaluation.automatic_merges
         summary.append(
-            f"  {name:10}{len(evaluation.judged):>6}{evaluation.automatic_merges:>8}"
+            f"  {name:26}{len(evaluation.judged):>6}{evaluation.automatic_merges:>8}"
             f"{evaluation.caught_share:>9.1%}{evaluation.uncertain_share:>11.1%}"
             f"   {'yes' if evaluation.meets_goals() else 'NO'}"
         )
-    print(f"  {'set':10}{'pairs':>6}{'merges':>8}{'caught':>9}{'uncertain':>11}   goals met")
+    print(f"  {'set':26}{'pairs':>6}{'merges':>8}{'caught':>9}{'uncertain':>11}   goals met")
     print("\n".join(summary))
     return 1 if merges else 0
 
