@@ -144,6 +144,21 @@ def _seconds(value: object) -> str:
     return decimal_sv(float(value)) if isinstance(value, int | float) else ""
 
 
+_BAR_ORDER = ("done", "closed", "needs_person", "failed", "pending", "rejected")
+
+
+def _bar(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The run's outcomes as parts of a bar (status key, label, count, percent of the run)."""
+    total = len(rows)
+    parts = []
+    for key in _BAR_ORDER:
+        n = sum(1 for row in rows if row["status_key"] == key)
+        if n:
+            label = next(row["status"] for row in rows if row["status_key"] == key)
+            parts.append({"key": key, "label": label, "n": n, "percent": round(100 * n / total)})
+    return parts
+
+
 def _needs_person_rows(store: QueueReader) -> list[dict[str, Any]]:
     """Cases waiting for a person now, oldest first, without names."""
     items = sorted(store.items(status=ItemStatus.NEEDS_PERSON), key=lambda i: i.updated_at)
@@ -217,7 +232,8 @@ def build_report(
                 "seconds": _seconds((r.finished_at - r.started_at).total_seconds())
                 if r.finished_at
                 else "",
-                "rows": _run_rows(store, r, out),
+                "rows": (run_rows := _run_rows(store, r, out)),
+                "bar": _bar(run_rows),
             }
             for r in selected
         ],

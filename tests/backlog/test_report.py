@@ -76,6 +76,8 @@ def test_report_lists_every_item_of_the_run_with_outcome_reason_duration_and_evi
     assert "finns bara på robotdatorn" in html
     assert "Hemligsson" not in html and "20190412201K3" not in html
     assert "Några misslyckades" in html
+    # The outcomes of the run at a glance, with a text for screen readers.
+    assert 'aria-label="Utfall: 1 klar, 1 behöver en person, 1 misslyckades"' in html
     assert stat.S_IMODE(files.html.stat().st_mode) == 0o600
 
 
