@@ -494,6 +494,9 @@ def _failure(exc: BaseException) -> tuple[str, str]:
         return "site_timeout", f"Systemet svarade inte i tid{tries}."
     if isinstance(root, PlaywrightError):
         return "site_unreachable", f"Roboten kom inte fram till systemet{tries}."
+    if isinstance(exc, RetriesExhausted):
+        # The wrapper's own message names the step key and the exception class: for logs only.
+        return exc.code, f"Ett oväntat tekniskt fel{tries}."
     if isinstance(exc, ApplicationError):
         return exc.code, exc.message
     return "unexpected_error", "Ett oväntat tekniskt fel stoppade roboten."
