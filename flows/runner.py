@@ -15,8 +15,8 @@ identities). Configuration errors do raise, from ``start()``, before any request
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Self
 
@@ -27,8 +27,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from flows import complete as complete_flow
 from flows import register as register_flow
 from flows.context import PmoScreens, RnsScreens, RoutineContext
+from flows.coordination import Coordination
 from flows.countries import load_country_lists
-from flows.decisions import DecisionStore
 from flows.groups import load_groups
 from flows.identity import InvalidIdentity, parse_patient_id
 from flows.judge import Verdicts
@@ -48,7 +48,6 @@ from robot.db import Database, open_database
 from robot.errors import ApplicationError, BusinessError, RobotError
 from robot.evidence import EvidenceHandle, EvidenceRecorder
 from robot.journal import StepJournal
-from robot.leases import Lease, LeaseHeld, LeaseInfo, Leases, holder_name
 from robot.logs import Pseudonymizer, get_logger
 from robot.retry import RetriesExhausted, RetryPolicy
 from robot.settings import Settings
@@ -57,8 +56,6 @@ _log = get_logger(__name__)
 
 JOURNAL_FILE = "journal.sqlite3"
 JOURNAL = "journal"  # the store component; on SQLite the file JOURNAL_FILE
-# The store component shared by every entry point: leases and decisions (robot/db.py).
-COORDINATION = "coordination"
 
 
 class Runner:
@@ -72,11 +69,8 @@ class Runner:
         waiting request can say who holds it."""
         self.settings = settings
         self.role = role
-        self._coordination: Database | None = None
+        self._coordination: Coordination | None = None
         self._journal_db: Database | None = None
-        self._leases: Leases | None = None
-        self._decisions: DecisionStore | None = None
-        self._held: Lease | None = None
         self._transfer_override = transfer
         self._pseudonym = Pseudonymizer(settings.pseudonym_key)
         self._session: BrowserSession | None = None
@@ -121,10 +115,7 @@ class Runner:
         journal_db = open_database(s, JOURNAL)
         self._journal_db = journal_db
         journal = StepJournal(journal_db)
-        coordination = open_database(s, COORDINATION)
-        self._coordination = coordination
-        self._leases = Leases(coordination)
-        self._decisions = DecisionStore(coordination, self._pseudonym)
+        self._coordination = Coordination(s, self._pseudonym, role=self.role)
 
         session = BrowserSession(s)
         session.start()
@@ -175,11 +166,11 @@ class Runner:
         session, self._session = self._session, None
         self._ctx = None
         coordination, self._coordination = self._coordination, None
-        self._leases = self._decisions = None
+        if coordination is not None:
+            coordination.close()
         journal_db, self._journal_db = self._journal_db, None
-        for db in (coordination, journal_db):
-            if db is not None:
-                db.close()
+        if journal_db is not None:
+            journal_db.close()
         self._sites.clear()
         if session is not None:
             session.close()
@@ -232,7 +223,7 @@ class Runner:
 
         def flow() -> Outcome:
             # Under the birth date's lease: decisions stored by any entry point count too.
-            store = self._decision_store
+            store = self._coord.decisions
             if dry_run:
                 # The decisions given count, on top of the stored ones, but are not stored.
                 stored = store.verdicts(request)
@@ -255,7 +246,7 @@ class Runner:
             ref=ref,
             steps=steps,
             protected=request.protected or dry_run,
-            lease_key=self._lease_key(request.birth_date.isoformat()),
+            lease_key=self._coord.lease_key(request.birth_date.isoformat()),
         )
         if dry_run:
             outcome.dry_run = True
@@ -306,7 +297,7 @@ class Runner:
             ref=ref,
             steps=steps,
             protected=protected,
-            lease_key=self._lease_key(born.isoformat()) if born else None,
+            lease_key=self._coord.lease_key(born.isoformat()) if born else None,
         )
         if outcome.patient_id and outcome.ok and not protected:
             self._leave_on_clipboard(outcome.patient_id)
@@ -364,66 +355,22 @@ class Runner:
         )
         return outcome
 
-    # Coordination ----------------------------------------------------------------------------
-
     @property
-    def _decision_store(self) -> DecisionStore:
-        if self._decisions is None:
+    def _coord(self) -> Coordination:
+        if self._coordination is None:
             raise RuntimeError("Runner is not started; use it as a context manager")
-        return self._decisions
+        return self._coordination
 
-    def _lease_key(self, birth_date: str) -> str:
-        return birth_date_lease_key(self._pseudonym, birth_date)
-
-    @contextmanager
-    def _lease(self, key: str | None, *, ref: str, steps: StepTracker) -> Iterator[Lease | None]:
-        """Hold the birth date's lease for the request: two requests that could be the same
-        person (the same birth date) never search or create at the same time, anywhere.
-
-        While another holds it, a "wait_lease" step shows the wait; after ``lease_wait_s``
-        ``LeaseHeld`` says who holds it. A lease taken over from a holder that died is logged;
-        the flow searches both systems again before any create or save in every case.
-        """
-        if key is None or self._leases is None:
-            yield None
-            return
-        waiting: list[float] = []
-
-        def on_wait(info: LeaseInfo) -> None:
-            if not waiting:
-                waiting.append(steps.started("wait_lease", detail_sv=info.holder))
-                _log.event("lease_wait", ref=ref, holder=info.holder)
-
-        with ExitStack() as stack:
-            try:
-                lease = stack.enter_context(
-                    self._leases.hold(
-                        key,
-                        holder=holder_name(self.role),
-                        ttl_s=self.settings.lease_ttl_s,
-                        wait_s=self.settings.lease_wait_s,
-                        on_wait=on_wait,
-                        subject="samma födelsedatum",
-                    )
-                )
-            except LeaseHeld as exc:
-                if waiting:
-                    steps.failed("wait_lease", waiting[0], exc)
-                raise
-            if waiting:
-                steps.done("wait_lease", waiting[0])
-            if lease.took_over_expired:
-                _log.event("lease_taken_over", ref=ref)
-            self._held = lease
-            try:
-                yield lease
-            finally:
-                self._held = None
+    def _lease(
+        self, key: str | None, *, ref: str, steps: StepTracker
+    ) -> AbstractContextManager[object]:
+        """The birth date's lease around one request (``flows.coordination``)."""
+        return self._coord.hold(key, ref=ref, steps=steps)
 
     def _check_lease(self) -> None:
         """Before anything irreversible: ``LeaseLost`` if another holder took the lease over."""
-        if self._held is not None:
-            self._held.check()
+        if self._coordination is not None:
+            self._coordination.check()
 
     def _recover(self) -> None:
         """After a failure, make sure the next request starts cleanly.
@@ -465,15 +412,6 @@ def _evidence_masks(selectors: dict[str, SiteSelectors]) -> Callable[[Page], lis
         if extra is not None:
             specs.extend(extra.locators.values())
     return lambda page: [spec.locate(page) for spec in specs]
-
-
-def birth_date_lease_key(pseudonym: Pseudonymizer, birth_date: str) -> str:
-    """The lease key of a birth date (ISO form): a keyed hash, since operators see the table.
-
-    Two requests that could be the same person share a birth date (the routine's search key),
-    so they share this key wherever they run.
-    """
-    return "birth:" + pseudonym("birth_date:" + birth_date)
 
 
 def _page_factory(session: BrowserSession, site: str) -> Callable[[], Page]:

@@ -24,8 +24,10 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from flows.coordination import COMPONENT as COORDINATION
+from flows.coordination import birth_date_lease_key
 from flows.outcome import OutcomeKind
-from flows.runner import COORDINATION, Runner, birth_date_lease_key
+from flows.runner import Runner
 from mock_sites.testing import MockSites
 from robot.db import open_database
 from robot.leases import Leases
