@@ -122,6 +122,24 @@ def test_spelling_rule_should_be_what_makes_its_example_same(
         assert outcome(a, b, fresh) is not SAME
 
 
+DISTINCT_NAMES = Path(__file__).resolve().parents[1] / "data" / "matching_distinct_names.txt"
+
+
+def test_no_two_distinct_common_names_should_be_one_name(match_config: MatchConfig) -> None:
+    # Word by word (the judgement of a whole name needs every word to be the same name):
+    # 260 names, 33 670 pairs, each a pair of siblings' given names if they shared a birth date.
+    lines = DISTINCT_NAMES.read_text("utf-8").splitlines()
+    names = [normalise_name(n) for n in lines if n.strip() and not n.startswith("#")]
+    assert len(names) == len(set(names)) >= 250
+    same = [
+        (a, b)
+        for i, a in enumerate(names)
+        for b in names[i + 1 :]
+        if matching._compare_words(a, b, match_config).level is matching._Level.STRONG
+    ]
+    assert same == []
+
+
 # --- vowels -----------------------------------------------------------------------------------
 
 
