@@ -70,7 +70,7 @@ def test_run_registers_items_audits_every_step_and_a_site_outage_ends_as_failed(
         assert evidence and Path(evidence).is_dir()
         files = build_report(store, tmp_path / "rapport")
     html = files.html.read_text("utf-8")
-    assert "skärmbild och spårning" in html and bad_row["family_name"] not in html
+    assert "skärmbild och spår" in html and bad_row["family_name"] not in html
 
 
 def test_watch_mode_picks_up_items_queued_while_it_runs(sites: MockSites, tmp_path: Path) -> None:
