@@ -44,6 +44,8 @@ from robot.settings import Settings
 log = get_logger(__name__)
 
 POLL_S = 0.3
+# Workers that stopped, or went silent, this long ago leave the registry (``backlog workers``).
+WORKERS_KEPT_S = 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,7 @@ def run_locked(
                 machine_mode=mode,
             )
         recovered = _recover(store, options)
+        store.forget_workers(older_than_s=WORKERS_KEPT_S)
         due, soon = _due_count(store, options.wait_for_retries_s, options)
         if due == 0 and not soon:
             return RunSummary(

@@ -362,6 +362,8 @@ def test_worker_registry_and_machine_modes(store: DatabaseQueueStore) -> None:
     store.set_machine_mode("m1", MachineMode.PAUSED, actor="person:anna")
     assert store.machine_mode("m1") is MachineMode.PAUSED
     assert store.machine_modes() == {"m1": MachineMode.PAUSED}
+    assert store.forget_workers(older_than_s=3600) == 0  # signed off just now: kept
+    assert store.forget_workers(older_than_s=-1) == 1 and store.workers() == []
 
 
 def _claim_all(settings: Settings, name: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
