@@ -108,8 +108,13 @@ def _choice(value: object, allowed: tuple[str, ...], what: str) -> str:
     return text
 
 
+# Without a [birth_dates] section a profile gets the common estimate, 1 January: treating a
+# date as estimated only ever turns "same" into "a person looks" (flows/matching.py).
+_DEFAULT_ESTIMATED = ["01-01"]
+
+
 def _estimated_dates(section: dict[str, object]) -> frozenset[str]:
-    days = section.get("estimated", [])
+    days = section.get("estimated", _DEFAULT_ESTIMATED)
     if not isinstance(days, list):
         raise ValueError("birth_dates.estimated ska vara en lista")
     for day in days:

@@ -431,6 +431,20 @@ def test_region_profile_should_say_which_birth_dates_are_estimated() -> None:
     assert not profile.is_estimated_birth_date(date(1990, 7, 1))
 
 
+def test_region_profile_without_birth_dates_should_take_1_january_as_estimated(
+    tmp_path: Path,
+) -> None:
+    text = (DEFAULT_CONFIG_DIR / "regions" / "gavleborg.toml").read_text("utf-8")
+    text = re.sub(r"^\[birth_dates\]$.*?(?=^\[)", "", text, flags=re.DOTALL | re.MULTILINE)
+    assert "estimated" not in text and '"01-01"' not in text
+    (tmp_path / "regions").mkdir()
+    (tmp_path / "regions" / "gavleborg.toml").write_text(text, "utf-8")
+    assert load_region_profile(tmp_path).estimated_birth_dates == {"01-01"}
+    off = text + "\n[birth_dates]\nestimated = []\n"
+    (tmp_path / "regions" / "gavleborg.toml").write_text(off, "utf-8")
+    assert load_region_profile(tmp_path).estimated_birth_dates == set()
+
+
 @pytest.mark.parametrize("bad", ['"13-01"', '"1-1"', '"02-30"', '"0101"'])
 def test_region_profile_should_refuse_an_estimated_date_that_is_no_day(
     tmp_path: Path, bad: str
