@@ -55,6 +55,7 @@ from flows.outcome import (
 from flows.pages.pmo_form import FormValues, SaveRefused
 from flows.pages.pmo_search import PmoHit
 from flows.pages.rns_search import RnsHit
+from flows.pages.site import playwright_errors
 from flows.request import RegistrationRequest
 from flows.steps import StepTracker
 from flows.verify import check_patient_id, norm, open_patient, verify_patient
@@ -328,9 +329,11 @@ def _register_in_pmo(number: _Number, values: FormValues, *, ctx: RoutineContext
     source = number.source
     if source is not None and not _shows(source, number.value):
         source = None  # the screen moved on (a retry): the transfer puts it on the clipboard
-    ctx.transfer.copy(source, number.value)
+    with playwright_errors("rns"):  # the keyboard and the clipboard are no page object
+        ctx.transfer.copy(source, number.value)
     form.open_new()
-    ctx.transfer.paste(form, number.value)
+    with playwright_errors("pmo"):
+        ctx.transfer.paste(form, number.value)
     form.leave_patient_id()
     pasted = form.read_form([])  # the Patient-ID and its marker, one round trip
     check_patient_id(pasted.marker, pasted.patient_id, number.value)
