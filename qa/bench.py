@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
@@ -50,7 +51,7 @@ from flows.request import RegistrationRequest
 from flows.runner import Runner
 from mock_sites.testing import MockSites
 from qa.bench_evidence import DESIGNS as EVIDENCE_DESIGNS
-from qa.bench_evidence import evidence_costs, evidence_design
+from qa.bench_evidence import evidence_costs, evidence_design, format_evidence_costs
 from qa.people import InventedPeople
 from qa.plain_script import PlainPerson, PlainScript
 from robot.browser import shared_playwright
@@ -431,7 +432,7 @@ def _browser_phase(
                     _measured(
                         meter,
                         designs[design],
-                        lambda r=request, d=design: robot_register(runner, r, f"robot_{d}"),
+                        partial(robot_register, runner, request, f"robot_{design}"),
                     )
         robot_pss = runner.session.memory_pss_bytes()
         plain_pss = _pss_of_marked(_PLAIN_MARKER) if run_plain else 0
@@ -637,10 +638,10 @@ def run_bench(
         "records_problems": records,
         "feature_costs": costs,
         "feature_off": figures["feature_off"],
-        "evidence_cost_ms": evidence_costs(
-            robot_median_s=robot_median,
-            without_s=figures["feature_off"]["evidence"]["total"]["median_s"],
-            designs={d: v["total"]["median_s"] for d, v in figures["evidence_designs"].items()},
+        "evidence_costs": evidence_costs(
+            robot=robot,
+            without=figures["feature_off"]["evidence"],
+            designs=figures["evidence_designs"],
         ),
         "http_floor": floor,
         "ratio_robot_plain": ratio,
@@ -705,14 +706,7 @@ def format_report(report: dict[str, Any]) -> str:
             f"  {feature:<10} median without {cost['median_s_without']:.3f} s, cost "
             f"{cost['cost_s'] * 1000:+.0f} ms, {off['driver_messages_per_registration']} msgs/reg"
         )
-    evidence = report["evidence_cost_ms"]
-    lines += [
-        "",
-        "evidence per registration (median against none, ms): "
-        f"masked screenshots on failure (default) {evidence['masked_on_failure']:+.0f}, "
-        f"support trace (evidence_trace) {evidence['support_trace']:+.0f}, "
-        f"full trace of the design before issue 11 {evidence['full_trace_before']:+.0f}",
-    ]
+    lines += ["", *format_evidence_costs(report["evidence_costs"])]
     goals = report["goals"]
     lines += [
         "",
