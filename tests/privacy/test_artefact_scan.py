@@ -50,7 +50,7 @@ from robot.evidence import RECORDING_DIR
 from robot.logs import IDENTITY_PATTERN, configure_logging, unconfigure_logging
 from robot.settings import DEFAULT_CONFIG_DIR, Settings
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # a SIGKILLed run and four browsers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KEY = "artefact-scan-pseudonym-key"
