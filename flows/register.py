@@ -129,6 +129,8 @@ def register(
                 steps.skipped(skipped)
             number = _Number(known["value"], bool(known.get("reused")), None)
             if dry_run:
+                # Reading the saved patient changes nothing: check it as the real run would.
+                _verify(request, group, number, ctx=ctx, steps=steps)
                 return _would(request, "verify_saved", number, group, ctx=ctx)
             return _verify_and_finish(request, group, number, ctx=ctx, steps=steps, key=key)
         # Somebody registered the person (perhaps under our journaled number, in a race).
@@ -165,6 +167,8 @@ def register(
         number = _Number(known["value"], bool(known.get("reused")), None)
     else:
         before_change()
+        # Only waiting overlaps: PMO's empty form loads while RNS creates the number.
+        ctx.pmo.form.start_opening_new()
         number = _create_rns(request, rns, rns_hits, ctx=ctx, steps=steps, key=key)
 
     # 3. PMO "Registrera" ------------------------------------------------------------------------
@@ -403,12 +407,7 @@ def _verify_and_finish(
     steps: StepTracker,
     key: str,
 ) -> Outcome:
-    expected = expected_fields(request, group, number.value, ctx=ctx)
-    with steps.step("verify"):
-        ctx.retry(
-            lambda: verify_patient(request.birth_date, number.value, expected, ctx=ctx),
-            step="verify",
-        )
+    _verify(request, group, number, ctx=ctx, steps=steps)
     crash_point("verify")
     ctx.journal.clear(key)
     if request.protected:
@@ -422,6 +421,23 @@ def _verify_and_finish(
     return Outcome(
         kind=OutcomeKind.REGISTERED, patient_id=number.value, reservnummer_reused=number.reused
     )
+
+
+def _verify(
+    request: RegistrationRequest,
+    group: PatientGroup,
+    number: _Number,
+    *,
+    ctx: RoutineContext,
+    steps: StepTracker,
+) -> None:
+    """Open the saved patient and compare every field (raises ``VerificationFailed``)."""
+    expected = expected_fields(request, group, number.value, ctx=ctx)
+    with steps.step("verify"):
+        ctx.retry(
+            lambda: verify_patient(request.birth_date, number.value, expected, ctx=ctx),
+            step="verify",
+        )
 
 
 def expected_fields(

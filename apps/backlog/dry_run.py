@@ -13,17 +13,23 @@ person (the same birth date) are each predicted alone, while the real run makes 
 find the first one's registration. Such an item is flagged (``after_item``) so that a person
 reading the report knows its prediction may differ.
 
-The report is printed and, with ``--out DIR``, written as ``provkorning.csv`` (personal data:
-private, 0600, spreadsheet formulas escaped), never into the queue's own run report.
+The report is printed and, with ``--out DIR``, written as ``provkorning.csv`` (Patient-ID and
+address: personal data, private 0600, spreadsheet formulas escaped) and ``provkorning.html``
+(headed as a dry run; no names, identity numbers or addresses, like the run report), never
+into the queue's own run report.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+
+from jinja2 import Environment
 
 from apps.backlog.cells import escape_cell
 from apps.backlog.report import display_ref
@@ -31,11 +37,12 @@ from apps.backlog.store import ItemStatus, open_store
 from apps.exitcodes import ExitCode
 from flows.outcome import Outcome, OutcomeKind
 from flows.runner import Runner
-from flows.vocabulary import OUTCOME_KIND_SV, PLANNED_SV
+from flows.vocabulary import DRY_RUN_SV, OUTCOME_KIND_SV, PLANNED_SV
 from robot.files import write_private
 from robot.settings import Settings
 
 REPORT_NAME = "provkorning.csv"
+HTML_NAME = "provkorning.html"
 DRY_RUN_COLUMNS = (
     "id",
     "referens",
@@ -134,10 +141,43 @@ def rows(predictions: Iterable[Prediction]) -> Iterator[dict[str, str]]:
 
 
 def write_dry_run_report(predictions: Iterable[Prediction], out: Path) -> Path:
-    """``out/provkorning.csv`` (personal data: private, 0600); the path."""
+    """``out/provkorning.csv`` (personal data: private, 0600) and ``out/provkorning.html``;
+    the CSV's path."""
+    table = list(rows(predictions))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=DRY_RUN_COLUMNS, delimiter=";")
     writer.writeheader()
-    for row in rows(predictions):
+    for row in table:
         writer.writerow({k: escape_cell(v) for k, v in row.items()})
+    html = _HTML.render(
+        title=DRY_RUN_SV,
+        made=datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M"),
+        rows=table,
+        counts=Counter(r["skulle_göra"] for r in table).most_common(),
+    )
+    write_private(out / HTML_NAME, html.encode("utf-8"))
     return write_private(out / REPORT_NAME, buffer.getvalue().encode("utf-8-sig"))
+
+
+# Names, identity numbers and addresses stay out: the page may go to IT support.
+_HTML = Environment(autoescape=True).from_string(
+    """<!doctype html>
+<html lang="sv"><head><meta charset="utf-8"><title>{{ title }}</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}
+td,th{border:1px solid #999;padding:.3em .6em;text-align:left;vertical-align:top}
+.banner{background:#fff3cd;border:1px solid #c9a400;padding:.6em 1em;font-weight:bold}</style>
+</head><body>
+<h1>Provkörning av ärendekön</h1>
+<p class="banner" role="status">{{ title }}. Ärendena behåller sin status; så här skulle
+roboten göra med varje väntande ärende ({{ made }}).</p>
+<ul>{% for label, n in counts %}<li>{{ label }}: {{ n }}</li>{% endfor %}</ul>
+<table><thead><tr><th>Ärende</th><th>Referens</th><th>Skulle göra</th><th>Utfall</th>
+<th>Kommun</th><th>Län</th><th>Orsak</th><th>Kodskillnader</th></tr></thead><tbody>
+{% for r in rows %}<tr><td>{{ r["id"] }}</td><td>{{ r["referens"] }}</td>
+<td>{{ r["skulle_göra"] }}{% if r["samma_födelsedatum_som"] %} (samma födelsedatum som
+ärende {{ r["samma_födelsedatum_som"] }}){% endif %}</td><td>{{ r["utfall"] }}</td>
+<td>{{ r["kommun"] }}</td><td>{{ r["län"] }}</td><td>{{ r["orsak"] }}</td>
+<td>{{ r["kodskillnader"] }}</td></tr>
+{% endfor %}</tbody></table></body></html>
+"""
+)

@@ -20,13 +20,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from apps.backlog.dry_run import REPORT_NAME
+from apps.backlog.dry_run import HTML_NAME, REPORT_NAME
 from apps.backlog.run import RunOptions, run_backlog
 from apps.backlog.store import ItemStatus, open_store
 from apps.cli.main import app
 from apps.exitcodes import ExitCode
 from flows.outcome import OutcomeKind
-from flows.register import journal_key
+from flows.register import JOURNAL_NUMBER, journal_key
 from flows.runner import Runner
 from mock_sites.testing import MockSites
 from qa.people import generate_rows, taken_in
@@ -97,6 +97,47 @@ def test_dry_run_should_name_the_reservnummer_it_would_reuse(
         existing,
         True,
     )
+
+
+def test_dry_run_after_a_crash_should_plan_with_the_journaled_number(
+    runner: Runner, sites: MockSites, people: People, writer: SiteWriter
+) -> None:
+    """A number journaled by a run that died: the dry run plans to register exactly it (or,
+    once PMO has it in our own spelling, to verify it), never a new one."""
+    request = people.request(sex="K")
+    # The number the dead run created; RNS lists it under a name that is not the request's.
+    number = writer.rns_create(request.birth_date, sex="K", family="Zzyzx", given="Qwerty")
+    key = journal_key(request)
+    journal = runner.context.journal
+    journal.record(key, JOURNAL_NUMBER, {"value": number, "reused": False})
+    before = _records(sites)
+
+    planned = runner.register(request, dry_run=True)
+
+    assert (planned.planned, planned.patient_id, planned.kind) == (
+        "register_journaled",
+        number,
+        OutcomeKind.REGISTERED,
+    )
+    assert _records(sites) == before
+    assert journal.steps(key)[JOURNAL_NUMBER]["value"] == number  # read, left as it was
+
+    # The dead run had saved too, but PMO shows another address than the request's: the real
+    # run's check of that save fails, and the dry run (reading the patient) says so.
+    writer.pmo_register(
+        number, sex="K", family=request.family_name, given=request.given_names, kommun="01"
+    )
+    saved = runner.register(request, dry_run=True)
+    real = runner.register(request)
+
+    assert (saved.kind, saved.reason_code, saved.dry_run) == (
+        OutcomeKind.FAILED,
+        "verification_failed",
+        True,
+    )
+    assert (real.kind, real.reason_code) == (saved.kind, saved.reason_code)
+    assert len(persons_born(sites, request.birth_date)) == 1
+    assert [p["patient_id"] for p in patients_born(sites, request.birth_date)] == [number]
 
 
 def test_register_dry_run_on_the_command_line_should_print_the_plan_and_create_nothing(
@@ -244,6 +285,12 @@ def test_backlog_dry_run_should_predict_every_row_of_the_real_run_and_change_not
     with report.open(encoding="utf-8-sig") as fh:
         predicted = list(csv.DictReader(fh, delimiter=";"))
     assert len(predicted) == 30 and {r["provkörning"] for r in predicted} == {"ja"}
+    html = (tmp_path / "out" / HTML_NAME).read_text("utf-8")
+    assert "Provkörning: inget skapades och inget sparades" in html
+    assert html.count("<tr><td>") == 30
+    for row in rows:  # the page may go to IT support: no names, numbers or addresses
+        assert row["family_name"] not in html and row["street"] not in html
+    assert all(r["patient_id"] not in html for r in predicted if r["patient_id"])
 
     summary = run_backlog(backlog_settings, RunOptions(workers=1))
     assert summary.exit_code == ExitCode.NEEDS_PERSON, summary
