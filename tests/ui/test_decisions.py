@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from mock_sites.testing import MockSites
 from tests.ui.conftest import UiServer
@@ -32,6 +32,26 @@ def _decisions(ui_server: UiServer) -> list[tuple[str, str, str]]:
     audit = ui_server.ui.audit
     assert audit is not None
     return [(e.actor, e.system, e.result) for e in audit.recent(200) if e.step == "person_decision"]
+
+
+def expect_why_differences_and_no_default_answer(page: Page, candidate: Locator) -> None:
+    """The uncertain-match page says why, marks what differs, and has no default answer."""
+    expect(page.locator(".outcome-summary")).to_contain_text("Du behöver avgöra")
+    # The robot's own reason for this hit, from the matcher, and the differing name marked.
+    expect(candidate.locator(".match-reason")).to_contain_text("Därför är roboten osäker:")
+    expect(candidate.locator(".match-reason")).to_contain_text("kontrollera")
+    expect(candidate.locator("dd[data-differs=name]")).to_contain_text("skiljer sig")
+    expect(candidate.locator("dd[data-differs=sex]")).to_have_count(0)  # same sex: not marked
+    # Neither answer is the default: no primary style, and the first Tab stop after the
+    # heading is the guidance, not an answer.
+    for name in ("Samma person (återanvänd)", "Annan person (fortsätt och skapa)"):
+        expect(page.get_by_role("button", name=name).first).not_to_have_class(
+            re.compile(r"\bprimary\b")
+        )
+    page.locator("#outcome-title").focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Så avgör du om det är samma person"
 
 
 def test_uncertain_match_same_person_reuses_the_pmo_patient(
@@ -59,6 +79,8 @@ def test_uncertain_match_same_person_reuses_the_pmo_patient(
     screens.shot(
         page, "06-behover-person", "Osäker träff: varför, personerna sida vid sida och tre val."
     )
+
+    expect_why_differences_and_no_default_answer(page, candidate)
 
     candidate.get_by_role("button", name="Samma person (återanvänd)").click()
     expect_outcome(page, ALREADY_REGISTERED)
@@ -117,36 +139,6 @@ def test_uncertain_match_cancel_stops_without_creating(
     assert fresh_mock_sites.records("rns")["persons"] == before_rns
     assert len(fresh_mock_sites.records("pmo")["patients"]) == patients_before
     assert _decisions(ui_server)[-1] == ("ui:testkanslist", "pmo", "cancel")
-
-
-def test_uncertain_match_says_why_marks_the_differences_and_has_no_default_answer(
-    app_page: Page, fresh_mock_sites: MockSites
-) -> None:
-    page = app_page
-    pair = find_uncertain_pair(fresh_mock_sites, skip=0)
-    fill_registration(page, pair.request)
-    submit_registration(page)
-    expect_outcome(page, NEEDS_PERSON)
-
-    expect(page.locator("#reason")).to_contain_text("PMO")
-    expect(page.locator(".outcome-summary")).to_contain_text("Du behöver avgöra")
-    candidate = page.get_by_role("article").filter(has_text=pair.patient["patient_id"])
-    # The robot's own reason for this hit, from the matcher, and the differing name marked.
-    expect(candidate.locator(".match-reason")).to_contain_text("Därför är roboten osäker:")
-    expect(candidate.locator(".match-reason")).to_contain_text("kontrollera")
-    expect(candidate.locator("dd[data-differs=name]")).to_contain_text("skiljer sig")
-    expect(candidate.locator("dd[data-differs=sex]")).to_have_count(0)  # same sex: not marked
-
-    # Neither answer is the default: no primary style, and the first Tab stop after the
-    # heading is the guidance, not an answer.
-    for name in ("Samma person (återanvänd)", "Annan person (fortsätt och skapa)"):
-        expect(page.get_by_role("button", name=name).first).not_to_have_class(
-            re.compile(r"\bprimary\b")
-        )
-    page.locator("#outcome-title").focus()
-    page.keyboard.press("Tab")
-    focused = page.evaluate("document.activeElement.textContent.trim()")
-    assert focused == "Så avgör du om det är samma person"
 
 
 def test_personnummer_hit_ends_with_the_number_its_kind_and_kopiera(
