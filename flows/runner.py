@@ -34,7 +34,7 @@ from flows.identity import InvalidIdentity, parse_patient_id
 from flows.judge import Verdicts
 from flows.matching import load_match_config
 from flows.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
-from flows.pages.login import LoginPage
+from flows.pages.login import LoginPage, RefusedLogins
 from flows.pages.site import SiteUI
 from flows.region import load_region_profile
 from flows.request import RegistrationRequest
@@ -120,6 +120,7 @@ class Runner:
         session = BrowserSession(s)
         session.start()
         self._session = session
+        refusals = RefusedLogins(s.data_dir, s.pseudonym_key)
         try:
             for site in ("pmo", "rns", "plexus"):
                 login = LoginPage(
@@ -127,6 +128,7 @@ class Runner:
                     selectors=selectors[site],
                     username=getattr(s, f"{site}_username"),
                     password=getattr(s, f"{site}_password"),
+                    refusals=refusals,
                 )
                 self._sites[site] = SiteUI(
                     site=site,

@@ -1,13 +1,20 @@
 """The login page, the same on all three sites: recognise it and log in.
 
 A login the site refuses (wrong user name or password) raises ``LoginRefused``, which the retry
-layer never retries, and the page remembers it: every later login on that site fails at once
-without sending the password again, until the robot is restarted with new settings. Sites lock
-an account after a few wrong passwords, so one refusal must never turn into several.
+layer never retries, and the refusal is remembered: every later login on that site with the
+same user name and password fails at once without sending the password again. Sites lock an
+account after a few wrong passwords, so one refusal must never turn into several: not by
+"Försök igen", not by the next backlog item, not by the other workers or the next scheduled
+run. ``RefusedLogins`` keeps the memory on disk (a keyed hash of site, user and password, never
+the password) so every process of one data folder shares it; a changed password in the
+settings is tried again, and removing the marker file retries the same one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page
@@ -15,6 +22,7 @@ from pydantic import SecretStr
 
 from flows.pages.responses import check_response, site_name
 from flows.selectors import SiteSelectors
+from robot.files import write_private
 from robot.retry import NotRetried
 
 
@@ -22,6 +30,25 @@ class LoginRefused(NotRetried):
     """The site refused the robot's user name or password (never retried)."""
 
     default_code = "login_refused"
+
+
+class RefusedLogins:
+    """The logins sites refused, as marker files in ``folder`` (shared by every process)."""
+
+    def __init__(self, folder: Path, key: SecretStr) -> None:
+        self.folder = Path(folder)
+        self._key = key.get_secret_value().encode()
+
+    def marker(self, site: str, username: str, password: SecretStr) -> Path:
+        material = "\0".join((site, username, password.get_secret_value())).encode()
+        digest = hmac.new(self._key, material, hashlib.sha256).hexdigest()[:32]
+        return self.folder / f"login-refused-{site}-{digest}"
+
+    def refused(self, site: str, username: str, password: SecretStr) -> bool:
+        return self.marker(site, username, password).exists()
+
+    def remember(self, site: str, username: str, password: SecretStr) -> None:
+        write_private(self.marker(site, username, password), f"{site}\n")
 
 
 class LoginPage:
@@ -32,14 +59,21 @@ class LoginPage:
     """
 
     def __init__(
-        self, *, site: str, selectors: SiteSelectors, username: str, password: SecretStr
+        self,
+        *,
+        site: str,
+        selectors: SiteSelectors,
+        username: str,
+        password: SecretStr,
+        refusals: RefusedLogins | None = None,
     ) -> None:
         self.site = site
         self._sel = selectors["login"]
         self._login_path = selectors["site"].text("login_path")
         self._username = username
         self._password = password
-        self.refused = False
+        self._refusals = refusals
+        self.refused = refusals is not None and refusals.refused(site, username, password)
 
     def is_login_page(self, page: Page) -> bool:
         """True when the page shows this site's login page (judged by URL: no page round trip)."""
@@ -57,11 +91,12 @@ class LoginPage:
         check_response(nav.value, site=self.site)
         if self.is_login_page(page):
             self.refused = True
+            if self._refusals is not None:
+                self._refusals.remember(self.site, self._username, self._password)
             raise self._refusal()
 
     def _refusal(self) -> LoginRefused:
         return LoginRefused(
             f"{site_name(self.site)} godtog inte robotens användarnamn eller lösenord. Roboten "
-            "försöker inte logga in igen förrän inställningarna är rättade och roboten startats "
-            "om."
+            "försöker inte logga in igen med samma lösenord, så att kontot inte låses."
         )

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from apps.ui.app import create_app
 from apps.ui.server import RunningApp, serve_in_thread
 from flows.outcome import StepEvent
+from flows.pages.login import LoginRefused
 from flows.runner import Runner
 from mock_sites.pmo.app import create_app as create_pmo
 from mock_sites.pmo.config import PmoConfig
@@ -225,6 +226,7 @@ class LoginCounter:
 class WrongPasswordApp:
     running: RunningApp
     pmo_logins: LoginCounter
+    settings: Settings
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +250,7 @@ def wrong_password_app(
     app = create_app(settings, token=token, open_queue=False, user="testkanslist")
     try:
         with serve_in_thread(app, token=token) as running:
-            yield WrongPasswordApp(running, counter)
+            yield WrongPasswordApp(running, counter, settings)
     finally:
         server.stop()
 
@@ -279,3 +281,13 @@ def test_wrong_pmo_password_is_tried_once_and_says_call_it_support(
     expect_outcome(page, LOGIN_REFUSED)
     assert wrong_password_app.pmo_logins.attempts == 1
     assert not persons_born(mock_sites, person)
+
+    # Nor does another robot on the same data folder (a restart, a backlog worker) ...
+    with Runner(wrong_password_app.settings) as runner, pytest.raises(LoginRefused):
+        runner.warm_up()
+    assert wrong_password_app.pmo_logins.attempts == 1
+    # ... until the password in the settings is changed: that one is tried (and works).
+    fixed = wrong_password_app.settings.model_copy(update={"pmo_password": SecretStr("demo")})
+    with Runner(fixed) as runner:
+        runner.warm_up()
+    assert wrong_password_app.pmo_logins.attempts == 2

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import stat
+from pathlib import Path
 
-from flows.pages.login import LoginRefused
+import pytest
+from pydantic import SecretStr
+
+from flows.pages.login import LoginRefused, RefusedLogins
 from flows.vocabulary import (
     STEP_LABELS_SV,
     FailureKind,
@@ -120,3 +124,16 @@ def test_a_not_retried_error_from_before_retry_ends_the_step_too() -> None:
             sleep=lambda _: None,
         )
     assert len(calls) == 1
+
+
+def test_refused_logins_are_remembered_by_keyed_hash_per_password(tmp_path: Path) -> None:
+    refusals = RefusedLogins(tmp_path, SecretStr("nyckel"))
+    wrong, fixed = SecretStr("fel-lösenord-123"), SecretStr("rätt-lösenord-456")
+    assert not refusals.refused("pmo", "robot", wrong)
+    refusals.remember("pmo", "robot", wrong)
+    assert refusals.refused("pmo", "robot", wrong)
+    assert not refusals.refused("pmo", "robot", fixed)  # a changed password is tried again
+    assert not refusals.refused("rns", "robot", wrong)  # per site
+    [marker] = tmp_path.iterdir()
+    assert stat.S_IMODE(marker.stat().st_mode) == 0o600
+    assert "fel-lösenord-123" not in marker.name + marker.read_text("utf-8")
