@@ -44,6 +44,9 @@ _UPSERT = (
     " decided_at) VALUES (?, ?, ?, ?, ?, NOW()) ON CONFLICT (person, number) DO UPDATE"
     " SET system = excluded.system, verdict = excluded.verdict,"
     " decided_by = excluded.decided_by, decided_at = excluded.decided_at"
+    # The same verdict given again (a queue item passes its decisions on every attempt) keeps
+    # its time, so it never overtakes a later, different decision made elsewhere.
+    " WHERE coordination_decisions.verdict <> excluded.verdict"
 )
 
 
