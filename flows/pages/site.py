@@ -267,6 +267,7 @@ class SiteUI:
     def ensure_logged_in(self) -> bool:
         """Log in again when the page shows the login page; True when it did."""
         if self.login.is_login_page(self.page):
-            self.login.login(self.page)
+            with playwright_errors(self.site, f"{self.site}.login"):
+                self.login.login(self.page)
             return True
         return False
