@@ -155,15 +155,24 @@ def test_two_machines_share_one_postgresql_queue_and_one_takes_over_from_a_kille
                 if h.to_status == ItemStatus.DONE and "/b/run" in h.actor
             )
 
-        # Let machine b finish a random number of items, then kill it while it holds one.
+        # Let machine b finish a random number of items, then kill it while it holds one:
+        # its worker is stopped first (SIGSTOP), so what it holds is read while it cannot move.
         done_before = rng.randint(1, 3)
-        wait_with_progress(
-            store,
-            lambda: done_by_b() >= done_before and bool(held_by_b()),
-            what=f"machine b to finish {done_before} items and hold another",
-        )
+        held: list[int] = []
+        while not held:
+            wait_with_progress(
+                store,
+                lambda: done_by_b() >= done_before and bool(held_by_b()),
+                what=f"machine b to finish {done_before} items and hold another",
+            )
+            workers = [p for p in _family(runs["b"].pid)[1:] if p.ppid() == runs["b"].pid]
+            for worker in workers:
+                worker.send_signal(signal.SIGSTOP)
+            held = held_by_b()
+            if not held:  # between two items after all: let it go on, try again
+                for worker in workers:
+                    worker.send_signal(signal.SIGCONT)
         family = _family(runs["b"].pid)
-        held = held_by_b()
         os.killpg(runs["b"].pid, signal.SIGKILL)  # the whole tree, browser included
         runs["b"].wait(timeout=60)
         _, alive = psutil.wait_procs(family, timeout=30)
