@@ -113,6 +113,9 @@ def register(
 
     # 1. PMO --------------------------------------------------------------------------------
     with steps.step("search_pmo"):
+        # Only waiting overlaps: RNS's search loads while PMO's is answered and read; its hits
+        # are judged only after PMO's, as the routine says.
+        ctx.rns.search.start_search(request.birth_date)
         pmo_hits = ctx.retry(
             lambda: ctx.pmo.search.search_by_birth_date(request.birth_date), step="search_pmo"
         )

@@ -56,9 +56,9 @@ def select_and_copy(source: Locator) -> None:
     A read-only textbox is focused and Ctrl+A selects its whole value; other elements (a result
     table cell) get their text selected.
     """
-    tag = source.evaluate("e => e.tagName")
-    if tag in ("INPUT", "TEXTAREA"):
-        source.focus()
+    # One round trip each: evaluate_all needs no element handle, press focuses by itself.
+    tags: list[str] = source.evaluate_all("els => els.map(e => e.tagName)")
+    if tags[:1] in (["INPUT"], ["TEXTAREA"]):
         source.press(SELECT_ALL)
     else:
         source.select_text()
@@ -76,8 +76,7 @@ def write_browser_clipboard(page: Page, text: str) -> None:
 
 
 def paste_into(field: Locator) -> None:
-    """Focus the field, select what is in it, and press Ctrl+V."""
-    field.focus()
+    """Focus the field, select what is in it, and press Ctrl+V (``press`` focuses first)."""
     field.press(SELECT_ALL)
     field.press(PASTE)
 

@@ -25,6 +25,7 @@ reservnummer and one PMO patient per person, every saved field as the request sa
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import re
 import statistics
 import tempfile
@@ -90,11 +91,15 @@ def _summary(values: list[float]) -> dict[str, float]:
 # The mock sites in a process of their own ---------------------------------------------------
 
 
-def _serve(data_dir: str, layout: str, urls: Queue[dict[str, str]], stop: Event) -> None:
+def _serve(
+    data_dir: str, layout: str, latency_ms: int, urls: Queue[dict[str, str]], stop: Event
+) -> None:
+    from mock_sites.common.faults import FaultSettings
     from mock_sites.testing import run_mock_sites
 
     chosen: Literal["a", "b"] = "b" if layout == "b" else "a"
-    with run_mock_sites(Path(data_dir), pmo_layout=chosen) as sites:
+    faults = FaultSettings(latency_ms=latency_ms)
+    with run_mock_sites(Path(data_dir), pmo_layout=chosen, faults=faults) as sites:
         urls.put({"pmo": sites.pmo_url, "rns": sites.rns_url, "plexus": sites.plexus_url})
         stop.wait()
 
@@ -112,18 +117,21 @@ class SitesProcess:
 
 
 @contextmanager
-def sites_in_subprocess(data_dir: Path, *, pmo_layout: str = "a") -> Iterator[SitesProcess]:
-    """Start Plexus, PMO and RNS in a spawned process (faults off, free ports)."""
+def sites_in_subprocess(
+    data_dir: Path, *, pmo_layout: str = "a", latency_ms: int = 0
+) -> Iterator[SitesProcess]:
+    """Start Plexus, PMO and RNS in a spawned process (free ports; faults off but for an
+    added ``latency_ms``), as the real systems run apart from the robot."""
     context = multiprocessing.get_context("spawn")
     urls: Queue[dict[str, str]] = context.Queue()
     stop = context.Event()
     data_dir.mkdir(parents=True, exist_ok=True)
     process = context.Process(
-        target=_serve, args=(str(data_dir), pmo_layout, urls, stop), daemon=True
+        target=_serve, args=(str(data_dir), pmo_layout, latency_ms, urls, stop), daemon=True
     )
     process.start()
     try:
-        found = urls.get(timeout=120)
+        found = _first_message(urls, process, timeout_s=120)
         with httpx.Client(timeout=30.0, trust_env=False) as client:
             yield SitesProcess(
                 MockSites(
@@ -142,6 +150,18 @@ def sites_in_subprocess(data_dir: Path, *, pmo_layout: str = "a") -> Iterator[Si
         if process.is_alive():
             process.terminate()
             process.join(timeout=5)
+
+
+def _first_message(urls: Queue[dict[str, str]], process: BaseProcess, *, timeout_s: float) -> Any:
+    """The sites' addresses; fails at once when the sites' process died starting."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            return urls.get(timeout=1)
+        except queue.Empty:
+            if not process.is_alive():
+                break
+    raise RuntimeError("the mock sites' process did not start (see its output above)")
 
 
 # People ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ that the final Ort, Land, Kommun and Län, so the autofill cannot win.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from playwright.sync_api import Locator, expect
 
@@ -48,6 +49,35 @@ class FormValues:
         return {k: v for k in order if (v := getattr(self, k)) is not None}
 
 
+@dataclass(frozen=True)
+class FormReading:
+    """What the form shows: text fields by key, the ticked sex, the Patient-ID and its marker."""
+
+    values: dict[str, str]
+    sex: Sex | None
+    patient_id: str
+    marker: bool
+
+
+# An element's identity within the form, and what it shows (run in the page, one round trip
+# for every element of the form the robot reads).
+_SIGNATURE_JS = """e => [e.tagName, e.id, e.getAttribute("name") || "",
+  e.getAttribute("type") || "", e.getAttribute("value") || "",
+  e.getAttribute("aria-label") || ""].join("|")"""
+_READ_JS = f"""els => els.map(e => {{
+  const r = e.getBoundingClientRect();
+  const style = getComputedStyle(e);
+  return {{
+    sig: ({_SIGNATURE_JS})(e),
+    value: "value" in e ? String(e.value) : "",
+    checked: !!e.checked,
+    invalid: e.getAttribute("aria-invalid") === "true",
+    visible: r.width > 0 && r.height > 0 && style.visibility !== "hidden",
+  }};
+}})"""
+_READ_KEYS = ("patient_id", "marker", "man", "kvinna")
+
+
 class SaveRefused(SiteError):
     """PMO refused the Patient-ID on saving; ``taken`` when it is already in use.
 
@@ -69,6 +99,8 @@ class PmoPatientForm:
     def __init__(self, site: SiteUI) -> None:
         self.site = site
         self.sel = site.screen("form")
+        # key -> the identity of its element in the form (see ``read_form``).
+        self._signatures: dict[str, str] = {}
 
     # Opening -------------------------------------------------------------------------------
 
@@ -79,6 +111,11 @@ class PmoPatientForm:
             expect(self.patient_id_field).to_be_editable()
         except AssertionError as exc:
             raise SelectorMissing("PMO:s registreringsformulär visas inte.") from exc
+
+    def start_opening_new(self) -> None:
+        """Start loading an empty "Registrera" form and return at once (``open_new`` then
+        only waits for it): PMO's page loads while the robot works in the other system."""
+        self.site.start_nav("register")
 
     # The Patient-ID field ---------------------------------------------------------------------
 
@@ -126,6 +163,54 @@ class PmoPatientForm:
         page = self.site.page
         return {key: self.sel.loc(page, key).input_value() for key in keys}
 
+    def read_form(self, keys: list[str]) -> FormReading:
+        """The text fields ``keys``, the ticked sex, the Patient-ID and whether PMO marks it,
+        read in one round trip.
+
+        Every element is found by its own selector once per form (``_learn``: which element in
+        the page each key is); later reads take all of them in one ``evaluate_all`` over the
+        union of the selectors and tell them apart by that identity. Anything unexpected (an
+        element not seen before, a key matching none or two) reads them one by one instead.
+        """
+        wanted = [*_READ_KEYS, *keys]
+        union = self.sel.loc(self.site.page, wanted[0])
+        for key in wanted[1:]:
+            union = union.or_(self.sel.loc(self.site.page, key))
+        shown: list[dict[str, Any]] = union.evaluate_all(_READ_JS)
+        by_sig = {item["sig"]: item for item in shown}
+        keys_by_sig = {sig: key for key, sig in self._signatures.items() if key in wanted}
+        known = len(by_sig) == len(shown) and all(sig in keys_by_sig for sig in by_sig)
+        found = {keys_by_sig[sig]: item for sig, item in by_sig.items()} if known else {}
+        if not known or any(key not in found for key in wanted if key != "marker"):
+            return self._read_one_by_one(keys)
+        marker = "marker" in found and bool(found["marker"]["visible"])
+        man, kvinna = bool(found["man"]["checked"]), bool(found["kvinna"]["checked"])
+        return FormReading(
+            values={key: str(found[key]["value"]) for key in keys},
+            sex=Sex.MAN if man else Sex.KVINNA if kvinna else None,
+            patient_id=str(found["patient_id"]["value"]),
+            marker=marker or bool(found["patient_id"]["invalid"]),
+        )
+
+    def _read_one_by_one(self, keys: list[str]) -> FormReading:
+        """``read_form`` by one round trip per element; learns each element for next time."""
+        reading = FormReading(
+            values=self.read_values(keys),
+            sex=self.checked_sex(),
+            patient_id=self.patient_id_value(),
+            marker=self.marker_shown(),
+        )
+        page = self.site.page
+        for key in [*_READ_KEYS, *keys]:
+            sigs: list[str] = self.sel.loc(page, key).evaluate_all(
+                f"els => els.map({_SIGNATURE_JS})"
+            )
+            if len(sigs) == 1:
+                self._signatures[key] = sigs[0]
+            else:
+                self._signatures.pop(key, None)
+        return reading
+
     def checked_sex(self) -> Sex | None:
         page = self.site.page
         if self.sel.loc(page, "man").is_checked():
@@ -149,7 +234,11 @@ class PmoPatientForm:
         page's code) for any field but the Patient-ID, ``SaveRefused`` for the Patient-ID alone.
         """
         page = self.site.page
-        self.site.submit(self.sel.loc(page, "save"), resumable=False)
+        self.site.submit(
+            self.sel.loc(page, "save"),
+            resumable=False,
+            method=self.sel.texts.get("save_method", ""),
+        )
         patient = self.site.screen("patient").loc(page, "data")
         error = self.sel.loc(page, "error")
         try:

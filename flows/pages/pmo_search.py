@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from flows.model import Sex
 from flows.names import split_display_name
 from flows.pages.site import SiteUI
-from flows.pages.tables import read_rows
+from flows.pages.tables import rows_of, table_grids
 from robot.errors import SelectorMissing, SiteError
 
 
@@ -38,14 +38,19 @@ class PmoSearchPage:
 
     def search_by_birth_date(self, birth_date: date) -> list[PmoHit]:
         """Fill in year, month and day, press Sök, and read every hit."""
-        self.open()
-        page = self.site.page
-        self.sel.loc(page, "year").fill(f"{birth_date.year:04d}")
-        self.sel.loc(page, "month").fill(f"{birth_date.month:02d}")
-        self.sel.loc(page, "day").fill(f"{birth_date.day:02d}")
-        # A GET form: after a lost session the site returns to the result itself.
-        self.site.submit(self.sel.loc(page, "submit"), resumable=True)
-        return self.read_hits()
+        values = {
+            "year": f"{birth_date.year:04d}",
+            "month": f"{birth_date.month:02d}",
+            "day": f"{birth_date.day:02d}",
+        }
+        # A GET form: after a lost session the site returns to the result itself. After the
+        # first search the robot goes straight to the address the form sends (SiteUI.search).
+        self.site.search(self.sel, values, marker="year", nav="search")
+        try:
+            return self.read_hits()
+        except Exception:
+            self.site.forget_search(self.sel)  # the retry fills the form in again
+            raise
 
     def read_hits(self) -> list[PmoHit]:
         """The hits on the current result screen ([] for "Inga patienter hittades")."""
@@ -57,11 +62,12 @@ class PmoSearchPage:
             expect(results.or_(no_hits).or_(error).first).to_be_visible()
         except AssertionError as exc:
             raise SelectorMissing("PMO visar varken sökresultat eller ”inga träffar”.") from exc
-        if not results.count():
+        grids = table_grids(results)  # the table read at once: no separate count
+        if not grids:
             if no_hits.count():
                 return []
             raise SiteError("PMO:s sökning gav ett felmeddelande.", code="search_error")
-        rows = read_rows(results, self.sel.table("columns"))
+        rows = rows_of(grids, self.sel.table("columns"))
         hits = []
         for row in rows:
             family, given = split_display_name(row["name"])

@@ -28,7 +28,8 @@ class RnsCreatePage:
         self.sel.loc(page, "family_name").fill(family_name)
         self.sel.loc(page, "given_names").fill(given_names)
         # A post: after a lost session the number may or may not exist; the flow checks.
-        self.site.submit(self.sel.loc(page, "submit"), resumable=False)
+        method = self.sel.texts.get("submit_method", "")
+        self.site.submit(self.sel.loc(page, "submit"), resumable=False, method=method)
 
 
 class RnsResultPage:

@@ -9,7 +9,7 @@ from playwright.sync_api import Locator, expect
 
 from flows.names import split_display_name
 from flows.pages.site import SiteUI
-from flows.pages.tables import read_rows
+from flows.pages.tables import rows_of, table_grids
 from robot.errors import SelectorMissing, SiteError
 
 
@@ -47,14 +47,20 @@ class RnsSearchPage:
 
     def search_by_birth_date(self, birth_date: date) -> list[RnsHit]:
         """Type the birth date as ÅÅÅÅMMDD (name left empty), press Sök, read every hit."""
-        self.open()
-        page = self.site.page
-        self.sel.loc(page, "birth_date").fill(birth_date.strftime("%Y%m%d"))
-        name = self.sel.loc(page, "name")
-        if name.input_value():
-            name.fill("")
-        self.site.submit(self.sel.loc(page, "submit"), resumable=True)
-        return self.read_hits()
+        values = {"birth_date": birth_date.strftime("%Y%m%d"), "name": ""}
+        # After the first search: straight to the address the form sends (SiteUI.search).
+        self.site.search(self.sel, values, marker="birth_date", nav="search")
+        try:
+            return self.read_hits()
+        except Exception:
+            self.site.forget_search(self.sel)  # the retry fills the form in again
+            raise
+
+    def start_search(self, birth_date: date) -> None:
+        """Start the search ``search_by_birth_date`` will make and return at once (it then
+        only waits for the answer): the results load while the robot reads PMO's."""
+        values = {"birth_date": birth_date.strftime("%Y%m%d"), "name": ""}
+        self.site.start_search(self.sel, values)
 
     def read_hits(self) -> list[RnsHit]:
         """The hits on the current result screen ([] for "Inga träffar")."""
@@ -68,13 +74,14 @@ class RnsSearchPage:
             raise SelectorMissing(
                 "Reservnummersystemet visar varken sökresultat eller ”inga träffar”."
             ) from exc
-        if not results.count():
+        grids = table_grids(results)  # the table read at once: no separate count
+        if not grids:
             if no_hits.count():
                 return []
             raise SiteError("Reservnummersystemets sökning gav ett fel.", code="search_error")
         types = {label: key for key, label in self.sel.table("id_types").items()}
         hits = []
-        for row in read_rows(results, self.sel.table("columns")):
+        for row in rows_of(grids, self.sel.table("columns")):
             family, given = split_display_name(row["name"])
             hits.append(
                 RnsHit(

@@ -17,11 +17,11 @@ selector key (``pmo.search.year``, with ``LocatorSpec.describe()``), so no log o
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
@@ -122,6 +122,54 @@ class GuardedScreen(ScreenSelectors):
         return GuardedLocator(spec.locate(root), site=self.system, where=where)
 
 
+# A link's href and target attributes in one round trip ([] when the page has no such link).
+_LINK_JS = """els => els.map(e => [e.getAttribute("href") || "", e.getAttribute("target") || ""])"""
+
+
+def _link_target(link: Locator) -> tuple[str, str] | None:
+    """The first matching link's (href, target), or None when the page has no such link."""
+    found: list[list[str]] = link.evaluate_all(_LINK_JS)
+    return (found[0][0], found[0][1]) if found else None
+
+
+# The HTTP status of the document shown (0 or undefined when the browser does not say).
+_NAVIGATION_STATUS_JS = """() => {
+  const entry = performance.getEntriesByType("navigation")[0];
+  return entry ? entry.responseStatus || 0 : 0;
+}"""
+# A GET form's action and fields in order (the submitter included, as the browser sends them);
+# null for a POST form or a button outside a form.
+_FORM_ENTRIES_JS = """els => els.map(b => {
+  const f = b.form;
+  if (!f || (f.getAttribute("method") || "get").toLowerCase() !== "get") return null;
+  const url = new URL(f.action);
+  url.search = "";
+  return {action: url.href, entries: Array.from(new FormData(f, b).entries())};
+})"""
+
+
+@dataclass(frozen=True)
+class _SearchAddress:
+    """Where a GET search form sends its fields: ``entries`` in form order, ``keys`` naming
+    the entries that hold a field the robot fills (query name -> field key)."""
+
+    action: str
+    entries: tuple[tuple[str, str], ...]
+    keys: Mapping[str, str]
+
+    def complete(self, values: Mapping[str, str]) -> bool:
+        """True when every filled field is exactly one entry (safe to fill in by address)."""
+        names = [n for n, _ in self.entries]
+        return set(self.keys.values()) == set(values) and all(
+            names.count(n) == 1 for n in self.keys
+        )
+
+    def url(self, values: Mapping[str, str]) -> str:
+        """The address with ``values`` in place of the learned ones (none given: as learned)."""
+        query = [(n, values.get(self.keys.get(n, ""), v)) for n, v in self.entries]
+        return self.action + ("?" + urlencode(query) if query else "")
+
+
 class SiteUI:
     """One site as the robot sees it. ``page`` may be swapped (Plexus opens RNS in a new tab)."""
 
@@ -141,6 +189,10 @@ class SiteUI:
         self._page_factory = page_factory
         self._page: Page | None = None
         self._screens: dict[str, GuardedScreen] = {}
+        # Per search screen: the address its GET form sends, learned on first use (``search``).
+        self._searches: dict[str, _SearchAddress] = {}
+        # A navigation started ahead by start_nav: (nav key, the address it left).
+        self._started: tuple[str, str] | None = None
 
     @property
     def page(self) -> Page:
@@ -181,6 +233,7 @@ class SiteUI:
         form posts pass False: after logging in again ``SessionExpired`` is raised.
         """
         page = self.page
+        self._started = None  # a navigation started ahead (start_nav) is overtaken
         with playwright_errors(self.site):
             with page.expect_navigation(wait_until="domcontentloaded") as nav:
                 action()
@@ -225,10 +278,64 @@ class SiteUI:
         A blank page, the login page or an error page (which has no navigation) is left for
         the site's start page first.
         """
+        started, self._started = self._started, None
+        if started is not None and started[0] == key and self._arrive(started[1]):
+            return
         link = self.screen("nav").loc(self.page, key)
-        if not self.on_site() or self.login.is_login_page(self.page) or not link.count():
-            self.open_home()
+        if self.on_site() and not self.login.is_login_page(self.page):
+            target = _link_target(link)
+            if target is not None:
+                self._follow_target(link, target)
+                return
+        self.open_home()
         self.follow(link)
+
+    def start_nav(self, key: str) -> None:
+        """Start following the navigation link ``key`` and return at once.
+
+        The page loads while the robot works in the other system; ``click_nav(key)`` then only
+        waits for it (and logs in again if the site asks). Nothing is decided or sent by this
+        (a GET of a screen, such as an empty form); it is only a head start. Without a plain
+        link on this site's current page it does nothing, and ``click_nav`` loads as usual.
+        """
+        self._started = None
+        if not self.has_page() or not self.on_site() or self.login.is_login_page(self.page):
+            return
+        try:
+            target = _link_target(self.screen("nav").loc(self.page, key))
+            if target is None:
+                return
+            href, window = target
+            if not href or href.startswith(("javascript:", "#")) or window:
+                return
+            url = urljoin(self.page.url, href)
+            if url == self.page.url:
+                return
+            before = self.page.url
+            with playwright_errors(self.site):
+                self.page.evaluate("u => { location.href = u; }", url)
+        except SiteError:
+            return  # click_nav will load it the usual way and report what is wrong
+        self._started = (key, before)
+
+    def _arrive(self, before: str) -> bool:
+        """Wait for the navigation ``start_nav`` started; False when it did not happen."""
+        page = self.page
+        try:
+            with playwright_errors(self.site):
+                page.wait_for_url(lambda u: u != before, wait_until="domcontentloaded")
+                status = page.evaluate(_NAVIGATION_STATUS_JS)
+        except SiteError:
+            return False
+        if isinstance(status, int) and status >= 500:
+            raise SiteError(
+                f"{site_name(self.site)} svarade med tekniskt fel (HTTP {status}).",
+                code="site_error",
+            )
+        if self.login.is_login_page(page):
+            with playwright_errors(self.site, f"{self.site}.login"):
+                self.login.login(page)  # the site returns to the page asked for (a GET)
+        return True
 
     def follow(self, link: Locator) -> None:
         """Follow a link: go to the address it points to, as a click would.
@@ -239,26 +346,114 @@ class SiteUI:
         address, referer set), so links are followed by their address. Links without a plain
         address (scripts, new tabs) are clicked.
         """
-        href = link.get_attribute("href")
-        if not href or href.startswith(("javascript:", "#")) or link.get_attribute("target"):
+        self._follow_target(link, _link_target(link) or ("", ""))
+
+    def _follow_target(self, link: Locator, target: tuple[str, str]) -> None:
+        href, window = target
+        if not href or href.startswith(("javascript:", "#")) or window:
             self.navigate(link.click)
             return
         self._goto(urljoin(self.page.url, href))
 
-    def submit(self, button: Locator, *, resumable: bool = False) -> None:
+    def submit(self, button: Locator, *, resumable: bool = False, method: str = "") -> None:
         """Press a form's submit button and settle on the answer.
 
         A GET form (a search) is submitted by going to the address the browser would build
-        from the form's fields (see ``follow`` for why); a POST form is clicked.
+        from the form's fields (see ``follow`` for why); a POST form is clicked. ``method``
+        from the selector file ("post") saves asking the page (one round trip per submit).
         """
-        url = button.evaluate(_GET_FORM_URL_JS)
+        if method.lower() == "post":
+            self.navigate(button.click, resumable=resumable)
+            return
+        urls: list[str | None] = button.evaluate_all(f"els => els.map({_GET_FORM_URL_JS})")
+        if len(urls) > 1:
+            raise SelectorMissing(f"{site_name(self.site)}: fler än en knapp matchar.")
+        url = urls[0] if urls else None
         if url:
             self._goto(str(url), resumable=True)
         else:
             self.navigate(button.click, resumable=resumable)
 
+    def search(
+        self,
+        screen: ScreenSelectors,
+        values: Mapping[str, str],
+        *,
+        marker: str,
+        nav: str,
+        submit: str = "submit",
+    ) -> None:
+        """Search with a GET form: its fields ``values`` (key -> text; "" empties it), then Sök.
+
+        The first time, the screen is shown and filled in as a person would, and the address
+        the form sends is learned: its action, its fields in order and which of them are the
+        ``values`` keys. Later searches go straight to that address with the new values: one
+        page load instead of two, the same request the form would send. What the result page
+        shows is checked the same way either way; a page object that finds it wrong calls
+        ``forget_search`` so the retry fills the form in again.
+        """
+        learned = self._searches.get(screen.screen)
+        started, self._started = self._started, None
+        if learned is not None:
+            url = learned.url(values)
+            if started is not None and started[0] == "search:" + url and self._arrive(started[1]):
+                return  # start_search went there ahead
+            self._goto(url, resumable=True)
+            return
+        self.show_screen(screen, marker, nav)
+        page = self.page
+        names: dict[str, str] = {}
+        for key, text in values.items():
+            field = screen.loc(page, key)
+            field.fill(text)
+            found: list[str] = field.evaluate_all("els => els.map(e => e.name || '')")
+            if len(found) == 1 and found[0]:
+                names[found[0]] = key
+        button = screen.loc(page, submit)
+        forms: list[dict[str, Any] | None] = button.evaluate_all(_FORM_ENTRIES_JS)
+        form = forms[0] if len(forms) == 1 else None
+        if form is None:
+            self.submit(button, resumable=True)
+            return
+        address = _SearchAddress(
+            action=str(form["action"]),
+            entries=tuple((str(n), str(v)) for n, v in form["entries"]),
+            keys=names,
+        )
+        if address.complete(values):
+            self._searches[screen.screen] = address
+        self._goto(address.url({}), resumable=True)
+
+    def start_search(self, screen: ScreenSelectors, values: Mapping[str, str]) -> None:
+        """Start the search ``search(screen, values)`` will make, and return at once.
+
+        Only once the form's address is learned and the page shows this site: the results
+        load while the robot works in the other system; ``search`` then only waits for them
+        (a read-only GET, so starting it early decides nothing).
+        """
+        self._started = None
+        learned = self._searches.get(screen.screen)
+        if learned is None or not self.has_page() or not self.on_site():
+            return
+        if self.login.is_login_page(self.page):
+            return
+        url = learned.url(values)
+        before = self.page.url
+        if url == before:
+            return
+        try:
+            with playwright_errors(self.site):
+                self.page.evaluate("u => { location.href = u; }", url)
+        except SiteError:
+            return  # search() goes there the usual way and reports what is wrong
+        self._started = ("search:" + url, before)
+
+    def forget_search(self, screen: ScreenSelectors) -> None:
+        """Fill ``screen``'s form in again next time (its result page was not as expected)."""
+        self._searches.pop(screen.screen, None)
+
     def _goto(self, url: str, *, resumable: bool = True) -> None:
-        referer = self.page.url
+        referer = self.page.url if self.on_site() else None
         self.navigate(
             lambda: self.page.goto(url, referer=referer, wait_until="domcontentloaded"),
             resumable=resumable,

@@ -19,7 +19,22 @@ def read_rows(table: Locator, columns: Mapping[str, str]) -> list[dict[str, str]
     ``columns`` maps a field name to its header label (from the selector file). A header that
     is missing means the screen changed: ``SelectorMissing``.
     """
-    grid: list[list[str]] = table.evaluate(_GRID_JS)
+    return rows_of(table_grids(table), columns)
+
+
+def table_grids(table: Locator) -> list[list[list[str]]]:
+    """Every table the locator matches, as its cells' texts (one round trip, never waits)."""
+    grids: list[list[list[str]]] = table.evaluate_all(f"ts => ts.map({_GRID_JS})")
+    return grids
+
+
+def rows_of(grids: list[list[list[str]]], columns: Mapping[str, str]) -> list[dict[str, str]]:
+    """``read_rows`` on grids already read (``table_grids``): exactly one table expected."""
+    if len(grids) != 1:
+        raise SelectorMissing(
+            f"Sidan visar {len(grids)} resultattabeller i stället för en.", code="selector_missing"
+        )
+    grid = grids[0]
     if not grid:
         return []
     header = grid[0]
