@@ -229,7 +229,7 @@ class _Meter:
             self.messages += 1
             return original(conn, *args, **kwargs)
 
-        Connection.send_message_to_server = counted  # type: ignore[method-assign]
+        Connection.send_message_to_server = counted  # type: ignore[method-assign, assignment]
         try:
             yield
         finally:
@@ -428,10 +428,10 @@ def _browser_phase(
         costs = iter(cost_requests)
         for n, (mine, theirs) in enumerate(zip(robot_half[1:], plain_half[1:], strict=False)):
             turns: list[Callable[[], None]] = [
-                lambda r=mine: _measured(meter, robot, lambda: robot_register(runner, r, warm=True))
+                partial(_measured, meter, robot, partial(robot_register, runner, mine, warm=True))
             ]
             if run_plain:
-                turns.append(lambda r=theirs: _measured(meter, plain, lambda: plain_register(r)))
+                turns.append(partial(_measured, meter, plain, partial(plain_register, theirs)))
             for turn in turns if n % 2 == 0 else reversed(turns):
                 turn()
             for feature in FEATURES:
@@ -442,7 +442,7 @@ def _browser_phase(
                     _measured(
                         meter,
                         variants[feature],
-                        lambda r=request, f=feature: robot_register(runner, r, f"robot_no_{f}"),
+                        partial(robot_register, runner, request, f"robot_no_{feature}"),
                     )
             for design in EVIDENCE_DESIGNS:  # evidence as designed before (qa/bench_evidence.py)
                 request = next(costs, None)
