@@ -360,7 +360,7 @@ def _print_invalid(errors: list[FieldError], *, as_json: bool) -> None:
             )
         )
         return
-    out.print("[bold]Uppgifterna är ofullständiga eller felaktiga:[/bold]")
+    out.print("Uppgifterna är ofullständiga eller felaktiga:", style="bold")
     for error in errors:
         out.print(f"  {error.field}: {error.message_sv}")
 
@@ -382,13 +382,14 @@ def _print_outcome(outcome: Outcome, *, as_json: bool) -> None:
         else None
     )
     if outcome.dry_run:
-        out.print(f"[bold]{DRY_RUN_SV}[/bold]")
+        out.print(DRY_RUN_SV, style="bold")
         if outcome.planned:
             out.print(f"  {PLANNED_SV[outcome.planned]}")
         for field, value in outcome.planned_values.items():
             out.print(f"  {_VALUE_LABELS_SV.get(field, field)}: {value}")
         out.print("  Utfall när roboten kör på riktigt:", end=" ")
-    out.print(f"[bold]{failure.headline if failure else OUTCOME_KIND_SV[outcome.kind]}[/bold]")
+    # Plain text with a style: the consoles read no markup (user data may hold brackets).
+    out.print(failure.headline if failure else OUTCOME_KIND_SV[outcome.kind], style="bold")
     if outcome.patient_id:
         reuse = ""
         if outcome.reservnummer_reused is not None:

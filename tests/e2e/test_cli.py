@@ -119,6 +119,7 @@ def test_register_should_take_options_and_exit_2_when_a_person_must_take_over(
     assert result.exit_code == 2, result.output
     assert "Behöver en person" in result.stdout
     assert "Skyddade personuppgifter" in result.stdout
+    assert "[bold]" not in result.stdout  # a style, never markup printed as text
 
 
 def test_register_with_a_wrong_password_says_so_in_swedish_with_next_step_and_exits_1(
