@@ -82,7 +82,13 @@ class LoginPage:
     def login(self, page: Page) -> None:
         """Fill in the user name and password and log in; ``LoginRefused`` when the site
         refuses (then and on every later call, without trying again)."""
-        if self.refused:
+        if self.refused or (
+            self._refusals is not None
+            and self._refusals.refused(self.site, self._username, self._password)
+        ):
+            # Refused here, or by another process of the same data folder meanwhile (another
+            # backlog worker): never send the same password again.
+            self.refused = True
             raise self._refusal()
         self._sel.loc(page, "username").fill(self._username)
         self._sel.loc(page, "password").fill(self._password.get_secret_value())

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_sites.testing import MockSites
 from qa.people import InventedPeople, personnummer, taken_in
@@ -179,3 +182,32 @@ class Screens:
             f"<title>Reservnummerroboten: skärmar</title><body>{rows}</body></html>",
             encoding="utf-8",
         )
+
+
+class LoginCounter:
+    """ASGI middleware counting the login attempts (POST /login) a mock site receives."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.attempts = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/login":
+            self.attempts += 1
+        await self.app(scope, receive, send)
+
+
+@contextmanager
+def counted_pmo(folder: Path) -> Iterator[tuple[str, LoginCounter]]:
+    """A mock PMO of its own (seeded like the session's) that counts login attempts."""
+    from mock_sites.pmo.app import create_app as create_pmo
+    from mock_sites.pmo.config import PmoConfig
+    from mock_sites.serve import ServerThread, bind_socket
+
+    counter = LoginCounter(create_pmo(db_path=folder / "pmo.sqlite3", config=PmoConfig()))
+    server = ServerThread(counter, bind_socket("127.0.0.1", 0), name="pmo-counted")
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}", counter
+    finally:
+        server.stop()

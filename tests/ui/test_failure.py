@@ -17,16 +17,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Route, expect
 from pydantic import SecretStr
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from apps.ui.app import create_app
 from apps.ui.server import RunningApp, serve_in_thread
 from flows.outcome import StepEvent
 from flows.pages.login import LoginRefused
 from flows.runner import Runner
-from mock_sites.pmo.app import create_app as create_pmo
-from mock_sites.pmo.config import PmoConfig
-from mock_sites.serve import ServerThread, bind_socket
 from mock_sites.testing import MockSites
 from robot.settings import Settings
 from tests.ui.conftest import StepHooks, UiServer
@@ -36,7 +32,7 @@ from tests.ui.forms import (
     fill_registration,
     submit_registration,
 )
-from tests.ui.helpers import Person, Screens, new_person
+from tests.ui.helpers import LoginCounter, Person, Screens, counted_pmo, new_person
 
 pytestmark = pytest.mark.e2e
 
@@ -209,19 +205,6 @@ def test_failed_verification_shows_the_saved_patient_and_offers_no_second_regist
 # A refused login ---------------------------------------------------------------------------
 
 
-class LoginCounter:
-    """ASGI middleware counting the login attempts (POST /login) a mock site receives."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.attempts = 0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/login":
-            self.attempts += 1
-        await self.app(scope, receive, send)
-
-
 @dataclass
 class WrongPasswordApp:
     running: RunningApp
@@ -235,24 +218,19 @@ def wrong_password_app(
 ) -> Iterator[WrongPasswordApp]:
     """The app with a wrong PMO password, against its own PMO that counts login attempts."""
     folder: Path = tmp_path_factory.mktemp("wrong-password")
-    counter = LoginCounter(create_pmo(db_path=folder / "pmo.sqlite3", config=PmoConfig()))
-    server = ServerThread(counter, bind_socket("127.0.0.1", 0), name="pmo-counted")
-    server.start()
-    settings = ui_settings.model_copy(
-        update={
-            "pmo_url": f"http://127.0.0.1:{server.port}",
-            "pmo_password": SecretStr("fel-lösenord"),
-            "data_dir": folder / "data",
-            "evidence_dir": folder / "data" / "evidence",
-        }
-    )
-    token = secrets.token_urlsafe(24)
-    app = create_app(settings, token=token, open_queue=False, user="testkanslist")
-    try:
+    with counted_pmo(folder) as (pmo_url, counter):
+        settings = ui_settings.model_copy(
+            update={
+                "pmo_url": pmo_url,
+                "pmo_password": SecretStr("fel-lösenord"),
+                "data_dir": folder / "data",
+                "evidence_dir": folder / "data" / "evidence",
+            }
+        )
+        token = secrets.token_urlsafe(24)
+        app = create_app(settings, token=token, open_queue=False, user="testkanslist")
         with serve_in_thread(app, token=token) as running:
             yield WrongPasswordApp(running, counter, settings)
-    finally:
-        server.stop()
 
 
 def test_wrong_pmo_password_is_tried_once_and_says_call_it_support(
