@@ -59,6 +59,10 @@ REASONS_SV: dict[str, str] = {
         "för skyddade personuppgifter."
     ),
     "request_invalid": "Uppgifterna i ärendet är ofullständiga eller felaktiga.",
+    "field_rules": (
+        "PMO eller Reservnummersystemet skulle inte ta emot uppgifterna. Inget har skapats: "
+        "rätta uppgifterna i ärendet och registrera igen."
+    ),
     "identity_not_checked": (
         "Identiteten och handlingen med det fullständiga personnumret måste kontrolleras av en "
         "person innan Patient-ID ändras."

@@ -56,7 +56,7 @@ from flows.pages.pmo_form import FormValues, SaveRefused
 from flows.pages.pmo_search import PmoHit
 from flows.pages.rns_search import RnsHit
 from flows.pages.site import playwright_errors
-from flows.request import RegistrationRequest
+from flows.request import RegistrationRequest, rule_problems
 from flows.steps import StepTracker
 from flows.verify import check_patient_id, norm, open_patient, verify_patient
 from robot.errors import VerificationFailed
@@ -101,6 +101,11 @@ def register(
     group = ctx.groups.get(request.group)
     if group is None:
         return needs_person("request_invalid", "Okänd patientgrupp.")
+    refused = rule_problems(request, ctx.profile.field_rules)
+    if refused:
+        # Checked before anything is created: PMO or RNS would refuse these values.
+        detail = " ".join(e.message_sv for e in refused)
+        return needs_person("field_rules", f"{reason_sv('field_rules')} {detail}")
     if request.protected and ctx.profile.hands_over_protected:
         # The region uses no reservnummer for protected identities: nothing to search or make.
         return needs_person("protected_hand_over")

@@ -6,17 +6,22 @@ about too late gets two tests against the real mock sites:
 
 - through an entry point (``reservrobot register``), the request is refused with a Swedish
   reason before any browser moves: no new reservnummer in Reservnummersystemet, no patient;
-- with the robot's own check switched off (the request built without the rules), the form that
-  refuses it (RNS "Skapa" or PMO "Registrera", in real Chromium) ends the item as
-  ``needs_person`` with the page's code after exactly one submit, not after retries.
+- in the flow itself (a request that reached the runner without the edge's check, e.g. a queue
+  item imported before a rule changed): needs a person before any search or create;
+- with the robot's own checks switched off (the request built without the rules, the profile's
+  rules emptied), the form that refuses it (RNS "Skapa" or PMO "Registrera", in real
+  Chromium) ends the item as ``needs_person`` with the page's code after exactly one submit,
+  not after retries.
 
 A short compact birth date (``1990115``) given to the CLI is refused the same way, not misread.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +32,7 @@ from typer.testing import CliRunner
 
 from apps.cli.main import app
 from apps.exitcodes import ExitCode
+from flows.field_rules import FieldRules
 from flows.outcome import OutcomeKind
 from flows.runner import Runner
 from mock_sites.testing import MockSites
@@ -124,11 +130,50 @@ def test_request_the_systems_would_refuse_should_be_refused_before_anything_is_c
     assert persons_born(sites, request.birth_date) == []
 
 
+@contextmanager
+def _posts(runner: Runner) -> Iterator[list[str]]:
+    """The form posts (RNS "Skapa", PMO "Registrera") the robot sends inside the block."""
+    posts: list[str] = []
+
+    def on_request(sent: Request) -> None:
+        if sent.method == "POST" and sent.url.endswith(("/skapa", "/registrera")):
+            posts.append(sent.url.rsplit("/", 1)[-1])
+
+    pages = [runner.context.rns.site.page, runner.context.pmo.site.page]
+    for page in pages:
+        page.on("request", on_request)
+    try:
+        yield posts
+    finally:
+        for page in pages:
+            page.remove_listener("request", on_request)
+
+
 @pytest.mark.parametrize("rule", RULES, ids=IDS)
-def test_form_refusal_should_need_a_person_after_one_submit_never_retries(
+def test_flow_should_refuse_what_the_systems_refuse_before_any_create(
     rule: Rule, sites: MockSites, people: People, runner: Runner
 ) -> None:
-    request = people.request(**rule.overrides)  # the robot's own check switched off
+    request = people.request(**rule.overrides)  # built without the edge's check
+    before = _counts(sites)
+    with _posts(runner) as posts:
+        outcome = runner.register(request)
+
+    assert outcome.kind is OutcomeKind.NEEDS_PERSON, outcome
+    assert outcome.reason_code == "field_rules"
+    assert outcome.reason_sv and "Inget har skapats" in outcome.reason_sv
+    assert posts == []
+    assert _counts(sites) == before
+
+
+@pytest.mark.parametrize("rule", RULES, ids=IDS)
+def test_form_refusal_should_need_a_person_after_one_submit_never_retries(
+    rule: Rule, sites: MockSites, people: People, runner: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request = people.request(**rule.overrides)  # the robot's own checks switched off:
+    profile = runner.context.profile
+    monkeypatch.setattr(
+        runner.context, "profile", dataclasses.replace(profile, field_rules=FieldRules())
+    )
     posts: list[str] = []
 
     def on_request(sent: Request) -> None:

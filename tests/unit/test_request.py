@@ -370,3 +370,38 @@ def test_every_field_rule_names_a_request_field_and_takes_the_printed_examples(
     )
     for data in (swedish(), foreign(), swedish(family_name="O’Brien-Wójcik", info=DEFAULT_INFO)):
         parse_request(data, groups=groups, rules=RULES, today=TODAY)
+
+
+def test_rule_problems_should_name_every_field_the_systems_refuse() -> None:
+    from flows.field_rules import parse_field_rules
+    from flows.request import RegistrationRequest, rule_problems
+
+    rules = parse_field_rules(
+        {
+            "street": {"systems": ["pmo"], "max_length": 40, "letters": True, "other": " "},
+            "info": {"systems": ["pmo"], "max_length": 10, "letters": True, "other": " "},
+        },
+        where="test",
+    )
+    request = RegistrationRequest.model_validate(
+        {
+            "birth_date": "1990-01-05",
+            "sex": "K",
+            "family_name": "Ek",
+            "given_names": "Eva",
+            "group": "asylsokande",
+            "address": {
+                "street": "Gatan & torget",
+                "city": "Gävle",
+                "country": "SE",
+                "postal_code": "80320",
+            },
+            "info": "Läggs in manuellt",
+        }
+    )
+    assert {(e.field, e.code) for e in rule_problems(request, rules)} == {
+        ("street", "field_chars_refused"),
+        ("info", "field_too_long"),
+    }
+    protected = request.model_copy(update={"protected": True, "info": "Kort"})
+    assert rule_problems(protected, rules) == []  # the address is not typed for them
