@@ -17,7 +17,8 @@ import typer
 
 from apps.cli.common import build_settings, err, out
 from apps.exitcodes import ExitCode
-from flows.screen_check import Finding, ScreenReport, run_screen_check
+from flows.screen_check import run_screen_check
+from flows.screen_findings import Finding, ScreenReport
 from robot.display import virtual_display
 from robot.errors import RobotError
 from robot.settings import Settings

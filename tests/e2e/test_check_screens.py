@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from flows.screen_check import Finding, ScreenReport, run_screen_check
+from flows.screen_check import run_screen_check
+from flows.screen_findings import Finding, ScreenReport
 from mock_sites.testing import MockSites, run_mock_sites
 from robot.settings import Settings
 from tests.e2e.conftest import make_settings
