@@ -216,6 +216,9 @@ def _column_of(error: FieldError) -> str:
     return key if key in BY_KEY else ("street" if key == "address" else key)
 
 
+ADDRESS_KEYS = frozenset({"street", "postal_code", "city"})
+
+
 class Importer:
     """Validates rows and adds them to a queue."""
 
@@ -283,12 +286,15 @@ class Importer:
                 errors.append(
                     RowError(row.number, self._header(table, column), err.code, err.message_sv)
                 )
-        # Every required column must be filled, whatever the request model would default.
+        # Every required column must be filled, whatever the request model would default; the
+        # address is not asked for a protected identity (it is secret, and not registered).
         reported = {e.column for e in errors}
+        protected = request is not None and request.protected
         for spec in COLUMNS:
             header = self._header(table, spec.key)
             if (
                 spec.required
+                and not (protected and spec.key in ADDRESS_KEYS)
                 and not row.cells.get(spec.key)
                 and spec.key not in formula_cols
                 and header not in reported

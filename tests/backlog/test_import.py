@@ -435,3 +435,20 @@ def test_values_pmo_would_refuse_are_rejected_at_import(
         (3, "förnamn", "field_mark_uncomposed"),
     }
     assert store.counts()[ItemStatus.PENDING] == 0
+
+
+def test_a_protected_identity_is_imported_without_an_address(
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
+) -> None:
+    f = write(
+        tmp_path / "skyddad.csv",
+        "födelsedatum;kön;efternamn;förnamn;patientgrupp;utdelningsadress;postnummer;ort;skyddad\n"
+        "2016-05-06;K;Lind;Eva;asylsokande;;;;ja\n"
+        "2016-05-07;K;Lind;Ida;asylsokande;;;;nej\n",
+    )
+    report = importer.import_file(f)
+    assert (report.added, report.rejected) == (1, 1)
+    # The unprotected row still needs its address, column by column.
+    assert {(e.row, e.code) for e in report.errors} == {(3, "field_required")}
+    [item] = store.items(status=ItemStatus.PENDING)
+    assert item.request is not None and item.request.protected and item.request.address is None
