@@ -73,10 +73,23 @@ class Progress:
     def _mark(self) -> tuple[object, ...]:
         return self.audit_count(), sorted(self.store.counts().items())
 
-    def wait(self, condition: Callable[[], bool], *, what: str) -> None:
-        """Poll ``condition`` (a condition, not a guessed delay) until true; fail on a stall."""
+    def wait(
+        self,
+        condition: Callable[[], bool],
+        *,
+        what: str,
+        each_poll: Callable[[], None] | None = None,
+    ) -> None:
+        """Poll ``condition`` (a condition, not a guessed delay) until true; fail on a stall.
+
+        ``each_poll`` runs before every look at the condition (to stir things up meanwhile).
+        """
         mark, since = self._mark(), time.monotonic()
-        while not condition():
+        while True:
+            if each_poll is not None:
+                each_poll()
+            if condition():
+                return
             now = self._mark()
             if now != mark:
                 mark, since = now, time.monotonic()
@@ -84,10 +97,32 @@ class Progress:
                 raise AssertionError(f"no progress for {STALL_S:.0f} s waiting for {what}")
             time.sleep(0.05)
 
-    def wait_exit(self, proc: Popen[bytes], *, what: str) -> int:
+    def wait_exit(
+        self, proc: Popen[bytes], *, what: str, each_poll: Callable[[], None] | None = None
+    ) -> int:
         """The exit code of ``proc``, once it has ended."""
-        self.wait(lambda: proc.poll() is not None, what=what)
+        self.wait(lambda: proc.poll() is not None, what=what, each_poll=each_poll)
         return proc.wait()
+
+
+class SessionExpiry:
+    """Every ``every`` audited steps, the sites' clocks jump past their session idle timeout.
+
+    So every session expires again and again during a run, however fast or slow the machine
+    (an idle timeout on the wall clock would expire none on a fast one).
+    """
+
+    def __init__(self, sites: MockSites, progress: Progress, *, every: int, jump_s: float) -> None:
+        self.sites, self.progress, self.every, self.jump_s = sites, progress, every, jump_s
+        self.next_at = every
+        self.count = 0
+
+    def __call__(self) -> None:
+        if self.progress.audit_count() >= self.next_at:
+            for site in ("pmo", "rns"):
+                self.sites.advance_clock(site, self.jump_s)
+            self.next_at += self.every
+            self.count += 1
 
 
 def _freeze_holder(
@@ -195,10 +230,10 @@ def test_sigkilled_workers_at_random_points_resume_without_duplicates(
 def test_backlog_with_500s_latency_and_expiring_sessions_completes_without_duplicates(
     sites: MockSites, tmp_path: Path
 ) -> None:
-    # One page request in twenty fails and sessions expire after 2 s idle: a dozen people
-    # meet both faults many times over (the log below proves it), on top of some latency.
+    # One page request in twenty fails, and every few steps all sessions expire: a dozen
+    # people meet both faults many times over, on top of some latency.
     for site in ("pmo", "rns"):
-        sites.set_faults(site, error_rate=0.05, latency_ms=10, session_timeout_s=2.0, seed=11)
+        sites.set_faults(site, error_rate=0.05, latency_ms=10, session_timeout_s=60.0, seed=11)
     settings = robot_settings(tmp_path, sites)
     rows = queue_generated(settings, sites, 12, seed=100)
     # Short step backoffs keep the test fast; the retries themselves are what is tested.
@@ -212,13 +247,15 @@ def test_backlog_with_500s_latency_and_expiring_sessions_completes_without_dupli
         run = start_cli_run(
             settings, log, "--workers", "2", "--max-attempts", "3", *FAST_RETRIES, env=env
         )
-        code = Progress(store, settings.data_dir).wait_exit(run, what="the run to finish")
+        progress = Progress(store, settings.data_dir)
+        expiry = SessionExpiry(sites, progress, every=8, jump_s=120.0)
+        code = progress.wait_exit(run, what="the run to finish", each_poll=expiry)
         items = store.items()
     for site in ("pmo", "rns"):
         sites.set_faults(site, error_rate=0.0, latency_ms=0, session_timeout_s=0.0)
 
-    failed_steps = _failed_step_codes(log_file)
-    assert failed_steps["site_error"] and failed_steps["session_expired"], failed_steps
+    assert _failed_step_codes(log_file)["site_error"] >= 3, "too few 500s to prove retries"
+    assert expiry.count >= 8, "sessions should have expired many times during the run"
     statuses = Counter(i.status for i in items)
     # Every item reached a final status: nothing left pending or in progress.
     assert set(statuses) <= {ItemStatus.DONE, ItemStatus.NEEDS_PERSON, ItemStatus.FAILED}
