@@ -211,7 +211,7 @@ class Worker:
     # -- the browser ----------------------------------------------------------------------
 
     def _start_runner(self) -> None:
-        runner = Runner(self.config.settings)
+        runner = Runner(self.config.settings, role="ärendekön")
         runner.__enter__()
         self._runner = runner
 

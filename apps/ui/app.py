@@ -43,7 +43,7 @@ def default_runner_factory(settings: Settings) -> RunnerFactory:
     def factory() -> contextlib.AbstractContextManager[RunnerLike]:
         from flows.runner import Runner
 
-        runner: contextlib.AbstractContextManager[RunnerLike] = Runner(settings)
+        runner: contextlib.AbstractContextManager[RunnerLike] = Runner(settings, role="appen")
         return runner
 
     return factory
