@@ -78,12 +78,13 @@ FORBIDDEN_HTML = """<!doctype html>
 
 NO_TOKEN_SV = (
     "Sidan kräver den hemliga länken som visades när reservnummerroboten startades. "  # noqa: S105
-    "Öppna den länken (med <code>?token=</code>) eller starta om med "
-    "<code>reservrobot ui</code>."
+    "Öppna den länken igen, eller starta reservnummerroboten på nytt med genvägen på "
+    "skrivbordet."
 )
 OLD_CODE_SV = (
     "Länken har redan använts eller är för gammal. Öppna den hemliga länken som visades när "
-    "reservnummerroboten startades, eller starta om med <code>reservrobot ui</code>."
+    "reservnummerroboten startades, eller starta reservnummerroboten på nytt med genvägen på "
+    "skrivbordet."
 )
 BAD_HOST_SV = "Sidan får bara öppnas via 127.0.0.1 eller localhost på den här datorn."
 BAD_ORIGIN_SV = "Begäran kom inte från reservnummerrobotens egen sida och har stoppats."
