@@ -21,6 +21,7 @@ from flows.region import load_region_profile
 from flows.runner import Runner
 from flows.selectors import load_selectors
 from flows.transfer import FillTransfer
+from flows.vocabulary import system_sv
 from robot import clipboard
 from robot.display import virtual_display
 from robot.errors import RobotError
@@ -89,11 +90,11 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
         try:
             response = httpx.get(url + "/", timeout=settings.timeout_ms / 1000, trust_env=False)
             ok = response.status_code < 500
-            yield Check(f"{_SITE_NAMES[site]} svarar", ok, f"{url} (HTTP {response.status_code})")
+            yield Check(f"{system_sv(site)} svarar", ok, f"{url} (HTTP {response.status_code})")
             if ok:
                 answering.append(site)
         except httpx.HTTPError as exc:
-            yield Check(f"{_SITE_NAMES[site]} svarar", False, f"{url}: {type(exc).__name__}")
+            yield Check(f"{system_sv(site)} svarar", False, f"{url}: {type(exc).__name__}")
     display = virtual_display() if not settings.headless else contextlib.nullcontext()
     try:
         with display, Runner(settings, transfer=FillTransfer()) as runner:
@@ -108,12 +109,12 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
             logins.append(("rns", ctx.rns.reach))
             for site, login in logins:
                 if site not in answering and not (site == "rns" and "plexus" in answering):
-                    yield Check(f"{_SITE_NAMES[site]} inloggning", False, "webbplatsen svarar inte")
+                    yield Check(f"{system_sv(site)} inloggning", False, "webbplatsen svarar inte")
                     continue
                 try:
                     login()
                     yield Check(
-                        f"{_SITE_NAMES[site]} inloggning",
+                        f"{system_sv(site)} inloggning",
                         True,
                         f"inloggad som {getattr(settings, f'{site}_username')}"
                         + (
@@ -124,7 +125,7 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
                     )
                 except Exception as exc:
                     message = exc.message if isinstance(exc, RobotError) else type(exc).__name__
-                    yield Check(f"{_SITE_NAMES[site]} inloggning", False, message)
+                    yield Check(f"{system_sv(site)} inloggning", False, message)
     except Exception as exc:
         message = exc.message if isinstance(exc, RobotError) else f"{type(exc).__name__}: {exc}"
         yield Check("Webbläsare", False, message)
@@ -161,9 +162,6 @@ def folder_checks(settings: Settings) -> Iterator[Check]:
             )
         else:
             yield Check(label, True, f"{folder} (privat, {mode:o})")
-
-
-_SITE_NAMES = {"pmo": "PMO", "rns": "Reservnummersystemet", "plexus": "Plexus"}
 
 
 def region_check(settings: Settings) -> Check:
