@@ -1,6 +1,6 @@
 """``backlog bench``: throughput of a generated backlog with 1, 2, ... workers.
 
-Starts the mock sites in this process (``mock_sites.testing.run_mock_sites``), and for each
+Starts the mock sites in a process of their own (``qa.bench.sites_in_subprocess``), and for each
 store and worker count: resets the sites, imports the same generated rows into a fresh queue
 (fresh journal and audit log too), runs the backlog and times it. Prints items per minute per
 pass and the scaling ratio against the first pass (target on a 2-core machine: 2 workers at
@@ -95,13 +95,14 @@ def run_bench(
 
     ``store_dsn``: also run every worker count on PostgreSQL (see the module docstring).
     """
-    from mock_sites.common.faults import FaultSettings
-    from mock_sites.testing import run_mock_sites
+    from qa.bench import sites_in_subprocess
 
     result = BenchResult(items=items)
     with tempfile.TemporaryDirectory(prefix="reservrobot-bench-", dir=work_dir) as tmp:
         root = Path(tmp)
-        with run_mock_sites(root / "mock", faults=FaultSettings(latency_ms=latency_ms)) as sites:
+        # The sites in a process of their own, as the real systems run apart from the robot.
+        with sites_in_subprocess(root / "mock", latency_ms=latency_ms) as hosted:
+            sites = hosted.sites
             records = {"pmo": sites.records("pmo"), "rns": sites.records("rns")}
             rows = generate_rows(items, seed=seed, taken=taken_birth_dates(records))
             csv_file = write_rows_csv(rows, root / "bench.csv")

@@ -32,7 +32,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing.process import BaseProcess
@@ -331,7 +331,9 @@ def feature_off(runner: Runner, feature: str) -> Iterator[None]:
         elif feature == "journal":
             _patch(stack, runner.context, "journal", _NoJournal())
         elif feature == "lease":
-            _patch(stack, runner, "_leases", None)
+            # No lease held around the request and none checked before a create or save.
+            _patch(stack, runner, "_lease", lambda *a, **k: nullcontext(None))
+            _patch(stack, runner, "_check_lease", lambda: None)
         else:
             raise ValueError(f"unknown feature {feature!r}")
         yield
