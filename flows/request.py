@@ -38,7 +38,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from flows.countries import SWEDEN, country_code
+from flows.countries import SWEDEN, CountryLists, country_code
 from flows.field_rules import RULE_CODES, FieldRules
 from flows.groups import PatientGroup
 from flows.model import Sex
@@ -146,9 +146,9 @@ class Address(BaseModel):
 
     @field_validator("country", mode="before")
     @classmethod
-    def _country(cls, value: object) -> str:
+    def _country(cls, value: object, info: ValidationInfo) -> str:
         text = _required_text(value, max_len=TEXT_MAX)
-        code = country_code(text)
+        code = country_code(text, lists=(info.context or {}).get("countries"))
         if code is None:
             raise _fail("country_unknown", "Okänt land: ange landets namn eller landskod.")
         return code
@@ -314,6 +314,7 @@ def parse_request(
     *,
     groups: Mapping[str, PatientGroup],
     rules: FieldRules | None = None,
+    countries: CountryLists | None = None,
     today: date | None = None,
 ) -> RegistrationRequest:
     """Validate raw request data (JSON, a form, an import row) into a ``RegistrationRequest``.
@@ -321,13 +322,14 @@ def parse_request(
     Raises ``RequestInvalid`` listing every field error at once, including the rule that the
     address follows the group. ``rules`` are the systems' field rules (the region profile's
     ``field_rules``): every edge passes them, so nothing is created for a request that PMO or
-    Reservnummersystemet would refuse. ``today`` fixes "now" for the future-birth-date check
-    (tests).
+    Reservnummersystemet would refuse. ``countries`` are the country lists of the edge's
+    ``Settings.config_dir`` (every edge passes them; tests may leave them to the shipped
+    ones). ``today`` fixes "now" for the future-birth-date check (tests).
     """
     raw = _with_nested_address(data)
     if _is_true(raw.get("protected")) and _blank_address(raw.get("address")):
         del raw["address"]  # an import row's empty address cells: not asked for, not kept
-    context = {"groups": groups, "today": today, "rules": rules}
+    context = {"groups": groups, "today": today, "rules": rules, "countries": countries}
     try:
         return RegistrationRequest.model_validate(raw, context=context)
     except ValidationError as exc:
@@ -339,7 +341,7 @@ def parse_request(
     if not bad & {"group", "address", "address.country", "request"}:
         # The model-level rule only runs when every field is valid: check it here too so the
         # user gets every error in one go.
-        problem = _raw_address_problem(raw, groups)
+        problem = _raw_address_problem(raw, groups, countries)
         if problem is not None:
             errors.append(problem)
     raise RequestInvalid(errors)
@@ -364,13 +366,15 @@ def _address_problem(group: PatientGroup, country: str) -> FieldError | None:
 
 
 def _raw_address_problem(
-    raw: Mapping[str, Any], groups: Mapping[str, PatientGroup]
+    raw: Mapping[str, Any],
+    groups: Mapping[str, PatientGroup],
+    countries: CountryLists | None = None,
 ) -> FieldError | None:
     address = raw.get("address")
     group = groups.get(str(raw.get("group", "")).strip())
     if group is None or not isinstance(address, Mapping):
         return None
-    country = country_code(str(address.get("country") or ""))
+    country = country_code(str(address.get("country") or ""), lists=countries)
     if country is None:
         return None
     return _address_problem(group, country)

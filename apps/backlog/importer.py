@@ -41,6 +41,7 @@ from apps.backlog.store import (
     RowRejection,
 )
 from apps.backlog.templates import EXAMPLE_ROWS
+from flows.countries import load_country_lists
 from flows.groups import PatientGroup, load_groups
 from flows.names import normalise_name
 from flows.region import load_region_profile
@@ -229,6 +230,7 @@ class Importer:
         profile = load_region_profile(settings.config_dir, settings.region)
         self.groups = load_groups(settings.config_dir, profile.groups_file)
         self.rules = profile.field_rules
+        self.countries = load_country_lists(settings.config_dir)
         self._group_index = _group_index(self.groups)
         self._key = settings.pseudonym_key.get_secret_value().encode()
 
@@ -277,6 +279,7 @@ class Importer:
                 _request_data(clean, self.groups, self._group_index),
                 groups=self.groups,
                 rules=self.rules,
+                countries=self.countries,
             )
         except RequestInvalid as exc:
             for err in exc.errors:

@@ -25,6 +25,7 @@ import typer
 from apps.audit.log import AuditLog
 from apps.cli.common import configure_cli_logging, edge_settings, err, out
 from apps.exitcodes import ExitCode, outcome_exit_code
+from flows.countries import load_country_lists
 from flows.groups import load_groups
 from flows.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
 from flows.region import load_region_profile
@@ -134,6 +135,7 @@ def register(
             data,
             groups=load_groups(settings.config_dir, profile.groups_file),
             rules=profile.field_rules,
+            countries=load_country_lists(settings.config_dir),
         )
     except RequestInvalid as exc:
         _print_invalid(exc.errors, as_json=as_json)

@@ -71,6 +71,7 @@ async def register_submit(request: Request) -> Response:
             forms.request_data(values, choice),
             groups=ui.groups,
             rules=ui.profile.field_rules,
+            countries=ui.countries,
         )
     except RequestInvalid as exc:
         for err in exc.errors:
