@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 import httpx
 from playwright.sync_api import Page, expect
 
@@ -28,9 +26,12 @@ def log_in(
     expect(page.get_by_role("link", name="Logga ut")).to_be_visible()
 
 
-@cache
 def _session_cookie(base_url: str) -> tuple[str, str]:
-    """The demo user's session cookie of one site, logged in once over HTTP."""
+    """A fresh session cookie of the demo user on one site, logged in over HTTP.
+
+    Fresh every time (a few milliseconds): a session kept for the whole test run would expire
+    at the site's idle timeout when the suite runs long on a slow machine.
+    """
     with httpx.Client(base_url=base_url, trust_env=False) as client:
         response = client.post("/login", data={"username": "demo", "password": DEMO_PASSWORD})
         assert response.status_code == 303, response.text

@@ -144,15 +144,17 @@ def test_registration_by_keyboard_only_ends_with_patient_id_on_os_clipboard(
     tab_to(page, "#f-city")
     keys.type("Gävle")
     tab_to(page, "button[value=register]")
-    # A slow Reservnummersystemet keeps one step running long enough to watch it live.
-    fresh_mock_sites.set_faults("rns", latency_ms=400)
+    # A slow Reservnummersystemet keeps one step running long enough to watch it live: the
+    # creation of the number (its search is loaded ahead, while PMO's is read, so it may be
+    # over before the page polls).
+    fresh_mock_sites.set_faults("rns", latency_ms=1000)
     try:
         keys.press("Enter")
         expect(page).to_have_url(JOB_URL)
         steps = page.locator("#steps")
         expect(steps.locator("li")).to_have_count(5)
         # The page follows the robot live: a step shows as running before any outcome exists.
-        rns_row = steps.locator("li", has_text="Söker i Reservnummersystemet")
+        rns_row = steps.locator("li", has_text="Skapar reservnummer")
         expect(rns_row.locator(".step-status")).to_have_text("Pågår", timeout=ROBOT_TIMEOUT_MS)
         expect(page.locator("#outcome")).to_have_count(0)
         expect(page.locator("#job-live")).to_have_text(re.compile(r"^Roboten arbetar: \w"))
