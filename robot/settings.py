@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -84,6 +85,12 @@ class Settings(BaseSettings):
     rns_url: str = "http://127.0.0.1:8102"
     plexus_url: str = "http://127.0.0.1:8100"
     rns_access: RnsAccess = "direct"
+
+    # The read-only screen check (`reservrobot check-screens`): a birth date nobody has, and
+    # optionally one test patient whose page is opened read-only (else that screen is skipped).
+    screen_check_birth_date: date = date(1900, 1, 1)
+    screen_check_patient_id: str = ""
+    screen_check_patient_birth_date: date | None = None
 
     # Credentials (the mock sites' documented demo user by default).
     pmo_username: str = "demo"
