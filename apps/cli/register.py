@@ -23,28 +23,16 @@ from typing import Annotated, Any
 import typer
 
 from apps.audit.log import AuditLog
-from apps.cli.common import configure_cli_logging, edge_settings, err, out
+from apps.cli.common import configure_cli_logging, edge_settings, err
+from apps.cli.output import print_invalid, print_outcome
 from apps.exitcodes import ExitCode, outcome_exit_code
 from flows.countries import load_country_lists
 from flows.groups import load_groups
 from flows.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
 from flows.region import load_region_profile
 from flows.register import journal_key
-from flows.request import FieldError, RequestInvalid, parse_request
+from flows.request import RequestInvalid, parse_request
 from flows.runner import Runner
-from flows.vocabulary import (
-    DRY_RUN_SV,
-    ID_TYPE_SV,
-    MATCH_SV,
-    OUTCOME_KIND_SV,
-    PLANNED_SV,
-    STEP_STATUS_SV,
-    decimal_sv,
-    failed_step,
-    failure_text,
-    sex_sv,
-    system_sv,
-)
 from robot.display import virtual_display
 from robot.errors import ConfigError, RobotError
 from robot.evidence import prepare_evidence
@@ -138,7 +126,7 @@ def register(
             countries=load_country_lists(settings.config_dir),
         )
     except RequestInvalid as exc:
-        _print_invalid(exc.errors, as_json=as_json)
+        print_invalid(exc.errors, as_json=as_json)
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
     except (ValueError, ConfigError) as exc:
         err.print(f"Felaktiga uppgifter: {exc}")
@@ -187,7 +175,7 @@ def complete_pnr(
         )
         outcome.reason_sv = reason_sv("identity_not_checked")
         _audit_outcome(settings, audit_ref, outcome, step="complete_pnr")
-        _print_outcome(outcome, as_json=as_json)
+        print_outcome(outcome, as_json=as_json)
         raise typer.Exit(ExitCode.NEEDS_PERSON)
     configure_cli_logging(settings, as_json=as_json)
     outcome = _run(
@@ -255,7 +243,7 @@ def _run(
                 detail=f"reason={outcome.reason_code or '-'}",
                 patient_id=outcome.patient_id,
             )
-    _print_outcome(outcome, as_json=as_json)
+    print_outcome(outcome, as_json=as_json)
     return outcome
 
 
@@ -350,95 +338,3 @@ def _parse_decision(text: str) -> Decision:
         raise ValueError(
             "--decision ska se ut som SYSTEM:ID=same|different, t.ex. rns:19900101001M3=same"
         ) from None
-
-
-def _print_invalid(errors: list[FieldError], *, as_json: bool) -> None:
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {"kind": "invalid", "errors": [e.__dict__ for e in errors]},
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
-        return
-    out.print("Uppgifterna är ofullständiga eller felaktiga:", style="bold")
-    for error in errors:
-        out.print(f"  {error.field}: {error.message_sv}")
-
-
-def _print_outcome(outcome: Outcome, *, as_json: bool) -> None:
-    """The outcome in Swedish, with the words of ``flows.vocabulary`` (as the attended app)."""
-    if as_json:
-        typer.echo(outcome.model_dump_json(indent=2))
-        return
-    failure = (
-        failure_text(
-            outcome.reason_code,
-            step=failed_step((e.step, e.status) for e in outcome.steps),
-            reservnummer=outcome.reservnummer,
-            patient_id=outcome.patient_id,
-            detail_sv=outcome.reason_sv,
-        )
-        if outcome.kind is OutcomeKind.FAILED
-        else None
-    )
-    if outcome.dry_run:
-        out.print(DRY_RUN_SV, style="bold")
-        if outcome.planned:
-            out.print(f"  {PLANNED_SV[outcome.planned]}")
-        for field, value in outcome.planned_values.items():
-            out.print(f"  {_VALUE_LABELS_SV.get(field, field)}: {value}")
-        out.print("  Utfall när roboten kör på riktigt:", end=" ")
-    # Plain text with a style: the consoles read no markup (user data may hold brackets).
-    out.print(failure.headline if failure else OUTCOME_KIND_SV[outcome.kind], style="bold")
-    if outcome.patient_id:
-        reuse = ""
-        if outcome.reservnummer_reused is not None:
-            reuse = (
-                " (befintligt reservnummer)"
-                if outcome.reservnummer_reused
-                else " (nytt reservnummer)"
-            )
-        out.print(f"  Patient-ID: {outcome.patient_id}{reuse}")
-    if failure is not None:
-        out.print(f"  {failure.what}")
-        if outcome.reason_sv and outcome.reason_sv != failure.what:
-            out.print(f"  Det roboten såg: {outcome.reason_sv}")
-        if outcome.reservnummer:
-            out.print(f"  Reservnummer som redan finns (skapa inget nytt): {outcome.reservnummer}")
-        out.print(f"  Gör så här: {failure.next_step}")
-    elif outcome.reason_sv:
-        out.print(f"  {outcome.reason_sv}")
-    for line in outcome.code_differences:
-        out.print(f"  - {line}")
-    for c in outcome.candidates:
-        extra = f", {c.personnummer}" if c.personnummer else ""
-        why = f" – {c.match_reason_sv}" if c.match_reason_sv else ""
-        out.print(
-            f"  Träff i {system_sv(c.system)}: {c.name}, {sex_sv(c.sex)}, "
-            f"{ID_TYPE_SV.get(c.id_type, c.id_type)} {c.id_value}{extra} "
-            f"({MATCH_SV.get(c.match, c.match)}{why})"
-        )
-    if outcome.evidence_dir:
-        out.print(f"  Felunderlag (skärmbild och spår): {outcome.evidence_dir}")
-    for step in outcome.steps:
-        status = STEP_STATUS_SV.get(step.status, step.status)
-        out.print(f"  {step.label_sv:<32} {status:<14} {seconds_sv(step.elapsed_s):>8}")
-    out.print(f"  Totalt {seconds_sv(outcome.duration_s)}")
-
-
-# The fields a dry run says it would write (labels as PMO's form shows them).
-_VALUE_LABELS_SV = {
-    "street": "Utdelningsadress",
-    "postal_code": "Postnummer",
-    "city": "Ort",
-    "country": "Land",
-    "info": "Info",
-    "kommun": "Kommun",
-    "lan": "Län",
-}
-
-
-def seconds_sv(value: float) -> str:
-    return f"{decimal_sv(value, 2)} s"
