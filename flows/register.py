@@ -29,6 +29,10 @@ nothing is searched, created or saved ("protected_hand_over").
 A dry run (``dry_run=True``) searches and judges like the real run, then stops before the first
 create or save and returns what the real run would end with, marked ``dry_run`` with the
 ``planned`` action and the codes and address it would write. It never writes the journal.
+
+Long (about 500 lines) because the routine is one ordered chain (search PMO, search RNS, create,
+register, verify, with the dry run stopping inside it); judging lives in judge.py and
+verification in verify.py.
 """
 
 from __future__ import annotations

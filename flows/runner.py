@@ -11,6 +11,10 @@ created it), loads configuration once, and keeps the sites logged in between req
 raises for a single request: business situations come back as ``needs_person``, application
 errors that survived the retries as ``failed`` with the evidence folder (never for protected
 identities). Configuration errors do raise, from ``start()``, before any request runs.
+
+Long (about 450 lines) because it is the one entry point of the routine: lifecycle,
+registration, completion and turning errors into outcomes must be read together to see that it
+never raises for one request.
 """
 
 from __future__ import annotations

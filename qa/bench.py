@@ -20,6 +20,10 @@ interpreter). Then, in one run and on the same sites:
 
 Every contestant's registrations are checked afterwards against ``/_mock/records``: one
 reservnummer and one PMO patient per person, every saved field as the request says.
+
+Long (about 760 lines) because it is one report of many figures measured in one run (robot and
+plain script interleaved, safety features switched off one at a time); it is a QA tool, not
+production code.
 """
 
 from __future__ import annotations

@@ -19,6 +19,9 @@ busy too long, missing rights) raise ``StoreError`` with a Swedish message namin
 the host, never the password; a broken constraint raises ``ConstraintViolation``; mistakes in
 the SQL stay the driver's own errors (they are bugs, not situations). The backends live in
 ``robot/db_sqlite.py`` and ``robot/db_postgres.py``; this module is the API and the pool.
+
+Long (about 500 lines) because it holds the API both backends share (transactions, migrations,
+the pool, fork safety); the backends themselves are in db_sqlite.py and db_postgres.py.
 """
 
 from __future__ import annotations

@@ -26,6 +26,10 @@ Playwright trace and artifacts folders of a browser live there too (``robot.brow
 the system temp folder. ``prepare_evidence(settings)``, which every entry point calls at start
 (the ``Runner`` does, through ``EvidenceRecorder.start``), removes what dead processes left
 there, tightens the data and evidence folders to 0700 and deletes expired evidence.
+
+Long (about 510 lines) because evidence must hold by construction: recording, masking, redaction
+and retention are one design, and splitting them would put the masking rules apart from the
+files they protect.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ workers, pause, drain, resume, metrics.
 Exit codes (for schedulers) are in ``apps.exitcodes``: 0 all done, 1 some failed,
 2 some need a person, 3 invalid input, 4 the queue's store is unreadable or damaged,
 75 another run holds the queue.
+
+Long (about 500 lines) because it is the backlog's command table: each command is short, and the
+machine commands already live in cli_machines.py.
 """
 
 from __future__ import annotations

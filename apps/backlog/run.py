@@ -6,6 +6,9 @@ the queue, replaces a worker that dies (its item goes back to pending and is res
 the robot searches first and keeps a durable record of a created reservnummer), and stops
 cleanly on Ctrl+C or SIGTERM: workers finish their current item, then exit; a second Ctrl+C
 terminates them at once (their items are recovered by the next run).
+
+Long (about 400 lines) because a run is one supervisor: the lock, the worker processes, signals,
+recovery and the summary share its state; split, each part would need all of it.
 """
 
 from __future__ import annotations

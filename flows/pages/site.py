@@ -12,6 +12,10 @@ gets from ``SiteUI.screen(...).loc(...)`` is a ``GuardedLocator``, which turns a
 timeout into ``SelectorMissing`` and any other Playwright error into ``SiteError``, naming the
 selector key (``pmo.search.year``, with ``LocatorSpec.describe()``), so no log or outcome says
 "TimeoutError". Navigations are guarded the same way.
+
+Long (about 470 lines) because every navigation and every locator of every page object passes
+through it: the guarded locators that turn Playwright's errors into the project's live next to
+the navigation they guard.
 """
 
 from __future__ import annotations
