@@ -1,13 +1,16 @@
 """The login page, the same on all three sites: recognise it and log in.
 
-A login the site refuses (wrong user name or password) raises ``LoginRefused``, which the retry
-layer never retries, and the refusal is remembered: every later login on that site with the
-same user name and password fails at once without sending the password again. Sites lock an
-account after a few wrong passwords, so one refusal must never turn into several: not by
-"Försök igen", not by the next backlog item, not by the other workers or the next scheduled
-run. ``RefusedLogins`` keeps the memory on disk (a keyed hash of site, user and password, never
-the password) so every process of one data folder shares it; a changed password in the
-settings is tried again, and removing the marker file retries the same one.
+A login the site refuses (it answers with its error message: wrong user name or password) raises
+``LoginRefused``, which the retry layer never retries, and the refusal is remembered: every
+later login on that site with the same user name and password fails at once without sending the
+password again. Sites lock an account after a few wrong passwords, so one refusal must never
+turn into several: not by "Försök igen", not by the next backlog item, not by the other workers
+or the next scheduled run. ``RefusedLogins`` keeps the memory on disk (a keyed hash of site,
+user and password, never the password) so every process of one data folder shares it; a changed
+password in the settings is tried again, and removing the marker file retries the same one. A
+login that lands on the login page again *without* the site's error message (the new session
+ended at once: an idle timeout between the login and the page it led to) is no refusal: a
+``SiteError``, retried like any application error, and nothing is remembered.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pydantic import SecretStr
 
 from flows.pages.responses import check_response, site_name
 from flows.selectors import SiteSelectors
+from robot.errors import SiteError
 from robot.files import write_private
 from robot.retry import NotRetried
 
@@ -95,11 +99,21 @@ class LoginPage:
         with page.expect_navigation(wait_until="domcontentloaded") as nav:
             self._sel.loc(page, "submit").click()
         check_response(nav.value, site=self.site)
-        if self.is_login_page(page):
+        if not self.is_login_page(page):
+            return
+        if self._sel.loc(page, "error").count():
+            # The site said so (its error message on the login page): a refusal.
             self.refused = True
             if self._refusals is not None:
                 self._refusals.remember(self.site, self._username, self._password)
             raise self._refusal()
+        # Back on the login page without an error: the new session ended before the page it
+        # led to (an idle timeout, a restart of the site). Not a refusal: try again later.
+        raise SiteError(
+            f"Inloggningen i {site_name(self.site)} gick igenom men sessionen avslutades direkt; "
+            "roboten försöker igen.",
+            code="login_not_kept",
+        )
 
     def _refusal(self) -> LoginRefused:
         return LoginRefused(

@@ -90,7 +90,7 @@ def test_windows_start_script_starts_the_attended_app_on_its_fixed_port() -> Non
     text = script.decode("utf-8")
     port = re.search(r'set "RESERVROBOT_UI_PORT=(\d+)"', text)
     assert port is not None
-    assert "reservrobot.exe\" ui --port %RESERVROBOT_UI_PORT%" in text
+    assert 'reservrobot.exe" ui --port %RESERVROBOT_UI_PORT%' in text
     readme = (DEPLOY / "windows" / "README.md").read_text("utf-8")
     assert f"http://127.0.0.1:{port.group(1)}/" in readme
     assert "%LOCALAPPDATA%\\reservrobot" in text
