@@ -6,7 +6,7 @@ import pytest
 
 from qa.bench import FEATURES, format_report, percentile, run_bench
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # a whole bench run
 
 
 def test_bench_should_register_everyone_and_report_every_figure() -> None:

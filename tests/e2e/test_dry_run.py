@@ -256,6 +256,7 @@ def _queue(settings: Settings) -> dict[str, tuple[ItemStatus, int]]:
         return {i.ref: (i.status, i.attempts) for i in store.items()}
 
 
+@pytest.mark.slow  # 30 rows, dry run then the real run
 def test_backlog_dry_run_should_predict_every_row_of_the_real_run_and_change_nothing(
     backlog_settings: Settings, fresh_mock_sites: MockSites, tmp_path: Path
 ) -> None:
