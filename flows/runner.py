@@ -38,12 +38,12 @@ from flows.identity import InvalidIdentity, parse_patient_id
 from flows.judge import Verdicts
 from flows.matching import load_match_config
 from flows.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
-from flows.pages.login import LoginPage, RefusedLogins
 from flows.pages.site import SiteUI
 from flows.region import load_region_profile
 from flows.request import RegistrationRequest
 from flows.rns_access import direct_access, plexus_access
-from flows.selectors import SiteSelectors, load_selectors
+from flows.selectors import SiteSelectors
+from flows.sites import build_sites, load_site_selectors
 from flows.steps import StepTracker
 from flows.transfer import Transfer, make_transfer
 from robot import clipboard
@@ -105,11 +105,7 @@ class Runner:
         groups = load_groups(s.config_dir, profile.groups_file)
         match_config = load_match_config(s.config_dir)
         countries = load_country_lists(s.config_dir)
-        selectors = {
-            "pmo": load_selectors(s.selectors_dir, s.pmo_selectors),
-            "rns": load_selectors(s.selectors_dir, "rns"),
-            "plexus": load_selectors(s.selectors_dir, "plexus"),
-        }
+        selectors = load_site_selectors(s)
         transfer = self._transfer_override or make_transfer(
             clipboard.resolve_transfer_mode(s.transfer_mode, headless=s.headless),
             headless=s.headless,
@@ -124,23 +120,8 @@ class Runner:
         session = BrowserSession(s)
         session.start()
         self._session = session
-        refusals = RefusedLogins(s.data_dir, s.pseudonym_key)
         try:
-            for site in ("pmo", "rns", "plexus"):
-                login = LoginPage(
-                    site=site,
-                    selectors=selectors[site],
-                    username=getattr(s, f"{site}_username"),
-                    password=getattr(s, f"{site}_password"),
-                    refusals=refusals,
-                )
-                self._sites[site] = SiteUI(
-                    site=site,
-                    page_factory=_page_factory(session, site),
-                    base_url=getattr(s, f"{site}_url"),
-                    selectors=selectors[site],
-                    login=login,
-                )
+            self._sites.update(build_sites(s, session, selectors))
             rns_site = self._sites["rns"]
             reach = (
                 plexus_access(rns_site, self._sites["plexus"])
@@ -418,10 +399,6 @@ def _evidence_masks(selectors: dict[str, SiteSelectors]) -> Callable[[Page], lis
         if extra is not None:
             specs.extend(extra.locators.values())
     return lambda page: [spec.locate(page) for spec in specs]
-
-
-def _page_factory(session: BrowserSession, site: str) -> Callable[[], Page]:
-    return lambda: session.page(site)
 
 
 def _failure(exc: BaseException) -> tuple[str, str]:

@@ -26,7 +26,6 @@ from datetime import date
 
 from playwright.sync_api import Page
 
-from flows.pages.login import LoginPage
 from flows.pages.site import SiteUI
 from flows.screen_findings import (
     Finding,
@@ -36,7 +35,7 @@ from flows.screen_findings import (
     check_texts,
     skipped,
 )
-from flows.selectors import load_selectors
+from flows.sites import build_sites, load_site_selectors
 from robot.browser import BrowserSession
 from robot.errors import RobotError
 from robot.settings import Settings
@@ -313,29 +312,10 @@ def check_screens(target: CheckTarget) -> ScreenReport:
 
 @contextmanager
 def open_sites(settings: Settings) -> Iterator[dict[str, SiteUI]]:
-    """A browser with one logged-out ``SiteUI`` per site, nothing recorded (no evidence)."""
-    selectors = {
-        "pmo": load_selectors(settings.selectors_dir, settings.pmo_selectors),
-        "rns": load_selectors(settings.selectors_dir, "rns"),
-        "plexus": load_selectors(settings.selectors_dir, "plexus"),
-    }
+    """A browser with one logged-out ``SiteUI`` per site (the Runner's logins, refused ones
+    included), nothing recorded (no evidence)."""
     with BrowserSession(settings) as session:
-        sites = {}
-        for site, sel in selectors.items():
-            login = LoginPage(
-                site=site,
-                selectors=sel,
-                username=getattr(settings, f"{site}_username"),
-                password=getattr(settings, f"{site}_password"),
-            )
-            sites[site] = SiteUI(
-                site=site,
-                page_factory=lambda site=site: session.page(site),  # type: ignore[misc]
-                base_url=getattr(settings, f"{site}_url"),
-                selectors=sel,
-                login=login,
-            )
-        yield sites
+        yield build_sites(settings, session, load_site_selectors(settings))
 
 
 def run_screen_check(settings: Settings, *, with_plexus: bool | None = None) -> ScreenReport:
