@@ -41,6 +41,19 @@ def make_settings(sites: MockSites, data_dir: Path, **overrides: object) -> Sett
     return Settings(**values)  # type: ignore[arg-type]
 
 
+def cli_env(sites: MockSites, data_dir: Path) -> dict[str, str]:
+    """Environment for ``reservrobot`` commands against ``sites`` (no stray config file)."""
+    return {
+        "RESERVROBOT_PMO_URL": sites.pmo_url,
+        "RESERVROBOT_RNS_URL": sites.rns_url,
+        "RESERVROBOT_PLEXUS_URL": sites.plexus_url,
+        "RESERVROBOT_DATA_DIR": str(data_dir),
+        "RESERVROBOT_HEADLESS": "true",
+        "RESERVROBOT_TRANSFER_MODE": "browser",
+        "RESERVROBOT_CONFIG_FILE": str(data_dir / "absent.toml"),
+    }
+
+
 @pytest.fixture(scope="module")
 def module_sites(request: pytest.FixtureRequest) -> MockSites:
     """The session's mock sites in the layout the module is parametrised with (default a)."""

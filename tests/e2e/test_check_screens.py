@@ -22,7 +22,7 @@ from flows.screen_check import run_screen_check
 from flows.screen_findings import Finding, ScreenReport
 from mock_sites.testing import MockSites, run_mock_sites
 from robot.settings import Settings
-from tests.e2e.conftest import make_settings
+from tests.e2e.conftest import cli_env, make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -128,14 +128,7 @@ def test_check_screens_should_name_the_drifted_layout_c_keys_and_only_those(
 def test_check_screens_command_should_exit_1_and_name_the_key_on_drift(
     drifted_sites: MockSites, tmp_path: Path
 ) -> None:
-    env = {
-        **os.environ,
-        "RESERVROBOT_PMO_URL": drifted_sites.pmo_url,
-        "RESERVROBOT_RNS_URL": drifted_sites.rns_url,
-        "RESERVROBOT_PLEXUS_URL": drifted_sites.plexus_url,
-        "RESERVROBOT_DATA_DIR": str(tmp_path),
-        "RESERVROBOT_TIMEOUT_MS": "3000",
-    }
+    env = {**os.environ, **cli_env(drifted_sites, tmp_path), "RESERVROBOT_TIMEOUT_MS": "3000"}
     before = _records(drifted_sites)
     proc = subprocess.run(
         [sys.executable, "-m", "apps", "check-screens", "--headless"],

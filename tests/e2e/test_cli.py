@@ -18,6 +18,7 @@ from apps.cli.main import app
 from mock_sites.testing import MockSites
 from robot.logs import unconfigure_logging
 from robot.settings import Settings
+from tests.e2e.conftest import cli_env
 from tests.e2e.people import People, patients_born
 
 pytestmark = pytest.mark.e2e
@@ -27,15 +28,7 @@ pytestmark = pytest.mark.e2e
 def env(
     mock_sites: MockSites, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[dict[str, str]]:
-    values = {
-        "RESERVROBOT_PMO_URL": mock_sites.pmo_url,
-        "RESERVROBOT_RNS_URL": mock_sites.rns_url,
-        "RESERVROBOT_PLEXUS_URL": mock_sites.plexus_url,
-        "RESERVROBOT_DATA_DIR": str(tmp_path),
-        "RESERVROBOT_HEADLESS": "true",
-        "RESERVROBOT_TRANSFER_MODE": "browser",
-        "RESERVROBOT_CONFIG_FILE": str(tmp_path / "absent.toml"),
-    }
+    values = cli_env(mock_sites, tmp_path)
     monkeypatch.chdir(tmp_path)  # no stray .env or reservrobot.toml
     yield values
     unconfigure_logging()

@@ -37,6 +37,7 @@ from flows.outcome import OutcomeKind
 from flows.runner import Runner
 from mock_sites.testing import MockSites
 from robot.logs import unconfigure_logging
+from tests.e2e.conftest import cli_env
 from tests.e2e.people import People, patients_born, persons_born
 
 pytestmark = pytest.mark.e2e
@@ -96,15 +97,7 @@ def _counts(sites: MockSites) -> tuple[int, int]:
 def env(
     sites: MockSites, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[dict[str, str]]:
-    values = {
-        "RESERVROBOT_PMO_URL": sites.pmo_url,
-        "RESERVROBOT_RNS_URL": sites.rns_url,
-        "RESERVROBOT_PLEXUS_URL": sites.plexus_url,
-        "RESERVROBOT_DATA_DIR": str(tmp_path),
-        "RESERVROBOT_HEADLESS": "true",
-        "RESERVROBOT_TRANSFER_MODE": "browser",
-        "RESERVROBOT_CONFIG_FILE": str(tmp_path / "absent.toml"),
-    }
+    values = cli_env(sites, tmp_path)
     monkeypatch.chdir(tmp_path)  # no stray .env or reservrobot.toml
     yield values
     unconfigure_logging()
