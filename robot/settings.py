@@ -28,6 +28,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def _find_config_dir(root: Path) -> Path:
     """The data folder: ``config/`` in a source tree, else the installed ``reservrobot_config``."""
+    # Twin of the one in mock_sites/common/config.py: the mock sites import nothing of the robot.
     source = root / "config"
     if (source / "groups.toml").is_file():
         return source

@@ -14,6 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 def _find_config_dir(root: Path) -> Path:
     """The data folder: ``config/`` in a source tree, else the installed ``reservrobot_config``."""
+    # Twin of the one in robot/settings.py: the mock sites import nothing of the robot.
     source = root / "config"
     if (source / "groups.toml").is_file():
         return source
