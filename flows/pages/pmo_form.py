@@ -145,7 +145,7 @@ class PmoPatientForm:
     def fill(self, values: FormValues) -> None:
         """Tick Man/Kvinna and fill the text fields, the postnummer followed by Tab first."""
         page = self.site.page
-        self.sel.loc(page, "man" if values.sex is Sex.MAN else "kvinna").check()
+        self.site.tick(self.sel.loc(page, "man" if values.sex is Sex.MAN else "kvinna"))
         fields = values.text_fields()
         for key in ("family_name", "given_names", "street"):
             if key in fields:

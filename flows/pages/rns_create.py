@@ -24,7 +24,7 @@ class RnsCreatePage:
         self.site.click_nav("create")
         page = self.site.page
         self.sel.loc(page, "birth_date").fill(birth_date.strftime("%Y%m%d"))
-        self.sel.loc(page, "man" if sex is Sex.MAN else "kvinna").check()
+        self.site.tick(self.sel.loc(page, "man" if sex is Sex.MAN else "kvinna"))
         self.sel.loc(page, "family_name").fill(family_name)
         self.sel.loc(page, "given_names").fill(given_names)
         # A post: after a lost session the number may or may not exist; the flow checks.

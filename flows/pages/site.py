@@ -126,6 +126,21 @@ class GuardedScreen(ScreenSelectors):
         return GuardedLocator(spec.locate(root), site=self.system, where=where)
 
 
+# Keyboard activation (``SiteUI.press_on`` and ``tick``): the one matching element, shown and
+# enabled, takes the focus, so a key pressed next reaches it and nothing else. "checked": a
+# radio button or checkbox that is ticked already (pressing Space would untick a checkbox);
+# "focused": it has the focus now; "no": anything else (no element, two, hidden, disabled, or
+# the focus went elsewhere), and nothing is pressed.
+_FOCUS_JS = """els => {
+  if (els.length !== 1) return "no";
+  const e = els[0];
+  if (!e.isConnected || e.disabled || !e.checkVisibility({visibilityProperty: true})) return "no";
+  if ((e.type === "radio" || e.type === "checkbox") && e.checked) return "checked";
+  e.focus();
+  return e.ownerDocument.activeElement === e ? "focused" : "no";
+}"""
+_CHECKED_JS = "els => els.length === 1 && els[0].checked === true"
+
 # A link's href and target attributes in one round trip ([] when the page has no such link).
 _LINK_JS = """els => els.map(e => [e.getAttribute("href") || "", e.getAttribute("target") || ""])"""
 
@@ -341,6 +356,40 @@ class SiteUI:
                 self.login.login(page)  # the site returns to the page asked for (a GET)
         return True
 
+    def press_on(self, element: Locator, key: str) -> bool:
+        """Focus ``element`` and press ``key`` on it, as a keyboard user does; False (and
+        nothing pressed) when it is not one shown, enabled element that took the focus.
+
+        Two round trips and no waiting. Playwright's ``click`` and ``check`` first wait for the
+        element to stand still over two animation frames: 25-50 ms per click on a page that
+        has just loaded (measured on a 2-core VM), on every form of every registration.
+        """
+        if element.evaluate_all(_FOCUS_JS) != "focused":
+            return False
+        with playwright_errors(self.site):
+            self.page.keyboard.press(key)
+        return True
+
+    def tick(self, box: Locator) -> None:
+        """Tick a radio button (or checkbox): Space on it, and read back that it is ticked;
+        Playwright's ``check`` (which waits for the element and checks too) when the keyboard
+        could not reach it or the page did not take it."""
+        state = box.evaluate_all(_FOCUS_JS)
+        if state == "checked":
+            return
+        if state == "focused":
+            with playwright_errors(self.site):
+                self.page.keyboard.press("Space")
+            if box.evaluate_all(_CHECKED_JS):
+                return
+        box.check()
+
+    def _press_or_click(self, button: Locator) -> None:
+        """Activate a button with Enter (the keyboard), or click it when it cannot take the
+        focus (Playwright then waits for it and reports what is wrong)."""
+        if not self.press_on(button, "Enter"):
+            button.click()
+
     def follow(self, link: Locator) -> None:
         """Follow a link: go to the address it points to, as a click would.
 
@@ -367,7 +416,7 @@ class SiteUI:
         from the selector file ("post") saves asking the page (one round trip per submit).
         """
         if method.lower() == "post":
-            self.navigate(button.click, resumable=resumable)
+            self.navigate(lambda: self._press_or_click(button), resumable=resumable)
             return
         urls: list[str | None] = button.evaluate_all(f"els => els.map({_GET_FORM_URL_JS})")
         if len(urls) > 1:
@@ -376,7 +425,7 @@ class SiteUI:
         if url:
             self._goto(str(url), resumable=True)
         else:
-            self.navigate(button.click, resumable=resumable)
+            self.navigate(lambda: self._press_or_click(button), resumable=resumable)
 
     def search(
         self,
