@@ -81,6 +81,9 @@ class _Number:
     value: str
     reused: bool
     source: Locator | None  # where the number is on screen, for the copy step
+    # True when ``source`` was read the moment before (the created number): the first copy
+    # needs no look whether the screen still shows it.
+    just_read: bool = False
 
 
 def register(
@@ -186,9 +189,18 @@ def register(
     # 3. PMO "Registrera" ------------------------------------------------------------------------
     values = form_values(request, group, ctx=ctx)
     before_change()
+    attempts = 0
+
+    def register_once() -> str:
+        nonlocal attempts
+        attempts += 1
+        # A retry finds the screen moved on, perhaps: only the first copy trusts just_read.
+        current = number if attempts == 1 else _Number(number.value, number.reused, number.source)
+        return _register_in_pmo(current, values, ctx=ctx)
+
     with steps.step("register_pmo"):
         ctx.retry(
-            lambda: _register_in_pmo(number, values, ctx=ctx),
+            register_once,
             step="register_pmo",
             already_done=lambda: _saved_in_pmo(request, number.value, ctx=ctx),
         )
@@ -294,7 +306,7 @@ def _create_rns(
         )
         value = ctx.rns.result.read_number()
         ctx.journal.record(key, JOURNAL_NUMBER, {"value": value, "reused": False})
-        return _Number(value, False, ctx.rns.result.number_field)
+        return _Number(value, False, ctx.rns.result.number_field, just_read=True)
 
     def already_created() -> _Number | None:
         # A number for this person that was not there before the first attempt: that attempt
@@ -343,7 +355,7 @@ def _register_in_pmo(number: _Number, values: FormValues, *, ctx: RoutineContext
     """Copy the number, open "Registrera", paste, check, fill in, check again, save."""
     form = ctx.pmo.form
     source = number.source
-    if source is not None and not _shows(source, number.value):
+    if source is not None and not number.just_read and not _shows(source, number.value):
         source = None  # the screen moved on (a retry): the transfer puts it on the clipboard
     with playwright_errors("rns"):  # the keyboard and the clipboard are no page object
         ctx.transfer.copy(source, number.value)
