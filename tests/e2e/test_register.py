@@ -454,7 +454,9 @@ def test_register_should_name_the_selector_key_when_an_element_is_missing(
         tmp_path / "data",
         pmo_selectors=robot_settings.pmo_selectors,
         config_dir=config,
-        timeout_ms=500,
+        # The missing element is waited for this long; the login before it must fit in it too,
+        # also on a loaded machine (500 ms did not, at load 20).
+        timeout_ms=3000,
         max_attempts=1,
     )
     request = people.request()
