@@ -11,11 +11,13 @@ interpreter). Then, in one run and on the same sites:
   the others are warm. Per registration the bench takes the wall time, the CPU seconds of this
   process, the Playwright driver and every browser (psutil; the mock sites' process left out),
   and the messages sent to the driver (a counting wrapper around Playwright's connection);
-  at the end the PSS of each contestant's browser.
-- **the cost of each safety feature**: a few more robot registrations with one feature
-  switched off at a time (evidence, the form read-back, the verification, the journal, the
-  lease), interleaved with the others. The switch is monkeypatched here, in the bench only;
-  production code has no such knob. Cost = the robot's median minus the variant's.
+  the PSS of each contestant's browser after its first registration and after the last,
+  when both have registered the same number of people.
+- **the cost of each safety feature**: after that, rounds of robot registrations: one with
+  everything on (the reference) and one with each feature switched off (evidence, the form
+  read-back, the verification, the journal, the lease) or each earlier evidence design,
+  interleaved. The switch is monkeypatched here, in the bench only; production code has no
+  such knob. Cost = the reference's median minus the variant's.
 - **the plain-HTTP floor**: the same requests as bare httpx calls (what the servers need).
 
 Every contestant's registrations are checked afterwards against ``/_mock/records``: one
@@ -390,6 +392,7 @@ def _browser_phase(
     run_plain = layout == "a"  # the plain script knows layout a's label texts
     robot = _Samples()
     plain = _Samples()
+    control = _Samples()  # the robot, all safety on, in the cost phase (reference of the costs)
     variants = {f: _Samples() for f in FEATURES}
     designs = {d: _Samples() for d in EVIDENCE_DESIGNS}
     steps: dict[str, list[float]] = {s: [] for s in STEPS}
@@ -419,8 +422,10 @@ def _browser_phase(
         robot_start_s = time.perf_counter() - began
         robot_register(runner, robot_half[0])
         robot_first_s = time.perf_counter() - began
+        robot_pss_first = runner.session.memory_pss_bytes()
 
         plain_first_s = 0.0
+        plain_pss_first = 0
         script: PlainScript | None = None
         if run_plain:
             began = time.perf_counter()
@@ -430,13 +435,13 @@ def _browser_phase(
             person = PlainPerson.from_request(plain_half[0], groups=groups, countries=countries)
             registered.append(_Registered("plain", plain_half[0], script.register(person)))
             plain_first_s = time.perf_counter() - began
+            plain_pss_first = _pss_of_marked(_PLAIN_MARKER)
 
         def plain_register(request: RegistrationRequest) -> None:
             assert script is not None
             person = PlainPerson.from_request(request, groups=groups, countries=countries)
             registered.append(_Registered("plain", request, script.register(person)))
 
-        costs = iter(cost_requests)
         for n, (mine, theirs) in enumerate(zip(robot_half[1:], plain_half[1:], strict=False)):
             turns: list[Callable[[], None]] = [
                 partial(_measured, meter, robot, partial(robot_register, runner, mine, warm=True))
@@ -445,6 +450,20 @@ def _browser_phase(
                 turns.append(partial(_measured, meter, plain, partial(plain_register, theirs)))
             for turn in turns if n % 2 == 0 else reversed(turns):
                 turn()
+        # Memory now, when both browsers have registered the same number of people (the cost
+        # phase below registers more with the robot's browser only).
+        robot_pss = runner.session.memory_pss_bytes()
+        plain_pss = _pss_of_marked(_PLAIN_MARKER) if run_plain else 0
+        robot_rss = runner.session.memory_rss_bytes()
+
+        # The cost phase: per round one robot registration with everything on (the reference)
+        # and one with each feature or evidence design switched, interleaved.
+        costs = iter(cost_requests)
+        while True:
+            request = next(costs, None)
+            if request is None:
+                break
+            _measured(meter, control, partial(robot_register, runner, request, "robot_control"))
             for feature in FEATURES:
                 request = next(costs, None)
                 if request is None:
@@ -465,9 +484,6 @@ def _browser_phase(
                         designs[design],
                         partial(robot_register, runner, request, f"robot_{design}"),
                     )
-        robot_pss = runner.session.memory_pss_bytes()
-        plain_pss = _pss_of_marked(_PLAIN_MARKER) if run_plain else 0
-        robot_rss = runner.session.memory_rss_bytes()
     mb = 1024 * 1024
     result = {
         "driver_start_s": round(driver_start_s, 3),
@@ -478,6 +494,7 @@ def _browser_phase(
             "steps": {step: _summary(values) for step, values in steps.items()},
             "outcomes": dict(kinds),
             "browser_pss_mb": round(robot_pss / mb, 1),
+            "browser_pss_first_mb": round(robot_pss_first / mb, 1),
             "browser_rss_mb": round(robot_rss / mb, 1),
         },
         "plain": (
@@ -485,10 +502,12 @@ def _browser_phase(
                 **plain.figures(),
                 "first_s": round(driver_start_s + plain_first_s, 3),
                 "browser_pss_mb": round(plain_pss / mb, 1),
+                "browser_pss_first_mb": round(plain_pss_first / mb, 1),
             }
             if run_plain
             else None
         ),
+        "control": control.figures(),
         "feature_off": {f: s.figures() for f, s in variants.items()},
         "evidence_designs": {d: s.figures() for d, s in designs.items()},
     }
@@ -629,7 +648,7 @@ def run_bench(
         with sites_in_subprocess(work / "mock", pmo_layout=layout) as hosted:
             sites = hosted.sites
             people = generate_requests(
-                sites, 2 * count + rounds * (len(FEATURES) + len(EVIDENCE_DESIGNS)), seed=seed
+                sites, 2 * count + rounds * (1 + len(FEATURES) + len(EVIDENCE_DESIGNS)), seed=seed
             )
             requests, cost_requests = people[: 2 * count], people[2 * count :]
             figures, registered = _browser_phase(
@@ -644,16 +663,17 @@ def run_bench(
             records = check_records(sites, registered, groups=groups, countries=countries)
             sites.reset()
             floor = _http_phase(sites, requests[0::2])
-    robot, plain = figures["robot"], figures["plain"]
+    robot, plain, control = figures["robot"], figures["plain"], figures["control"]
     robot_median = robot["total"]["median_s"]
+    control_median = control["total"]["median_s"]
     plain_median = plain["total"]["median_s"] if plain else 0.0
     floor_median = floor["total"]["median_s"]
     costs = {
         f: {
             "median_s_without": v["total"]["median_s"],
-            "cost_s": round(robot_median - v["total"]["median_s"], 4),
-            "cpu_cost_s": round(robot["cpu_s_per_registration"] - v["cpu_s_per_registration"], 3),
-            "messages_cost": robot["driver_messages_per_registration"]
+            "cost_s": round(control_median - v["total"]["median_s"], 4),
+            "cpu_cost_s": round(control["cpu_s_per_registration"] - v["cpu_s_per_registration"], 3),
+            "messages_cost": control["driver_messages_per_registration"]
             - v["driver_messages_per_registration"],
         }
         for f, v in figures["feature_off"].items()
@@ -672,9 +692,10 @@ def run_bench(
         "records_ok": {who: not found for who, found in records.items()},
         "records_problems": records,
         "feature_costs": costs,
+        "control": control,
         "feature_off": figures["feature_off"],
         "evidence_costs": evidence_costs(
-            robot=robot,
+            robot=control,
             without=figures["feature_off"]["evidence"],
             designs=figures["evidence_designs"],
         ),
@@ -717,6 +738,9 @@ def format_report(report: dict[str, Any]) -> str:
     lines += [
         f"(first = driver start {report['driver_start_s']:.2f} s + browser start + logins + "
         f"first registration; the robot's Runner.start {robot['runner_start_s']:.2f} s of it)",
+        f"(PSS after {report['count']} registrations each; after the first: robot "
+        f"{robot['browser_pss_first_mb']:.0f} MB"
+        + (f", plain {plain['browser_pss_first_mb']:.0f} MB)" if plain else ")"),
         "",
         "robot steps (warm): "
         + ", ".join(
@@ -733,7 +757,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"robot outcomes: {robot['outcomes']}",
         "",
         f"cost of each safety feature ({report['cost_rounds']} robot registrations with it "
-        "switched off, bench only):",
+        "switched off, bench only, against as many with everything on in the same rounds: "
+        f"median {report['control']['total']['median_s']:.3f} s):",
     ]
     for feature, cost in report["feature_costs"].items():
         off = report["feature_off"][feature]

@@ -36,6 +36,9 @@ def test_bench_should_register_everyone_and_report_every_figure() -> None:
         assert figures["cpu_s_per_registration"] > 0
         assert figures["driver_messages_per_registration"] > 0
         assert figures["browser_pss_mb"] > 20  # a Chromium was really measured
+        assert figures["browser_pss_first_mb"] > 20
+    # The costs are taken against registrations with everything on, in the same rounds.
+    assert report["control"]["total"]["median_s"] > 0
     assert set(report["feature_costs"]) == set(FEATURES)
     assert all(report["feature_off"][f]["total"]["median_s"] > 0 for f in FEATURES)
     assert report["ratio_robot_plain"] is not None and report["ratio_robot_plain"] > 0
