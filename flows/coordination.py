@@ -65,7 +65,9 @@ class Coordination:
 
         While another holds it, a "wait_lease" step shows the wait and the holder; after
         ``lease_wait_s`` ``LeaseHeld`` says who holds it. A lease taken over from a holder that
-        died is logged; the flows search both systems again before any create or save anyway.
+        died is logged (``holder_gone``: its process on this machine was gone, so the lease
+        was taken at once, not after its expiry); the flows search both systems again before
+        any create or save anyway.
         """
         if key is None:
             yield None
@@ -96,7 +98,7 @@ class Coordination:
             if waiting:
                 steps.done("wait_lease", waiting[0])
             if lease.took_over_expired:
-                _log.event("lease_taken_over", ref=ref)
+                _log.event("lease_taken_over", ref=ref, holder_gone=lease.holder_gone)
             self._held = lease
             try:
                 yield lease

@@ -7,17 +7,27 @@ with leases.hold(key, holder=holder_name("kön"), ttl_s=60, wait_s=120, on_wait=
     lease.check()                     # before anything irreversible: raises LeaseLost
 ```
 
-A lease is a row ``(key, holder, token, since, heartbeat_at, expires_at)``. Taking one is a
-single atomic statement on both backends (``INSERT ... ON CONFLICT DO UPDATE ... WHERE the
-row has expired``): it either inserts, takes over an expired row, or changes nothing, and
-exactly one of any number of racers gets a row back. Expiry is computed in the store's clock
+A lease is a row ``(key, holder, token, since, heartbeat_at, expires_at)`` plus the holder's
+process (``HolderProcess``: machine, pid, start time, boot time). Taking one is a single atomic
+statement on both backends (``INSERT ... ON CONFLICT DO UPDATE ... WHERE the row has
+expired``): it either inserts, takes over an expired row, or changes nothing, and exactly one
+of any number of racers gets a row back. Expiry is computed in the store's clock
 (``Database.now_sql``): PostgreSQL's own for several machines, the machine's for a SQLite file
 on one machine, so robot machines with drifting clocks still agree.
 
 ``hold`` renews the lease from a background thread every ``ttl_s / 3`` and releases it on exit.
 A holder that stops (killed, frozen, cut off) stops renewing; after ``ttl_s`` another may take
-over, and its lease says ``took_over_expired`` so that it reconciles before acting. Keys must
-be pseudonymous (a keyed hash), never an identity number: the table is visible to operators.
+over, and its lease says ``took_over_expired`` so that it reconciles before acting. On the
+holder's own machine there is no need to wait: when its process is provably gone (no such pid,
+or the pid now belongs to a process started at another time), the lease is taken over at once,
+by a compare-and-swap on the row's token (one winner), and says ``took_over_expired`` too, with
+``holder_gone``. A live or frozen process, another machine, another boot, a row from before the
+holder was recorded, or any doubt (no right to look) means waiting for the expiry as before.
+Keys must be pseudonymous (a keyed hash), never an identity number: the table is visible to
+operators.
+
+Long (about 450 lines) because the judgement whether a holder's process is gone
+(``HolderProcess``) belongs with the takeover it allows.
 """
 
 from __future__ import annotations
@@ -32,6 +42,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import psutil
 
 from robot.db import Database, Migration
 from robot.errors import ApplicationError, StoreError
@@ -54,12 +66,103 @@ MIGRATIONS = [
             " expires_at DOUBLE PRECISION NOT NULL, taken_over_from TEXT)"
         ],
     ),
+    # The holder's process (``HolderProcess``); rows written before stay NULL: never taken
+    # over before they expire.
+    Migration(
+        2,
+        sqlite=[
+            "ALTER TABLE leases ADD COLUMN holder_host TEXT",
+            "ALTER TABLE leases ADD COLUMN holder_pid INTEGER",
+            "ALTER TABLE leases ADD COLUMN holder_started REAL",
+            "ALTER TABLE leases ADD COLUMN holder_booted REAL",
+        ],
+        postgresql=[
+            "ALTER TABLE leases ADD COLUMN holder_host TEXT, ADD COLUMN holder_pid BIGINT,"
+            " ADD COLUMN holder_started DOUBLE PRECISION,"
+            " ADD COLUMN holder_booted DOUBLE PRECISION"
+        ],
+    ),
 ]
 
 # Polling while another holds the key: first wait, growth factor, longest wait (seconds).
 POLL_FIRST_S = 0.05
 POLL_GROWTH = 1.6
 POLL_MAX_S = 2.0
+
+# Two start (or boot) times within this many seconds are the same: psutil's are exact to 0.01 s,
+# and Linux's boot time is whole seconds. A pid is not reused within a second of its start.
+SAME_TIME_S = 1.0
+
+
+@dataclass(frozen=True)
+class HolderProcess:
+    """The process holding a lease: machine, pid, and its start and the machine's boot time.
+
+    A pid names one process only within one boot of one machine and until it is reused, hence
+    the two times (psutil's ``create_time`` and ``boot_time``, seconds since the epoch).
+    """
+
+    host: str
+    pid: int
+    started: float
+    booted: float
+
+    @classmethod
+    def current(cls) -> HolderProcess | None:
+        """This process; None if the system will not say (its leases then just expire)."""
+        try:
+            me = psutil.Process()
+            return cls(socket.gethostname(), me.pid, me.create_time(), psutil.boot_time())
+        except (psutil.Error, OSError):
+            return None
+
+    def is_gone(self) -> bool:
+        """True only when this process provably no longer runs; any doubt is False.
+
+        It must be this machine (host name) in the same boot: a boot time that moved means
+        another boot, another machine of the same name, or a step of the clock, and these
+        cannot be told apart. Then the pid must be free, or belong to a zombie or to a
+        process started at another time (the pid was reused). A pid that cannot be looked at
+        (no right to) counts as alive.
+        """
+        if self.host != socket.gethostname() or self.pid <= 0:
+            return False
+        try:
+            if not _same_time(psutil.boot_time(), self.booted):
+                return False
+            try:
+                proc = psutil.Process(self.pid)
+                started, booted = proc.create_time(), psutil.boot_time()
+                # A zombie has stopped for good; a zombie leader with live threads has not.
+                if proc.status() == psutil.STATUS_ZOMBIE and proc.num_threads() <= 1:
+                    return True
+            except psutil.NoSuchProcess:
+                return _pid_free(self.pid)
+        except (psutil.Error, OSError):
+            return False
+        # psutil's start time is the boot time plus the time since boot on Linux (it moves
+        # with the boot time), and fixed elsewhere: the same process matches on one of them.
+        return not (
+            _same_time(started, self.started)
+            or _same_time(started - booted, self.started - self.booted)
+        )
+
+
+def _same_time(a: float, b: float) -> bool:
+    return abs(a - b) <= SAME_TIME_S
+
+
+def _pid_free(pid: int) -> bool:
+    """Confirm psutil's "no such process": a pid hidden from us (``hidepid``) still exists."""
+    if os.name != "posix":
+        return not psutil.pid_exists(pid)
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the pid exists
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # exists, but not ours to signal
+    return False
 
 
 @dataclass(frozen=True)
@@ -72,11 +175,15 @@ class LeaseInfo:
     heartbeat_at: datetime
     expires_at: datetime
     expired: bool
+    process: HolderProcess | None = None
 
 
 @dataclass(eq=False)
 class Lease:
-    """A held lease. ``took_over_expired``: the previous holder died without releasing it."""
+    """A held lease. ``took_over_expired``: the previous holder died without releasing it.
+
+    ``holder_gone``: taken over before the expiry, since the holder's process was gone.
+    """
 
     key: str
     holder: str
@@ -84,6 +191,7 @@ class Lease:
     ttl_s: float
     took_over_expired: bool = False
     previous_holder: str | None = None
+    holder_gone: bool = False
     _lost_to: str | None = field(default=None, init=False, repr=False)
     _lost: bool = field(default=False, init=False, repr=False)
 
@@ -140,35 +248,68 @@ class Leases:
         db.migrate(COMPONENT, MIGRATIONS)
 
     def try_acquire(self, key: str, *, holder: str, ttl_s: float) -> Lease | None:
-        """One atomic attempt: the lease, or None when someone holds it and it is live."""
+        """One attempt: the lease, or None when someone holds it and is not known to be gone.
+
+        One atomic statement inserts, or takes over an expired row. When the key is held by a
+        process of this machine that is gone (``HolderProcess.is_gone``), a second statement
+        takes it over only if the row still has the token that was read: of several racers
+        exactly one wins, the others find the winner holding it.
+        """
         if ttl_s <= 0:
             raise ValueError("ttl_s must be positive")
         now = self.db.now_sql
+        me = HolderProcess.current()
+        mine = (None,) * 4 if me is None else (me.host, me.pid, me.started, me.booted)
         token = secrets.token_hex(16)
         with self.db.transaction() as tx:
             # One statement: insert, or take over a row whose expiry has passed, or nothing.
             row = tx.one(
                 "INSERT INTO leases"  # noqa: S608 (now_sql is a constant expression)
-                " (key, holder, token, since, heartbeat_at, expires_at, taken_over_from)"
-                f" VALUES (?, ?, ?, {now}, {now}, {now} + ?, NULL)"
+                " (key, holder, token, since, heartbeat_at, expires_at, taken_over_from,"
+                " holder_host, holder_pid, holder_started, holder_booted)"
+                f" VALUES (?, ?, ?, {now}, {now}, {now} + ?, NULL, ?, ?, ?, ?)"
                 " ON CONFLICT (key) DO UPDATE SET holder = excluded.holder,"
                 " token = excluded.token, since = excluded.since,"
                 " heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at,"
-                " taken_over_from = leases.holder"
+                " taken_over_from = leases.holder, holder_host = excluded.holder_host,"
+                " holder_pid = excluded.holder_pid, holder_started = excluded.holder_started,"
+                " holder_booted = excluded.holder_booted"
                 " WHERE leases.expires_at <= excluded.since"
                 " RETURNING taken_over_from",
-                (key, holder, token, float(ttl_s)),
+                (key, holder, token, float(ttl_s), *mine),
             )
-        if row is None:
+            held = None if row is not None else tx.one(_SELECT_HELD, (key,))
+        if row is not None:
+            previous = row["taken_over_from"]
+            return Lease(
+                key=key,
+                holder=holder,
+                token=token,
+                ttl_s=float(ttl_s),
+                took_over_expired=previous is not None,
+                previous_holder=previous,
+            )
+        process = None if held is None else _process(held)
+        if held is None or process is None or not process.is_gone():
             return None
-        previous = row["taken_over_from"]
+        with self.db.transaction() as tx:
+            changed = tx.execute(
+                f"UPDATE leases SET holder = ?, token = ?, since = {now},"  # noqa: S608
+                f" heartbeat_at = {now}, expires_at = {now} + ?, taken_over_from = holder,"
+                " holder_host = ?, holder_pid = ?, holder_started = ?, holder_booted = ?"
+                " WHERE key = ? AND token = ?",
+                (holder, token, float(ttl_s), *mine, key, held["token"]),
+            )
+        if changed != 1:
+            return None  # another racer took it first, or the row was released
         return Lease(
             key=key,
             holder=holder,
             token=token,
             ttl_s=float(ttl_s),
-            took_over_expired=previous is not None,
-            previous_holder=previous,
+            took_over_expired=True,
+            previous_holder=held["holder"],
+            holder_gone=True,
         )
 
     def acquire(
@@ -281,7 +422,21 @@ class Leases:
         return [_info(row) for row in rows]
 
 
-_SELECT = "SELECT key, holder, since, heartbeat_at, expires_at, {now} AS now FROM leases"
+_PROCESS = "holder_host, holder_pid, holder_started, holder_booted"
+_SELECT = (
+    f"SELECT key, holder, since, heartbeat_at, expires_at, {_PROCESS}, {{now}} AS now"  # noqa: S608
+    " FROM leases"
+)
+_SELECT_HELD = f"SELECT holder, token, {_PROCESS} FROM leases WHERE key = ?"  # noqa: S608
+
+
+def _process(row: dict[str, Any]) -> HolderProcess | None:
+    """The holder's process of a row; None for a row written before it was recorded."""
+    values = (row["holder_host"], row["holder_pid"], row["holder_started"], row["holder_booted"])
+    if any(value is None for value in values):
+        return None
+    host, pid, started, booted = values
+    return HolderProcess(str(host), int(pid), float(started), float(booted))
 
 
 def _info(row: dict[str, Any]) -> LeaseInfo:
@@ -295,4 +450,5 @@ def _info(row: dict[str, Any]) -> LeaseInfo:
         heartbeat_at=at(row["heartbeat_at"]),
         expires_at=at(row["expires_at"]),
         expired=float(row["expires_at"]) <= float(row["now"]),
+        process=_process(row),
     )

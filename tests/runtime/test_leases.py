@@ -5,14 +5,27 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import psutil
 import pytest
 
 from robot.db import open_database
-from robot.leases import Lease, LeaseHeld, LeaseInfo, LeaseLost, Leases, holder_name
+from robot.leases import (
+    COMPONENT,
+    MIGRATIONS,
+    HolderProcess,
+    Lease,
+    LeaseHeld,
+    LeaseInfo,
+    LeaseLost,
+    Leases,
+    holder_name,
+)
 from robot.settings import Settings
 
 RACERS = 4
@@ -49,22 +62,24 @@ def _race(
     dsn: str,
     racer: int,
     barrier: multiprocessing.synchronize.Barrier,
-    results: multiprocessing.Queue[tuple[int, int, bool]],
+    results: multiprocessing.Queue[tuple[int, int, bool, bool]],
 ) -> None:
-    """Child process: its own connections; at each barrier, one attempt on that round's key."""
+    """Child process: its own connections; at each barrier, one attempt on that round's key.
+
+    Reports ``(round, racer, won, took it from a gone holder)``.
+    """
     leases = Leases(open_database(Settings(data_dir=Path(data_dir), store_dsn=dsn), "leases"))
     for round_ in range(ROUNDS):
         barrier.wait(timeout=PROGRESS_DEADLINE_S)
         lease = leases.try_acquire(f"k{round_}", holder=f"racer {racer}", ttl_s=600)
-        results.put((round_, racer, lease is not None))
+        results.put((round_, racer, lease is not None, lease is not None and lease.holder_gone))
 
 
-def test_processes_racing_for_one_key_have_exactly_one_winner(
-    settings: Settings, leases: Leases
-) -> None:
+def _run_race(settings: Settings) -> list[tuple[int, int, bool, bool]]:
+    """``RACERS`` processes, ``ROUNDS`` rounds: every outcome, once every racer is done."""
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(RACERS)
-    results: multiprocessing.Queue[tuple[int, int, bool]] = ctx.Queue()
+    results: multiprocessing.Queue[tuple[int, int, bool, bool]] = ctx.Queue()
     procs = [
         ctx.Process(
             target=_race,
@@ -78,42 +93,189 @@ def test_processes_racing_for_one_key_have_exactly_one_winner(
     for proc in procs:
         proc.join(timeout=PROGRESS_DEADLINE_S)
         assert proc.exitcode == 0
+    return outcomes
+
+
+def test_processes_racing_for_one_key_have_exactly_one_winner(
+    settings: Settings, leases: Leases
+) -> None:
+    outcomes = _run_race(settings)
     for round_ in range(ROUNDS):
-        winners = [racer for r, racer, won in outcomes if r == round_ and won]
+        winners = [racer for r, racer, won, _ in outcomes if r == round_ and won]
         assert len(winners) == 1, (round_, winners)
         info = leases.holder_of(f"k{round_}")
         assert info is not None and info.holder == f"racer {winners[0]}"
 
 
-def _hold_forever(data_dir: str, dsn: str, ready: multiprocessing.Queue[str]) -> None:
-    """Child process: hold a lease with its heartbeat running until it is killed."""
+def _hold_forever(
+    data_dir: str, dsn: str, keys: list[str], ready: multiprocessing.Queue[str]
+) -> None:
+    """Child process: hold leases (ttl 600 s) with their heartbeats running until killed."""
     leases = Leases(open_database(Settings(data_dir=Path(data_dir), store_dsn=dsn), "leases"))
-    with leases.hold("p_1", holder=f"machine-a (process {os.getpid()})", ttl_s=3.0, wait_s=0):
+    with ExitStack() as stack:
+        for key in keys:
+            holder = f"machine-a (process {os.getpid()})"
+            stack.enter_context(leases.hold(key, holder=holder, ttl_s=600, wait_s=0))
         ready.put("held")
         while True:
             time.sleep(1)
 
 
-def test_a_killed_holders_lease_is_taken_over_after_it_expires(
-    settings: Settings, leases: Leases
-) -> None:
+@contextmanager
+def _holder(settings: Settings, *keys: str) -> Iterator[multiprocessing.process.BaseProcess]:
+    """A child process holding ``keys`` (ttl 600 s), killed at the end if still running."""
     ctx = multiprocessing.get_context("spawn")
     ready: multiprocessing.Queue[str] = ctx.Queue()
     child = ctx.Process(
-        target=_hold_forever, args=(str(settings.data_dir), settings.store_dsn, ready)
+        target=_hold_forever,
+        args=(str(settings.data_dir), settings.store_dsn, list(keys), ready),
     )
     child.start()
     try:
         assert ready.get(timeout=PROGRESS_DEADLINE_S) == "held"
+        yield child
+    finally:
+        if child.exitcode is None:
+            os.kill(child.pid or 0, signal.SIGKILL)
+        child.join(timeout=PROGRESS_DEADLINE_S)
+
+
+def _kill(child: multiprocessing.process.BaseProcess) -> None:
+    os.kill(child.pid or 0, signal.SIGKILL)
+    child.join(timeout=PROGRESS_DEADLINE_S)
+    assert child.exitcode == -signal.SIGKILL
+
+
+def _dead_holder(settings: Settings, *keys: str) -> int:
+    """Leave ``keys`` held (ttl 600 s) by a process that was SIGKILLed; its pid."""
+    with _holder(settings, *keys) as child:
+        _kill(child)
+    assert child.pid is not None
+    return child.pid
+
+
+def test_a_killed_holders_lease_is_taken_over_at_once_on_its_machine(
+    settings: Settings, leases: Leases
+) -> None:
+    with _holder(settings, "p_1") as child:
+        info = leases.holder_of("p_1")
+        assert info is not None and info.process is not None
+        assert (info.process.host, info.process.pid) == (socket.gethostname(), child.pid)
         with pytest.raises(LeaseHeld, match=f"machine-a \\(process {child.pid}\\)"):
             leases.acquire("p_1", holder="machine-b", ttl_s=60, wait_s=0)
-    finally:
-        os.kill(child.pid or 0, signal.SIGKILL)
-        child.join(timeout=PROGRESS_DEADLINE_S)
-    assert child.exitcode == -signal.SIGKILL
+        _kill(child)
+    # The dead holder's lease runs for 600 s; waiting it out would end in LeaseHeld.
     lease = leases.acquire("p_1", holder="machine-b", ttl_s=60, wait_s=PROGRESS_DEADLINE_S)
-    assert lease.took_over_expired
+    assert lease.took_over_expired and lease.holder_gone
     assert lease.previous_holder == f"machine-a (process {child.pid})"
+    info = leases.holder_of("p_1")
+    assert info is not None and info.holder == "machine-b"
+    assert info.process == HolderProcess.current()
+
+
+def test_a_killed_holder_not_yet_reaped_is_gone_too(settings: Settings, leases: Leases) -> None:
+    with _holder(settings, "p_1") as child:
+        os.kill(child.pid or 0, signal.SIGKILL)
+        zombie = psutil.Process(child.pid)
+        _wait_for(lambda: zombie.status() == psutil.STATUS_ZOMBIE, "the holder is a zombie")
+        # Its threads may still be going for a moment: acquire looks again until they are.
+        lease = leases.acquire("p_1", holder="machine-b", ttl_s=60, wait_s=PROGRESS_DEADLINE_S)
+        assert lease.holder_gone
+        assert zombie.status() == psutil.STATUS_ZOMBIE  # taken before the zombie was reaped
+
+
+def test_a_frozen_holder_is_alive_and_keeps_its_lease(settings: Settings, leases: Leases) -> None:
+    with _holder(settings, "p_1") as child:
+        os.kill(child.pid or 0, signal.SIGSTOP)
+        frozen = psutil.Process(child.pid)
+        _wait_for(lambda: frozen.status() == psutil.STATUS_STOPPED, "the holder is stopped")
+        with pytest.raises(LeaseHeld):
+            leases.acquire("p_1", holder="machine-b", ttl_s=60, wait_s=0.5)
+        info = leases.holder_of("p_1")
+        assert info is not None and info.holder == f"machine-a (process {child.pid})"
+
+
+def _set(leases: Leases, key: str, assignments: str) -> None:
+    with leases.db.transaction() as tx:
+        assert tx.execute(f"UPDATE leases SET {assignments} WHERE key = ?", (key,)) == 1  # noqa: S608
+
+
+@pytest.mark.parametrize(
+    ("case", "assignments"),
+    [
+        ("another machine", "holder_host = 'another-machine'"),
+        ("another boot, or the clock was set", "holder_booted = holder_booted - 3600"),
+        (
+            "written before holders were recorded",
+            "holder_host = NULL, holder_pid = NULL, holder_started = NULL, holder_booted = NULL",
+        ),
+    ],
+)
+def test_a_dead_holder_that_cannot_be_proven_dead_here_keeps_its_lease_until_expiry(
+    settings: Settings, leases: Leases, case: str, assignments: str
+) -> None:
+    _dead_holder(settings, "p_1", "p_2")
+    _set(leases, "p_1", assignments)
+    assert leases.try_acquire("p_1", holder="machine-b", ttl_s=60) is None, case
+    with pytest.raises(LeaseHeld):
+        leases.acquire("p_1", holder="machine-b", ttl_s=60, wait_s=0)
+    # The same dead holder's other lease, unchanged, is taken at once ...
+    other = leases.try_acquire("p_2", holder="machine-b", ttl_s=60)
+    assert other is not None and other.holder_gone
+    # ... and this one only once it has expired, as a plain expiry.
+    _set(leases, "p_1", "expires_at = 0")
+    lease = leases.try_acquire("p_1", holder="machine-b", ttl_s=60)
+    assert lease is not None and lease.took_over_expired and not lease.holder_gone
+
+
+def test_a_pid_now_used_by_another_process_is_taken_over(
+    settings: Settings, leases: Leases
+) -> None:
+    with _holder(settings, "p_1") as child:
+        assert leases.try_acquire("p_1", holder="machine-b", ttl_s=60) is None
+        # As if the holder had died and its pid now belonged to this child, started later.
+        _set(leases, "p_1", "holder_started = holder_started - 1000")
+        lease = leases.try_acquire("p_1", holder="machine-b", ttl_s=60)
+        assert lease is not None and lease.took_over_expired and lease.holder_gone
+        assert lease.previous_holder == f"machine-a (process {child.pid})"
+        assert child.is_alive()
+
+
+def test_processes_racing_for_a_dead_holders_keys_have_exactly_one_winner(
+    settings: Settings, leases: Leases
+) -> None:
+    _dead_holder(settings, *(f"k{round_}" for round_ in range(ROUNDS)))
+    outcomes = _run_race(settings)
+    for round_ in range(ROUNDS):
+        winners = [(racer, gone) for r, racer, won, gone in outcomes if r == round_ and won]
+        assert len(winners) == 1, (round_, winners)
+        ((winner, gone),) = winners
+        assert gone, "the winner took the lease from the dead holder"
+        info = leases.holder_of(f"k{round_}")
+        assert info is not None and info.holder == f"racer {winner}"
+
+
+def test_a_lease_written_before_migration_2_keeps_waiting_for_its_expiry(
+    settings: Settings,
+) -> None:
+    db = open_database(settings, "leases")
+    assert db.migrate(COMPONENT, MIGRATIONS[:1]) == 1
+    with db.transaction() as tx:  # a robot of version 1 holds the key; its pid is unknown
+        tx.execute(
+            "INSERT INTO leases (key, holder, token, since, heartbeat_at, expires_at)"
+            " VALUES ('p_1', 'old robot', 't', 0, 0, 4e9)"
+        )
+    leases = Leases(db)
+    assert db.version(COMPONENT) == len(MIGRATIONS) == 2
+    info = leases.holder_of("p_1")
+    assert info is not None and info.holder == "old robot" and info.process is None
+    assert leases.try_acquire("p_1", holder="robot-2", ttl_s=60) is None
+
+
+def test_this_process_is_not_gone() -> None:
+    me = HolderProcess.current()
+    assert me is not None and me.pid == os.getpid() and me.host == socket.gethostname()
+    assert not me.is_gone()
 
 
 def test_a_live_lease_is_not_taken_and_the_waiter_is_told_who_holds_it(leases: Leases) -> None:
