@@ -43,9 +43,11 @@ def _run_cli(
             "RESERVROBOT_HEADLESS": "true",
             "RESERVROBOT_TRANSFER_MODE": "browser",
             "RESERVROBOT_BACKOFF_BASE_S": "0.05",
-            # The killed run never releases its birth date's lease: the rerun takes it over
-            # once it expires (a short expiry keeps the test quick).
-            "RESERVROBOT_LEASE_TTL_S": "3",
+            # The killed run never releases its birth date's lease: the rerun, on the same
+            # machine, sees the holder's process gone and takes it over at once. The long
+            # expiry and the shorter wait prove it did not wait the lease out.
+            "RESERVROBOT_LEASE_TTL_S": "600",
+            "RESERVROBOT_LEASE_WAIT_S": "60",
             "RESERVROBOT_CONFIG_FILE": str(data_dir / "absent.toml"),
         }
     )
@@ -88,8 +90,9 @@ def test_register_should_not_duplicate_after_a_crash_and_rerun(
     assert outcome["patient_id"] == person["id_value"] == patient["patient_id"]
     skipped = {s["step"] for s in outcome["steps"] if s["status"] == "skipped"}
     assert "create_rns" in skipped  # the journaled number was used, not a new one
-    # The rerun took over the dead run's lease and still searched both systems first.
-    assert '"lease_taken_over"' in rerun.stderr
+    # The rerun took over the dead run's lease at once and still searched both systems first.
+    [taken] = [line for line in rerun.stderr.splitlines() if '"lease_taken_over"' in line]
+    assert '"holder_gone": true' in taken, taken
     done = [s["step"] for s in outcome["steps"] if s["status"] == "done"]
     done = [step for step in done if step != "wait_lease"]
     if crash_after == "create_rns":  # RNS searched again: the journaled number is reused
