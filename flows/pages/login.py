@@ -18,9 +18,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Response
 from pydantic import SecretStr
 
 from flows.pages.responses import check_response, site_name
@@ -28,6 +29,9 @@ from flows.selectors import SiteSelectors
 from robot.errors import SiteError
 from robot.files import write_private
 from robot.retry import NotRetried
+
+if TYPE_CHECKING:
+    from playwright._impl._sync_base import EventInfo
 
 
 class LoginRefused(NotRetried):
@@ -78,6 +82,12 @@ class LoginPage:
         self._password = password
         self._refusals = refusals
         self.refused = refusals is not None and refusals.refused(site, username, password)
+        self._pending: PendingLogin | None = None
+
+    @property
+    def pending(self) -> bool:
+        """True while a login was sent and its answer not yet waited for (``submit``)."""
+        return self._pending is not None
 
     def is_login_page(self, page: Page) -> bool:
         """True when the page shows this site's login page (judged by URL: no page round trip)."""
@@ -86,6 +96,21 @@ class LoginPage:
     def login(self, page: Page) -> None:
         """Fill in the user name and password and log in; ``LoginRefused`` when the site
         refuses (then and on every later call, without trying again)."""
+        self.submit(page).finish()
+
+    def submit(self, page: Page) -> PendingLogin:
+        """Fill in the user name and password and send them; the site's answer is waited for
+        by ``PendingLogin.finish()`` (meanwhile the robot may work in another site).
+
+        ``LoginRefused`` at once, sending nothing, when the password was refused before (here
+        or by another process of the same data folder). One login at a time per site: while
+        one is under way, its answer is waited for first, and when it logged in (the page is
+        no longer the login page) nothing more is sent.
+        """
+        if self._pending is not None:
+            self._pending.finish()  # never two logins to one site at once
+            if not self.is_login_page(page):
+                return PendingLogin(self, page, None)
         if self.refused or (
             self._refusals is not None
             and self._refusals.refused(self.site, self._username, self._password)
@@ -96,9 +121,21 @@ class LoginPage:
             raise self._refusal()
         self._sel.loc(page, "username").fill(self._username)
         self._sel.loc(page, "password").fill(self._password.get_secret_value())
-        with page.expect_navigation(wait_until="domcontentloaded") as nav:
-            self._sel.loc(page, "submit").click()
-        check_response(nav.value, site=self.site)
+        # The wait for the answer starts before the click, as ``with expect_navigation()``
+        # would; the click itself does not wait for it (``PendingLogin.finish`` does).
+        navigation = page.expect_navigation(wait_until="domcontentloaded")
+        answer = navigation.__enter__()
+        try:
+            self._sel.loc(page, "submit").click(no_wait_after=True)
+        except BaseException as exc:
+            navigation.__exit__(type(exc), exc, exc.__traceback__)  # stops the wait
+            raise
+        pending = self._pending = PendingLogin(self, page, answer)
+        return pending
+
+    def _answered(self, page: Page, response: Response | None) -> None:
+        """Judge the page the login led to (``PendingLogin.finish``)."""
+        check_response(response, site=self.site)
         if not self.is_login_page(page):
             return
         if self._sel.loc(page, "error").count():
@@ -120,3 +157,28 @@ class LoginPage:
             f"{site_name(self.site)} godtog inte robotens användarnamn eller lösenord. Roboten "
             "försöker inte logga in igen med samma lösenord, så att kontot inte låses."
         )
+
+
+class PendingLogin:
+    """A login that was sent (``LoginPage.submit``); ``finish()`` waits for the site's answer.
+
+    Until then the site's ``LoginPage`` sends no other login, so the waits of two sites'
+    logins can overlap without one site ever seeing two logins at once. ``answer`` None: nothing
+    was sent (an earlier login under way had logged in already).
+    """
+
+    def __init__(self, login: LoginPage, page: Page, answer: EventInfo[Response] | None) -> None:
+        self._login = login
+        self._page = page
+        self._answer = answer
+
+    def finish(self) -> None:
+        """Wait for the site's answer and judge it as ``LoginPage.login`` does: ``LoginRefused``
+        (remembered) or ``SiteError``. Only the first call waits; later calls do nothing."""
+        if self._answer is None or self._login._pending is not self:
+            return
+        try:
+            response = self._answer.value
+        finally:
+            self._login._pending = None
+        self._login._answered(self._page, response)
