@@ -96,7 +96,8 @@ SAME_TIME_S = 1.0
 
 @dataclass(frozen=True)
 class HolderProcess:
-    """The process holding a lease: machine, pid, and its start and the machine's boot time.
+    """The process holding a lease: machine (``this_machine``: host name and pid namespace),
+    pid, and its start and the machine's boot time.
 
     A pid names one process only within one boot of one machine and until it is reused, hence
     the two times (psutil's ``create_time`` and ``boot_time``, seconds since the epoch).
@@ -112,7 +113,7 @@ class HolderProcess:
         """This process; None if the system will not say (its leases then just expire)."""
         try:
             me = psutil.Process()
-            return cls(socket.gethostname(), me.pid, me.create_time(), psutil.boot_time())
+            return cls(this_machine(), me.pid, me.create_time(), psutil.boot_time())
         except (psutil.Error, OSError):
             return None
 
@@ -125,7 +126,7 @@ class HolderProcess:
         process started at another time (the pid was reused). A pid that cannot be looked at
         (no right to) counts as alive.
         """
-        if self.host != socket.gethostname() or self.pid <= 0:
+        if self.host != this_machine() or self.pid <= 0:
             return False
         try:
             if not _same_time(psutil.boot_time(), self.booted):
@@ -146,6 +147,21 @@ class HolderProcess:
             _same_time(started, self.started)
             or _same_time(started - booted, self.started - self.booted)
         )
+
+
+def this_machine() -> str:
+    """Where a pid means something: the host name and, on Linux, the pid namespace.
+
+    Containers on one machine share its boot time and may share a host name (replicas of one
+    image), but not their pids: a holder in another container must never look gone from here
+    because its pid is not visible.
+    """
+    host = socket.gethostname()
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")  # "pid:[4026531836]"
+    except OSError:
+        return host  # no /proc (not Linux): the host name is the machine
+    return f"{host} {namespace}"
 
 
 def _same_time(a: float, b: float) -> bool:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -25,6 +28,7 @@ from robot.leases import (
     LeaseLost,
     Leases,
     holder_name,
+    this_machine,
 )
 from robot.settings import Settings
 
@@ -160,7 +164,7 @@ def test_a_killed_holders_lease_is_taken_over_at_once_on_its_machine(
     with _holder(settings, "p_1") as child:
         info = leases.holder_of("p_1")
         assert info is not None and info.process is not None
-        assert (info.process.host, info.process.pid) == (socket.gethostname(), child.pid)
+        assert (info.process.host, info.process.pid) == (this_machine(), child.pid)
         with pytest.raises(LeaseHeld, match=f"machine-a \\(process {child.pid}\\)"):
             leases.acquire("p_1", holder="machine-b", ttl_s=60, wait_s=0)
         _kill(child)
@@ -204,6 +208,11 @@ def _set(leases: Leases, key: str, assignments: str) -> None:
     ("case", "assignments"),
     [
         ("another machine", "holder_host = 'another-machine'"),
+        # A container of the same name on this machine: same host name and boot, its own pids.
+        (
+            "another pid namespace",
+            f"holder_host = '{socket.gethostname()} pid:[1]'",
+        ),
         ("another boot, or the clock was set", "holder_booted = holder_booted - 3600"),
         (
             "written before holders were recorded",
@@ -226,6 +235,65 @@ def test_a_dead_holder_that_cannot_be_proven_dead_here_keeps_its_lease_until_exp
     _set(leases, "p_1", "expires_at = 0")
     lease = leases.try_acquire("p_1", holder="machine-b", ttl_s=60)
     assert lease is not None and lease.took_over_expired and not lease.holder_gone
+
+
+_IN_OWN_PID_NAMESPACE = """
+import sys
+from pathlib import Path
+from robot.db import open_database
+from robot.leases import Leases
+from robot.settings import Settings
+settings = Settings(data_dir=Path(sys.argv[1]), store_dsn=sys.argv[2])
+leases = Leases(open_database(settings, "leases"))
+with leases.hold(sys.argv[3], holder="container-b", ttl_s=600, wait_s=0):
+    print("held", flush=True)
+    sys.stdin.read()  # until the test closes it
+"""
+
+
+def test_a_live_holder_in_another_pid_namespace_keeps_its_lease(
+    settings: Settings, leases: Leases
+) -> None:
+    # A container of this machine (same host name, same boot) sees other pids: the holder is
+    # pid 1 in its namespace, and pid 1 here is another process started earlier, so by pid and
+    # start time alone it would look like a reused pid, i.e. gone.
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("needs util-linux's unshare")
+    holder = subprocess.Popen(
+        [
+            unshare,
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            sys.executable,
+            "-c",
+            _IN_OWN_PID_NAMESPACE,
+            str(settings.data_dir),
+            settings.store_dsn,
+            "c_1",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        line = holder.stdout.readline() if holder.stdout else ""
+        if line.strip() != "held":
+            _, err = holder.communicate(timeout=PROGRESS_DEADLINE_S)
+            if "Operation not permitted" in err:
+                pytest.skip("this user may not create pid namespaces")
+            pytest.fail(f"the holder did not start: {err[-2000:]}")
+        info = leases.holder_of("c_1")
+        assert info is not None and info.process is not None
+        assert info.process.pid != holder.pid  # its pid as its own namespace numbers it
+        assert leases.try_acquire("c_1", holder="machine-b", ttl_s=60) is None
+    finally:
+        if holder.stdin:
+            holder.stdin.close()
+        holder.wait(timeout=PROGRESS_DEADLINE_S)
 
 
 def test_a_pid_now_used_by_another_process_is_taken_over(
@@ -274,7 +342,7 @@ def test_a_lease_written_before_migration_2_keeps_waiting_for_its_expiry(
 
 def test_this_process_is_not_gone() -> None:
     me = HolderProcess.current()
-    assert me is not None and me.pid == os.getpid() and me.host == socket.gethostname()
+    assert me is not None and me.pid == os.getpid() and me.host == this_machine()
     assert not me.is_gone()
 
 
