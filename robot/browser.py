@@ -37,7 +37,7 @@ from typing import Self
 import psutil
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from robot.chromium import find_chromium, launch_args
+from robot.chromium import find_chromium, robot_launch_args
 from robot.evidence import process_recording_dir
 from robot.files import private_dir
 from robot.settings import Settings
@@ -150,7 +150,7 @@ class BrowserSession:
         try:
             self._browser = playwright.chromium.launch(
                 executable_path=executable,
-                args=[*launch_args(), f"{_MARKER_SWITCH}={self._marker}"],
+                args=[*robot_launch_args(), f"{_MARKER_SWITCH}={self._marker}"],
                 headless=self.settings.headless,
                 # Today's environment, not the one the Playwright driver started with: a
                 # virtual display (DISPLAY) may have been set up since.
