@@ -12,9 +12,8 @@ about one page load and one login instead of two of each.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
-from playwright.sync_api import Page, Response
+from playwright.sync_api import Page
 
 from flows.pages.login import LoginPage, PendingLogin, RefusedLogins
 from flows.pages.responses import check_response
@@ -24,9 +23,6 @@ from robot.browser import BrowserSession
 from robot.errors import RobotError
 from robot.logs import get_logger
 from robot.settings import Settings
-
-if TYPE_CHECKING:
-    from playwright._impl._sync_base import EventInfo
 
 _log = get_logger(__name__)
 
@@ -73,34 +69,30 @@ def _page_factory(session: BrowserSession, site: str) -> Callable[[], Page]:
 def open_and_log_in(sites: Sequence[SiteUI]) -> None:
     """Open each of ``sites`` that has no page yet and log in, the waits overlapping.
 
-    In order: each site's page is made and its start page starts loading (the next site's page
-    is made meanwhile); as each start page shows, the login is sent if it is the login page;
-    then each login's answer is waited for. So the sites' page loads and logins overlap, while
-    each site gets one login at a time (``LoginPage.submit``). Only pages are loaded and logins
-    sent: nothing of a request.
+    In order: each site's page is made, its start page loaded and, if that is the login page,
+    the login sent; the answers are waited for only when every login was sent. So each login's
+    wait overlaps the next site's page and login (Chromium's work and the sites' answers),
+    while each site gets one login at a time (``LoginPage.submit``). Only pages are loaded and
+    logins sent: nothing of a request.
 
     Never raises for a site (best effort): a site that could not be opened or logged in to is
     left as it is, and the flow opens it as usual and reports what is wrong. A refusal is
     remembered by its ``LoginPage``, so the flow sends that password no second time; a site
     whose password was refused before is not even opened.
     """
-    loading: list[tuple[SiteUI, EventInfo[Response]]] = []
+    sent: list[tuple[SiteUI, PendingLogin]] = []
     for site in sites:
         if site.has_page() or site.login.refused or site.login.pending:
             continue
         try:
             with playwright_errors(site.site):
-                loading.append((site, _start_loading(site.page, site.base_url + "/")))
-        except RobotError as exc:
-            _log.event("open_ahead_failed", site=site.site, code=exc.code)
-    sent: list[tuple[SiteUI, PendingLogin]] = []
-    for site, answer in loading:
-        try:
-            with playwright_errors(site.site):
-                check_response(answer.value, site=site.site)
-            if site.login.is_login_page(site.page):
+                page = site.page
+                check_response(
+                    page.goto(site.base_url + "/", wait_until="domcontentloaded"), site=site.site
+                )
+            if site.login.is_login_page(page):
                 with playwright_errors(site.site, f"{site.site}.login"):
-                    sent.append((site, site.login.submit(site.page)))
+                    sent.append((site, site.login.submit(page)))
         except RobotError as exc:
             _log.event("open_ahead_failed", site=site.site, code=exc.code)
     for site, login in sent:
@@ -109,16 +101,3 @@ def open_and_log_in(sites: Sequence[SiteUI]) -> None:
                 login.finish()
         except RobotError as exc:
             _log.event("login_ahead_failed", site=site.site, code=exc.code)
-
-
-def _start_loading(page: Page, url: str) -> EventInfo[Response]:
-    """Start loading ``url`` in ``page`` and return at once; ``.value`` waits for its answer."""
-    navigation = page.expect_navigation(wait_until="domcontentloaded")
-    answer = navigation.__enter__()
-    try:
-        # A navigation the browser starts (not a click): the page loads while the robot goes on.
-        page.evaluate("u => { location.href = u; }", url)
-    except BaseException as exc:
-        navigation.__exit__(type(exc), exc, exc.__traceback__)  # stops the wait
-        raise
-    return answer
