@@ -93,14 +93,18 @@ ROBOT_DISABLED_FEATURES = (
     # No spare renderer kept warm for a next site the robot never opens: about 50 ms less per
     # registration and one renderer process fewer.
     "SpareRendererForSitePerProcess",
-    # No hidden omnibox (address bar) popups preloaded as web pages in every context: the two
-    # of them cost a renderer process per context, about 30 MB private memory each.
+    # No hidden omnibox (address bar) popups preloaded as web pages in every context: they cost
+    # a renderer per context (about 30 MB private memory each) and 1.3 s of CPU at start.
     "WebUIOmniboxPopup",
     "WebUIOmniboxAimPopup",
 )
 
 # The robot's other switches.
-ROBOT_ARGS: tuple[str, ...] = ()
+ROBOT_ARGS = (
+    # V8 keeps its heaps tight (a GC heuristic; no limit, nothing turned off): about 70 MB less
+    # private memory after 14 registrations and 140 MB less after 50, CPU unchanged.
+    "--js-flags=--memory-saver-mode",
+)
 
 
 def robot_launch_args(*, as_root: bool | None = None) -> list[str]:

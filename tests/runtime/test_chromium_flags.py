@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Playwright, expect
 
 from robot.browser import BrowserSession
 from robot.chromium import (
+    ROBOT_ARGS,
     ROBOT_DISABLED_FEATURES,
     find_chromium,
     launch_args,
@@ -78,6 +79,7 @@ def test_robot_browser_keeps_playwrights_disabled_features_and_adds_its_own(
         assert all(earlier <= last for earlier in switches), "an earlier switch would be lost"
         ours = [arg for arg in robot_launch_args() if arg.startswith(_DISABLE)]
         assert [arg for arg in cmdline if arg.startswith(_DISABLE)][-1:] == ours
+        assert set(ROBOT_ARGS) <= set(cmdline)
 
         # Pages still work under the tuning: a login (a POST and a redirect), a same-site
         # navigation, a script, in two contexts side by side.
