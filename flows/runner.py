@@ -347,6 +347,7 @@ class Runner:
             self._recover()
         outcome.steps = steps.finished
         outcome.duration_s = round(steps.elapsed(), 3)
+        self._trim_memory()
         _log.event(
             "request_done",
             ref=ref,
@@ -355,6 +356,13 @@ class Runner:
             duration_ms=round(outcome.duration_s * 1000, 1),
         )
         return outcome
+
+    def _trim_memory(self) -> None:
+        """Between requests: let pages whose heap has grown collect their garbage (robot.browser,
+        ``Settings.browser_heap_limit_mb``), so a long backlog run stays as small as a short one."""
+        limit = self.settings.browser_heap_limit_mb
+        if limit and self._session is not None:
+            self._session.collect_garbage(over_bytes=limit * 1024 * 1024)
 
     @property
     def _coord(self) -> Coordination:

@@ -47,6 +47,8 @@ LOCALE = "sv-SE"
 # A switch Chromium ignores, added so memory_rss_bytes() can tell this session's browser apart
 # from any other Chromium the process (or its test suite) runs.
 _MARKER_SWITCH = "--reservrobot-session"
+# The page's JavaScript heap in use, in bytes (0 where the browser does not say).
+_HEAP_USED_JS = "() => (performance.memory ? performance.memory.usedJSHeapSize : 0)"
 
 
 @dataclass
@@ -269,6 +271,27 @@ class BrowserSession:
             except psutil.Error:
                 continue
         return total
+
+    def collect_garbage(self, *, over_bytes: int) -> int:
+        """Ask every open page whose JavaScript heap is larger than ``over_bytes`` to collect its
+        garbage (Playwright's ``request_gc``, some tens of ms); the number of pages asked.
+
+        Chromium leaves each finished document's garbage in the page's heap for later, and a
+        robot that only navigates never gives it a later: after 50 people a page held 165 MB
+        of which 2 MB were alive. The check is one call per page; best effort, never raises
+        (a page that is closing is looked at next time).
+        """
+        asked = 0
+        for context in list(self._contexts.values()):
+            for page in list(context.pages):
+                try:
+                    used = page.evaluate(_HEAP_USED_JS)
+                    if isinstance(used, int | float) and used > over_bytes:
+                        page.request_gc()
+                        asked += 1
+                except Exception:  # noqa: S112 - closing or navigating: next time
+                    continue
+        return asked
 
     def memory_pss_bytes(self) -> int:
         """Proportional set size of the browser process tree (Linux; RSS elsewhere).

@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     timeout_ms: int = Field(default=10_000, ge=100)
     navigation_timeout_ms: int = Field(default=20_000, ge=100)
     slow_mo_ms: int = Field(default=0, ge=0)
+    # After each request, a page whose JavaScript heap has grown past this many MB is asked to
+    # collect its garbage (0: never). Chromium leaves each finished document's garbage for
+    # later, about 3 MB per person and page, so a long backlog run grows by hundreds of MB.
+    browser_heap_limit_mb: int = Field(default=32, ge=0)
 
     # How the Patient-ID travels from Reservnummersystemet to PMO.
     transfer_mode: TransferMode = "auto"
