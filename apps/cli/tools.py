@@ -81,7 +81,7 @@ def backlog_bench(
         if not as_json:
             err.print(
                 f"{p.store}, {p.workers} arbetsprocess(er): {p.items} klara på {p.seconds:.1f} s = "
-                f"{p.per_minute:.1f}/min ({format_counts(p.by_status)})"
+                f"{p.per_minute:.1f}/min ({format_counts(p.by_status, markup=False)})"
             )
 
     result = run_bench(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from qa.bench import FEATURES, format_report, percentile, run_bench
@@ -59,3 +61,24 @@ def test_percentile_should_interpolate() -> None:
     assert percentile([5.0], 95) == 5.0
     assert percentile([], 95) == 0.0
     assert percentile(list(map(float, range(101))), 95) == 95.0
+
+
+def test_backlog_bench_should_print_plain_swedish_lines_and_a_table(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from apps.cli.main import app
+
+    env = {
+        "RESERVROBOT_DATA_DIR": str(tmp_path / "data"),
+        "RESERVROBOT_PSEUDONYM_KEY": "bench-test-key",
+        "COLUMNS": "200",
+    }
+    result = CliRunner().invoke(
+        app, ["backlog", "bench", "--items", "2", "--workers", "1"], env=env
+    )
+
+    assert result.exit_code == 0, result.output
+    [line] = [x for x in result.output.splitlines() if "arbetsprocess" in x]
+    assert "2 klara på" in line
+    assert "[" not in line  # no rich markup printed as text ("[green]2 klara[/]")
+    assert "Kö-bänk: 2 ärenden" in result.output
