@@ -190,16 +190,19 @@ class Runner:
         if rns.login.is_login_page(rns.page):
             ctx.retry(rns.open_home, step="login_rns")
 
+    def _routine_sites(self) -> list[str]:
+        """The sites the routine starts with: PMO and RNS, or Plexus where RNS is reached
+        through it."""
+        return ["pmo", "plexus" if self.settings.rns_access == "plexus" else "rns"]
+
     def _contexts(self) -> list[BrowserContext]:
-        sites = ["pmo", "plexus" if self.settings.rns_access == "plexus" else "rns"]
-        return [self.session.context(site) for site in sites]
+        return [self.session.context(site) for site in self._routine_sites()]
 
     def _open_sites(self) -> None:
         """Open the systems the routine starts with, if not yet, logging in to them at the same
-        time (``flows.sites.open_and_log_in``): PMO and RNS, or Plexus where RNS is reached
-        through it (never Plexus otherwise). Best effort: the flow opens what is left."""
-        rns = "plexus" if self.settings.rns_access == "plexus" else "rns"
-        open_and_log_in([self._sites["pmo"], self._sites[rns]])
+        time (``flows.sites.open_and_log_in``; never Plexus unless RNS is reached through it).
+        Best effort: the flow opens what is left."""
+        open_and_log_in([self._sites[site] for site in self._routine_sites()])
 
     # Requests --------------------------------------------------------------------------------
 
