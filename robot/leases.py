@@ -120,11 +120,11 @@ class HolderProcess:
     def is_gone(self) -> bool:
         """True only when this process provably no longer runs; any doubt is False.
 
-        It must be this machine (host name) in the same boot: a boot time that moved means
-        another boot, another machine of the same name, or a step of the clock, and these
-        cannot be told apart. Then the pid must be free, or belong to a zombie or to a
-        process started at another time (the pid was reused). A pid that cannot be looked at
-        (no right to) counts as alive.
+        It must be this machine (``this_machine``: host name and pid namespace) in the same
+        boot: a boot time that moved means another boot, another machine of the same name, or
+        a step of the clock, and these cannot be told apart. Then the pid must be free, or
+        belong to a zombie or to a process started at another time (the pid was reused). A
+        pid that cannot be looked at (no right to) counts as alive.
         """
         if self.host != this_machine() or self.pid <= 0:
             return False
