@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from playwright.sync_api import Locator
 
@@ -195,7 +195,7 @@ def register(
         nonlocal attempts
         attempts += 1
         # A retry finds the screen moved on, perhaps: only the first copy trusts just_read.
-        current = number if attempts == 1 else _Number(number.value, number.reused, number.source)
+        current = number if attempts == 1 else replace(number, just_read=False)
         return _register_in_pmo(current, values, ctx=ctx)
 
     with steps.step("register_pmo"):
