@@ -33,7 +33,7 @@ from robot.db import open_database
 from robot.leases import Leases
 from robot.logs import Pseudonymizer
 from robot.settings import Settings
-from tests.e2e.conftest import make_settings
+from tests.e2e.conftest import cli_env, make_settings
 from tests.e2e.people import People, patients_born, persons_born
 
 pytestmark = pytest.mark.e2e
@@ -44,19 +44,8 @@ WAIT_FOR_PROCESSES_S = 120  # an upper bound for three browsers to start, not a 
 
 def _env(sites: MockSites, data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESERVROBOT_")}
-    env.update(
-        {
-            "RESERVROBOT_PMO_URL": sites.pmo_url,
-            "RESERVROBOT_RNS_URL": sites.rns_url,
-            "RESERVROBOT_PLEXUS_URL": sites.plexus_url,
-            "RESERVROBOT_DATA_DIR": str(data_dir),
-            "RESERVROBOT_HEADLESS": "true",
-            "RESERVROBOT_TRANSFER_MODE": "browser",
-            "RESERVROBOT_BACKOFF_BASE_S": "0.05",
-            "RESERVROBOT_PSEUDONYM_KEY": KEY,
-            "RESERVROBOT_CONFIG_FILE": str(data_dir / "absent.toml"),
-        }
-    )
+    env.update(cli_env(sites, data_dir))
+    env.update({"RESERVROBOT_BACKOFF_BASE_S": "0.05", "RESERVROBOT_PSEUDONYM_KEY": KEY})
     return env
 
 

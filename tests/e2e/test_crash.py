@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from mock_sites.testing import MockSites
+from tests.e2e.conftest import cli_env
 from tests.e2e.people import People, patients_born, persons_born
 
 pytestmark = pytest.mark.e2e
@@ -34,21 +35,15 @@ def _run_cli(
     crash_after: str | None,
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESERVROBOT_")}
+    env.update(cli_env(sites, data_dir))
     env.update(
         {
-            "RESERVROBOT_PMO_URL": sites.pmo_url,
-            "RESERVROBOT_RNS_URL": sites.rns_url,
-            "RESERVROBOT_PLEXUS_URL": sites.plexus_url,
-            "RESERVROBOT_DATA_DIR": str(data_dir),
-            "RESERVROBOT_HEADLESS": "true",
-            "RESERVROBOT_TRANSFER_MODE": "browser",
             "RESERVROBOT_BACKOFF_BASE_S": "0.05",
             # The killed run never releases its birth date's lease: the rerun, on the same
             # machine, sees the holder's process gone and takes it over at once. The long
             # expiry and the shorter wait prove it did not wait the lease out.
             "RESERVROBOT_LEASE_TTL_S": "600",
             "RESERVROBOT_LEASE_WAIT_S": "60",
-            "RESERVROBOT_CONFIG_FILE": str(data_dir / "absent.toml"),
         }
     )
     if crash_after:
