@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from flows.outcome import OutcomeKind
+from flows.rules.outcome import OutcomeKind
 
 
 class ExitCode(IntEnum):

@@ -17,11 +17,17 @@ from datetime import date
 
 from flows.context import RoutineContext
 from flows.crashpoint import crash_point
-from flows.identity import BirthDateMismatch, IdKind, InvalidIdentity, PatientId, parse_patient_id
-from flows.identity import complete_personnummer as completed_id
-from flows.model import Sex
-from flows.outcome import Outcome, OutcomeKind, needs_person
 from flows.pages.pmo_form import PmoPatientForm
+from flows.rules.identity import (
+    BirthDateMismatch,
+    IdKind,
+    InvalidIdentity,
+    PatientId,
+    parse_patient_id,
+)
+from flows.rules.identity import complete_personnummer as completed_id
+from flows.rules.model import Sex
+from flows.rules.outcome import Outcome, OutcomeKind, needs_person
 from flows.steps import StepTracker
 from flows.verify import check_patient_id, differing_fields, open_patient
 from robot.errors import BusinessError, VerificationFailed

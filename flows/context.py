@@ -10,16 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flows.countries import CountryLists
-from flows.groups import PatientGroup
-from flows.matching import MatchConfig
 from flows.pages.pmo_form import PmoPatientForm
 from flows.pages.pmo_patient import PmoPatientPage
 from flows.pages.pmo_search import PmoSearchPage
 from flows.pages.rns_create import RnsCreatePage, RnsResultPage
 from flows.pages.rns_search import RnsSearchPage
 from flows.pages.site import SiteUI
-from flows.region import RegionProfile
+from flows.rules.countries import CountryLists
+from flows.rules.groups import PatientGroup
+from flows.rules.matching import MatchConfig
+from flows.rules.region import RegionProfile
 from flows.transfer import Transfer
 from robot.journal import StepJournal
 from robot.retry import RetryPolicy, call_with_retries

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flows.judge import Verdicts, canonical_number
-from flows.outcome import Decision
-from flows.request import RegistrationRequest
+from flows.rules.judge import Verdicts, canonical_number
+from flows.rules.outcome import Decision
+from flows.rules.request import RegistrationRequest
 from robot.db import Database, Migration
 from robot.logs import Pseudonymizer
 

@@ -2,7 +2,7 @@
 
 The flow follows the routine (``../shared/DOMAIN.md``) and adds the safety a robot needs:
 
-1. Search PMO by birth date; judge every hit (``flows.judge``). The same person means
+1. Search PMO by birth date; judge every hit (``flows.rules.judge``). The same person means
    "already registered" (with any Kommun/Län codes that differ from the group, changing
    nothing); a possible match means a person must decide.
 2. Search Reservnummersystemet by birth date. The same person with a reservnummer: reuse it;
@@ -23,7 +23,7 @@ journaled number is never created again. Creating and saving are retried only af
 
 Protected identities (``request.protected``) get the Patient-ID, sex and name only, and always
 end with a person ("protected_identity"); the runner makes sure no evidence is kept. A region
-whose profile says ``hand_over`` (``flows.region``) has them handed to a person at once:
+whose profile says ``hand_over`` (``flows.rules.region``) has them handed to a person at once:
 nothing is searched, created or saved ("protected_hand_over").
 
 A dry run (``dry_run=True``) searches and judges like the real run, then stops before the first
@@ -44,11 +44,13 @@ from dataclasses import dataclass, replace
 from playwright.sync_api import Locator
 
 from flows.context import RoutineContext
-from flows.countries import country_name_sv
 from flows.crashpoint import crash_point
-from flows.groups import PatientGroup
-from flows.judge import RnsJudge, Verdicts, is_exactly, judge_pmo, person_key
-from flows.outcome import (
+from flows.pages.pmo_form import SaveRefused
+from flows.pages.site import playwright_errors
+from flows.rules.countries import country_name_sv
+from flows.rules.groups import PatientGroup
+from flows.rules.judge import RnsJudge, Verdicts, is_exactly, judge_pmo, person_key
+from flows.rules.outcome import (
     Decision,
     Outcome,
     OutcomeKind,
@@ -56,11 +58,8 @@ from flows.outcome import (
     needs_person,
     reason_sv,
 )
-from flows.pages.pmo_form import FormValues, SaveRefused
-from flows.pages.pmo_search import PmoHit
-from flows.pages.rns_search import RnsHit
-from flows.pages.site import playwright_errors
-from flows.request import RegistrationRequest, rule_problems
+from flows.rules.request import RegistrationRequest, rule_problems
+from flows.rules.screens import FormValues, PmoHit, RnsHit
 from flows.steps import StepTracker
 from flows.verify import check_patient_id, norm, open_patient, verify_patient
 from robot.errors import VerificationFailed
@@ -336,7 +335,7 @@ def form_values(
             sex=request.sex, family_name=request.family_name, given_names=request.given_names
         )
     address = request.address
-    assert address is not None  # required unless protected (flows.request)
+    assert address is not None  # required unless protected (flows.rules.request)
     return FormValues(
         sex=request.sex,
         family_name=request.family_name,

@@ -32,16 +32,16 @@ from flows import complete as complete_flow
 from flows import register as register_flow
 from flows.context import PmoScreens, RnsScreens, RoutineContext
 from flows.coordination import Coordination
-from flows.countries import load_country_lists
-from flows.groups import load_groups
-from flows.identity import InvalidIdentity, parse_patient_id
-from flows.judge import Verdicts
-from flows.matching import load_match_config
-from flows.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
 from flows.pages.site import SiteUI
-from flows.region import load_region_profile
-from flows.request import RegistrationRequest
 from flows.rns_access import direct_access, plexus_access
+from flows.rules.countries import load_country_lists
+from flows.rules.groups import load_groups
+from flows.rules.identity import InvalidIdentity, parse_patient_id
+from flows.rules.judge import Verdicts
+from flows.rules.matching import load_match_config
+from flows.rules.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
+from flows.rules.region import load_region_profile
+from flows.rules.request import RegistrationRequest
 from flows.selectors import SiteSelectors
 from flows.sites import build_sites, load_site_selectors, open_and_log_in
 from flows.steps import StepTracker

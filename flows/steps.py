@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from flows.outcome import StepEvent
-from flows.vocabulary import step_label_sv
+from flows.rules.outcome import StepEvent
+from flows.rules.vocabulary import step_label_sv
 from robot.logs import get_logger
 
 _log = get_logger(__name__)

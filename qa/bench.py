@@ -52,9 +52,9 @@ import psutil
 from pydantic import SecretStr
 
 import flows.register as register_flow
-from flows.countries import CountryLists, country_name_sv, load_country_lists
-from flows.groups import PatientGroup, load_groups
-from flows.request import RegistrationRequest
+from flows.rules.countries import CountryLists, country_name_sv, load_country_lists
+from flows.rules.groups import PatientGroup, load_groups
+from flows.rules.request import RegistrationRequest
 from flows.runner import Runner
 from mock_sites.testing import MockSites
 from qa.bench_evidence import DESIGNS as EVIDENCE_DESIGNS

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from flows.outcome import Outcome
+from flows.rules.outcome import Outcome
 from flows.runner import Runner
 from mock_sites.testing import DEFAULT_PORTS, run_mock_sites
 from qa.people import InventedPeople

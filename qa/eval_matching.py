@@ -32,8 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.matching import MatchConfig, MatchOutcome, PersonKey, judge, load_match_config
-from flows.model import Sex
+from flows.rules.matching import MatchConfig, MatchOutcome, PersonKey, judge, load_match_config
+from flows.rules.model import Sex
 from robot.settings import DEFAULT_CONFIG_DIR, PROJECT_ROOT
 
 DEFAULT_PAIRS = PROJECT_ROOT / "tests" / "data" / "matching_pairs.csv"

@@ -6,7 +6,7 @@ generator); every person gets a birth date of their own that nobody in the mock 
 (``taken``, read with ``taken_in(sites)``), so the robot's duplicate search finds nobody by
 chance and each person means exactly one new reservnummer and one new PMO patient.
 
-The identity numbers follow the routine's own rules in ``flows.identity`` and are parsed back
+The identity numbers follow the routine's own rules in ``flows.rules.identity`` and are parsed back
 by it before they are handed out: personnummer and samordningsnummer (day + 60) with serials
 980-999 only, so no generated number can name a real person, and reservnummer in the shape the
 region profile accepts. A PMO Patient-ID is turned back into a birth date by the same rules
@@ -29,11 +29,11 @@ from faker import Faker
 from stdnum import luhn
 
 from apps.backlog.columns import COLUMNS
-from flows.groups import PatientGroup, load_groups
-from flows.identity import IdKind, InvalidIdentity, parse_patient_id, parse_personnummer
-from flows.model import Sex
-from flows.region import RegionProfile, load_region_profile
-from flows.request import RegistrationRequest, parse_request
+from flows.rules.groups import PatientGroup, load_groups
+from flows.rules.identity import IdKind, InvalidIdentity, parse_patient_id, parse_personnummer
+from flows.rules.model import Sex
+from flows.rules.region import RegionProfile, load_region_profile
+from flows.rules.request import RegistrationRequest, parse_request
 from robot.settings import DEFAULT_CONFIG_DIR
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def personnummer(
     """A 12-digit personnummer (or samordningsnummer: day + 60) with an invented serial.
 
     ``serial`` (980-999) defaults to the first one whose sex digit fits ``sex`` (odd for men);
-    one that does not fit is moved up by one. The result is checked by ``flows.identity``.
+    one that does not fit is moved up by one. The result is checked by ``flows.rules.identity``.
     """
     sex = Sex(sex)
     serial = INVENTED_SERIALS[0] if serial is None else serial

@@ -26,9 +26,9 @@ from typing import Self
 
 from playwright.sync_api import Browser, Page, Playwright
 
-from flows.countries import CountryLists, country_name_sv
-from flows.groups import PatientGroup
-from flows.request import RegistrationRequest
+from flows.rules.countries import CountryLists, country_name_sv
+from flows.rules.groups import PatientGroup
+from flows.rules.request import RegistrationRequest
 from robot.chromium import find_chromium, launch_args
 
 

@@ -296,7 +296,7 @@ def _dry_run(settings: Settings, *, limit: int | None, out: Path | None) -> Exit
         dry_run_exit_code,
         write_dry_run_report,
     )
-    from flows.vocabulary import DRY_RUN_SV
+    from flows.rules.vocabulary import DRY_RUN_SV
 
     def show(p: Prediction) -> None:
         line = f"{p.item_id:>5}  {p.planned_sv}"

@@ -35,9 +35,9 @@ from apps.backlog.cells import escape_cell
 from apps.backlog.report import display_ref
 from apps.backlog.store import ItemStatus, open_store
 from apps.exitcodes import ExitCode
-from flows.outcome import Outcome, OutcomeKind
+from flows.rules.outcome import Outcome, OutcomeKind
+from flows.rules.vocabulary import DRY_RUN_SV, OUTCOME_KIND_SV, PLANNED_SV
 from flows.runner import Runner
-from flows.vocabulary import DRY_RUN_SV, OUTCOME_KIND_SV, PLANNED_SV
 from robot.files import write_private
 from robot.settings import Settings
 

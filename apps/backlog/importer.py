@@ -1,6 +1,6 @@
 """``backlog import FILE``: validate every row of a CSV/.xlsx file and queue it.
 
-Each row is validated with ``flows.request.parse_request``. A valid row is queued under its
+Each row is validated with ``flows.rules.request.parse_request``. A valid row is queued under its
 reference (the row's own ``referens`` when given, else the person's fingerprint), so the same
 person, or the same file imported twice, is queued once. Every row ends in exactly one
 reported state, and in ``resultat.csv``:
@@ -41,11 +41,11 @@ from apps.backlog.store import (
     RowRejection,
 )
 from apps.backlog.templates import EXAMPLE_ROWS
-from flows.countries import load_country_lists
-from flows.groups import PatientGroup, load_groups
-from flows.names import normalise_name
-from flows.region import load_region_profile
-from flows.request import FieldError, RegistrationRequest, RequestInvalid, parse_request
+from flows.rules.countries import load_country_lists
+from flows.rules.groups import PatientGroup, load_groups
+from flows.rules.names import normalise_name
+from flows.rules.region import load_region_profile
+from flows.rules.request import FieldError, RegistrationRequest, RequestInvalid, parse_request
 from robot.logs import get_logger
 from robot.settings import Settings
 

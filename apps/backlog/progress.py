@@ -25,7 +25,7 @@ from rich.progress import (
 )
 
 from apps.backlog.store import ItemStatus
-from flows.vocabulary import count_sv, decimal_sv, failed_step, failure_text
+from flows.rules.vocabulary import count_sv, decimal_sv, failed_step, failure_text
 
 if TYPE_CHECKING:
     from apps.backlog.run import RunSummary

@@ -27,8 +27,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from apps.backlog.cells import escape_cell
 from apps.backlog.store import ItemStatus, QueueItem, QueueReader, RunRecord
-from flows.outcome import REASONS_SV
-from flows.vocabulary import (
+from flows.rules.outcome import REASONS_SV
+from flows.rules.vocabulary import (
     EXIT_SV,
     OUTCOME_KIND_SV,
     FailureKind,

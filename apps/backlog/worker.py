@@ -44,9 +44,9 @@ from apps.backlog.store import (
     open_store,
     utcnow,
 )
-from flows.outcome import Outcome, OutcomeKind, StepEvent, reason_sv
+from flows.rules.outcome import Outcome, OutcomeKind, StepEvent, reason_sv
+from flows.rules.vocabulary import STEP_SYSTEM
 from flows.runner import Runner
-from flows.vocabulary import STEP_SYSTEM
 from robot.logs import get_logger
 from robot.settings import Settings
 

@@ -10,7 +10,7 @@ import typer
 
 from apps.cli.common import build_settings
 from apps.exitcodes import ExitCode
-from flows.region import load_region_profile
+from flows.rules.region import load_region_profile
 from robot.errors import ConfigError
 
 config_app = typer.Typer(no_args_is_help=True)

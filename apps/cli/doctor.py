@@ -14,14 +14,14 @@ import typer
 from apps.cli.check_screens import describe, screen_report
 from apps.cli.common import build_settings
 from apps.exitcodes import ExitCode
-from flows.countries import load_country_lists
-from flows.groups import load_groups
-from flows.matching import load_match_config
-from flows.region import load_region_profile
+from flows.rules.countries import load_country_lists
+from flows.rules.groups import load_groups
+from flows.rules.matching import load_match_config
+from flows.rules.region import load_region_profile
+from flows.rules.vocabulary import system_sv
 from flows.runner import Runner
 from flows.selectors import load_selectors
 from flows.transfer import FillTransfer
-from flows.vocabulary import system_sv
 from robot import clipboard
 from robot.display import virtual_display
 from robot.errors import RobotError

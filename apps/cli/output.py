@@ -8,9 +8,9 @@ import json
 import typer
 
 from apps.cli.common import out
-from flows.outcome import Outcome, OutcomeKind
-from flows.request import FieldError
-from flows.vocabulary import (
+from flows.rules.outcome import Outcome, OutcomeKind
+from flows.rules.request import FieldError
+from flows.rules.vocabulary import (
     DRY_RUN_SV,
     ID_TYPE_SV,
     MATCH_SV,
@@ -41,7 +41,7 @@ def print_invalid(errors: list[FieldError], *, as_json: bool) -> None:
 
 
 def print_outcome(outcome: Outcome, *, as_json: bool) -> None:
-    """The outcome in Swedish, with the words of ``flows.vocabulary`` (as the attended app)."""
+    """The outcome in Swedish, in the words of ``flows.rules.vocabulary`` (as the attended app)."""
     if as_json:
         typer.echo(outcome.model_dump_json(indent=2))
         return

@@ -26,12 +26,12 @@ from apps.audit.log import AuditLog
 from apps.cli.common import configure_cli_logging, edge_settings, err
 from apps.cli.output import print_invalid, print_outcome
 from apps.exitcodes import ExitCode, outcome_exit_code
-from flows.countries import load_country_lists
-from flows.groups import load_groups
-from flows.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
-from flows.region import load_region_profile
 from flows.register import journal_key
-from flows.request import RequestInvalid, parse_request
+from flows.rules.countries import load_country_lists
+from flows.rules.groups import load_groups
+from flows.rules.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
+from flows.rules.region import load_region_profile
+from flows.rules.request import RequestInvalid, parse_request
 from flows.runner import Runner
 from robot.display import virtual_display
 from robot.errors import ConfigError, RobotError

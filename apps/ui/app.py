@@ -27,9 +27,9 @@ from apps.ui.context import STATIC_DIR, UiContext, make_templates, os_user
 from apps.ui.jobs import JobManager, RunnerFactory, RunnerLike
 from apps.ui.security import Access, Csrf, TokenGuard, forbidden
 from apps.ui.views import backlog, complete, evidence, jobs, register
-from flows.countries import load_country_lists
-from flows.groups import load_groups
-from flows.region import load_region_profile
+from flows.rules.countries import load_country_lists
+from flows.rules.groups import load_groups
+from flows.rules.region import load_region_profile
 from robot.settings import Settings
 
 if TYPE_CHECKING:

@@ -20,9 +20,9 @@ from robot.settings import Settings
 if TYPE_CHECKING:
     from apps.audit.log import AuditLog
     from apps.backlog.store import QueueStore
-    from flows.countries import CountryLists
-    from flows.groups import PatientGroup
-    from flows.region import RegionProfile
+    from flows.rules.countries import CountryLists
+    from flows.rules.groups import PatientGroup
+    from flows.rules.region import RegionProfile
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE / "templates"

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from apps.ui.format import number_kind_sv
-from flows.outcome import Candidate, Decision
+from flows.rules.outcome import Candidate, Decision
 
 if TYPE_CHECKING:
     from apps.audit.log import AuditLog

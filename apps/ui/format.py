@@ -1,5 +1,5 @@
 """Swedish display formats for the templates: seconds, times, and the words of
-``flows.vocabulary`` (sexes, systems, id types, step statuses) as Jinja filters."""
+``flows.rules.vocabulary`` (sexes, systems, id types, step statuses) as Jinja filters."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import jinja2
 
-from flows.vocabulary import ID_TYPE_SV, STEP_STATUS_SV, decimal_sv, sex_sv, system_sv
+from flows.rules.vocabulary import ID_TYPE_SV, STEP_STATUS_SV, decimal_sv, sex_sv, system_sv
 
 
 def seconds_sv(value: float | None) -> str:

@@ -1,7 +1,7 @@
 """The web forms: what the clerk typed, turned into the domain's inputs, and errors back.
 
 "Registrera ny patient" collects what the person shows; the group is suggested by
-``flows.suggest.suggest_group`` and can be changed; validation is the domain's
+``flows.rules.suggest.suggest_group`` and can be changed; validation is the domain's
 ``parse_request`` (every field error at once, in Swedish). "Komplettera personnummer" checks the
 two numbers' formats and the mandatory identity check box before anything runs.
 """
@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows.countries import CountryLists, countries_sv
-from flows.groups import PatientGroup
-from flows.suggest import GroupSuggestion, Shows, suggest_group
-from flows.vocabulary import PROTECTED_SV
+from flows.rules.countries import CountryLists, countries_sv
+from flows.rules.groups import PatientGroup
+from flows.rules.suggest import GroupSuggestion, Shows, suggest_group
+from flows.rules.vocabulary import PROTECTED_SV
 
 SWEDEN = "SE"
 AUTO_GROUP = "auto"

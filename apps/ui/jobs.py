@@ -21,8 +21,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from flows.outcome import Decision, Outcome, StepEvent
-    from flows.request import RegistrationRequest
+    from flows.rules.outcome import Decision, Outcome, StepEvent
+    from flows.rules.request import RegistrationRequest
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +281,6 @@ _CRASHED_SV = "Ett oväntat tekniskt fel stoppade roboten. Ingenting mer görs; 
 
 
 def _failed_outcome(code: str, reason_sv: str) -> Outcome:
-    from flows.outcome import Outcome, OutcomeKind
+    from flows.rules.outcome import Outcome, OutcomeKind
 
     return Outcome(kind=OutcomeKind.FAILED, reason_code=code, reason_sv=reason_sv)

@@ -7,12 +7,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from apps.ui.jobs import JobKind
-from flows.outcome import Candidate, Outcome, OutcomeKind, StepEvent
-from flows.vocabulary import PROTECTED_SV, FailureText, failed_step, failure_text, step_label_sv
+from flows.rules.outcome import Candidate, Outcome, OutcomeKind, StepEvent
+from flows.rules.vocabulary import (
+    PROTECTED_SV,
+    FailureText,
+    failed_step,
+    failure_text,
+    step_label_sv,
+)
 
 if TYPE_CHECKING:
-    from flows.groups import PatientGroup
-    from flows.request import RegistrationRequest
+    from flows.rules.groups import PatientGroup
+    from flows.rules.request import RegistrationRequest
 
 REGISTER_STEPS = ("search_pmo", "search_rns", "create_rns", "register_pmo", "verify")
 COMPLETE_STEPS = ("search_pmo", "change_pmo", "verify")
@@ -65,7 +71,7 @@ _UNRUN = {
 
 
 def failure(outcome: Outcome) -> FailureText:
-    """The failure's own headline, explanation and next step (see ``flows.vocabulary``)."""
+    """The failure's own headline, explanation and next step (see ``flows.rules.vocabulary``)."""
     return failure_text(
         outcome.reason_code,
         step=failed_step((e.step, e.status) for e in outcome.steps),

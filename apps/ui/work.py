@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from apps.ui.jobs import AfterHook, ClipboardState, Job, JobManager, RunnerLike, StepCallback, Work
-from flows.outcome import Decision, Outcome
-from flows.vocabulary import STEP_SYSTEM
+from flows.rules.outcome import Decision, Outcome
+from flows.rules.vocabulary import STEP_SYSTEM
 from robot.clipboard import system_clipboard_available, write_system
 
 if TYPE_CHECKING:
     from apps.audit.log import AuditLog
     from apps.backlog.store import QueueStore, RetryPlan
-    from flows.request import RegistrationRequest
+    from flows.rules.request import RegistrationRequest
 
 log = logging.getLogger(__name__)
 

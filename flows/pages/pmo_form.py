@@ -7,57 +7,15 @@ that the final Ort, Land, Kommun and Län, so the autofill cannot win.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from playwright.sync_api import Locator, expect
 
-from flows.model import Sex
 from flows.pages.responses import FormRefused, read_form_messages
 from flows.pages.site import SiteUI
+from flows.rules.model import Sex
+from flows.rules.screens import FormReading, FormValues
 from robot.errors import SelectorMissing, SiteError
-
-
-@dataclass(frozen=True)
-class FormValues:
-    """What the robot puts into the form besides the Patient-ID (None: leave the field alone)."""
-
-    sex: Sex
-    family_name: str
-    given_names: str
-    street: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
-    country: str | None = None
-    kommun: str | None = None
-    lan: str | None = None
-    info: str | None = None
-
-    def text_fields(self) -> dict[str, str]:
-        """The text fields to fill, in the order the routine fills them."""
-        order = (
-            "family_name",
-            "given_names",
-            "street",
-            "postal_code",
-            "city",
-            "country",
-            "kommun",
-            "lan",
-            "info",
-        )
-        return {k: v for k in order if (v := getattr(self, k)) is not None}
-
-
-@dataclass(frozen=True)
-class FormReading:
-    """What the form shows: text fields by key, the ticked sex, the Patient-ID and its marker."""
-
-    values: dict[str, str]
-    sex: Sex | None
-    patient_id: str
-    marker: bool
-
 
 # An element's identity within the form, and what it shows (run in the page, one round trip
 # for every element of the form the robot reads).

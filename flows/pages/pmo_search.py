@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from playwright.sync_api import expect
 
-from flows.model import Sex
-from flows.names import split_display_name
 from flows.pages.site import SiteUI
 from flows.pages.tables import rows_of, table_grids
+from flows.rules.model import Sex
+from flows.rules.names import split_display_name
+from flows.rules.screens import PmoHit
 from robot.errors import SelectorMissing, SiteError
-
-
-@dataclass(frozen=True)
-class PmoHit:
-    """One row of PMO's search result."""
-
-    patient_id: str
-    name: str
-    family_name: str
-    given_names: str
-    sex: Sex | None
 
 
 class PmoSearchPage:

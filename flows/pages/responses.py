@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Locator, Response
 
-from flows.vocabulary import system_sv
+from flows.rules.vocabulary import system_sv
 from robot.errors import BusinessError, SiteError
 
 # Every message of a form's error summary in one round trip. A site that marks its messages
@@ -23,7 +23,7 @@ _MESSAGES_JS = """el => {
 
 
 def site_name(site: str) -> str:
-    """The name staff know a site by (for messages; the one table is ``flows.vocabulary``)."""
+    """The name staff know a site by (for messages; the one table is ``flows.rules.vocabulary``)."""
     return system_sv(site)
 
 

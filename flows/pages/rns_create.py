@@ -6,9 +6,9 @@ from datetime import date
 
 from playwright.sync_api import Locator, expect
 
-from flows.model import Sex
 from flows.pages.responses import FormRefused, read_form_messages
 from flows.pages.site import SiteUI
+from flows.rules.model import Sex
 from robot.errors import SelectorMissing
 
 

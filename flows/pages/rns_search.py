@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from playwright.sync_api import Locator, expect
 
-from flows.names import split_display_name
 from flows.pages.site import SiteUI
 from flows.pages.tables import rows_of, table_grids
+from flows.rules.names import split_display_name
+from flows.rules.screens import RnsHit
 from robot.errors import SelectorMissing, SiteError
-
-
-@dataclass(frozen=True)
-class RnsHit:
-    """One row of Reservnummersystemet's search result.
-
-    ``id_type`` is normalised to "reservnummer", "personnummer" or "samordningsnummer" (the
-    key in the selector file's [search.id_types]); ``personnummer`` is the person's personnummer
-    or samordningsnummer when they have one.
-    """
-
-    personnummer: str | None
-    name: str
-    family_name: str
-    given_names: str
-    id_type: str
-    id_value: str
-
-    @property
-    def has_personnummer(self) -> bool:
-        return bool(self.personnummer) or self.id_type != "reservnummer"
 
 
 class RnsSearchPage:

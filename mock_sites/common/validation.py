@@ -7,7 +7,7 @@ page as ``data-code``), as a robot needs more than the text to tell a refusal fr
 Field rules: the region profile (``<config_dir>/regions/<region>.toml``, ``[fields.*]``) says
 how long each field may be and which characters it takes. The mock reads that file itself (it
 imports nothing of the robot) and enforces it, so the sites refuse exactly what the robot's own
-check (``flows/field_rules.py``) refuses before anything is created.
+check (``flows/rules/field_rules.py``) refuses before anything is created.
 """
 
 from __future__ import annotations

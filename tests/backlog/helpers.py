@@ -14,8 +14,8 @@ from typing import IO, Any
 
 from apps.backlog.importer import Importer
 from apps.backlog.store import DatabaseQueueStore, ItemStatus, open_store
-from flows.groups import load_groups
-from flows.request import RegistrationRequest, parse_request
+from flows.rules.groups import load_groups
+from flows.rules.request import RegistrationRequest, parse_request
 from mock_sites.testing import MockSites
 from qa.people import generate_rows, taken_birth_dates, write_rows_csv
 from robot.settings import Settings

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from apps.backlog.lock import run_lock
 from apps.backlog.store import ItemStatus, WorkerIdentity, open_store
 from apps.cli.main import app
-from flows.outcome import Outcome, OutcomeKind
+from flows.rules.outcome import Outcome, OutcomeKind
 from robot.settings import Settings
 
 from .conftest import TEMPLATES

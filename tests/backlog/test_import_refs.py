@@ -8,7 +8,7 @@ from pathlib import Path
 from apps.backlog.importer import Importer
 from apps.backlog.report import KIND_SV, build_report
 from apps.backlog.store import DatabaseQueueStore, ItemStatus, WorkerIdentity
-from flows.outcome import Outcome, OutcomeKind
+from flows.rules.outcome import Outcome, OutcomeKind
 
 HEADER = "födelsedatum;kön;efternamn;förnamn;patientgrupp;utdelningsadress;postnummer;ort;referens"
 EVA = "2019-04-12;K;Ek;Eva;asylsokande;Gatan 1;803 20;Gävle;MOTT-1"

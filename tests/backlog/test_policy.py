@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from apps.backlog.run import exit_code_for
 from apps.backlog.store import ItemStatus, RetryPlan, next_status
 from apps.exitcodes import ExitCode
-from flows.outcome import OutcomeKind
+from flows.rules.outcome import OutcomeKind
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 PLAN = RetryPlan(max_attempts=3, base_s=30, max_s=100)

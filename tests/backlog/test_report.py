@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from apps.backlog.report import NoSuchRun, build_report
 from apps.backlog.store import DatabaseQueueStore, ItemStatus, WorkerIdentity
 from apps.backlog.store.model import RowProblem, RowRejection
-from flows.outcome import Outcome, OutcomeKind
+from flows.rules.outcome import Outcome, OutcomeKind
 
 from .helpers import make_request
 

@@ -27,7 +27,7 @@ from apps.backlog.store import (
     open_store,
     utcnow,
 )
-from flows.outcome import Decision, Outcome, OutcomeKind
+from flows.rules.outcome import Decision, Outcome, OutcomeKind
 from robot.db import ConstraintViolation
 from robot.settings import Settings
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from flows.request import RegistrationRequest
+from flows.rules.request import RegistrationRequest
 from mock_sites.testing import MockSites
 from qa.people import InventedPeople, birth_date_of, taken_in
 from qa.people import personnummer as make_personnummer

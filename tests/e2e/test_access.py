@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.outcome import OutcomeKind
+from flows.rules.outcome import OutcomeKind
 from flows.runner import Runner
 from mock_sites.testing import MockSites
 from tests.e2e.conftest import make_settings

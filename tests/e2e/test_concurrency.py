@@ -26,7 +26,7 @@ from pydantic import SecretStr
 
 from flows.coordination import COMPONENT as COORDINATION
 from flows.coordination import birth_date_lease_key
-from flows.outcome import OutcomeKind
+from flows.rules.outcome import OutcomeKind
 from flows.runner import Runner
 from mock_sites.testing import MockSites
 from robot.db import open_database

@@ -25,8 +25,8 @@ from apps.backlog.run import RunOptions, run_backlog
 from apps.backlog.store import ItemStatus, open_store
 from apps.cli.main import app
 from apps.exitcodes import ExitCode
-from flows.outcome import OutcomeKind
 from flows.register import JOURNAL_NUMBER, journal_key
+from flows.rules.outcome import OutcomeKind
 from flows.runner import Runner
 from mock_sites.testing import MockSites
 from qa.people import generate_rows, taken_in

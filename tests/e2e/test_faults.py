@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Route
 
-from flows.outcome import OutcomeKind, StepEvent
 from flows.pages.pmo_form import PmoPatientForm
+from flows.rules.outcome import OutcomeKind, StepEvent
 from flows.runner import Runner
 from flows.transfer import BrowserTransfer, Transfer
 from mock_sites.testing import MockSites

@@ -32,8 +32,8 @@ from typer.testing import CliRunner
 
 from apps.cli.main import app
 from apps.exitcodes import ExitCode
-from flows.field_rules import FieldRules
-from flows.outcome import OutcomeKind
+from flows.rules.field_rules import FieldRules
+from flows.rules.outcome import OutcomeKind
 from flows.runner import Runner
 from mock_sites.testing import MockSites
 from robot.logs import unconfigure_logging

@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Request, Route
 from pydantic import SecretStr
 
-from flows.outcome import OutcomeKind
 from flows.pages.login import LoginPage, LoginRefused, RefusedLogins
+from flows.rules.outcome import OutcomeKind
 from flows.runner import Runner
 from flows.selectors import load_selectors
 from mock_sites.testing import MockSites

@@ -21,10 +21,10 @@ from typer.testing import CliRunner
 
 from apps.cli.doctor import region_check
 from apps.cli.main import app
-from flows.identity import IdKind, parse_patient_id
-from flows.outcome import OutcomeKind
-from flows.region import RegionProfile, load_region_profile
-from flows.request import RegistrationRequest
+from flows.rules.identity import IdKind, parse_patient_id
+from flows.rules.outcome import OutcomeKind
+from flows.rules.region import RegionProfile, load_region_profile
+from flows.rules.request import RegistrationRequest
 from flows.runner import Runner
 from mock_sites.testing import MockSites, run_mock_sites
 from qa.people import InventedPeople, birth_date_of

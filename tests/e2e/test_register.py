@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.outcome import Decision, OutcomeKind
 from flows.register import JOURNAL_NUMBER, journal_key
+from flows.rules.outcome import Decision, OutcomeKind
 from flows.runner import Runner
 from mock_sites.testing import MockSites
 from robot.settings import DEFAULT_CONFIG_DIR, Settings

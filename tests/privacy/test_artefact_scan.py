@@ -40,8 +40,8 @@ from typing import IO
 import pytest
 from pydantic import SecretStr
 
-from flows.outcome import OutcomeKind
-from flows.request import RegistrationRequest
+from flows.rules.outcome import OutcomeKind
+from flows.rules.request import RegistrationRequest
 from flows.runner import Runner
 from mock_sites.common.config import User
 from mock_sites.testing import MockSites, run_mock_sites

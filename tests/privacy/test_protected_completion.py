@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 import apps.cli.register as register_cli
 from apps.cli.main import app
 from apps.ui.work import complete_work
-from flows.outcome import Outcome, OutcomeKind
+from flows.rules.outcome import Outcome, OutcomeKind
 
 
 class _Recorder:

@@ -8,9 +8,9 @@ import pytest
 from pydantic import SecretStr
 
 from flows.decisions import DecisionStore
-from flows.groups import load_groups
-from flows.outcome import Decision
-from flows.request import RegistrationRequest, parse_request
+from flows.rules.groups import load_groups
+from flows.rules.outcome import Decision
+from flows.rules.request import RegistrationRequest, parse_request
 from robot.db import open_database
 from robot.logs import Pseudonymizer
 from robot.settings import DEFAULT_CONFIG_DIR, Settings

@@ -24,8 +24,8 @@ from apps.ui.app import create_app
 from apps.ui.context import UiContext
 from apps.ui.jobs import RunnerLike
 from apps.ui.server import RunningApp, serve_in_thread
-from flows.outcome import Decision, Outcome, StepEvent
-from flows.request import RegistrationRequest
+from flows.rules.outcome import Decision, Outcome, StepEvent
+from flows.rules.request import RegistrationRequest
 from flows.runner import Runner
 from mock_sites.testing import MockSites
 from robot.settings import Settings

@@ -80,8 +80,8 @@ def find_uncertain_pair(sites: MockSites, *, skip: int = 0) -> UncertainPair:
     Uses the robot's own matcher on the mock's seed, so the test keeps working when the
     thresholds are tuned. ``skip`` picks a different pair for a different test.
     """
-    from flows.matching import PersonKey, judge_hits, load_match_config
-    from flows.model import Sex
+    from flows.rules.matching import PersonKey, judge_hits, load_match_config
+    from flows.rules.model import Sex
     from robot.settings import DEFAULT_CONFIG_DIR
 
     config = load_match_config(DEFAULT_CONFIG_DIR)
@@ -117,8 +117,8 @@ def find_uncertain_pair(sites: MockSites, *, skip: int = 0) -> UncertainPair:
 
 def find_registered_patient(sites: MockSites) -> tuple[dict[str, Any], Person]:
     """A PMO patient that the matcher recognises as the same person when entered again."""
-    from flows.matching import PersonKey, judge_hits, load_match_config
-    from flows.model import Sex
+    from flows.rules.matching import PersonKey, judge_hits, load_match_config
+    from flows.rules.model import Sex
     from robot.settings import DEFAULT_CONFIG_DIR
 
     config = load_match_config(DEFAULT_CONFIG_DIR)

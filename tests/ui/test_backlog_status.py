@@ -9,8 +9,8 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from apps.backlog.store import Added, ItemStatus, WorkerIdentity
-from flows.outcome import Outcome, OutcomeKind
-from flows.request import RegistrationRequest
+from flows.rules.outcome import Outcome, OutcomeKind
+from flows.rules.request import RegistrationRequest
 from tests.ui.conftest import UiServer
 from tests.ui.helpers import Screens
 

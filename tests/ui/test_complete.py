@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from flows.region import load_region_profile
+from flows.rules.region import load_region_profile
 from mock_sites.testing import MockSites
 from robot.settings import DEFAULT_CONFIG_DIR
 from tests.ui.conftest import UiServer

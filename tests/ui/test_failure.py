@@ -20,8 +20,8 @@ from pydantic import SecretStr
 
 from apps.ui.app import create_app
 from apps.ui.server import RunningApp, serve_in_thread
-from flows.outcome import StepEvent
 from flows.pages.login import LoginRefused
+from flows.rules.outcome import StepEvent
 from flows.runner import Runner
 from mock_sites.testing import MockSites
 from robot.settings import Settings

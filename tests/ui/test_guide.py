@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flows.vocabulary import PROTECTED_SV, FailureKind, failure_text
+from flows.rules.vocabulary import PROTECTED_SV, FailureKind, failure_text
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "guide-handlaggare.md"

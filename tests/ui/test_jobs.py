@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import ClassVar
 
 from apps.ui.jobs import Job, JobKind, JobManager, JobState, RunnerLike, StepCallback
-from flows.outcome import Decision, Outcome, OutcomeKind, StepEvent
+from flows.rules.outcome import Decision, Outcome, OutcomeKind, StepEvent
 
 
 class StandInRunner:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from flows.countries import CountryLists, load_country_lists
-from flows.groups import PatientGroup, load_groups
-from flows.matching import MatchConfig, load_match_config
-from flows.region import RegionProfile, load_region_profile
+from flows.rules.countries import CountryLists, load_country_lists
+from flows.rules.groups import PatientGroup, load_groups
+from flows.rules.matching import MatchConfig, load_match_config
+from flows.rules.region import RegionProfile, load_region_profile
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO / "config"

@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from flows.groups import load_groups
-from flows.request import RegistrationRequest, parse_request
+from flows.rules.groups import load_groups
+from flows.rules.request import RegistrationRequest, parse_request
 from robot.settings import DEFAULT_CONFIG_DIR
 
 ROOT = Path(__file__).resolve().parents[2]

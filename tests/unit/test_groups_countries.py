@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from flows.countries import (
+from flows.rules.countries import (
     CountryLists,
     countries_sv,
     country_code,
     country_name_sv,
     swedish_sort_key,
 )
-from flows.groups import PatientGroup, load_groups
-from flows.model import Sex
+from flows.rules.groups import PatientGroup, load_groups
+from flows.rules.model import Sex
 from robot.errors import ConfigError
 
 EXPECTED = {

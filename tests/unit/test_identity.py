@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum import luhn
 
-from flows.identity import (
+from flows.rules.identity import (
     BirthDateMismatch,
     IdKind,
     InvalidIdentity,
@@ -18,8 +18,8 @@ from flows.identity import (
     parse_patient_id,
     parse_personnummer,
 )
-from flows.model import Sex
-from flows.region import RegionProfile, load_region_profile
+from flows.rules.model import Sex
+from flows.rules.region import RegionProfile, load_region_profile
 from robot.errors import BusinessError, ConfigError
 
 TODAY = date(2026, 11, 27)
@@ -318,7 +318,7 @@ def test_nrid_should_read_birth_date_with_inferred_century_and_sex(
 def test_nrid_of_this_year_should_not_be_given_the_previous_century(
     stockholm: RegionProfile,
 ) -> None:
-    from flows.region import mod31_check
+    from flows.rules.region import mod31_check
 
     born = date.today() - timedelta(days=3)
     body = f"99{born:%y%m%d}01M"
@@ -343,7 +343,7 @@ def test_nrid_format_check_should_refuse(stockholm: RegionProfile, text: str) ->
 
 
 def test_mod31_check_should_catch_every_single_change_and_neighbour_swap() -> None:
-    from flows.region import NRID_ALPHABET, mod31_check
+    from flows.rules.region import NRID_ALPHABET, mod31_check
 
     body = "9985031401K"
     check = mod31_check(body)
@@ -412,7 +412,7 @@ def test_profile_with_mod31_should_demand_it_of_its_own_example(tmp_path: Path) 
 
 
 def test_profile_should_name_its_own_group_table(tmp_path: Path) -> None:
-    from flows.groups import load_groups
+    from flows.rules.groups import load_groups
 
     config = _profile_file(tmp_path, "[groups]\nfile = 'groups_test.toml'\n")
     (config / "groups_test.toml").write_text(

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from flows.identity import IdKind, InvalidIdentity, PatientId, parse_personnummer
-from flows.model import Sex
+from flows.rules.identity import IdKind, InvalidIdentity, PatientId, parse_personnummer
+from flows.rules.model import Sex
 
 _KIND = {"ssn": IdKind.PERSONNUMMER, "con": IdKind.SAMORDNINGSNUMMER}
 _FORMATS = ("long_format", "short_format", "separated_format", "separated_long")

@@ -1,18 +1,17 @@
-"""Judging search hits (``flows.judge``): decisions per number, RNS sex from PMO, candidates."""
+"""Judging search hits (``flows.rules.judge``): decisions per number, RNS sex from PMO."""
 
 from __future__ import annotations
 
 import pytest
 
-from flows.groups import load_groups
-from flows.judge import RnsJudge, Verdicts, is_exactly, judge_pmo, person_key
-from flows.matching import MatchConfig, PersonKey, load_match_config
-from flows.model import Sex
-from flows.outcome import Decision, Outcome
-from flows.pages.pmo_search import PmoHit
-from flows.pages.rns_search import RnsHit
-from flows.region import RegionProfile, load_region_profile
-from flows.request import parse_request
+from flows.rules.groups import load_groups
+from flows.rules.judge import RnsJudge, Verdicts, is_exactly, judge_pmo, person_key
+from flows.rules.matching import MatchConfig, PersonKey, load_match_config
+from flows.rules.model import Sex
+from flows.rules.outcome import Decision, Outcome
+from flows.rules.region import RegionProfile, load_region_profile
+from flows.rules.request import parse_request
+from flows.rules.screens import PmoHit, RnsHit
 from robot.settings import DEFAULT_CONFIG_DIR
 
 MAN_ID = "19911205001M8"

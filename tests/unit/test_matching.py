@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.matching import (
+from flows.rules.matching import (
     REASONS_SV,
     MatchConfig,
     MatchOutcome,
@@ -16,8 +16,8 @@ from flows.matching import (
     judge_hits,
     load_match_config,
 )
-from flows.model import Sex
-from flows.names import name_tokens, normalise_name, split_display_name
+from flows.rules.model import Sex
+from flows.rules.names import name_tokens, normalise_name, split_display_name
 from qa.eval_matching import DEFAULT_PAIRS, HOLDOUT_PAIRS, evaluate, main, read_pairs
 from robot.errors import ConfigError
 

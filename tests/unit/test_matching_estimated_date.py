@@ -1,4 +1,4 @@
-"""The estimated-birth-date rule as the routine uses it (flows/judge.py): the request's address,
+"""The estimated-birth-date rule as the routine uses it (flows/rules/judge.py): the address,
 case reference and journaled reservnummer go to the matcher, and on a date the region profile
 calls estimated (1 January in Gävleborg) the same name alone is not enough."""
 
@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flows.groups import PatientGroup
-from flows.judge import RnsJudge, Verdicts, judge_pmo, person_key, pmo_key
-from flows.matching import MatchConfig, PersonContext
-from flows.model import Sex
-from flows.outcome import Outcome
-from flows.pages.pmo_search import PmoHit
-from flows.pages.rns_search import RnsHit
-from flows.region import RegionProfile
-from flows.request import RegistrationRequest, parse_request
+from flows.rules.groups import PatientGroup
+from flows.rules.judge import RnsJudge, Verdicts, judge_pmo, person_key, pmo_key
+from flows.rules.matching import MatchConfig, PersonContext
+from flows.rules.model import Sex
+from flows.rules.outcome import Outcome
+from flows.rules.region import RegionProfile
+from flows.rules.request import RegistrationRequest, parse_request
+from flows.rules.screens import PmoHit, RnsHit
 
 TODAY = date(2026, 11, 27)
 

@@ -10,7 +10,7 @@ import csv
 
 import pytest
 
-from flows.matching import MatchConfig, judge
+from flows.rules.matching import MatchConfig, judge
 from qa.eval_matching import GOAL_CAUGHT, GOAL_UNCERTAIN, SETS, evaluate, main, read_pairs
 
 

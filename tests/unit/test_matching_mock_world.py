@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from flows.matching import MatchConfig, MatchOutcome, PersonKey, judge
-from flows.model import Sex
-from flows.names import normalise_name
+from flows.rules.matching import MatchConfig, MatchOutcome, PersonKey, judge
+from flows.rules.model import Sex
+from flows.rules.names import normalise_name
 
 seed = pytest.importorskip("mock_sites.seed", reason="mock_sites.seed is not available")
 

@@ -17,11 +17,18 @@ from pathlib import Path
 
 import pytest
 
-import flows.matching as matching
-from flows.matching import MatchConfig, MatchOutcome, PersonContext, PersonKey, judge, judge_hits
-from flows.model import Sex
-from flows.names import match_spellings, normalise_name
-from flows.region import load_region_profile
+import flows.rules.matching as matching
+from flows.rules.matching import (
+    MatchConfig,
+    MatchOutcome,
+    PersonContext,
+    PersonKey,
+    judge,
+    judge_hits,
+)
+from flows.rules.model import Sex
+from flows.rules.names import match_spellings, normalise_name
+from flows.rules.region import load_region_profile
 from robot.errors import ConfigError
 from robot.settings import DEFAULT_CONFIG_DIR
 

@@ -6,11 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from flows.groups import PatientGroup
-from flows.identity import IdKind, parse_patient_id
-from flows.model import Sex
-from flows.region import RegionProfile
-from flows.request import parse_request
+from flows.rules.groups import PatientGroup
+from flows.rules.identity import IdKind, parse_patient_id
+from flows.rules.model import Sex
+from flows.rules.region import RegionProfile
+from flows.rules.request import parse_request
 from qa.people import (
     InventedPeople,
     birth_date_of,

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from flows.groups import load_groups
-from flows.request import RequestInvalid, parse_request
+from flows.rules.groups import load_groups
+from flows.rules.request import RequestInvalid, parse_request
 from robot.settings import DEFAULT_CONFIG_DIR
 
 GROUPS = load_groups(DEFAULT_CONFIG_DIR)

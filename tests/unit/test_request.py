@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.groups import PatientGroup
-from flows.model import Sex
-from flows.region import load_region_profile
-from flows.request import (
+from flows.rules.groups import PatientGroup
+from flows.rules.model import Sex
+from flows.rules.region import load_region_profile
+from flows.rules.request import (
     DEFAULT_INFO,
     ERROR_CODES,
     FieldError,
@@ -373,8 +373,8 @@ def test_every_field_rule_names_a_request_field_and_takes_the_printed_examples(
 
 
 def test_rule_problems_should_name_every_field_the_systems_refuse() -> None:
-    from flows.field_rules import parse_field_rules
-    from flows.request import RegistrationRequest, rule_problems
+    from flows.rules.field_rules import parse_field_rules
+    from flows.rules.request import RegistrationRequest, rule_problems
 
     rules = parse_field_rules(
         {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from flows.countries import CountryLists
-from flows.groups import PatientGroup
-from flows.suggest import GroupSuggestion, Shows, suggest_group
+from flows.rules.countries import CountryLists
+from flows.rules.groups import PatientGroup
+from flows.rules.suggest import GroupSuggestion, Shows, suggest_group
 
 LMA, EU, NONE = Shows.LMA_KORT, Shows.EU_KORT, Shows.INGET
 

@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from flows.pages.login import LoginRefused, RefusedLogins
-from flows.vocabulary import (
+from flows.rules.vocabulary import (
     STEP_LABELS_SV,
     FailureKind,
     count_sv,

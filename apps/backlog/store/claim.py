@@ -27,8 +27,8 @@ from apps.backlog.store.model import QueueItem
 from apps.backlog.store.policy import Next, RetryPlan, next_status
 from apps.backlog.store.rows import utcnow
 from apps.backlog.store.status import ItemStatus
-from flows.outcome import Outcome, OutcomeKind
-from flows.request import RegistrationRequest
+from flows.rules.outcome import Outcome, OutcomeKind
+from flows.rules.request import RegistrationRequest
 from robot.logs import get_logger
 
 log = get_logger(__name__)

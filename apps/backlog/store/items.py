@@ -19,8 +19,8 @@ from apps.backlog.store.status import (
     ItemStatus,
     check_transition,
 )
-from flows.outcome import Decision, Outcome
-from flows.request import RegistrationRequest
+from flows.rules.outcome import Decision, Outcome
+from flows.rules.request import RegistrationRequest
 from robot.db import Database, Tx
 
 INTERRUPTED_SV = "Avbröts upprepade gånger under körning; kontrollera raden."

@@ -9,7 +9,7 @@ from apps.backlog.store.identity import host_name, process_alive
 from apps.backlog.store.items import HOLDER_CLEARED, INTERRUPTED_SV, reload, write_status
 from apps.backlog.store.rows import dump_decisions, ts
 from apps.backlog.store.status import IllegalTransition, ItemStatus
-from flows.outcome import Decision
+from flows.rules.outcome import Decision
 from robot.db import Database
 
 

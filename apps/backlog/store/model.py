@@ -14,8 +14,8 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from apps.backlog.store.status import ItemStatus
-from flows.outcome import Decision, Outcome
-from flows.request import RegistrationRequest
+from flows.rules.outcome import Decision, Outcome
+from flows.rules.request import RegistrationRequest
 
 # Scalars only: history details and run summaries are small facts, never personal data.
 Scalar = str | int | float | bool | None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from apps.backlog.store.status import ItemStatus
-from flows.outcome import OutcomeKind
+from flows.rules.outcome import OutcomeKind
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ from apps.backlog.store.model import (
 )
 from apps.backlog.store.policy import RetryPlan
 from apps.backlog.store.status import ItemStatus
-from flows.outcome import Decision, Outcome
-from flows.request import RegistrationRequest
+from flows.rules.outcome import Decision, Outcome
+from flows.rules.request import RegistrationRequest
 
 
 class QueueWriter(Protocol):

@@ -19,8 +19,8 @@ from apps.backlog.store.model import (
     WorkerRecord,
 )
 from apps.backlog.store.status import ItemStatus
-from flows.outcome import Decision, Outcome
-from flows.request import RegistrationRequest
+from flows.rules.outcome import Decision, Outcome
+from flows.rules.request import RegistrationRequest
 
 Row = Mapping[str, Any]
 

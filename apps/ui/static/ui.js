@@ -3,7 +3,7 @@
 "use strict";
 document.documentElement.classList.add("js");
 
-// The step statuses' words come from the page (flows.vocabulary), never a second table here.
+// The step statuses' words come from the page (flows.rules.vocabulary), never a second table here.
 function statusWords() {
   const el = document.getElementById("step-status-sv");
   return el ? JSON.parse(el.textContent) : {};

@@ -27,8 +27,8 @@ from apps.ui.work import (
     release_hook,
     writeback_hook,
 )
-from flows.outcome import Decision, Outcome
-from flows.vocabulary import EXIT_SV, MATCH_SV
+from flows.rules.outcome import Decision, Outcome
+from flows.rules.vocabulary import EXIT_SV, MATCH_SV
 
 STATUS_ORDER = (
     ItemStatus.PENDING,

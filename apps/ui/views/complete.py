@@ -14,7 +14,7 @@ from apps.ui import forms
 from apps.ui.context import UiContext, ui_of
 from apps.ui.jobs import Job, JobKind
 from apps.ui.work import audit_hook, clipboard_hook, complete_work
-from flows.identity import (
+from flows.rules.identity import (
     BirthDateMismatch,
     IdKind,
     InvalidIdentity,

@@ -14,8 +14,8 @@ from apps.ui import present
 from apps.ui.context import UiContext, ui_of
 from apps.ui.jobs import Job, JobKind, JobState
 from apps.ui.work import rerun
-from flows.outcome import Candidate, OutcomeKind
-from flows.vocabulary import MATCH_SV, PROTECTED_SV
+from flows.rules.outcome import Candidate, OutcomeKind
+from flows.rules.vocabulary import MATCH_SV, PROTECTED_SV
 
 CANCELLED = "avbrutet"
 

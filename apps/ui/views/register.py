@@ -11,8 +11,8 @@ from apps.ui import forms
 from apps.ui.context import UiContext, ui_of
 from apps.ui.jobs import Job, JobKind
 from apps.ui.work import audit_hook, clipboard_hook, registration_work
-from flows.request import RequestInvalid, parse_request
-from flows.vocabulary import PROTECTED_HELP_SV, PROTECTED_SV
+from flows.rules.request import RequestInvalid, parse_request
+from flows.rules.vocabulary import PROTECTED_HELP_SV, PROTECTED_SV
 
 
 def _page(

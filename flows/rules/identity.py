@@ -4,8 +4,8 @@ Personnummer are validated by python-stdnum (``stdnum.se.personnummer``: date an
 digit). stdnum rejects samordningsnummer (day + 60) and Skatteverket's official test
 samordningsnummer with month 00 or day 60 (day "00"), so those are checked here with stdnum's
 Luhn and a date rule of our own. Reservnummer are matched against the region profile's pattern,
-format only (see ``flows.region``); a profile with ``check = "mod31"`` also demands this
-project's NRID check character (``flows.region.mod31_check``), and a date part without century
+format only (see ``flows.rules.region``); a profile with ``check = "mod31"`` also demands this
+project's NRID check character (``flows.rules.region.mod31_check``), and a date part without century
 (NRID's ``YYMMDD``) gets the latest century that does not put the birth date in the future.
 
 PMO stores every Patient-ID without separator: personnummer and samordningsnummer as 12 digits
@@ -23,8 +23,8 @@ from stdnum import luhn
 from stdnum.exceptions import ValidationError
 from stdnum.se import personnummer as stdnum_pnr
 
-from flows.model import Sex
-from flows.region import RegionProfile, mod31_check
+from flows.rules.model import Sex
+from flows.rules.region import RegionProfile, mod31_check
 from robot.errors import BusinessError
 
 # 10 or 12 digits, optional '-' or '+' before the last four. No inner spaces: the shared test

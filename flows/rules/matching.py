@@ -42,8 +42,8 @@ from typing import Literal
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Levenshtein
 
-from flows.model import Sex
-from flows.names import fold, match_spellings, normalise_name, split_display_name
+from flows.rules.model import Sex
+from flows.rules.names import fold, match_spellings, normalise_name, split_display_name
 from robot.errors import ConfigError
 
 _VOWELS = frozenset("aeiou")
@@ -758,7 +758,7 @@ def _fit_part(a: _Forms, b: _Forms, config: MatchConfig) -> _PartFit:
 class _Name:
     """A name as words. A family name has forms without particles (Al Hassan -> Hassan) and
     as written, so that Al-Hassan also meets Alhassan; each part also has its reading with
-    ş, č (...) dropped to s, c where that differs (``flows.names.match_spellings``)."""
+    ş, č (...) dropped to s, c where that differs (``flows.rules.names.match_spellings``)."""
 
     family: tuple[str, ...]
     family_forms: _Forms

@@ -1,6 +1,6 @@
 """Judging search hits: is somebody PMO or Reservnummersystemet found by birth date our person?
 
-Every hit goes through ``flows.matching``; a person's earlier decisions come first. A decision
+Every hit goes through ``flows.rules.matching``; a person's earlier decisions come first. A decision
 is about the person holding a number, not about one system's row: "Annan person" on PMO's
 patient 19911205001M8 also rules out RNS's row with that number (``Verdicts``). RNS shows no
 sex, so an RNS hit takes the sex of the PMO patient holding the same number when there is one,
@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from flows.identity import InvalidIdentity, parse_patient_id
-from flows.matching import (
+from flows.rules.identity import InvalidIdentity, parse_patient_id
+from flows.rules.matching import (
     HitsDecision,
     MatchConfig,
     MatchOutcome,
@@ -25,14 +25,13 @@ from flows.matching import (
     PersonContext,
     PersonKey,
 )
-from flows.matching import judge_hits as match_hits
-from flows.model import Sex
-from flows.names import normalise_name
-from flows.outcome import Candidate, Decision, Outcome, needs_person
-from flows.pages.pmo_search import PmoHit
-from flows.pages.rns_search import RnsHit
-from flows.region import RegionProfile
-from flows.request import RegistrationRequest
+from flows.rules.matching import judge_hits as match_hits
+from flows.rules.model import Sex
+from flows.rules.names import normalise_name
+from flows.rules.outcome import Candidate, Decision, Outcome, needs_person
+from flows.rules.region import RegionProfile
+from flows.rules.request import RegistrationRequest
+from flows.rules.screens import PmoHit, RnsHit
 
 Verdict = Literal["same", "different"]
 
@@ -141,7 +140,7 @@ class RnsJudge:
     config: MatchConfig
     profile: RegionProfile
     pmo_sexes: Mapping[str, Sex] = field(default_factory=dict)
-    # The birth date is one the region gives as an estimate (flows/matching.py).
+    # The birth date is one the region gives as an estimate (flows/rules/matching.py).
     estimated_birth_date: bool = False
 
     @classmethod

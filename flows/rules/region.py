@@ -6,7 +6,7 @@ A profile (``config/regions/<key>.toml``) holds:
   named groups ``date`` and ``reserve``, the example, and the format family (``printed``:
   Gävleborg's ``19612121201M7``; ``nrid``: Inera's national reserve id ``XXYYMMDDNNGC``, whose
   date part has no century) with its check character (``none``, or ``mod31``: this project's
-  own, see ``flows.identity``; the real algorithm is not public to us). The robot checks format;
+  own, see ``flows.rules.identity``; the real algorithm is not public to us).
 - what the robot does with a protected identity: ``register`` it with a reservnummer (Region
   Gävleborg's routine) or ``hand_over`` at once without creating anything (Region Stockholm's
   guidance: as a rule no reservnummer for them);
@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal, cast
 
-from flows.field_rules import FieldRules, parse_field_rules
+from flows.rules.field_rules import FieldRules, parse_field_rules
 from robot.errors import ConfigError
 
 _REQUIRED_GROUPS = ("date", "reserve")
@@ -61,7 +61,7 @@ class RegionProfile:
     confirmed: bool = True
     # Birth dates ("MM-DD") given to people whose real one is unknown ([birth_dates]).
     estimated_birth_dates: frozenset[str] = frozenset()
-    # What the forms take, field by field (``[fields.*]``; see flows/field_rules.py).
+    # What the forms take, field by field (``[fields.*]``; see flows/rules/field_rules.py).
     field_rules: FieldRules = field(default_factory=FieldRules)
 
     def match(self, text: str) -> re.Match[str] | None:
@@ -75,7 +75,7 @@ class RegionProfile:
 
     def is_estimated_birth_date(self, birth_date: date) -> bool:
         """True for a date the region gives when the real one is unknown (often 1 January):
-        many people share it, so matching wants more than the name (flows/matching.py)."""
+        many people share it, so matching wants more than the name (flows/rules/matching.py)."""
         return f"{birth_date.month:02d}-{birth_date.day:02d}" in self.estimated_birth_dates
 
     @property
@@ -109,7 +109,7 @@ def _choice(value: object, allowed: tuple[str, ...], what: str) -> str:
 
 
 # Without a [birth_dates] section a profile gets the common estimate, 1 January: treating a
-# date as estimated only ever turns "same" into "a person looks" (flows/matching.py).
+# date as estimated only ever turns "same" into "a person looks" (flows/rules/matching.py).
 _DEFAULT_ESTIMATED = ["01-01"]
 
 

@@ -5,7 +5,7 @@ Every screen, report and CLI line takes its words from here, so the attended app
 (duplicated vocabulary drifts). Pure data and small functions: no Playwright, no I/O.
 
 The words for *why* a request needs a person (reason codes) live beside the outcome model in
-``flows.outcome.REASONS_SV``; this module says what kind of result it is and what to do next.
+``flows.rules.outcome.REASONS_SV``; this module says what kind of result it is and what to do next.
 """
 
 from __future__ import annotations

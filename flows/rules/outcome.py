@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from flows.vocabulary import STEP_LABELS_SV as STEP_LABELS_SV  # the one table of labels
+from flows.rules.vocabulary import STEP_LABELS_SV as STEP_LABELS_SV  # the one table of labels
 
 
 class OutcomeKind(StrEnum):
@@ -24,7 +24,7 @@ class OutcomeKind(StrEnum):
 
 StepKey = Literal["search_pmo", "search_rns", "create_rns", "register_pmo", "verify"]
 
-# What a dry run says the robot would do (labels: flows.vocabulary.PLANNED_SV).
+# What a dry run says the robot would do (labels: flows.rules.vocabulary.PLANNED_SV).
 PlannedAction = Literal[
     "register_new",
     "reuse_reservnummer",

@@ -1,7 +1,7 @@
 """What PMO's and Reservnummersystemet's forms accept, field by field, as data.
 
 The rules live in the region profile (``[fields.<name>]`` in ``config/regions/<key>.toml``):
-the longest value a field takes and the characters it takes. ``flows.request`` checks every
+the longest value a field takes and the characters it takes. ``flows.rules.request`` checks every
 request against them before anything is created, so a value the robot lets through is one the
 forms take; a reservnummer is never created for a person PMO would then refuse. The mock sites
 enforce the same file (``mock_sites/common/validation.py`` reads it on its own).

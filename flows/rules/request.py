@@ -41,11 +41,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from flows.countries import SWEDEN, CountryLists, country_code
-from flows.field_rules import RULE_CODES, FieldRules
-from flows.groups import PatientGroup
-from flows.model import Sex
-from flows.names import normalise_name
+from flows.rules.countries import SWEDEN, CountryLists, country_code
+from flows.rules.field_rules import RULE_CODES, FieldRules
+from flows.rules.groups import PatientGroup
+from flows.rules.model import Sex
+from flows.rules.names import normalise_name
 from robot.errors import BusinessError
 
 DEFAULT_INFO = "Läggs in manuellt."

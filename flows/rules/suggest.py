@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from flows.countries import SWEDEN, CountryLists, country_code, country_name_sv
+from flows.rules.countries import SWEDEN, CountryLists, country_code, country_name_sv
 
 
 class Shows(StrEnum):
