@@ -63,6 +63,10 @@ class RegionProfile:
     estimated_birth_dates: frozenset[str] = frozenset()
     # What the forms take, field by field (``[fields.*]``; see flows/rules/field_rules.py).
     field_rules: FieldRules = field(default_factory=FieldRules)
+    # The identifier system of the profile's reserve numbers, for standard output (FHIR
+    # ``Identifier.system``): an ``urn:oid:...`` or a URI (``[reservnummer] system``); empty
+    # when the region has not said.
+    identifier_system: str = ""
 
     def match(self, text: str) -> re.Match[str] | None:
         """Match a whole, already trimmed, candidate reservnummer against the profile."""
@@ -98,6 +102,7 @@ class RegionProfile:
             "groups_file": self.groups_file,
             "estimated_birth_dates": sorted(self.estimated_birth_dates),
             "field_rules": sorted(self.field_rules.by_field),
+            "identifier_system": self.identifier_system,
         }
 
 
@@ -167,6 +172,7 @@ def load_region_profile(config_dir: Path, key: str = "gavleborg") -> RegionProfi
             confirmed=bool(region.get("confirmed", True)),
             estimated_birth_dates=_estimated_dates(data.get("birth_dates", {})),
             field_rules=parse_field_rules(data.get("fields", {}), where=path.name),
+            identifier_system=str(reserv.get("system", "")),
         )
     except (KeyError, TypeError, ValueError, re.error) as exc:
         raise ConfigError(f"Regionprofilen {path.name} är ofullständig: {exc}") from exc
