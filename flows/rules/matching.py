@@ -16,7 +16,9 @@ never in names shorter than six letters), or one slip of the keyboard in a long 
 that merely look alike (Lina/Dina, Amir/Amin, Jamil/Jamal, Daniel/Daniela) or a short form
 (Sasha/Aleksandr) make the result ``UNCERTAIN``, and the table overrules every rule: words it
 keeps in different rows (Mohamed/Mahmoud) are never one name. A name variant of the same
-person must not come out ``DIFFERENT`` either, so given and family names are also compared
+person must not come out ``DIFFERENT`` either: words whose consonants agree as sounds
+(``_sound_key``: Mirjam/Mariam, Zhuk/Schuk) are at least similar, one name in two spellings
+with another sex is left to a person, and given and family names are also compared
 swapped, merged and split differently (a different split only counts as the same person when
 the words also come in the same order: naming chains). On a birth date the region gives as an
 estimate, the same name is not enough when other facts disagree (``PersonContext``).
@@ -67,6 +69,12 @@ class MatchConfig:
     vowel_pairs: tuple[tuple[str, str], ...] = (("e", "i"), ("o", "u"))
     vowel_pairs_long: tuple[tuple[str, str], ...] = ()
     typo_min_length: int = 8
+    # Letters transliterations use for one sound (``[tokens] sound_classes``) and the glides
+    # they write or leave out (``[tokens] glides``): two words whose consonants agree by
+    # these classes are a plausible spelling of one name, never "different" (see
+    # ``_sound_key``).
+    sound_classes: tuple[str, ...] = ("sz", "kgq", "bp", "fv", "dt")
+    glides: str = "jwy"
     gender_endings: tuple[tuple[str, str], ...] = (("", "a"), ("o", "a"), ("", "e"))
     variants_are_same: bool = True
     subset_given_is_same: bool = True
@@ -141,6 +149,8 @@ def load_match_config(config_dir: Path) -> MatchConfig:
             vowel_pairs=_letter_pairs(tokens["vowel_pairs"]),
             vowel_pairs_long=_letter_pairs(tokens["vowel_pairs_long"]),
             typo_min_length=int(tokens["typo_min_length"]),
+            sound_classes=tuple(str(c) for c in tokens.get("sound_classes", ())),
+            glides=str(tokens.get("glides", "")),
             gender_endings=tuple((str(a), str(b)) for a, b in tokens["gender_endings"]),
             variants_are_same=bool(rules.get("variants_are_same", True)),
             subset_given_is_same=bool(rules["subset_given_is_same"]),
@@ -344,7 +354,10 @@ def judge(
     ):
         best = _View(MatchOutcome.UNCERTAIN, best.score, best.reason)
     if person.sex is not None and candidate.sex is not None and person.sex != candidate.sex:
-        if a.identical(b):
+        # The same name, however spelled, with another sex is a sex entered wrongly as often
+        # as another person: a person decides. Names that only look alike (Daniel/Daniela)
+        # are never the same name, so brother and sister stay "different".
+        if a.identical(b) or best.outcome is MatchOutcome.SAME:
             return _result(MatchOutcome.UNCERTAIN, best.score, "sex_differs_same_name")
         return _result(MatchOutcome.DIFFERENT, best.score, "sex_differs")
     if (
@@ -582,7 +595,32 @@ def _compare_forms(a: str, b: str, config: MatchConfig) -> _WordMatch:
         return _WordMatch(_Level.SIMILAR, ratio, "vowels_only")
     if ratio >= config.similar_ratio:
         return _WordMatch(_Level.SIMILAR, ratio, "similar")
+    if any(
+        _sound_key(x, config) == _sound_key(y, config) and Levenshtein.distance(x, y) <= 2
+        for x in forms_a
+        for y in forms_b
+    ):
+        # Mirjam/Mariam, Zhuk/Schuk: too unlike as letters for "similar", yet the same
+        # consonants once vowels and glides are set aside, which is where transliterations
+        # disagree, and at most two letters apart (Ahmed/Hamid, the same consonants built
+        # otherwise, are two names). Never the same name by this alone; never "different".
+        return _WordMatch(_Level.SIMILAR, ratio, "sounds_alike")
     return _WordMatch(_Level.NONE, ratio, "none")
+
+
+def _sound_key(form: str, config: MatchConfig) -> str:
+    """A word's consonants as sounds: vowels and glides (j, w, y: written or left out as
+    transliterations please) dropped, each consonant replaced by its class in
+    ``config.sound_classes`` (s/z, k/g/q, b/p, f/v, d/t), repeats merged. ``form`` is a word
+    after the spelling rules (``_forms``), which fold kh, zh and ch; sh counts as s here."""
+    key: list[str] = []
+    for ch in form.replace("sh", "s"):  # sh is the one digraph the spelling rules leave
+        if ch in _VOWELS or ch in config.glides:
+            continue
+        sound = next((c[0] for c in config.sound_classes if ch in c), ch)
+        if not key or key[-1] != sound:
+            key.append(sound)
+    return "".join(key)
 
 
 def _vowel_difference(a: str, b: str, raw_a: str, raw_b: str, config: MatchConfig) -> _Level:

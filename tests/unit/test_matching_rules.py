@@ -462,3 +462,65 @@ def test_region_profile_should_refuse_an_estimated_date_that_is_no_day(
     (tmp_path / "regions" / "gavleborg.toml").write_text(text, "utf-8")
     with pytest.raises(ConfigError):
         load_region_profile(tmp_path)
+
+
+# --- plausible spellings are never "different" (issue 24, point 3) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Haddad, Mirjam", "Haddad, Mariam"),  # j for the glide i: Mirjam, Miriam, Mariam
+        ("Haddad, Mirjam", "Haddad, Maryam"),
+        ("Zhuk, Dmytro", "Schuk, Dmitri"),  # German sch for the Slavic zh
+        ("Bakri, Jusuf", "Pakri, Jusuf"),  # Persian p for the Arabic b
+        ("Tarik, Hiba", "Darik, Hiba"),  # t and d: one Arabic letter, two spellings
+    ],
+)
+def test_plausible_spelling_of_one_name_should_be_left_to_a_person(
+    match_config: MatchConfig, a: str, b: str
+) -> None:
+    assert outcome(a, b, match_config, sex=K) is UNCERTAIN
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Haddad, Lina", "Haddad, Rima"),  # other consonants: sisters
+        ("Haddad, Mariam", "Haddad, Leila"),
+        ("Haddad, Sara", "Haddad, Nora"),
+        ("Mohamed, Amina", "Mohamed, Fatima"),
+    ],
+)
+def test_names_of_other_sounds_should_stay_different(
+    match_config: MatchConfig, a: str, b: str
+) -> None:
+    assert outcome(a, b, match_config, sex=K) is DIFFERENT
+
+
+def test_sound_key_should_never_make_two_words_the_same_name(match_config: MatchConfig) -> None:
+    """The sound key only turns "different" into "uncertain": words it joins stay similar."""
+    words = ["mirjam", "mariam", "zhuk", "schuk", "bakr", "pakr", "tarik", "darik", "sami"]
+    for x in words:
+        for y in words:
+            if x != y:
+                match = matching._compare_words(x, y, match_config)
+                assert match.kind not in {"exact"} and (
+                    match.kind != "sounds_alike" or match.level is matching._Level.SIMILAR
+                )
+
+
+def test_variant_of_one_name_with_another_sex_should_be_left_to_a_person(
+    match_config: MatchConfig,
+) -> None:
+    # The names are one name (a spelling variant), the sex differs: entered wrongly as often
+    # as another person. Brother and sister (Daniel/Daniela) stay "different".
+    same_name = judge(
+        PersonKey("Haddad", "Youssef", M), PersonKey("Haddad", "Yusuf", K), config=match_config
+    )
+    assert same_name.outcome is UNCERTAIN
+    assert same_name.reason == "sex_differs_same_name"
+    siblings = judge(
+        PersonKey("Haddad", "Daniel", M), PersonKey("Haddad", "Daniela", K), config=match_config
+    )
+    assert siblings.outcome is DIFFERENT
