@@ -56,6 +56,7 @@ def _routes() -> list[Route | Mount]:
         Route("/api/forslag", register.suggestion_api, methods=["GET"]),
         Route("/jobb/{job_id}", jobs.job_page, methods=["GET"]),
         Route("/jobb/{job_id}/status", jobs.job_status, methods=["GET"]),
+        Route("/jobb/{job_id}/urklipp", jobs.job_clipboard, methods=["GET"]),
         Route("/jobb/{job_id}/beslut", jobs.job_decide, methods=["POST"]),
         Route("/jobb/{job_id}/igen", jobs.job_retry, methods=["POST"]),
         Route("/komplettera", complete.complete_form, methods=["GET"]),

@@ -73,6 +73,9 @@ class ClipboardState(StrEnum):
     UNAVAILABLE = "unavailable"
     FAILED = "failed"
     WITHHELD = "withheld"  # protected identity: never put on the OS clipboard by the robot
+    # Protected identity: the robot emptied the OS clipboard, so no earlier patient's ID can be
+    # pasted into this person's papers by habit.
+    CLEARED = "cleared"
 
 
 @dataclass
@@ -94,6 +97,7 @@ class Job:
     steps: OrderedDict[str, StepEvent] = field(default_factory=OrderedDict)
     outcome: Outcome | None = None
     clipboard: ClipboardState | None = None
+    clipboard_at: float | None = None  # when the robot wrote (or emptied) the clipboard
     follow_up: str | None = None  # the job started by a person's decision on this one
     created_at: float = field(default_factory=time.time)
     finished_at: float | None = None
@@ -204,6 +208,7 @@ class JobManager:
     def set_clipboard(self, job: Job, state: ClipboardState) -> None:
         with self._lock:
             job.clipboard = state
+            job.clipboard_at = time.time()
 
     # ---- the worker thread ------------------------------------------------------------------
     def _loop(self) -> None:

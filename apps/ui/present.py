@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -189,3 +190,41 @@ def request_person(
 def _group_label(key: str, groups: Mapping[str, PatientGroup] | None) -> str:
     group = (groups or {}).get(key)
     return group.label_sv if group else key
+
+
+# What the result page says about the OS clipboard, by what it holds now (work.clipboard_truth).
+CLIPBOARD_NOTES_SV: dict[str, str] = {
+    "copied": "Patient-ID finns i urklipp (lades där kl. {at}) – klistra in med Ctrl+V.",
+    "overwritten": (
+        "Urklipp innehåller inte längre detta Patient-ID: något annat har kopierats efter "
+        "kl. {at}. Tryck Kopiera innan du klistrar in."
+    ),
+    "unverified": (
+        "Patient-ID lades i urklipp kl. {at}. Har du kopierat något annat sedan dess, tryck "
+        "Kopiera innan du klistrar in."
+    ),
+    "cleared": (
+        "Skyddade personuppgifter: roboten lägger inte Patient-ID i urklipp och har tömt "
+        "urklipp (kl. {at}), så inget tidigare Patient-ID kan klistras in av misstag. Använd "
+        "knappen Kopiera när du behöver numret."
+    ),
+    "withheld": (
+        "Skyddade personuppgifter: roboten lägger inte Patient-ID i urklipp och når inte urklipp "
+        "på den här datorn, så det kan innehålla något som kopierats tidigare. Använd knappen "
+        "Kopiera när du behöver numret."
+    ),
+    "unavailable": (
+        "Urklipp är inte tillgängligt för roboten på den här datorn. Använd knappen Kopiera."
+    ),
+    "failed": (
+        "Roboten kunde inte skriva i urklipp: det kan innehålla något som kopierats tidigare. "
+        "Använd knappen Kopiera innan du klistrar in."
+    ),
+    "none": "Använd knappen Kopiera för att lägga Patient-ID i urklipp.",
+}
+
+
+def clipboard_note(truth: str, at: float | None) -> str:
+    """The clipboard line of a result page, with the time the robot wrote the clipboard."""
+    when = time.strftime("%H:%M", time.localtime(at)) if at else "–"
+    return CLIPBOARD_NOTES_SV.get(truth, CLIPBOARD_NOTES_SV["none"]).format(at=when)

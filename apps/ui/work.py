@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, cast
 
 from apps.ui.jobs import AfterHook, ClipboardState, Job, JobManager, RunnerLike, StepCallback, Work
 from flows.rules.outcome import Decision, Outcome
 from flows.rules.vocabulary import STEP_SYSTEM
-from robot.clipboard import system_clipboard_available, write_system
+from robot.clipboard import read_system, system_clipboard_available, write_system
 
 if TYPE_CHECKING:
     from apps.audit.log import AuditLog
@@ -72,14 +72,16 @@ def clipboard_hook(jobs: JobManager) -> AfterHook:
     """Put a finished registration's Patient-ID on the OS clipboard, when there is one.
 
     Not for protected identities: clipboard managers keep a history, and such a case must leave
-    no trace; the clerk can still press "Kopiera" in the page.
+    no trace. For them the robot empties the clipboard instead, so that one habitual Ctrl+V
+    cannot put the previous patient's ID into a protected person's papers; the clerk can still
+    press "Kopiera" in the page.
     """
 
     def hook(job: Job, outcome: Outcome) -> None:
         if not outcome.patient_id:
             return
         if job.request is not None and job.request.protected:
-            jobs.set_clipboard(job, ClipboardState.WITHHELD)
+            _clear_for_protected(jobs, job)
             return
         if not outcome.ok:
             return
@@ -95,6 +97,44 @@ def clipboard_hook(jobs: JobManager) -> AfterHook:
         jobs.set_clipboard(job, ClipboardState.COPIED)
 
     return hook
+
+
+def _clear_for_protected(jobs: JobManager, job: Job) -> None:
+    if not system_clipboard_available():
+        jobs.set_clipboard(job, ClipboardState.WITHHELD)
+        return
+    try:
+        write_system("")
+    except Exception:
+        log.warning("ui_clipboard_clear_failed")
+        jobs.set_clipboard(job, ClipboardState.FAILED)
+        return
+    jobs.set_clipboard(job, ClipboardState.CLEARED)
+
+
+ClipboardTruth = Literal[
+    "copied", "overwritten", "unverified", "cleared", "withheld", "unavailable", "failed", "none"
+]
+
+
+def clipboard_truth(job: Job) -> ClipboardTruth:
+    """What the OS clipboard holds now, as far as this job's page is concerned.
+
+    A Patient-ID the robot copied may have been overwritten since (another registration, a
+    second result page, anything the clerk copied): the clipboard is read and compared, never
+    kept or logged. "unverified" when it cannot be read.
+    """
+    state = job.clipboard
+    if state is None:
+        return "none"
+    if state is not ClipboardState.COPIED:
+        return cast(ClipboardTruth, state.value)
+    patient_id = job.outcome.patient_id if job.outcome else None
+    try:
+        held = read_system()
+    except Exception:
+        return "unverified"
+    return "copied" if patient_id and held == patient_id else "overwritten"
 
 
 def writeback_hook(

@@ -164,7 +164,9 @@ def test_personnummer_hit_ends_with_the_number_its_kind_and_kopiera(
     expect(page.get_by_role("heading", name=f"Registrera med {definite}")).to_be_visible()
     expect(page.get_by_label(kind, exact=True)).to_have_value(seeded["personnummer"])
     page.get_by_role("button", name="Kopiera").click()
-    expect(page.locator("#copy-status")).to_have_text("Kopierat till urklipp.")
+    expect(page.locator("#copy-status")).to_have_text(
+        re.compile(r"^Kopierat till urklipp kl\. \d\d:\d\d\.$")
+    )
     assert page.evaluate("navigator.clipboard.readText()") == seeded["personnummer"]
     screens.shot(
         page,

@@ -6,16 +6,25 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from mock_sites.testing import MockSites
+from robot.clipboard import read_system, write_system
 from tests.ui.conftest import UiServer
 from tests.ui.forms import expect_outcome, fill_registration, submit_registration
 from tests.ui.helpers import Screens, new_person
 
 
 @pytest.mark.e2e
+@pytest.mark.xvfb
 def test_protected_identity_is_handed_over_without_address_or_clipboard(
-    app_page: Page, fresh_mock_sites: MockSites, ui_server: UiServer, screens: Screens
+    app_page: Page,
+    fresh_mock_sites: MockSites,
+    ui_server: UiServer,
+    screens: Screens,
+    x_display: str,
 ) -> None:
     page = app_page
+    # The previous patient's ID is on the clipboard: one habitual Ctrl+V would put it into
+    # this protected person's papers, so the robot must empty the clipboard.
+    write_system("19800101-01K5")
     person = new_person(fresh_mock_sites, sex="M")
     # No address: it is secret and not registered, so the form must not ask for it.
     fill_registration(page, person, street="", postal_code="", city="")
@@ -28,6 +37,8 @@ def test_protected_identity_is_handed_over_without_address_or_clipboard(
     patient_id = page.get_by_label("Patient-ID").input_value()
     assert patient_id.startswith(person.birth_date.strftime("%Y%m%d"))
     expect(page.locator("#clipboard-note")).to_contain_text("lägger inte Patient-ID i urklipp")
+    expect(page.locator("#clipboard-note")).to_contain_text("har tömt urklipp")
+    assert read_system() == ""
     expect(page.get_by_role("button", name="Samma person (återanvänd)")).to_have_count(0)
     # The job page may be seen at a reception: the protected person's name is not on it.
     expect(page.locator("main")).not_to_contain_text(person.family_name)

@@ -178,7 +178,7 @@ def test_registration_by_keyboard_only_ends_with_patient_id_on_os_clipboard(
     patient_id = page.get_by_label("Patient-ID").input_value()
     assert PATIENT_ID_RE.fullmatch(patient_id), patient_id
     assert patient_id.startswith(person.birth_date.strftime("%Y%m%d"))
-    expect(page.locator("#clipboard-note")).to_contain_text("finns redan i urklipp")
+    expect(page.locator("#clipboard-note")).to_contain_text("Patient-ID finns i urklipp (lades")
     screens.shot(
         page, "05-registrerad", "Klart: Patient-ID visas, finns i urklipp och kan kopieras."
     )
@@ -210,5 +210,7 @@ def test_registration_by_keyboard_only_ends_with_patient_id_on_os_clipboard(
 
     # "Kopiera" puts it on the browser's clipboard too.
     page.get_by_role("button", name="Kopiera").click()
-    expect(page.locator("#copy-status")).to_have_text("Kopierat till urklipp.")
+    expect(page.locator("#copy-status")).to_have_text(
+        re.compile(r"^Kopierat till urklipp kl\. \d\d:\d\d\.$")
+    )
     assert page.evaluate("navigator.clipboard.readText()") == patient_id

@@ -161,18 +161,53 @@ document.addEventListener("click", async (event) => {
   const status = document.getElementById(button.dataset.copyStatus || "copy-status")
     || { textContent: "" };
   if (!input) return;
+  const copied = () => "Kopierat till urklipp kl. " +
+    new Date().toLocaleTimeString("sv-SE", { hour: "2-digit", minute: "2-digit" }) + ".";
   try {
     await navigator.clipboard.writeText(input.value);
-    status.textContent = "Kopierat till urklipp.";
+    status.textContent = copied();
+    refreshClipboardNote();
   } catch (err) {
     input.focus();
     input.select();
     const ok = document.execCommand && document.execCommand("copy");
     status.textContent = ok
-      ? "Kopierat till urklipp."
+      ? copied()
       : "Kunde inte kopiera automatiskt. Texten är markerad: tryck Ctrl+C.";
+    refreshClipboardNote();
   }
 });
+
+// ---- The clipboard line tells what the clipboard holds now ---------------------------------
+// Another result page, another program or the clerk may have copied something since the robot
+// put the Patient-ID there: the server compares (it never sends the clipboard's text) when the
+// page is shown again, and every few seconds while it is in view.
+async function refreshClipboardNote() {
+  const note = document.getElementById("clipboard-note");
+  if (!note || !note.dataset.clipboardUrl) return;
+  try {
+    const response = await fetch(note.dataset.clipboardUrl,
+      { cache: "no-store", credentials: "same-origin" });
+    if (!response.ok) return;
+    const data = await response.json();
+    if (note.textContent !== data.note) note.textContent = data.note;
+    note.dataset.state = data.state;
+  } catch (err) {
+    // The app may have been closed: the line keeps what it said.
+  }
+}
+
+function setupClipboardNote() {
+  const note = document.getElementById("clipboard-note");
+  if (!note || !note.dataset.clipboardUrl) return;
+  window.addEventListener("focus", refreshClipboardNote);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") refreshClipboardNote();
+  });
+  window.setInterval(() => {
+    if (document.visibilityState === "visible") refreshClipboardNote();
+  }, 3000);
+}
 
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("register-form");
@@ -182,6 +217,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   const steps = document.getElementById("steps");
   if (steps) setupSteps(steps);
+  setupClipboardNote();
   const summary = document.getElementById("error-summary");
   if (summary) summary.focus();
   const outcomeTitle = document.getElementById("outcome-title");

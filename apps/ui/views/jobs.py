@@ -13,7 +13,7 @@ from apps.ui import decisions as dec
 from apps.ui import present
 from apps.ui.context import UiContext, ui_of
 from apps.ui.jobs import Job, JobKind, JobState
-from apps.ui.work import rerun
+from apps.ui.work import clipboard_truth, rerun
 from flows.rules.outcome import Candidate, OutcomeKind
 from flows.rules.vocabulary import MATCH_SV, PROTECTED_SV
 
@@ -73,7 +73,9 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
             "summary": present.summary(job.kind, outcome),
             "failure": failure,
             "differs": present.differences(person, outcome.candidates),
-            "clipboard": job.clipboard.value if job.clipboard else None,
+            "clipboard": (clipboard := clipboard_truth(job)),
+            "clipboard_note": present.clipboard_note(clipboard, job.clipboard_at),
+            "clipboard_url": f"/jobb/{job.id}/urklipp",
             "duration": outcome.duration_s or None,
             "decidable": job.request is not None
             and outcome.reason_code in present.DECIDABLE_REASONS,
@@ -115,7 +117,8 @@ def _lead(job: Job, person: dict[str, str]) -> str | None:
 async def job_page(request: Request) -> Response:
     ui = ui_of(request)
     job = _job_or_404(ui, request.path_params["job_id"])
-    context = job_context(ui, job)
+    # Reads the OS clipboard (a subprocess with a timeout): off the event loop.
+    context = await run_in_threadpool(job_context, ui, job)
     nav = {"register": "register", "complete": "complete", "backlog": "backlog"}[job.kind.value]
     return ui.render(request, "job.html", context, nav=nav)
 
@@ -129,6 +132,18 @@ async def job_status(request: Request) -> Response:
     # The page only needs progress here; the outcome (with personal data) is rendered server-side.
     snap.pop("outcome", None)
     return JSONResponse(snap, headers={"Cache-Control": "no-store"})
+
+
+async def job_clipboard(request: Request) -> Response:
+    """GET /jobb/{id}/urklipp: what the clipboard line says now (the page asks when it is shown
+    again, and now and then: another page or program may have copied something since)."""
+    ui = ui_of(request)
+    job = _job_or_404(ui, request.path_params["job_id"])
+    truth = await run_in_threadpool(clipboard_truth, job)
+    return JSONResponse(
+        {"state": truth, "note": present.clipboard_note(truth, job.clipboard_at)},
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 async def job_decide(request: Request) -> Response:
