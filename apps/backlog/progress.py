@@ -88,15 +88,27 @@ def summary_lines(
     if summary.recovered:
         n = len(summary.recovered)
         lines.append(f"{count_sv(n, 'avbrutet ärende', 'avbrutna ärenden')} återupptogs.")
-    failed = summary.by_status.get(ItemStatus.FAILED, 0) + summary.by_status.get(
-        ItemStatus.PENDING, 0
-    )
-    if failed:
+    # What happens next differs, so the words do: an item waiting for a retry (pending) runs
+    # again at the next run by itself; a failed one (its attempts used up) waits for a person
+    # ("Försök igen" in Att hantera, or `backlog retry`) and never runs again on its own.
+    retrying = summary.by_status.get(ItemStatus.PENDING, 0)
+    failed = summary.by_status.get(ItemStatus.FAILED, 0)
+    if retrying or failed:
         why = "; ".join(f"{cause} ({n})" for cause, n in (causes or {}).items())
         lines.append(
-            f"{count_sv(failed, 'ärende', 'ärenden')} kunde inte slutföras"
-            f"{': ' + why if why else ''}. De körs igen vid nästa körning; kontrollera "
-            "systemen om felet kvarstår."
+            f"{count_sv(retrying + failed, 'ärende', 'ärenden')} kunde inte slutföras"
+            f"{': ' + why if why else ''}."
+        )
+    if retrying:
+        lines.append(
+            f"{count_sv(retrying, 'ärende', 'ärenden')} försöks igen av roboten vid nästa "
+            "körning; kontrollera systemen om felet kvarstår."
+        )
+    if failed:
+        lines.append(
+            f"{count_sv(failed, 'ärende', 'ärenden')} har gjort alla sina försök och körs inte "
+            "igen av sig själv: välj Försök igen i Att hantera (reservrobot ui) eller kör "
+            "reservrobot backlog retry när felet är åtgärdat."
         )
     need = waiting if waiting is not None else summary.by_status.get(ItemStatus.NEEDS_PERSON, 0)
     if need:
@@ -106,7 +118,7 @@ def summary_lines(
         )
     if summary.stopped:
         lines.append("Körningen stoppades; återstående ärenden väntar kvar i ärendekön.")
-    if failed or need:
+    if retrying or failed or need:
         lines.append(f"Se rapporten: reservrobot backlog report --run {run} --out rapport")
     return lines
 
