@@ -40,10 +40,12 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+from rapidfuzz import fuzz, process
 
 from flows.rules.countries import SWEDEN, CountryLists, country_code
 from flows.rules.field_rules import RULE_CODES, FieldRules
 from flows.rules.groups import PatientGroup
+from flows.rules.identity import InvalidIdentity, parse_personnummer
 from flows.rules.model import Sex
 from flows.rules.names import normalise_name
 from robot.errors import BusinessError
@@ -75,6 +77,7 @@ ERROR_CODES = frozenset(
         "text_invalid_chars",
         "name_invalid_chars",
         "birth_date_invalid",
+        "birth_date_is_personnummer",
         "birth_date_future",
         "birth_date_too_early",
         "sex_invalid",
@@ -264,7 +267,7 @@ class RegistrationRequest(BaseModel):
         key = str(value).strip()
         groups: Mapping[str, PatientGroup] | None = (info.context or {}).get("groups")
         if groups is not None and key not in groups:
-            raise _fail("group_unknown", "Okänd patientgrupp.")
+            raise _fail("group_unknown", _unknown_group_sv(key, groups))
         return key
 
     @field_validator("info", mode="before")
@@ -337,6 +340,12 @@ def parse_request(
         return RegistrationRequest.model_validate(raw, context=context)
     except ValidationError as exc:
         errors = [_field_error(err) for err in exc.errors()]
+    if any(e.field == "group" for e in errors):
+        # The group decides the address's country (a Swedish residence address is in Sweden):
+        # without a valid group, a missing country is not an error of its own.
+        errors = [
+            e for e in errors if not (e.field == "address.country" and e.code == "field_required")
+        ]
     bad = {e.field for e in errors}
     if "address" not in raw and not _is_true(raw.get("protected")) and not bad & {"address"}:
         errors.append(FieldError("address", "address_required", _ADDRESS_REQUIRED))
@@ -348,6 +357,18 @@ def parse_request(
         if problem is not None:
             errors.append(problem)
     raise RequestInvalid(errors)
+
+
+def _unknown_group_sv(key: str, groups: Mapping[str, PatientGroup]) -> str:
+    """ "Okänd patientgrupp", the allowed keys, and the nearest one when one is near."""
+    allowed = ", ".join(groups)
+    text = f"Okänd patientgrupp: välj en av {allowed}."
+    nearest = process.extractOne(
+        normalise_name(key), {k: normalise_name(k) for k in groups}, scorer=fuzz.WRatio
+    )
+    if nearest is not None and nearest[1] >= 70:
+        text += f" Menade du {nearest[2]}?"
+    return text
 
 
 def _address_problem(group: PatientGroup, country: str) -> FieldError | None:
@@ -426,6 +447,13 @@ def _as_date(value: object) -> date:
     # Exactly the documented forms. strptime is not used: it takes "1990115" for 1990-11-05
     # and "199011" for 1990-01-01 (its fields have no fixed width).
     found = _BIRTH_DATE.fullmatch(str(value).strip())
+    if found is None and _is_identity_number(str(value)):
+        raise _fail(
+            "birth_date_is_personnummer",
+            "Det här är ett personnummer eller samordningsnummer, inte ett födelsedatum. En "
+            "person med personnummer ska inte ha reservnummer: sök på numret i PMO och "
+            "registrera personen med det.",
+        )
     if found is None:
         raise _fail(
             "birth_date_invalid",
@@ -435,6 +463,15 @@ def _as_date(value: object) -> date:
         return date(int(found["y"]), int(found["m"]), int(found["d"]))
     except ValueError:
         raise _fail("birth_date_invalid", "Datumet finns inte.") from None
+
+
+def _is_identity_number(text: str) -> bool:
+    """True when ``text`` is a valid personnummer or samordningsnummer (Luhn and all)."""
+    try:
+        parse_personnummer(text)
+    except InvalidIdentity:
+        return False
+    return True
 
 
 def parse_birth_date(value: object) -> date:

@@ -405,3 +405,48 @@ def test_rule_problems_should_name_every_field_the_systems_refuse() -> None:
     }
     protected = request.model_copy(update={"protected": True, "info": "Kort"})
     assert rule_problems(protected, rules) == []  # the address is not typed for them
+
+
+# --- import messages that say what is really wrong (issue 24, point 14) ---------------------
+
+
+@pytest.mark.parametrize("number", ["199001011239", "19900101-1239", "900101-1239", "900161-1236"])
+def test_personnummer_in_the_birth_date_field_should_say_it_needs_no_reservnummer(
+    groups: dict[str, PatientGroup], number: str
+) -> None:
+    with pytest.raises(RequestInvalid) as err:
+        parse_request(swedish(birth_date=number), groups=groups, today=TODAY)
+    (error,) = [e for e in err.value.errors if e.field == "birth_date"]
+    assert error.code == "birth_date_is_personnummer"
+    assert "ska inte ha reservnummer" in error.message_sv
+    assert number not in error.message_sv  # never echoed
+
+
+def test_twelve_digits_that_are_no_personnummer_should_be_a_plain_format_error(
+    groups: dict[str, PatientGroup],
+) -> None:
+    assert errors_of(swedish(birth_date="199001011234"), groups)["birth_date"] == (
+        "birth_date_invalid"
+    )
+
+
+def test_unknown_group_should_list_the_allowed_ones_and_the_nearest(
+    groups: dict[str, PatientGroup],
+) -> None:
+    with pytest.raises(RequestInvalid) as err:
+        parse_request(swedish(group="papperlos"), groups=groups, today=TODAY)
+    (error,) = err.value.errors
+    assert error.code == "group_unknown"
+    assert all(key in error.message_sv for key in groups)
+    assert error.message_sv.endswith("Menade du papperslos?")
+    with pytest.raises(RequestInvalid) as err:
+        parse_request(swedish(group="xyz"), groups=groups, today=TODAY)
+    assert "Menade du" not in err.value.errors[0].message_sv
+
+
+def test_missing_group_should_not_bring_an_error_for_the_country_it_decides(
+    groups: dict[str, PatientGroup],
+) -> None:
+    data = swedish(group="")
+    del data["address"]["country"]
+    assert errors_of(data, groups) == {"group": "field_required"}
