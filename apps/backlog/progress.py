@@ -52,6 +52,18 @@ def format_counts(by_status: Mapping[str, int], *, markup: bool = True) -> str:
     return " · ".join(parts) or "–"
 
 
+# The states an item of a run does not leave again within that run: what the bar counts as
+# finished. An item waiting for its retry (pending) is not finished: counting it made the bar
+# go 8/8 -> 7/8 when the retry began, and rich stops a task's clock once it is complete, so
+# the elapsed time froze for the rest of the run.
+SETTLED = (ItemStatus.DONE, ItemStatus.CLOSED, ItemStatus.NEEDS_PERSON, ItemStatus.FAILED)
+
+
+def settled_count(by_status: Mapping[str, int]) -> int:
+    """Items of the run that are finished for this run (never counted down again)."""
+    return sum(by_status.get(status, 0) for status in SETTLED)
+
+
 def failure_causes(store: QueueReader, run_id: int) -> Counter[str]:
     """How many items of the run failed for each cause (the failure kind's headline)."""
     causes: Counter[str] = Counter()

@@ -27,9 +27,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from apps.backlog.cells import escape_cell
 from apps.backlog.store import ItemStatus, QueueItem, QueueReader, RunRecord
+from flows.rules.identity import InvalidIdentity, parse_personnummer
 from flows.rules.outcome import REASONS_SV
 from flows.rules.vocabulary import (
     EXIT_SV,
+    ID_TYPE_SV,
     OUTCOME_KIND_SV,
     FailureKind,
     decimal_sv,
@@ -132,12 +134,36 @@ def _run_rows(store: QueueReader, run: RunRecord, out: Path) -> list[dict[str, A
                 ),
                 "duration": _seconds(detail.get("duration_s")),
                 "attempts": detail.get("attempts"),
+                # A run's table shows what the run left; an item resolved since says so.
+                "now": item.status.label_sv if item.status != status else "",
                 "evidence": _evidence_link(item.outcome.evidence_dir if item.outcome else None, out)
                 if failed
                 else None,
             }
         )
     return rows
+
+
+def _retries(store: QueueReader, run: RunRecord) -> dict[str, Any]:
+    """What the run had to try again: items that needed more than one attempt, and the causes
+    of the attempts that failed (an unstable site shows here even when every item ended well)."""
+    causes: dict[str, int] = {}
+    items = 0
+    for entry in store.run_items(run.id):
+        failed_attempts = [
+            h
+            for h in store.history(entry.item_id)
+            if h.run_id == run.id
+            and h.from_status is ItemStatus.IN_PROGRESS
+            and h.to_status in (ItemStatus.PENDING, ItemStatus.FAILED)
+        ]
+        if not failed_attempts:
+            continue
+        items += 1
+        for attempt in failed_attempts:
+            cause = failure_text(attempt.reason or "", step=None, reservnummer=None).headline
+            causes[cause] = causes.get(cause, 0) + 1
+    return {"count": items, "causes": sorted(causes.items(), key=lambda c: (-c[1], c[0]))}
 
 
 def _seconds(value: object) -> str:
@@ -159,18 +185,40 @@ def _bar(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return parts
 
 
-def _needs_person_rows(store: QueueReader) -> list[dict[str, Any]]:
-    """Cases waiting for a person now, oldest first, without names."""
-    items = sorted(store.items(status=ItemStatus.NEEDS_PERSON), key=lambda i: i.updated_at)
+def _needs_person_rows(store: QueueReader, item_ids: set[int]) -> list[dict[str, Any]]:
+    """Cases waiting for a person now, oldest first, without names: those in Att hantera, and
+    items of the reported runs that are done but whose Kommun/Län in PMO a person must correct
+    (the patient existed with other codes: the robot never changes an existing patient)."""
+    waiting = list(store.items(status=ItemStatus.NEEDS_PERSON))
+    to_correct = [
+        item
+        for item in store.items(status=ItemStatus.DONE)
+        if item.id in item_ids and item.outcome is not None and item.outcome.code_differences
+    ]
+    rows: list[tuple[QueueItem, str, str]] = [
+        (item, reason_text(item.reason_code, item.reason_sv, item), "Avgör ärendet i Att hantera.")
+        for item in waiting
+    ]
+    rows += [
+        (
+            item,
+            "Patienten fanns redan i PMO, men med andra koder för Kommun/Län än patientgruppens.",
+            "Öppna patienten i PMO och rätta koderna: "
+            + "; ".join(item.outcome.code_differences if item.outcome else []),
+        )
+        for item in to_correct
+    ]
+    rows.sort(key=lambda row: row[0].updated_at)
     return [
         {
             "id": item.id,
             "source": item.source or "",
             "ref": display_ref(item.ref),
-            "reason": reason_text(item.reason_code, item.reason_sv, item),
+            "reason": reason,
+            "todo": todo,
             "since": item.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"),
         }
-        for item in items
+        for item, reason, todo in rows
     ]
 
 
@@ -217,11 +265,15 @@ def build_report(
     env = Environment(
         loader=FileSystemLoader(Path(__file__).parent), autoescape=select_autoescape(["html"])
     )
+    reported_items = {e.item_id for r in selected for e in store.run_items(r.id)}
+    rejected = _rejected_rows(store)
     page = env.get_template("report.html").render(
         generated=datetime.now(UTC).astimezone(),
         counts={s.label_sv: n for s, n in store.counts().items()},
-        needs_person=_needs_person_rows(store),
-        rejected=_rejected_rows(store),
+        needs_person=_needs_person_rows(store, reported_items),
+        rejected=rejected,
+        # A row can have several problems: the heading counts rows, the table lists problems.
+        rejected_rows=len({(r["source"], r["row"]) for r in rejected}),
         runs=[
             {
                 **dataclasses.asdict(r),
@@ -234,6 +286,7 @@ def build_report(
                 else "",
                 "rows": (run_rows := _run_rows(store, r, out)),
                 "bar": _bar(run_rows),
+                "retries": _retries(store, r),
             }
             for r in selected
         ],
@@ -248,6 +301,30 @@ def build_report(
     return files
 
 
+def _result_reason(item: QueueItem) -> str:
+    """The row's reason for the staff who sent it. A person found with a personnummer or
+    samordningsnummer gets no reservnummer: the row says which number to register with (the
+    result file is personal data, private like the imported file)."""
+    outcome = item.outcome
+    if item.reason_code == "has_personnummer" and outcome is not None:
+        for candidate in outcome.candidates:
+            number = candidate.personnummer or (
+                candidate.id_value if candidate.id_type != "reservnummer" else None
+            )
+            if not number:
+                continue
+            try:
+                kind = parse_personnummer(number).kind
+            except InvalidIdentity:
+                continue
+            return (
+                f"Personen har {ID_TYPE_SV[kind.value].lower()} {number} i "
+                "Reservnummersystemet: registrera patienten med det numret. Inget reservnummer "
+                "skapades."
+            )
+    return item.reason_sv or ""
+
+
 def _result_row(item: QueueItem) -> list[object]:
     return [
         item.id,
@@ -256,7 +333,7 @@ def _result_row(item: QueueItem) -> list[object]:
         item.status.label_sv,
         KIND_SV.get(str(item.kind), ""),
         item.patient_id or "",
-        item.reason_sv or "",
+        _result_reason(item),
         item.attempts,
         item.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"),
     ]

@@ -29,6 +29,7 @@ from multiprocessing.process import BaseProcess
 from typing import Protocol
 
 from apps.backlog.lock import run_lock
+from apps.backlog.progress import settled_count
 from apps.backlog.store import (
     DatabaseQueueStore,
     ItemStatus,
@@ -356,9 +357,7 @@ def _supervise(
                     )
                     spawn()
             by_status = _run_counts(store, run_id)
-            progress.update(
-                by_status, sum(n for s, n in by_status.items() if s != ItemStatus.IN_PROGRESS)
-            )
+            progress.update(by_status, settled_count(by_status))
     finally:
         stop_event.set()
         for proc in procs.values():

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from apps.backlog.report import NoSuchRun, build_report
 from apps.backlog.store import DatabaseQueueStore, ItemStatus, WorkerIdentity
 from apps.backlog.store.model import RowProblem, RowRejection
-from flows.rules.outcome import Outcome, OutcomeKind
+from flows.rules.outcome import Candidate, Outcome, OutcomeKind
 
 from .helpers import make_request
 
@@ -133,7 +133,7 @@ def test_report_lists_rejected_rows_with_file_row_column_and_reason(
     store.add_rejected("ogiltig-1", rejection, reason_sv="Rad 7: fel", source="patienter.csv:7")
     html = build_report(store, tmp_path / "out").html.read_text("utf-8")
     section = html[html.index("Ogiltiga rader") : html.index("Ärendekön just nu")]
-    assert "Ogiltiga rader i importerade filer (2)" in section
+    assert "Ogiltiga rader i importerade filer (1 rad, 2 fel)" in section
     assert "<td>patienter.csv</td><td>7</td><td>Födelsedatum</td><td>Fel datum.</td>" in section
     assert "<td>Kön</td><td>Kön ska vara Man eller Kvinna.</td>" in section
 
@@ -165,3 +165,93 @@ def test_report_of_a_run_that_does_not_exist_is_refused(
     with pytest.raises(NoSuchRun, match="Körning 99 finns inte"):
         build_report(store, tmp_path / "out", run_id=99)
     assert not (tmp_path / "out").exists()
+
+
+def test_report_tells_what_changed_since_what_to_correct_what_was_retried_and_which_number(
+    store: DatabaseQueueStore, tmp_path: Path
+) -> None:
+    """Issue 24, point 13: the report's counts and rows are exact and reach the right person."""
+    for ref, day in (("A", "2001-01-02"), ("B", "2002-02-03"), ("C", "2003-03-04"), ("D", "2004")):
+        if day == "2004":
+            store.add_rejected(
+                "D",
+                RowRejection(
+                    row=9,
+                    errors=[
+                        RowProblem(column="Kön", code="sex_invalid", message_sv="Ogiltigt."),
+                        RowProblem(column="Ort", code="field_invalid", message_sv="Ogiltig."),
+                    ],
+                    columns_filled=["sex", "city"],
+                ),
+                reason_sv="Ogiltig rad 9.",
+                source="f.csv:9",
+            )
+            continue
+        store.add(ref, make_request(day, "Hemligsson", "Hemlig"), source=f"f.csv:{ref}")
+    run = store.start_run(workers=1, limit=None)
+    worker = WorkerIdentity.current("w")
+    by_ref = {}
+    tried: set[str] = set()
+    # A: needs a person in this run, resolved by a person afterwards.
+    # B: done, but the patient existed with other Kommun/Län codes.
+    # C: a person with a samordningsnummer in RNS, after one failed attempt (PMO unstable).
+    failed_once = Outcome(kind=OutcomeKind.FAILED, reason_code="site_error", reason_sv="Fel.")
+    samordning = Outcome(
+        kind=OutcomeKind.NEEDS_PERSON,
+        reason_code="has_personnummer",
+        reason_sv="Personen har personnummer eller samordningsnummer.",
+        candidates=[
+            Candidate(
+                system="rns",
+                id_value="200303642383",
+                id_type="samordningsnummer",
+                name="Hemligsson, Hemlig",
+                personnummer="200303642383",
+                match="same",
+                score=100,
+            )
+        ],
+    )
+    for _ in range(4):
+        item = store.claim_next(worker, run_id=run)
+        if item is None:
+            break
+        by_ref[item.ref] = item.id
+        if item.ref == "A":
+            store.finish(
+                item.id,
+                Outcome(kind=OutcomeKind.NEEDS_PERSON, reason_code="uncertain_match_pmo"),
+                status=ItemStatus.NEEDS_PERSON,
+                attempts=1,
+            )
+        elif item.ref == "B":
+            store.finish(
+                item.id,
+                Outcome(
+                    kind=OutcomeKind.ALREADY_REGISTERED,
+                    patient_id="20020203201K3",
+                    code_differences=["Kommun är 80, ska vara 01"],
+                ),
+                status=ItemStatus.DONE,
+                attempts=1,
+            )
+        elif "C" not in tried:
+            tried.add("C")
+            store.finish(item.id, failed_once, status=ItemStatus.PENDING, attempts=1)
+        else:
+            store.finish(item.id, samordning, status=ItemStatus.NEEDS_PERSON, attempts=2)
+    store.end_run(run, exit_code=1, summary={})
+    store.close_by_person(by_ref["A"], reason_code="closed", reason_sv="Klart.", actor="ui:x")
+
+    files = build_report(store, tmp_path / "rapport")
+    html = files.html.read_text("utf-8")
+    assert "Ogiltiga rader i importerade filer (1 rad, 2 fel)" in html
+    assert "Nu: " + ItemStatus.CLOSED.label_sv in html  # A, resolved since the run
+    assert "rätta koderna: Kommun är 80, ska vara 01" in html  # B reaches a person
+    assert "1 ärende behövde fler försök" in html  # C's failed attempt reaches the report
+    assert "200303642383" not in html  # numbers only in the result file
+    with files.csv.open(encoding="utf-8-sig", newline="") as fh:
+        rows = {r["id"]: r for r in csv.DictReader(fh, delimiter=";")}
+    reason_c = rows[str(by_ref["C"])]["orsak"]
+    assert "samordningsnummer 200303642383" in reason_c
+    assert "registrera patienten med det numret" in reason_c

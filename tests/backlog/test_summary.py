@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from apps.backlog.progress import format_counts, summary_lines
+import io
+
+from rich.console import Console
+
+from apps.backlog.progress import RichProgress, format_counts, settled_count, summary_lines
 from apps.backlog.run import RunSummary
 from apps.backlog.store import ItemStatus
 from apps.exitcodes import ExitCode
@@ -54,3 +58,23 @@ def test_summary_of_a_clean_run_has_no_next_steps() -> None:
     lines = summary_lines(summary, causes={}, waiting=0)
     assert lines == ["Körning 2 klar på 3,0 s (20,0 ärenden/min): 1 klar."]
     assert format_counts({ItemStatus.NEEDS_PERSON: 1}, markup=False) == "1 behöver en person"
+
+
+def test_progress_never_counts_down_and_its_clock_runs_while_a_retry_waits() -> None:
+    """An item waiting for its retry is not finished: the bar went 8/8 -> 7/8 when the retry
+    began, and rich stops a complete task's clock (it froze at 0:00:23 in a 48 s run)."""
+    console = Console(file=io.StringIO(), force_terminal=True)
+    progress = RichProgress(console)
+    progress.start(8)
+    shown = []
+    for by_status in (
+        {ItemStatus.DONE: 6, ItemStatus.IN_PROGRESS: 2},
+        {ItemStatus.DONE: 7, ItemStatus.PENDING: 1},  # the 8th failed once, waits for a retry
+        {ItemStatus.DONE: 7, ItemStatus.IN_PROGRESS: 1},  # its retry runs
+        {ItemStatus.DONE: 8},
+    ):
+        progress.update(by_status, settled_count(by_status))
+        task = progress._progress.tasks[0]
+        shown.append((task.completed, task.finished))
+    progress.stop()
+    assert shown == [(6, False), (7, False), (7, False), (8, True)]
