@@ -26,8 +26,8 @@ holder was recorded, or any doubt (no right to look) means waiting for the expir
 Keys must be pseudonymous (a keyed hash), never an identity number: the table is visible to
 operators.
 
-Long (about 450 lines) because the judgement whether a holder's process is gone
-(``HolderProcess``) belongs with the takeover it allows.
+Whether a holder's process is gone is the runtime's one rule (``robot.processes``), shared
+with the queue.
 """
 
 from __future__ import annotations
@@ -43,10 +43,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import psutil
-
 from robot.db import Database, Migration
 from robot.errors import ApplicationError, StoreError
+from robot.processes import HolderProcess
 
 COMPONENT = "leases"
 
@@ -88,97 +87,6 @@ MIGRATIONS = [
 POLL_FIRST_S = 0.05
 POLL_GROWTH = 1.6
 POLL_MAX_S = 2.0
-
-# Two start (or boot) times within this many seconds are the same: psutil's are exact to 0.01 s,
-# and Linux's boot time is whole seconds. A pid is not reused within a second of its start.
-SAME_TIME_S = 1.0
-
-
-@dataclass(frozen=True)
-class HolderProcess:
-    """The process holding a lease: machine (``this_machine``: host name and pid namespace),
-    pid, and its start and the machine's boot time.
-
-    A pid names one process only within one boot of one machine and until it is reused, hence
-    the two times (psutil's ``create_time`` and ``boot_time``, seconds since the epoch).
-    """
-
-    host: str
-    pid: int
-    started: float
-    booted: float
-
-    @classmethod
-    def current(cls) -> HolderProcess | None:
-        """This process; None if the system will not say (its leases then just expire)."""
-        try:
-            me = psutil.Process()
-            return cls(this_machine(), me.pid, me.create_time(), psutil.boot_time())
-        except (psutil.Error, OSError):
-            return None
-
-    def is_gone(self) -> bool:
-        """True only when this process provably no longer runs; any doubt is False.
-
-        It must be this machine (``this_machine``: host name and pid namespace) in the same
-        boot: a boot time that moved means another boot, another machine of the same name, or
-        a step of the clock, and these cannot be told apart. Then the pid must be free, or
-        belong to a zombie or to a process started at another time (the pid was reused). A
-        pid that cannot be looked at (no right to) counts as alive.
-        """
-        if self.host != this_machine() or self.pid <= 0:
-            return False
-        try:
-            if not _same_time(psutil.boot_time(), self.booted):
-                return False
-            try:
-                proc = psutil.Process(self.pid)
-                started, booted = proc.create_time(), psutil.boot_time()
-                # A zombie has stopped for good; a zombie leader with live threads has not.
-                if proc.status() == psutil.STATUS_ZOMBIE and proc.num_threads() <= 1:
-                    return True
-            except psutil.NoSuchProcess:
-                return _pid_free(self.pid)
-        except (psutil.Error, OSError):
-            return False
-        # psutil's start time is the boot time plus the time since boot on Linux (it moves
-        # with the boot time), and fixed elsewhere: the same process matches on one of them.
-        return not (
-            _same_time(started, self.started)
-            or _same_time(started - booted, self.started - self.booted)
-        )
-
-
-def this_machine() -> str:
-    """Where a pid means something: the host name and, on Linux, the pid namespace.
-
-    Containers on one machine share its boot time and may share a host name (replicas of one
-    image), but not their pids: a holder in another container must never look gone from here
-    because its pid is not visible.
-    """
-    host = socket.gethostname()
-    try:
-        namespace = os.readlink("/proc/self/ns/pid")  # "pid:[4026531836]"
-    except OSError:
-        return host  # no /proc (not Linux): the host name is the machine
-    return f"{host} {namespace}"
-
-
-def _same_time(a: float, b: float) -> bool:
-    return abs(a - b) <= SAME_TIME_S
-
-
-def _pid_free(pid: int) -> bool:
-    """Confirm psutil's "no such process": a pid hidden from us (``hidepid``) still exists."""
-    if os.name != "posix":
-        return not psutil.pid_exists(pid)
-    try:
-        os.kill(pid, 0)  # signal 0: only asks whether the pid exists
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False  # exists, but not ours to signal
-    return False
 
 
 @dataclass(frozen=True)
@@ -448,11 +356,9 @@ _SELECT_HELD = f"SELECT holder, token, {_PROCESS} FROM leases WHERE key = ?"  # 
 
 def _process(row: dict[str, Any]) -> HolderProcess | None:
     """The holder's process of a row; None for a row written before it was recorded."""
-    values = (row["holder_host"], row["holder_pid"], row["holder_started"], row["holder_booted"])
-    if any(value is None for value in values):
-        return None
-    host, pid, started, booted = values
-    return HolderProcess(str(host), int(pid), float(started), float(booted))
+    return HolderProcess.recorded(
+        row["holder_host"], row["holder_pid"], row["holder_started"], row["holder_booted"]
+    )
 
 
 def _info(row: dict[str, Any]) -> LeaseInfo:

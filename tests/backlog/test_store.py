@@ -10,9 +10,11 @@ import multiprocessing as mp
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import psutil
 import pytest
 
 from apps.backlog.store import (
@@ -29,6 +31,7 @@ from apps.backlog.store import (
 )
 from flows.rules.outcome import Decision, Outcome, OutcomeKind
 from robot.db import ConstraintViolation
+from robot.processes import HolderProcess, this_machine
 from robot.settings import Settings
 
 from .helpers import make_request
@@ -202,10 +205,12 @@ def test_finish_by_a_worker_that_lost_its_item_changes_nothing(
 def test_recover_requeues_items_of_dead_workers_but_not_of_live_ones(
     store: DatabaseQueueStore,
 ) -> None:
-    dead_proc = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead_proc.wait()
+    dead_proc = subprocess.Popen([sys.executable, "-c", "input()"], stdin=subprocess.PIPE)
+    started = psutil.Process(dead_proc.pid).create_time()
+    dead_proc.communicate(b"\n")
     live = me("live")
-    dead = WorkerIdentity(name="dead", pid=dead_proc.pid, host=live.host, started=0.0)
+    process = HolderProcess(this_machine(), dead_proc.pid, started, psutil.boot_time())
+    dead = WorkerIdentity(name="dead", pid=dead_proc.pid, host=live.host, process=process)
     a, _ = store.add("a", make_request("2019-04-12", "Ek", "Eva"))
     b, _ = store.add("b", make_request("2018-01-02", "Ek", "Per"))
     assert store.claim_next(dead) is not None
@@ -221,7 +226,9 @@ def test_recover_requeues_items_of_dead_workers_but_not_of_live_ones(
 
 def test_recover_does_not_trust_a_reused_pid(store: DatabaseQueueStore) -> None:
     mine = me("w")
-    impostor = WorkerIdentity(name="old", pid=mine.pid, host=mine.host, started=mine.started - 9)
+    assert mine.process is not None
+    earlier = replace(mine.process, started=mine.process.started - 9)
+    impostor = WorkerIdentity(name="old", pid=mine.pid, host=mine.host, process=earlier)
     item, _ = store.add("a", REQUEST)
     store.claim_next(impostor)
     assert store.recover_interrupted(stale_after=timedelta(minutes=10), actor="t") == [item.id]
@@ -230,7 +237,8 @@ def test_recover_does_not_trust_a_reused_pid(store: DatabaseQueueStore) -> None:
 def test_an_item_of_a_silent_worker_on_another_machine_is_taken_over_after_expiry(
     store: DatabaseQueueStore,
 ) -> None:
-    far = WorkerIdentity(name="far", pid=1, host="another-host", started=0.0, machine="m2")
+    process = HolderProcess("another-host", 1, 0.0, psutil.boot_time())
+    far = WorkerIdentity(name="far", pid=1, host="another-host", process=process, machine="m2")
     item, _ = store.add("a", REQUEST)
     store.claim_next(far)
     assert store.recover_interrupted(stale_after=timedelta(minutes=10), actor="t") == []

@@ -21,15 +21,14 @@ from robot.db import open_database
 from robot.leases import (
     COMPONENT,
     MIGRATIONS,
-    HolderProcess,
     Lease,
     LeaseHeld,
     LeaseInfo,
     LeaseLost,
     Leases,
     holder_name,
-    this_machine,
 )
+from robot.processes import HolderProcess, this_machine
 from robot.settings import Settings
 
 RACERS = 4

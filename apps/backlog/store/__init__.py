@@ -30,7 +30,6 @@ from apps.backlog.store.identity import (
     WorkerIdentity,
     default_machine,
     host_name,
-    process_alive,
 )
 from apps.backlog.store.items import ItemWrites
 from apps.backlog.store.maintenance import ItemMaintenance
@@ -102,7 +101,6 @@ __all__ = [
     "host_name",
     "next_status",
     "open_store",
-    "process_alive",
     "queue_path",
     "utcnow",
 ]

@@ -1,25 +1,18 @@
-"""Who holds an item: a worker's name, machine, process and start time.
+"""Who holds an item: a worker's name, robot machine, host and process.
 
-On the worker's own host a dead holder is recognised at once (its pid is gone, or was reused
-by a process started at another time); across hosts only the heartbeat can tell.
+Whether a holder is gone is the runtime's one rule (``robot.processes.HolderProcess``, shared
+with the leases): on the worker's own machine (host name and pid namespace) and boot a dead
+holder is recognised at once; anywhere else, and for any doubt, only the heartbeat can tell.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 from dataclasses import dataclass
 
-import psutil
+from robot.processes import SIMULATED_HOST_ENV, HolderProcess, host_name
 
-# Tests simulate several robot machines on one computer: each "machine" then reports its own
-# host, so only the heartbeat can tell whether its workers live (as across real hosts).
-SIMULATED_HOST_ENV = "RESERVROBOT_SIMULATED_HOST"
-
-
-def host_name() -> str:
-    """This computer's name (or the simulated one of a test's robot machine)."""
-    return os.environ.get(SIMULATED_HOST_ENV) or socket.gethostname()
+__all__ = ["SIMULATED_HOST_ENV", "WorkerIdentity", "default_machine", "host_name"]
 
 
 def default_machine() -> str:
@@ -29,36 +22,28 @@ def default_machine() -> str:
 
 @dataclass(frozen=True)
 class WorkerIdentity:
-    """A worker process. ``started`` is its creation time, so a reused pid is not mistaken."""
+    """A worker process: its name, pid, host name (for people) and robot machine.
+
+    ``process`` is what the process rule needs to tell that it is gone; None when the system
+    would not say, and then only the heartbeat can tell.
+    """
 
     name: str
     pid: int
     host: str
-    started: float
+    process: HolderProcess | None = None
     machine: str = ""
 
     @classmethod
     def current(cls, name: str, *, machine: str | None = None) -> WorkerIdentity:
-        pid = os.getpid()
         return cls(
             name=name,
-            pid=pid,
+            pid=os.getpid(),
             host=host_name(),
-            started=psutil.Process(pid).create_time(),
+            process=HolderProcess.current(),
             machine=machine or default_machine(),
         )
 
-    def is_alive(self) -> bool:
-        """True when this process still runs (only answerable on the same host)."""
-        return self.host == host_name() and process_alive(self.pid, self.started)
-
-
-def process_alive(pid: int, started: float | None) -> bool:
-    """True when ``pid`` runs and (when known) was started at ``started``."""
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return started is None or abs(proc.create_time() - started) < 0.01
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return False
+    def is_gone(self) -> bool:
+        """True only when this worker's process provably no longer runs (see ``HolderProcess``)."""
+        return self.process is not None and self.process.is_gone()

@@ -30,6 +30,7 @@ HOLDER_CLEARED: dict[str, object] = {
     "worker_pid": None,
     "worker_host": None,
     "worker_started": None,
+    "worker_booted": None,
     "heartbeat": None,
 }
 
@@ -235,11 +236,15 @@ class ItemWrites:
             if row is None:
                 return None
             item_id = int(row["id"])
+            process = worker.process
             fields: dict[str, object] = {
                 "worker": worker.name,
                 "worker_pid": worker.pid,
-                "worker_host": worker.host,
-                "worker_started": worker.started,
+                # The process as the process rule records it (``robot.processes``); without
+                # it the item's holder is judged by its heartbeat alone.
+                "worker_host": worker.host if process is None else process.host,
+                "worker_started": None if process is None else process.started,
+                "worker_booted": None if process is None else process.booted,
                 "machine": worker.machine,
             }
             if run_id is not None:

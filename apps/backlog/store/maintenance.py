@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from apps.backlog.store.identity import host_name, process_alive
 from apps.backlog.store.items import HOLDER_CLEARED, INTERRUPTED_SV, reload, write_status
 from apps.backlog.store.rows import dump_decisions, ts
 from apps.backlog.store.status import IllegalTransition, ItemStatus
 from flows.rules.outcome import Decision
 from robot.db import Database
+from robot.processes import HolderProcess
 
 
 class ItemMaintenance:
@@ -95,23 +95,26 @@ class ItemMaintenance:
     ) -> list[int]:
         """Return in-progress items whose worker is gone to pending; report their ids.
 
-        A worker is gone when it ran on this host and its process no longer lives, or when its
-        heartbeat (in the store's clock) is older than ``stale_after`` (the only test possible
-        across hosts). An item taken ``max_claims`` times without finishing (it keeps killing
-        the worker) is failed instead, so it cannot loop forever.
+        A worker is gone when its process provably no longer runs (the runtime's one rule,
+        ``HolderProcess.is_gone``: only on its own machine, pid namespace and boot; a row
+        written before the rule's facts were recorded never is), or when its heartbeat (in the
+        store's clock) is older than ``stale_after`` (the only test possible elsewhere). An
+        item taken ``max_claims`` times without finishing (it keeps killing the worker) is
+        failed instead, so it cannot loop forever.
         """
-        host = host_name()
         recovered: list[int] = []
         with self.db.transaction() as tx:
             now = tx.now()
             for row in tx.all("SELECT * FROM queue_items WHERE status = 'in_progress'"):
                 beat = row["heartbeat"]
                 stale = beat is None or now - float(beat) > stale_after.total_seconds()
-                dead = (
-                    row["worker_host"] == host
-                    and row["worker_pid"] is not None
-                    and not process_alive(int(row["worker_pid"]), row["worker_started"])
+                holder = HolderProcess.recorded(
+                    row["worker_host"],
+                    row["worker_pid"],
+                    row["worker_started"],
+                    row["worker_booted"],
                 )
+                dead = holder is not None and holder.is_gone()
                 if not (stale or dead):
                     continue
                 give_up = max_claims is not None and int(row["claims"]) >= max_claims

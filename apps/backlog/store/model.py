@@ -70,7 +70,7 @@ class QueueItem:
     not_before: datetime | None = None
     worker: str | None = None
     worker_pid: int | None = None
-    worker_host: str | None = None
+    worker_host: str | None = None  # where that pid means something (``this_machine``)
     machine: str | None = None
     heartbeat_at: datetime | None = None
     run_id: int | None = None

@@ -7,7 +7,7 @@ every component in one database), adds the birth date (two items of one birth da
 in progress at once: a partial unique index says so in the database itself), the closed-by-a-
 person state, typed rejections of import rows, the worker registry and per-machine modes. On
 PostgreSQL, where no version-1 queue ever existed, version 1 creates the current tables and
-version 2 has nothing to do.
+version 2 has nothing to do. Version 3 records the holder's boot time (see ``MIGRATIONS``).
 
 Timestamps are fixed-width UTC ISO text (comparing the text compares the instants), except
 heartbeats, which are seconds in the store's own clock (``Database.now_sql``), so that machines
@@ -178,6 +178,14 @@ _V1_POSTGRESQL = [
 MIGRATIONS = [
     Migration(1, sqlite=_V1_SQLITE, postgresql=_V1_POSTGRESQL),
     Migration(2, sqlite=_V2_SQLITE, postgresql=[]),
+    # The holder's boot time, the last fact the process rule (``robot.processes``) needs;
+    # ``worker_host`` then holds its machine (host name and pid namespace). Rows claimed
+    # before stay NULL: their holder is judged by its heartbeat alone.
+    Migration(
+        3,
+        sqlite=["ALTER TABLE queue_items ADD COLUMN worker_booted REAL"],
+        postgresql=["ALTER TABLE queue_items ADD COLUMN worker_booted DOUBLE PRECISION"],
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
