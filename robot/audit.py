@@ -1,13 +1,22 @@
-"""The audit log: what the robot (or a person) did in PMO and Reservnummersystemet, and when.
+"""The audit log: what the robot (or a person) did in the systems it works in, and when.
 
-It answers "what did the robot do to this person's record, and when" (``reservrobot audit show
---ref REF``) without holding personal data: the item reference and any Patient-ID are stored
-only as keyed hashes (``robot.logs.Pseudonymizer``), and callers pass step keys, results and
-reason codes, never names. The table is append-only: triggers (SQLite and PostgreSQL) refuse
-every UPDATE and DELETE, and each entry carries a hash over its predecessor, so a row removed
-or edited behind the triggers' back is detected by ``verify()``. It lives in the store of
-``Settings.store_dsn`` (``robot.db``): ``audit.sqlite3`` in the data folder, or the shared
-PostgreSQL database of several robot machines.
+It answers "what was done about this item or this record, and when" (``reservrobot audit show
+--ref REF``) without holding personal data: the item reference and any record id are stored
+only as keyed hashes (``robot.logs.Pseudonymizer``). The table is append-only: triggers (SQLite
+and PostgreSQL) refuse every UPDATE and DELETE, and each entry carries a hash over its
+predecessor, so a row removed or edited behind the triggers' back is detected by ``verify()``.
+It lives in the store of ``Settings.store_dsn`` (``robot.db``): ``audit.sqlite3`` in the data
+folder, or the shared PostgreSQL database of several robot machines.
+
+Entries are written by type, so every entry point writes the same ones::
+
+    audit.step(actor, ref, event)                       # a step of the routine ended
+    audit.outcome(actor, ref, kind, via="cli", reason=code, patient_id=pid)
+    audit.decision(actor, ref, system="pmo", choice="same", patient_id=pid, via="ui")
+
+``detail`` holds the facts as ``name=value; ...`` (codes and short facts; anything shaped like
+an identity number is masked). The runtime knows no business words: the callers bring the
+systems, step keys, kinds and choices.
 
 Lookups hash the given reference with the same key; after a change of ``pseudonym_key`` older
 entries can no longer be found by reference (they stay in the file).
@@ -20,10 +29,10 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from robot.db import Database, Migration, open_database
-from robot.logs import Pseudonymizer
+from robot.logs import MASK, Pseudonymizer, contains_identity
 from robot.settings import Settings
 
 COMPONENT = "audit"
@@ -69,7 +78,35 @@ MIGRATIONS = [
 ]
 
 GENESIS = "0" * 64
-SYSTEMS = ("pmo", "rns", "queue", "robot")
+
+# The system of an entry that is the robot's own (an outcome), not one it works in.
+ROBOT = "robot"
+OUTCOME_STEP = "outcome"
+DECISION_STEP = "person_decision"
+
+Fact = str | int | float | bool | None
+
+
+class StepLike(Protocol):
+    """A step of the routine that ended (``flows.rules.outcome.StepEvent``)."""
+
+    @property
+    def step(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def elapsed_s(self) -> float: ...
+    @property
+    def system(self) -> str: ...
+
+
+def facts_detail(facts: dict[str, Fact]) -> str:
+    """``name=value; ...`` in the given order; None is ``-``; identity-shaped values masked."""
+    parts = []
+    for name, value in facts.items():
+        text = "-" if value is None else str(value)
+        parts.append(f"{name}={MASK if contains_identity(text) else text}")
+    return "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -139,7 +176,7 @@ class AuditLog:
         detail: str = "",
         patient_id: str | None = None,
     ) -> None:
-        """Write one entry; committed before returning.
+        """Write one entry; committed before returning (the typed entries below use it).
 
         ``ref`` (the queue reference, or a request fingerprint) and ``patient_id`` are hashed
         here; ``detail`` must hold codes and short facts, never names or identity numbers.
@@ -158,6 +195,61 @@ class AuditLog:
                 " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (at, actor, ref_h, subject, system, step, result, detail, prev, digest),
             )
+
+    def step(self, actor: str, ref: str, event: StepLike) -> None:
+        """A step of the routine ended (done, skipped, failed): its system and its time."""
+        self.append(
+            actor=actor,
+            ref=ref,
+            system=event.system,
+            step=event.step,
+            result=event.status,
+            detail=f"{event.elapsed_s:.2f} s",
+        )
+
+    def outcome(
+        self,
+        actor: str,
+        ref: str,
+        kind: str,
+        *,
+        reason: str | None = None,
+        patient_id: str | None = None,
+        **facts: Fact,
+    ) -> None:
+        """The outcome of one request: its kind, reason code and the facts of the entry point
+        (``via``, ``job``, the queue's ``status`` ...); the record's id only as a keyed hash."""
+        self.append(
+            actor=actor,
+            ref=ref,
+            system=ROBOT,
+            step=OUTCOME_STEP,
+            result=str(kind),
+            detail=facts_detail({"reason": reason, **facts}),
+            patient_id=patient_id,
+        )
+
+    def decision(
+        self,
+        actor: str,
+        ref: str,
+        *,
+        system: str,
+        choice: str,
+        reason: str | None = None,
+        patient_id: str | None = None,
+        **facts: Fact,
+    ) -> None:
+        """A person's decision about a record in ``system`` (or about the whole item)."""
+        self.append(
+            actor=actor,
+            ref=ref,
+            system=system,
+            step=DECISION_STEP,
+            result=choice,
+            detail=facts_detail({"reason": reason, **facts}),
+            patient_id=patient_id,
+        )
 
     def _entries(self, sql: str, params: tuple[object, ...]) -> list[AuditEntry]:
         with self.db.read() as tx:

@@ -9,9 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from apps.audit.log import AuditLog
 from apps.backlog.store import open_store
 from apps.exitcodes import ExitCode
+from robot.audit import AuditLog
 from robot.settings import Settings
 
 audit_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False)

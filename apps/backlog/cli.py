@@ -424,7 +424,7 @@ def retry(
     ] = None,
 ) -> None:
     """Put failed items back in the queue (all failed items, or the numbers given)."""
-    from apps.audit.log import AuditLog
+    from robot.audit import AuditLog
 
     settings = _settings()
     actor = f"person:{_user()}"

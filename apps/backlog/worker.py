@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from apps.audit.log import AuditLog
 from apps.backlog.store import (
     Claim,
     MachineMode,
@@ -45,8 +44,8 @@ from apps.backlog.store import (
     utcnow,
 )
 from flows.rules.outcome import Outcome, OutcomeKind, StepEvent, reason_sv
-from flows.rules.vocabulary import STEP_SYSTEM
 from flows.runner import Runner
+from robot.audit import AuditLog
 from robot.logs import get_logger
 from robot.settings import Settings
 
@@ -232,14 +231,7 @@ class Worker:
 
         def on_step(event: StepEvent) -> None:
             try:
-                audit.append(
-                    actor=self.actor,
-                    ref=item.ref,
-                    system=STEP_SYSTEM.get(event.step, "robot"),
-                    step=event.step,
-                    result=event.status,
-                    detail=f"{event.elapsed_s:.2f} s",
-                )
+                audit.step(self.actor, item.ref, event)
                 store.heartbeat(item.id, self.identity.name)
             except Exception:  # bookkeeping must never break a registration
                 log.event("audit_step_failed", level=logging.WARNING, item=item.id)
@@ -266,19 +258,18 @@ class Worker:
         outcome, nxt = claim.outcome, claim.next
         if outcome is None or nxt is None:
             return
-        retry = f"; nytt försök efter {nxt.not_before:%H:%M:%S}" if nxt.not_before else ""
+        retry = {"retry_at": nxt.not_before.isoformat(timespec="seconds")} if nxt.not_before else {}
         try:
-            audit.append(
-                actor=self.actor,
-                ref=claim.item.ref,
-                system="queue",
-                step="outcome",
-                result=outcome.kind.value,
-                detail=(
-                    f"status={nxt.status}; reason={outcome.reason_code or '-'}"
-                    f"; attempts={nxt.attempts}{retry}"
-                ),
+            audit.outcome(
+                self.actor,
+                claim.item.ref,
+                outcome.kind,
+                reason=outcome.reason_code,
                 patient_id=outcome.patient_id,
+                via="queue",
+                status=str(nxt.status),
+                attempts=nxt.attempts,
+                **retry,
             )
         except Exception:
             log.event("audit_outcome_failed", level=logging.WARNING, item=claim.item.id)

@@ -5,7 +5,7 @@ text and exit codes (``apps.exitcodes``): 0 registered or already registered, 2 
 1 failed (technical error after retries), 3 invalid input.
 
 Like every entry point, both commands enforce evidence retention before they start and write
-what they did to the audit log (``apps.audit.log``): every step, and the outcome.
+what they did to the audit log (``robot.audit``): every step, and the outcome.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from typing import Annotated, Any
 
 import typer
 
-from apps.audit.log import AuditLog
 from apps.cli.common import configure_cli_logging, edge_settings, err
 from apps.cli.output import print_invalid, print_outcome
 from apps.exitcodes import ExitCode, outcome_exit_code
@@ -33,6 +32,7 @@ from flows.rules.outcome import Decision, Outcome, OutcomeKind, StepEvent, reaso
 from flows.rules.region import load_region_profile
 from flows.rules.request import RequestInvalid, parse_request
 from flows.runner import Runner
+from robot.audit import AuditLog
 from robot.display import virtual_display
 from robot.errors import ConfigError, RobotError
 from robot.evidence import prepare_evidence
@@ -40,17 +40,6 @@ from robot.logs import get_logger
 from robot.settings import Settings
 
 _log = get_logger(__name__)
-
-# The system a step works in, for the audit log.
-_STEP_SYSTEMS = {
-    "search_pmo": "pmo",
-    "register_pmo": "pmo",
-    "change_pmo": "pmo",
-    "open_patient": "pmo",
-    "verify": "pmo",
-    "search_rns": "rns",
-    "create_rns": "rns",
-}
 
 
 def register(
@@ -140,7 +129,7 @@ def register(
         ),
         as_json=as_json,
         audit_ref=request.external_ref or journal_key(request),
-        audit_step="register_dry_run" if dry_run else "register",
+        audit_job="register_dry_run" if dry_run else "register",
     )
     raise typer.Exit(outcome_exit_code(outcome.kind))
 
@@ -174,7 +163,7 @@ def complete_pnr(
             reason_code="identity_not_checked",
         )
         outcome.reason_sv = reason_sv("identity_not_checked")
-        _audit_outcome(settings, audit_ref, outcome, step="complete_pnr")
+        _audit_outcome(settings, audit_ref, outcome, job="complete_pnr")
         print_outcome(outcome, as_json=as_json)
         raise typer.Exit(ExitCode.NEEDS_PERSON)
     configure_cli_logging(settings, as_json=as_json)
@@ -189,7 +178,7 @@ def complete_pnr(
         ),
         as_json=as_json,
         audit_ref=audit_ref,
-        audit_step="complete_pnr",
+        audit_job="complete_pnr",
     )
     raise typer.Exit(outcome_exit_code(outcome.kind))
 
@@ -200,7 +189,7 @@ def _run(
     *,
     as_json: bool,
     audit_ref: str,
-    audit_step: str = "register",
+    audit_job: str = "register",
 ) -> Outcome:
     """Start a runner (and a virtual display when headed without one), run, audit, print."""
     refuse_unsafe_setup(settings)
@@ -216,15 +205,7 @@ def _run(
             if not as_json and event.status == "started":
                 err.print(f"… {event.label_sv}")
             if audit is not None and event.status != "started":
-                _append(
-                    audit,
-                    actor=actor,
-                    ref=audit_ref,
-                    system=_STEP_SYSTEMS.get(event.step, "robot"),
-                    step=event.step,
-                    result=event.status,
-                    detail=f"{event.elapsed_s:.2f} s",
-                )
+                _append(audit.step, actor, audit_ref, event)
 
         display = virtual_display() if not settings.headless else contextlib.nullcontext()
         try:
@@ -233,16 +214,7 @@ def _run(
         except RobotError as exc:
             outcome = Outcome(kind=OutcomeKind.FAILED, reason_code=exc.code, reason_sv=exc.message)
         if audit is not None:
-            _append(
-                audit,
-                actor=actor,
-                ref=audit_ref,
-                system="robot",
-                step=audit_step,
-                result=outcome.kind.value,
-                detail=f"reason={outcome.reason_code or '-'}",
-                patient_id=outcome.patient_id,
-            )
+            _append_outcome(audit, actor, audit_ref, outcome, job=audit_job)
     print_outcome(outcome, as_json=as_json)
     return outcome
 
@@ -284,29 +256,35 @@ def _open_audit(settings: Settings) -> AuditLog | None:
         return None
 
 
-def _append(audit: AuditLog, **entry: Any) -> None:
+def _append(entry: Callable[..., None], *args: Any, **facts: Any) -> None:
+    """Write one typed audit entry (``robot.audit``); a failure is logged, never raised."""
     try:
-        audit.append(**entry)
+        entry(*args, **facts)
     except Exception:  # bookkeeping must never break a registration
-        _log.event("audit_append_failed", level=logging.WARNING, step=entry.get("step"))
+        _log.event("audit_append_failed", level=logging.WARNING, entry=entry.__name__)
 
 
-def _audit_outcome(settings: Settings, ref: str, outcome: Outcome, *, step: str) -> None:
+def _append_outcome(audit: AuditLog, actor: str, ref: str, outcome: Outcome, *, job: str) -> None:
+    _append(
+        audit.outcome,
+        actor,
+        ref,
+        outcome.kind,
+        reason=outcome.reason_code,
+        patient_id=outcome.patient_id,
+        via="cli",
+        job=job,
+    )
+
+
+def _audit_outcome(settings: Settings, ref: str, outcome: Outcome, *, job: str) -> None:
     """One outcome entry for a request refused before any browser started."""
     _enforce_retention(settings)
     audit = _open_audit(settings)
     if audit is None:
         return
     with contextlib.closing(audit):
-        _append(
-            audit,
-            actor=cli_actor(),
-            ref=ref,
-            system="robot",
-            step=step,
-            result=outcome.kind.value,
-            detail=f"reason={outcome.reason_code or '-'}",
-        )
+        _append_outcome(audit, cli_actor(), ref, outcome, job=job)
 
 
 def _read_request_file(path: Path) -> dict[str, Any]:

@@ -33,8 +33,8 @@ from flows.rules.region import load_region_profile
 from robot.settings import Settings
 
 if TYPE_CHECKING:
-    from apps.audit.log import AuditLog
     from apps.backlog.store import QueueStore
+    from robot.audit import AuditLog
 
 
 def default_runner_factory(settings: Settings) -> RunnerFactory:
@@ -134,7 +134,7 @@ def create_app(
         store = open_store(settings)
         owned.append(store)
     if audit is None:
-        from apps.audit.log import AuditLog
+        from robot.audit import AuditLog
 
         audit = AuditLog(settings)
         owned.append(audit)

@@ -18,11 +18,11 @@ from apps.ui.security import CSRF_FIELD, Csrf
 from robot.settings import Settings
 
 if TYPE_CHECKING:
-    from apps.audit.log import AuditLog
     from apps.backlog.store import QueueStore
     from flows.rules.countries import CountryLists
     from flows.rules.groups import PatientGroup
     from flows.rules.region import RegionProfile
+    from robot.audit import AuditLog
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE / "templates"

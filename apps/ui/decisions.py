@@ -16,9 +16,8 @@ from apps.ui.format import number_kind_sv
 from flows.rules.outcome import Candidate, Decision
 
 if TYPE_CHECKING:
-    from apps.audit.log import AuditLog
+    from robot.audit import AuditLog
 
-AUDIT_STEP = "person_decision"
 HAS_PERSONNUMMER = "has_personnummer"
 
 
@@ -144,21 +143,21 @@ def audit_choice(
     """Record the choice: one entry per candidate it concerns, or one for "cancel"."""
     if audit is None:
         return
-    detail = f"reason={reason_code or '-'}; via={source}"
     if choice is Choice.CANCEL:
         system = candidates[0].system if candidates else "robot"
-        audit.append(
-            actor=actor, ref=ref, system=system, step=AUDIT_STEP, result="cancel", detail=detail
+        audit.decision(
+            actor, ref, system=system, choice=choice.value, reason=reason_code, via=source
         )
         return
     concerned = [candidates[index]] if choice is Choice.SAME and index is not None else candidates
     for c in concerned:
-        audit.append(
-            actor=actor,
-            ref=ref,
+        audit.decision(
+            actor,
+            ref,
             system=c.system,
-            step=AUDIT_STEP,
-            result=choice.value,
-            detail=f"{detail}; id_type={c.id_type}",
+            choice=choice.value,
+            reason=reason_code,
             patient_id=c.id_value,
+            via=source,
+            id_type=c.id_type,
         )

@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING, Literal, cast
 
 from apps.ui.jobs import AfterHook, ClipboardState, Job, JobManager, RunnerLike, StepCallback, Work
 from flows.rules.outcome import Decision, Outcome
-from flows.rules.vocabulary import STEP_SYSTEM
 from robot.clipboard import read_system, system_clipboard_available, write_system
 
 if TYPE_CHECKING:
-    from apps.audit.log import AuditLog
     from apps.backlog.store import QueueStore, RetryPlan
     from flows.rules.request import RegistrationRequest
+    from robot.audit import AuditLog
 
 log = logging.getLogger(__name__)
 
@@ -178,22 +177,15 @@ def audit_hook(audit: AuditLog | None, *, actor: str) -> AfterHook:
         if audit is None or not job.ref:
             return
         for step in outcome.steps:
-            audit.append(
-                actor=actor,
-                ref=job.ref,
-                system=STEP_SYSTEM.get(step.step, "robot"),
-                step=step.step,
-                result=step.status,
-                detail=f"{step.elapsed_s:.2f} s",
-            )
-        audit.append(
-            actor=actor,
-            ref=job.ref,
-            system="robot",
-            step="outcome",
-            result=outcome.kind.value,
-            detail=f"reason={outcome.reason_code or '-'}; via=ui; job={job.kind.value}",
+            audit.step(actor, job.ref, step)
+        audit.outcome(
+            actor,
+            job.ref,
+            outcome.kind,
+            reason=outcome.reason_code,
             patient_id=outcome.patient_id,
+            via="ui",
+            job=job.kind.value,
         )
 
     return hook

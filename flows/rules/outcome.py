@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from flows.rules.vocabulary import STEP_LABELS_SV as STEP_LABELS_SV  # the one table of labels
+from flows.rules.vocabulary import STEP_SYSTEM
 
 
 class OutcomeKind(StrEnum):
@@ -127,6 +128,11 @@ class StepEvent(BaseModel):
     label_sv: str
     status: Literal["started", "done", "skipped", "failed"]
     elapsed_s: float
+
+    @property
+    def system(self) -> str:
+        """The system the step works in (``pmo``, ``rns``), else ``robot`` (audit log)."""
+        return STEP_SYSTEM.get(self.step, "robot")
 
 
 class Outcome(BaseModel):

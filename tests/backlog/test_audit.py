@@ -1,7 +1,10 @@
-"""The audit log: append-only, pseudonymised, searchable by reference and Patient-ID."""
+"""The audit log (``robot.audit``): typed entries, append-only, pseudonymised, searchable by
+reference and Patient-ID, and a chain written before the log moved to the runtime verifies."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing as mp
 import sqlite3
 import stat
@@ -9,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from apps.audit.log import AuditLog
+from flows.rules.outcome import OutcomeKind, StepEvent
+from robot.audit import AuditLog
 from robot.settings import Settings
 
 
@@ -124,3 +128,79 @@ def test_postgresql_audit_refuses_updates_and_deletes(
             with pytest.raises(Exception, match="append-only"), audit.db.transaction() as tx:
                 tx.execute(sql)
         assert audit.verify() is None and audit.count() == 1
+
+
+def test_typed_entries_write_one_shape_for_every_entry_point(settings: Settings) -> None:
+    done = StepEvent(step="create_rns", label_sv="Skapar", status="done", elapsed_s=0.414)
+    odd = StepEvent(step="wait_lease", label_sv="Väntar", status="skipped", elapsed_s=0)
+    with AuditLog(settings) as audit:
+        audit.step("robot:w1", "R-1", done)
+        audit.step("robot:w1", "R-1", odd)
+        audit.outcome(
+            "robot:w1",
+            "R-1",
+            OutcomeKind.REGISTERED,
+            reason=None,
+            patient_id="20190412201K3",
+            via="queue",
+            status="done",
+            attempts=1,
+        )
+        audit.decision(
+            "person:anna",
+            "R-1",
+            system="pmo",
+            choice="same",
+            reason="close_match",
+            patient_id="20190412201K3",
+            via="jobs",
+            id_type="reservnummer",
+        )
+        trail = audit.for_ref("R-1")
+        subject = audit.pseudonym("20190412201K3")
+    assert [(e.system, e.step, e.result, e.detail) for e in trail] == [
+        ("rns", "create_rns", "done", "0.41 s"),
+        ("robot", "wait_lease", "skipped", "0.00 s"),
+        ("robot", "outcome", "registered", "reason=-; via=queue; status=done; attempts=1"),
+        (
+            "pmo",
+            "person_decision",
+            "same",
+            "reason=close_match; via=jobs; id_type=reservnummer",
+        ),
+    ]
+    assert [e.subject for e in trail] == [None, None, subject, subject]
+
+
+def test_a_fact_shaped_like_an_identity_number_is_masked(settings: Settings) -> None:
+    with AuditLog(settings) as audit:
+        audit.outcome("r", "A", "failed", reason="site_error", note="19900101-1234")
+        [entry] = audit.for_ref("A")
+    assert entry.detail == "reason=site_error; note=[redacted]"
+    assert b"19900101-1234" not in (settings.data_dir / "audit.sqlite3").read_bytes()
+
+
+def test_a_chain_written_before_the_move_still_verifies(settings: Settings) -> None:
+    """The entry hash is SHA-256 over the JSON list of the previous hash and the fields, as
+    ``apps/audit/log.py`` wrote it: a chain of that release verifies, and grows, unchanged."""
+    with AuditLog(settings) as audit:
+        pass  # the table, as every release creates it
+    prev = "0" * 64
+    db = sqlite3.connect(settings.data_dir / "audit.sqlite3")
+    for i, step in enumerate(("search_pmo", "outcome"), start=1):
+        fields = [f"2026-01-0{i}T10:00:00.000000+00:00", "robot:old", "p_0123456789ab", None]
+        fields += ["pmo", step, "done", "0.50 s"]
+        payload = json.dumps([prev, *fields], ensure_ascii=False).encode("utf-8")
+        digest = hashlib.sha256(payload).hexdigest()
+        db.execute(
+            "INSERT INTO audit (at, actor, ref, subject, system, step, result, detail,"
+            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*fields, prev, digest),
+        )
+        prev = digest
+    db.commit()
+    db.close()
+    with AuditLog(settings) as audit:
+        assert audit.verify() is None
+        audit.outcome("robot:new", "B", "registered", via="cli", job="register")
+        assert audit.verify() is None and audit.count() == 3

@@ -21,10 +21,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from apps.audit.log import AuditLog
 from apps.backlog.store import SIMULATED_HOST_ENV, DatabaseQueueStore, ItemStatus, open_store
 from apps.exitcodes import ExitCode
 from mock_sites.testing import MockSites
+from robot.audit import AuditLog
 
 from .helpers import (
     assert_each_person_registered_once,

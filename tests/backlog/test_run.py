@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from apps.audit.log import AuditLog
 from apps.backlog.report import build_report
 from apps.backlog.run import RunOptions, RunSummary, StopRequest, run_backlog, watch_backlog
 from apps.backlog.store import ItemStatus, RetryPlan, open_store
 from apps.exitcodes import ExitCode
 from mock_sites.testing import MockSites
+from robot.audit import AuditLog
 
 from .helpers import assert_each_person_registered_once, queue_generated, robot_settings
 
@@ -43,7 +43,8 @@ def test_run_registers_items_audits_every_step_and_a_site_outage_ends_as_failed(
     steps = [(e.system, e.step, e.result) for e in trail]
     assert ("pmo", "search_pmo", "started") in steps and ("rns", "create_rns", "done") in steps
     assert ("pmo", "register_pmo", "done") in steps
-    assert steps[-1] == ("queue", "outcome", "registered")
+    assert steps[-1] == ("robot", "outcome", "registered")
+    assert "via=queue; status=done; attempts=" in trail[-1].detail
     assert all(e.actor.startswith("robot:") for e in trail)
     with AuditLog(settings) as audit:
         with open_store(settings) as store:

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from apps.audit.log import AuditLog
 from apps.cli.main import app
 from mock_sites.testing import MockSites
+from robot.audit import AuditLog
 from robot.logs import unconfigure_logging
 from robot.settings import Settings
 from tests.e2e.conftest import cli_env
@@ -69,11 +69,13 @@ def test_register_and_complete_pnr_should_write_the_audit_log(
         steps = [(e.system, e.step, e.result) for e in entries]
         assert ("rns", "create_rns", "done") in steps
         assert ("pmo", "register_pmo", "done") in steps
-        assert steps[-1] == ("robot", "register", "registered")
+        assert steps[-1] == ("robot", "outcome", "registered")
+        assert entries[-1].detail == "reason=-; via=cli; job=register"
         assert entries[-1].subject == audit.pseudonym(patient_id)
         assert all(e.actor.startswith("cli:") for e in entries)
         [completion] = audit.for_ref("complete:20120101001K3")
-        assert (completion.step, completion.result) == ("complete_pnr", "needs_person")
+        assert (completion.step, completion.result) == ("outcome", "needs_person")
+        assert completion.detail == "reason=identity_not_checked; via=cli; job=complete_pnr"
         assert audit.verify() is None
     # Pseudonymised: neither the number nor the reference is in the file in clear text.
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("audit.sqlite3*"))
