@@ -31,13 +31,15 @@ if TYPE_CHECKING:
     from apps.backlog.run import RunSummary
     from apps.backlog.store import QueueReader
 
-_SHOWN = (
-    (ItemStatus.DONE, ("klar", "klara"), "green"),
-    (ItemStatus.CLOSED, ("hanterad av en person", "hanterade av en person"), "green"),
-    (ItemStatus.NEEDS_PERSON, ("behöver en person", "behöver en person"), "yellow"),
-    (ItemStatus.FAILED, ("misslyckades", "misslyckades"), "red"),
+# The statuses a run's summary counts, in this order and colour. Pending items at the end of
+# a run wait for a retry, hence their own words.
+_SHOWN: tuple[tuple[ItemStatus, tuple[str, str], str], ...] = (
+    (ItemStatus.DONE, ItemStatus.DONE.counted_sv, "green"),
+    (ItemStatus.CLOSED, ItemStatus.CLOSED.counted_sv, "green"),
+    (ItemStatus.NEEDS_PERSON, ItemStatus.NEEDS_PERSON.counted_sv, "yellow"),
+    (ItemStatus.FAILED, ItemStatus.FAILED.counted_sv, "red"),
     (ItemStatus.PENDING, ("nytt försök senare", "nytt försök senare"), "magenta"),
-    (ItemStatus.IN_PROGRESS, ("pågår", "pågår"), "cyan"),
+    (ItemStatus.IN_PROGRESS, ItemStatus.IN_PROGRESS.counted_sv, "cyan"),
 )
 
 

@@ -27,10 +27,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from apps.backlog.cells import escape_cell
 from apps.backlog.store import ItemStatus, QueueItem, QueueReader, RunRecord
+from apps.exitcodes import exit_label_sv
 from flows.rules.identity import InvalidIdentity, parse_personnummer
 from flows.rules.outcome import REASONS_SV
 from flows.rules.vocabulary import (
-    EXIT_SV,
     ID_TYPE_SV,
     OUTCOME_KIND_SV,
     FailureKind,
@@ -40,7 +40,13 @@ from flows.rules.vocabulary import (
 )
 from robot.files import private_dir, write_private
 
-KIND_SV = OUTCOME_KIND_SV
+# What an item came to: its last outcome's kind, or the queue's word for an invalid row or a
+# case a person closed (``QueueItem.kind``).
+KIND_SV: dict[str, str] = {
+    **OUTCOME_KIND_SV,
+    "rejected": ItemStatus.REJECTED.label_sv,
+    "closed": ItemStatus.CLOSED.label_sv,
+}
 
 
 class NoSuchRun(LookupError):
@@ -277,7 +283,7 @@ def build_report(
         runs=[
             {
                 **dataclasses.asdict(r),
-                "exit_sv": EXIT_SV.get(r.exit_code, f"Slutkod {r.exit_code}")
+                "exit_sv": exit_label_sv(r.exit_code)
                 if r.exit_code is not None
                 else "Pågår eller avbröts",
                 "per_minute": _seconds((r.summary or {}).get("per_minute")),

@@ -106,8 +106,6 @@ OUTCOME_KIND_SV: dict[str, str] = {
     "already_registered": "Fanns redan i PMO",
     "needs_person": "Behöver en person",
     "failed": "Misslyckades",
-    "rejected": "Ogiltig rad",
-    "closed": "Hanterad av en person",
 }
 
 # What a dry run (``--dry-run``) says the robot would do (``Outcome.planned``).
@@ -119,17 +117,6 @@ PLANNED_SV: dict[str, str] = {
     "verify_saved": "Skulle kontrollera en tidigare registrering i PMO",
     "already_registered": "Finns redan i PMO: skulle inte ändra något",
     "needs_person": "Skulle lämnas till en person",
-}
-
-# What a run or command ended with, by exit code (apps.exitcodes.ExitCode).
-EXIT_SV: dict[int, str] = {
-    0: "Allt klart",
-    1: "Några misslyckades",
-    2: "Några behöver en person",
-    3: "Ogiltig indata",
-    4: "Ärendekön kunde inte läsas",
-    75: "En annan körning pågick",
-    130: "Avbruten",
 }
 
 MATCH_SV: dict[str, str] = {

@@ -311,7 +311,7 @@ def test_a_case_closed_by_a_person_is_terminal_and_a_reimport_never_reopens_it(
     )
     closed = store.get(item.id)
     assert closed is not None and closed.status is ItemStatus.CLOSED and closed.kind == "closed"
-    assert closed.status.label_sv == "Klar, hanterad av en person"
+    assert closed.status.label_sv == "Hanterad av en person"
     assert store.counts()[ItemStatus.CLOSED] == 1 and store.counts()[ItemStatus.REJECTED] == 0
     again, how = store.add("MOTT-1", make_request("2019-04-12", "Ek", "Eva", street="Ny väg 2"))
     assert how is Added.HANDLED and again.status is ItemStatus.CLOSED

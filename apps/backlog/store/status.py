@@ -31,6 +31,11 @@ class ItemStatus(StrEnum):
         return STATUS_LABELS_SV[self]
 
     @property
+    def counted_sv(self) -> tuple[str, str]:
+        """The status in a count: the word for one item, and for several."""
+        return STATUS_COUNTED_SV[self]
+
+    @property
     def terminal(self) -> bool:
         """True when nothing more happens to the item by itself."""
         return self in TERMINAL
@@ -43,7 +48,18 @@ STATUS_LABELS_SV: dict[ItemStatus, str] = {
     ItemStatus.NEEDS_PERSON: "Behöver en person",
     ItemStatus.FAILED: "Misslyckades",
     ItemStatus.REJECTED: "Ogiltig rad",
-    ItemStatus.CLOSED: "Klar, hanterad av en person",
+    ItemStatus.CLOSED: "Hanterad av en person",
+}
+
+# The same words in a count ("1 klar", "12 klara"): one, several.
+STATUS_COUNTED_SV: dict[ItemStatus, tuple[str, str]] = {
+    ItemStatus.PENDING: ("väntar", "väntar"),
+    ItemStatus.IN_PROGRESS: ("pågår", "pågår"),
+    ItemStatus.DONE: ("klar", "klara"),
+    ItemStatus.NEEDS_PERSON: ("behöver en person", "behöver en person"),
+    ItemStatus.FAILED: ("misslyckades", "misslyckades"),
+    ItemStatus.REJECTED: ("ogiltig rad", "ogiltiga rader"),
+    ItemStatus.CLOSED: ("hanterad av en person", "hanterade av en person"),
 }
 
 TERMINAL = frozenset({ItemStatus.DONE, ItemStatus.CLOSED, ItemStatus.REJECTED})

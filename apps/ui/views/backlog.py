@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from apps.backlog.store import ItemStatus, QueueItem, QueueStore
+from apps.exitcodes import exit_label_sv
 from apps.ui import decisions as dec
 from apps.ui import present
 from apps.ui.context import UiContext, ui_of
@@ -28,7 +29,7 @@ from apps.ui.work import (
     writeback_hook,
 )
 from flows.rules.outcome import Decision, Outcome
-from flows.rules.vocabulary import EXIT_SV, MATCH_SV
+from flows.rules.vocabulary import MATCH_SV
 
 STATUS_ORDER = (
     ItemStatus.PENDING,
@@ -78,7 +79,7 @@ async def backlog_page(request: Request) -> Response:
             "failed": [_item_summary(i) for i in store.items(status=ItemStatus.FAILED)],
             "counts": [(s.label_sv, counts.get(s, 0), s.value) for s in STATUS_ORDER],
             "last_run": store.last_run(),
-            "exit_sv": EXIT_SV,
+            "exit_label_sv": exit_label_sv,
         }
 
     context = await run_in_threadpool(load)
