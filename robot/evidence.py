@@ -54,6 +54,7 @@ from playwright.sync_api import BrowserContext, Locator, Page
 from robot.errors import BusinessError
 from robot.files import DIR_MODE, FILE_MODE, private_dir, write_private
 from robot.logs import IDENTITY_PATTERN, MASK, contains_identity
+from robot.processes import HolderProcess, this_machine
 from robot.settings import Settings
 from robot.trace_redaction import redact_trace
 
@@ -393,20 +394,32 @@ def process_recording_dir(evidence_root: Path) -> Path:
 
 
 def _process_tag() -> str:
-    me = psutil.Process()
-    return f"{me.pid}-{int(me.create_time())}"
+    """This process as a folder name (``HolderProcess.tag``)."""
+    me = HolderProcess.current()
+    # Without it (the system will not say) the folder names no process and is kept.
+    return me.tag() if me is not None else f"{os.getpid()}-unknown"
 
 
 def _owner_alive(name: str) -> bool:
-    """True when the process that made ``.recording/<name>`` still runs."""
+    """False only when the process that made ``.recording/<name>`` provably no longer runs
+    (the runtime's one rule, ``robot.processes``); any doubt keeps the folder."""
+    owner = HolderProcess.from_tag(name)
+    if owner is None:
+        owner = _legacy_owner(name)
+    return owner is None or not owner.is_gone()
+
+
+def _legacy_owner(name: str) -> HolderProcess | None:
+    """A folder named by a release before the rule (``<pid>-<start>``): taken to be of this
+    machine and boot, as that release did, so that its leftovers are still removed."""
     match = re.fullmatch(r"([0-9]+)-([0-9]+)(?:-.*)?", name)
     if match is None:
-        return False
-    pid, started = int(match.group(1)), int(match.group(2))
+        return None
     try:
-        return abs(psutil.Process(pid).create_time() - started) < 2
-    except psutil.Error:
-        return False
+        booted = psutil.boot_time()
+    except (psutil.Error, OSError):
+        return None
+    return HolderProcess(this_machine(), int(match.group(1)), float(match.group(2)), booted)
 
 
 def prepare_evidence(settings: Settings) -> int:

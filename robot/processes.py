@@ -14,7 +14,8 @@ if held_by.is_gone(): take_it_over()  # only on proof; any doubt means "alive"
 A pid names one process only on one machine, in one pid namespace, in one boot, until it is
 reused: ``HolderProcess`` records all four (``this_machine``: host name and pid namespace; pid;
 its start time; the machine's boot time). A holder recorded without them (a row written before
-they were) is never judged gone.
+they were) is never judged gone. A folder a process owns is named by ``HolderProcess.tag``
+and judged by ``from_tag`` (``robot.evidence``'s working folders).
 
 Tests simulate several robot machines on one computer by giving each its own host name in
 ``RESERVROBOT_SIMULATED_HOST``: a holder on another simulated machine then never looks gone,
@@ -23,7 +24,9 @@ exactly as one on another real machine.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +40,10 @@ SIMULATED_HOST_ENV = "RESERVROBOT_SIMULATED_HOST"
 # Two start (or boot) times within this many seconds are the same: psutil's are exact to 0.01 s,
 # and Linux's boot time is whole seconds. A pid is not reused within a second of its start.
 SAME_TIME_S = 1.0
+
+# ``HolderProcess.tag``: pid, start and boot time (whole seconds), a short hash of the machine;
+# anything after it is the owner's own (``<tag>-browser-...``).
+_TAG = re.compile(r"([0-9]+)-([0-9]+)-([0-9]+)-([0-9a-f]{8})(?:-.*)?")
 
 
 def host_name() -> str:
@@ -89,6 +96,23 @@ class HolderProcess:
             return None
         return cls(str(host), int(pid), float(started), float(booted))
 
+    def tag(self) -> str:
+        """The process as a file name: ``<pid>-<start>-<boot>-<machine>`` (whole seconds,
+        within ``SAME_TIME_S``; the machine as a short hash, it may hold any character)."""
+        return f"{self.pid}-{int(self.started)}-{int(self.booted)}-{_machine_hash(self.host)}"
+
+    @classmethod
+    def from_tag(cls, name: str) -> HolderProcess | None:
+        """The process a ``tag`` names (None when ``name`` is not one); of another machine it
+        keeps only the hash, so it is never judged gone from here."""
+        match = _TAG.fullmatch(name)
+        if match is None:
+            return None
+        pid, started, booted, machine = match.groups()
+        here = this_machine()
+        host = here if machine == _machine_hash(here) else f"machine {machine}"
+        return cls(host, int(pid), float(started), float(booted))
+
     def is_gone(self) -> bool:
         """True only when this process provably no longer runs; any doubt is False.
 
@@ -119,6 +143,10 @@ class HolderProcess:
             _same_time(started, self.started)
             or _same_time(started - booted, self.started - self.booted)
         )
+
+
+def _machine_hash(host: str) -> str:
+    return hashlib.sha256(host.encode("utf-8")).hexdigest()[:8]
 
 
 def _same_time(a: float, b: float) -> bool:
