@@ -43,7 +43,3 @@ class WorkerIdentity:
             process=HolderProcess.current(),
             machine=machine or default_machine(),
         )
-
-    def is_gone(self) -> bool:
-        """True only when this worker's process provably no longer runs (see ``HolderProcess``)."""
-        return self.process is not None and self.process.is_gone()
