@@ -1,8 +1,10 @@
-"""``reservrobot audit show`` and ``reservrobot audit verify``."""
+"""``reservrobot audit show``, ``audit verify`` and ``audit export --fhir``."""
 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -84,3 +86,50 @@ def audit_verify() -> None:
         return
     err.print(f"[red]Granskningsloggen är ändrad från post {broken}.[/]")
     raise typer.Exit(ExitCode.SOME_FAILED)
+
+
+@audit_app.command("export")
+def audit_export(
+    fhir: Annotated[
+        bool, typer.Option("--fhir", help="Som FHIR: en Bundle med AuditEvent och Provenance.")
+    ] = False,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Fil att skriva (utan: skrivs på skärmen).")
+    ] = None,
+    ref: Annotated[str | None, typer.Option("--ref", help="Bara detta ärendes händelser.")] = None,
+    item: Annotated[int | None, typer.Option("--item", help="Ärendets nummer i kön.")] = None,
+) -> None:
+    """The audit log for a log-review tool (FHIR AuditEvent, Provenance for creates and saves).
+
+    Exit 1 when the log's hash chain is broken (the export is still written, marked by it)."""
+    from apps.audit.export import export_fhir
+    from apps.fhir.results import to_json
+
+    if not fhir:
+        err.print("Ange formatet: --fhir (FHIR AuditEvent och Provenance).")
+        raise typer.Exit(ExitCode.INVALID_INPUT)
+    settings = _settings()
+    if item is not None:
+        with open_store(settings) as store:
+            found = store.get(item)
+        if found is None:
+            err.print(f"Ärende {item} finns inte.")
+            raise typer.Exit(ExitCode.INVALID_INPUT)
+        ref = found.ref
+    with AuditLog(settings) as audit:
+        export = export_fhir(audit, ref=ref)
+    text = to_json(export.bundle)
+    if out_file is None:
+        typer.echo(text, nl=False)
+    else:
+        # Owner-only (0600), like every file of the robot's; the folder is left as it is.
+        fd = os.open(out_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        err.print(f"{export.entries} händelser skrivna som FHIR: {out_file}")
+    if export.broken is not None:
+        err.print(
+            f"[red]Granskningsloggen är ändrad från post {export.broken}:[/] händelserna från "
+            "den posten stämmer inte med kedjan. Kontakta den som ansvarar för loggen."
+        )
+        raise typer.Exit(ExitCode.SOME_FAILED)

@@ -464,21 +464,39 @@ def purge(
 @store_errors
 def report(
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Mapp för rapport.html och resultatfilerna.")
-    ],
+        Path | None, typer.Option("--out", help="Mapp för rapport.html och resultatfilerna.")
+    ] = None,
+    fhir_dir: Annotated[
+        Path | None,
+        typer.Option("--fhir", help="Mapp för en FHIR Bundle per körning (korning-N.json)."),
+    ] = None,
     run_id: Annotated[int | None, typer.Option("--run", help="Bara denna körning.")] = None,
     runs: Annotated[int, typer.Option("--runs", min=1, help="Så många senaste körningar.")] = 10,
 ) -> None:
-    """Write an HTML run report and result files (CSV, XLSX) into a folder."""
-    from apps.backlog.report import NoSuchRun, build_report
+    """Write an HTML run report and result files (CSV, XLSX) into a folder; with --fhir also
+    one FHIR Bundle per run."""
+    from apps.backlog.report import NoSuchRun, build_report, selected_runs
 
-    with open_store(_settings()) as store:
+    if out_dir is None and fhir_dir is None:
+        err.print("Ange --out MAPP (rapport och resultatfiler) och/eller --fhir MAPP.")
+        raise typer.Exit(ExitCode.INVALID_INPUT)
+    settings = _settings()
+    with open_store(settings) as store:
         try:
-            files = build_report(store, out_dir, runs=runs, run_id=run_id)
+            if out_dir is not None:
+                files = build_report(store, out_dir, runs=runs, run_id=run_id)
+                out.print(f"Rapport: {files.html}\nResultat: {files.csv}, {files.xlsx}")
+            if fhir_dir is not None:
+                from apps.backlog.report_fhir import write_fhir_bundles
+                from flows.rules.region import load_region_profile
+
+                profile = load_region_profile(settings.config_dir, settings.region)
+                chosen = selected_runs(store, runs=runs, run_id=run_id)
+                paths = write_fhir_bundles(store, fhir_dir, chosen, profile)
+                out.print(f"FHIR: {len(paths)} körningar i {fhir_dir}")
         except NoSuchRun as exc:
             err.print(str(exc), markup=False)
             raise typer.Exit(ExitCode.INVALID_INPUT) from None
-    out.print(f"Rapport: {files.html}\nResultat: {files.csv}, {files.xlsx}")
 
 
 @backlog_app.command()

@@ -1,4 +1,4 @@
-"""``backlog import FILE``: validate every row of a CSV/.xlsx file and queue it.
+"""``backlog import FILE``: validate every row of a CSV/.xlsx/FHIR file and queue it.
 
 Each row is validated with ``flows.rules.request.parse_request``. A valid row is queued under its
 reference (the row's own ``referens`` when given, else the person's fingerprint), so the same
@@ -12,7 +12,8 @@ reported state, and in ``resultat.csv``:
 - a row whose ``referens`` is already queued for another person, once that case is under way,
   is refused with its reason (``conflict``), and so is a row that is one of the template's
   invented examples (``example``);
-- an invalid row is reported with its row number, column and a Swedish reason (``rejected``).
+- an invalid row is reported with its row number, column and a Swedish reason (``rejected``);
+  a FHIR entry with its number and the FHIR path (``Patient.birthDate``).
 
 Refused rows are stored as ``rejected`` items, so nothing silently disappears; of those only the
 reasons and which columns were filled are kept (no names). A cell that could be a spreadsheet
@@ -263,6 +264,10 @@ class Importer:
 
     def _import_row(self, filename: str, table: Table, row: RawRow, report: ImportReport) -> None:
         source = f"{filename}:{row.number}"
+        if row.issues:  # a FHIR entry that could not be read: its own reasons, nothing else
+            issues = [RowError(row.number, i.column, i.code, i.message_sv) for i in row.issues]
+            self._reject(source, row, issues, report)
+            return
         formula_cols = [k for k, v in row.cells.items() if v and looks_like_formula(v)]
         clean = RawRow(
             row.number, {k: ("" if k in formula_cols else v) for k, v in row.cells.items()}

@@ -1,4 +1,4 @@
-"""Reading a backlog file (CSV or .xlsx) into rows of text, before any validation.
+"""Reading a backlog file (CSV, .xlsx or FHIR JSON) into rows of text, before any validation.
 
 CSV: UTF-8 (with or without the BOM Excel writes), falling back to Windows-1252 with a warning
 (what Excel's plain "CSV" gives on a Swedish Windows); ``;`` or ``,`` (or tab) as delimiter,
@@ -14,6 +14,10 @@ Excel choices worth knowing:
   importer rejects it with a reason: someone chose not to see it, and registering a person
   cannot be undone, while a rejected row is reported by its number and can be imported again
   once it is shown.
+
+FHIR (``.json``): one Patient or a Bundle of Patients (``apps/fhir/reading.py``); each entry is
+a row numbered from 1, its "columns" named by their FHIR paths (``Patient.birthDate``), and an
+entry that cannot be read carries its reasons (``RawRow.issues``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from robot.errors import BusinessError
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+FHIR_SUFFIXES = (".json",)
 
 
 class UnreadableFile(BusinessError):
@@ -41,12 +46,22 @@ class UnreadableFile(BusinessError):
 
 
 @dataclass(frozen=True)
+class RowIssue:
+    """A problem found while reading a row, before validation (a FHIR entry's structure)."""
+
+    column: str  # as the person sees it: a FHIR path
+    code: str
+    message_sv: str
+
+
+@dataclass(frozen=True)
 class RawRow:
     """One data row: column key -> the cell as text (stripped), and its spreadsheet row number."""
 
     number: int
     cells: dict[str, str]
     hidden: bool = False  # hidden or filtered out in the spreadsheet
+    issues: tuple[RowIssue, ...] = ()  # the row cannot be read: refused with these reasons
 
 
 @dataclass
@@ -74,7 +89,35 @@ def read_table(path: Path) -> Table:
         raise UnreadableFile("Gamla Excel-filer (.xls) stöds inte: spara som .xlsx eller CSV.")
     if suffix in CSV_SUFFIXES or not suffix:
         return _read_csv(path)
-    raise UnreadableFile(f"Okänd filtyp {suffix}: använd CSV (.csv) eller Excel (.xlsx).")
+    if suffix in FHIR_SUFFIXES:
+        return _read_fhir(path)
+    raise UnreadableFile(
+        f"Okänd filtyp {suffix}: använd CSV (.csv), Excel (.xlsx) eller FHIR (.json)."
+    )
+
+
+# -- FHIR -----------------------------------------------------------------------------------
+
+
+def _read_fhir(path: Path) -> Table:
+    from apps.fhir.patient import FIELD_PATHS
+    from apps.fhir.reading import FhirUnreadable, read_patients
+
+    try:
+        entries = read_patients(path.read_bytes())
+    except FhirUnreadable as exc:
+        raise UnreadableFile(exc.message) from None
+    rows = [
+        RawRow(
+            number=e.number,
+            # A refused entry is known by its whole text (hashed, never stored as it is).
+            cells={"resource": e.text} if e.issues else e.fields,
+            issues=tuple(RowIssue(i.path, i.code, i.message_sv) for i in e.issues),
+        )
+        for e in entries
+    ]
+    headers = {c.key: FIELD_PATHS[c.key] for c in COLUMNS}
+    return Table(kind="fhir", headers=headers, rows=rows, encoding="utf-8")
 
 
 # -- CSV ------------------------------------------------------------------------------------

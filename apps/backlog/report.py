@@ -256,17 +256,22 @@ def _rejected_rows(store: QueueReader) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["source"], str(r["row"]).zfill(8)))
 
 
+def selected_runs(store: QueueReader, *, runs: int, run_id: int | None) -> list[RunRecord]:
+    """Run ``run_id`` alone, or the ``runs`` latest; raises ``NoSuchRun`` for an unknown id."""
+    if run_id is None:
+        return store.runs(limit=runs)
+    every = store.runs()
+    selected = [r for r in every if r.id == run_id]
+    if not selected:
+        raise NoSuchRun(run_id, [r.id for r in every])
+    return selected
+
+
 def build_report(
     store: QueueReader, out: Path, *, runs: int = 10, run_id: int | None = None
 ) -> ReportFiles:
     """Write ``rapport.html``, ``resultat.csv`` and ``resultat.xlsx`` into ``out``."""
-    if run_id is not None:
-        every = store.runs()
-        selected = [r for r in every if r.id == run_id]
-        if not selected:
-            raise NoSuchRun(run_id, [r.id for r in every])
-    else:
-        selected = store.runs(limit=runs)
+    selected = selected_runs(store, runs=runs, run_id=run_id)
     private_dir(out)
     env = Environment(
         loader=FileSystemLoader(Path(__file__).parent), autoescape=select_autoescape(["html"])

@@ -6,6 +6,10 @@ text and exit codes (``apps.exitcodes``): 0 registered or already registered, 2 
 
 Like every entry point, both commands enforce evidence retention before they start and write
 what they did to the audit log (``robot.audit``): every step, and the outcome.
+
+``--format fhir`` prints the outcome as one FHIR resource (``apps/fhir/results.py``): the
+registered Patient, or an OperationOutcome; ``register --file`` also takes a FHIR Patient (or a
+Bundle holding one), refusing it with the FHIR path of each problem.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
 from apps.cli.common import configure_cli_logging, edge_settings, err
+from apps.cli.fhir import fhir_paths, fhir_printer, fhir_request_fields, print_fhir_invalid
 from apps.cli.output import print_invalid, print_outcome
 from apps.exitcodes import ExitCode, outcome_exit_code
 from flows.register import journal_key
@@ -42,9 +47,18 @@ from robot.settings import Settings
 _log = get_logger(__name__)
 
 
+OutputFormat = Literal["text", "json", "fhir"]
+FORMAT_OPTION = typer.Option(
+    "--format", help="text (for people), json (the outcome as JSON) or fhir (a FHIR resource)."
+)
+
+
 def register(
     file: Annotated[
-        Path | None, typer.Option("--file", "-f", help="Request as a JSON file ('-' = stdin).")
+        Path | None,
+        typer.Option(
+            "--file", "-f", help="Request as a JSON file, or a FHIR Patient ('-' = stdin)."
+        ),
     ] = None,
     birth_date: Annotated[str | None, typer.Option(help="Födelsedatum ÅÅÅÅ-MM-DD.")] = None,
     sex: Annotated[str | None, typer.Option(help="Man eller Kvinna (M/K).")] = None,
@@ -70,6 +84,7 @@ def register(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+    output_format: Annotated[OutputFormat, FORMAT_OPTION] = "text",
     headed: Annotated[
         bool | None, typer.Option("--headed/--headless", help="Show the browser.")
     ] = None,
@@ -88,7 +103,9 @@ def register(
 
     With --dry-run the exit code is the one the real run would end with."""
     settings = edge_settings(headed=headed, transfer=transfer)
-    data: dict[str, Any] = _read_request_file(file) if file else {}
+    fhir = output_format == "fhir"
+    as_json = as_json or output_format == "json"
+    data, from_fhir = _read_request_file(file, fhir=fhir) if file else ({}, False)
     options = {
         "birth_date": birth_date,
         "sex": sex,
@@ -115,13 +132,19 @@ def register(
             countries=load_country_lists(settings.config_dir),
         )
     except RequestInvalid as exc:
-        print_invalid(exc.errors, as_json=as_json)
+        errors = exc.errors
+        if from_fhir:  # name the FHIR path of each refused field
+            errors = fhir_paths(errors)
+        if fhir:
+            print_fhir_invalid(errors)
+        else:
+            print_invalid(errors, as_json=as_json)
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
     except (ValueError, ConfigError) as exc:
         err.print(f"Felaktiga uppgifter: {exc}")
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
 
-    configure_cli_logging(settings, as_json=as_json)
+    configure_cli_logging(settings, as_json=as_json or fhir)
     outcome = _run(
         settings,
         lambda runner, on_step: runner.register(
@@ -130,6 +153,7 @@ def register(
         as_json=as_json,
         audit_ref=request.external_ref or journal_key(request),
         audit_job="register_dry_run" if dry_run else "register",
+        show=fhir_printer(profile, request) if fhir else None,
     )
     raise typer.Exit(outcome_exit_code(outcome.kind))
 
@@ -149,12 +173,22 @@ def complete_pnr(
         typer.Option("--protected", help="Skyddade personuppgifter: inget underlag sparas."),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+    output_format: Annotated[OutputFormat, FORMAT_OPTION] = "text",
     headed: Annotated[
         bool | None, typer.Option("--headed/--headless", help="Show the browser.")
     ] = None,
 ) -> None:
     """Replace a reservnummer with the full personnummer in PMO."""
     settings = edge_settings(headed=headed, transfer=None)
+    as_json = as_json or output_format == "json"
+    show = None
+    if output_format == "fhir":
+        try:
+            profile = load_region_profile(settings.config_dir, settings.region)
+        except ConfigError as exc:
+            err.print(f"Felaktiga uppgifter: {exc}")
+            raise typer.Exit(ExitCode.INVALID_INPUT) from None
+        show = fhir_printer(profile, None, protected=protected)
     audit_ref = "complete:" + patient_id.strip()
     if not identity_checked:
         # Refused before any browser starts; the flow refuses too.
@@ -164,9 +198,12 @@ def complete_pnr(
         )
         outcome.reason_sv = reason_sv("identity_not_checked")
         _audit_outcome(settings, audit_ref, outcome, job="complete_pnr")
-        print_outcome(outcome, as_json=as_json)
+        if show is not None:
+            show(outcome)
+        else:
+            print_outcome(outcome, as_json=as_json)
         raise typer.Exit(ExitCode.NEEDS_PERSON)
-    configure_cli_logging(settings, as_json=as_json)
+    configure_cli_logging(settings, as_json=as_json or show is not None)
     outcome = _run(
         settings,
         lambda runner, on_step: runner.complete_pnr(
@@ -179,6 +216,7 @@ def complete_pnr(
         as_json=as_json,
         audit_ref=audit_ref,
         audit_job="complete_pnr",
+        show=show,
     )
     raise typer.Exit(outcome_exit_code(outcome.kind))
 
@@ -190,8 +228,12 @@ def _run(
     as_json: bool,
     audit_ref: str,
     audit_job: str = "register",
+    show: Callable[[Outcome], None] | None = None,
 ) -> Outcome:
-    """Start a runner (and a virtual display when headed without one), run, audit, print."""
+    """Start a runner (and a virtual display when headed without one), run, audit, print.
+
+    ``show`` prints the outcome instead of the text or JSON of ``print_outcome`` (FHIR)."""
+    quiet = as_json or show is not None
     refuse_unsafe_setup(settings)
     _enforce_retention(settings)
     actor = cli_actor()
@@ -202,7 +244,7 @@ def _run(
             stack.callback(audit.close)
 
         def on_step(event: StepEvent) -> None:
-            if not as_json and event.status == "started":
+            if not quiet and event.status == "started":
                 err.print(f"… {event.label_sv}")
             if audit is not None and event.status != "started":
                 _append(audit.step, actor, audit_ref, event)
@@ -215,7 +257,10 @@ def _run(
             outcome = Outcome(kind=OutcomeKind.FAILED, reason_code=exc.code, reason_sv=exc.message)
         if audit is not None:
             _append_outcome(audit, actor, audit_ref, outcome, job=audit_job)
-    print_outcome(outcome, as_json=as_json)
+    if show is not None:
+        show(outcome)
+    else:
+        print_outcome(outcome, as_json=as_json)
     return outcome
 
 
@@ -287,17 +332,20 @@ def _audit_outcome(settings: Settings, ref: str, outcome: Outcome, *, job: str) 
         _append_outcome(audit, cli_actor(), ref, outcome, job=job)
 
 
-def _read_request_file(path: Path) -> dict[str, Any]:
+def _read_request_file(path: Path, *, fhir: bool) -> tuple[dict[str, Any], bool]:
+    """The request's fields from the file, and whether it was a FHIR resource."""
     try:
         text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
         data = json.loads(text)
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         err.print(f"Filen kan inte läsas som JSON: {exc}")
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
+    if isinstance(data, dict) and "resourceType" in data:  # a FHIR resource (apps/fhir)
+        return fhir_request_fields(text, fhir=fhir), True
     if not isinstance(data, dict):
         err.print("Filen ska innehålla ett JSON-objekt.")
         raise typer.Exit(ExitCode.INVALID_INPUT)
-    return data
+    return data, False
 
 
 def _parse_decision(text: str) -> Decision:
