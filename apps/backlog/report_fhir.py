@@ -46,6 +46,7 @@ def item_resource(item: QueueItem, profile: RegionProfile) -> Patient | Operatio
         kind,
         reason_code=item.reason_code,
         text=item.reason_sv or OUTCOME_KIND_SV.get(kind) or item.status.label_sv,
+        patient_id=item.patient_id,
         reservnummer=outcome.reservnummer if outcome is not None else None,
         resource_id=rid,
     )

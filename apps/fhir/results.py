@@ -5,8 +5,9 @@ One resource per outcome, so a Bundle of a run holds one resource per item:
 - registered or already registered: the ``SEBasePatient`` as registered (``patient.py``);
 - needs a person, failed, an invalid row, an item still waiting or closed by a person: an
   ``OperationOutcome`` whose issue carries the outcome's kind and reason code (this project's
-  code systems) and the Swedish reason as ``details.text``; a failure that already holds a
-  reservnummer says so in a second issue, so whoever finishes by hand creates no second one;
+  code systems) and the Swedish reason as ``details.text``; further issues give the
+  Patient-ID when the patient is registered but a person must finish (a protected identity),
+  and the reservnummer a failure already holds, so whoever finishes by hand creates no second;
 - a dry run: an informational ``OperationOutcome`` with what the robot would do.
 """
 
@@ -76,6 +77,7 @@ def outcome_resource(
         code=code,
         reason_code=outcome.reason_code,
         text=outcome.reason_sv or OUTCOME_KIND_SV[kind],
+        patient_id=outcome.patient_id,
         reservnummer=outcome.reservnummer,
         resource_id=resource_id,
     )
@@ -88,6 +90,7 @@ def operation_outcome(
     code: str | None = None,
     reason_code: str | None,
     text: str,
+    patient_id: str | None = None,
     reservnummer: str | None = None,
     resource_id: str | None = None,
 ) -> OperationOutcome:
@@ -105,16 +108,15 @@ def operation_outcome(
             "details": {"coding": coding, "text": text},
         }
     ]
-    if reservnummer:
-        issues.append(
-            {
-                "severity": "information",
-                "code": "informational",
-                "details": {
-                    "text": "Reservnummer som redan finns (skapa inget nytt): " + reservnummer
-                },
-            }
-        )
+    facts = [
+        ("Patient-ID i PMO: ", patient_id),
+        ("Reservnummer som redan finns (skapa inget nytt): ", reservnummer),
+    ]
+    issues += [
+        {"severity": "information", "code": "informational", "details": {"text": label + value}}
+        for label, value in facts
+        if value
+    ]
     data: dict[str, Any] = {"resourceType": "OperationOutcome", "issue": issues}
     if resource_id:
         data["id"] = resource_id
