@@ -82,3 +82,48 @@ def check_patient(
             assert holds(rule["expression"], identifier["value"]), (rule["name"], identifier)
             checked.append(rule["name"])
     return checked
+
+
+def audit_chain(bundle: dict[str, Any]) -> dict[int, str]:
+    """Check an exported audit Bundle against the log's chain rule, from the export alone.
+
+    For every AuditEvent: recompute the entry's hash from what the event carries (the log's
+    rule: sha256 over the JSON list of previous hash, time, actor, reference hash, subject
+    hash, system, step, result, detail) and compare it with the hash it carries; consecutive
+    events must link (previous = the hash before). Returns entry number -> hash, for a test to
+    compare with what the log stored.
+    """
+    import hashlib
+    from datetime import datetime
+
+    hashes: dict[int, str] = {}
+    last: str | None = None
+    for entry in bundle["entry"]:
+        event = entry["resource"]
+        if event["resourceType"] != "AuditEvent":
+            continue
+        parse(event)
+        [chain] = event["extension"]
+        parts = {e["url"]: e.get("valueString", e.get("valueInteger")) for e in chain["extension"]}
+        what = {e["what"]["identifier"]["system"]: e for e in event["entity"]}
+        reference = next(e for s, e in what.items() if s.endswith("reference-hash"))
+        subject = next((e for s, e in what.items() if s.endswith("patient-id-hash")), None)
+        detail = {d["type"]: d["valueString"] for d in reference.get("detail", [])}
+        material = [
+            parts["previous"],
+            datetime.fromisoformat(event["recorded"]).isoformat(timespec="microseconds"),
+            event["agent"][0]["who"]["identifier"]["value"],
+            reference["what"]["identifier"]["value"],
+            subject["what"]["identifier"]["value"] if subject else None,
+            event["source"]["site"],
+            event["subtype"][0]["code"],
+            event["outcomeDesc"],
+            detail.get("detail", ""),
+        ]
+        digest = hashlib.sha256(json.dumps(material, ensure_ascii=False).encode()).hexdigest()
+        assert digest == parts["hash"], event["id"]
+        if last is not None:
+            assert parts["previous"] == last, event["id"]
+        last = parts["hash"]
+        hashes[int(parts["entry"])] = parts["hash"]
+    return hashes
