@@ -1,0 +1,101 @@
+"""``register`` in FHIR end to end: a FHIR Patient in, the registered SEBasePatient out.
+
+Runs the command as a user would (typer's runner, settings from the environment) against the
+real mock sites: the Patient printed names the Patient-ID that PMO now holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from apps.cli.main import app
+from apps.fhir import terms
+from flows.rules.request import RegistrationRequest
+from mock_sites.testing import MockSites
+from robot.logs import unconfigure_logging
+from tests.e2e.conftest import cli_env
+from tests.e2e.people import People, patients_born
+from tests.fhir_checks import check_patient
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def env(
+    mock_sites: MockSites, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    values = cli_env(mock_sites, tmp_path)
+    monkeypatch.chdir(tmp_path)  # no stray .env or reservrobot.toml
+    yield values
+    unconfigure_logging()
+
+
+def fhir_patient(request: RegistrationRequest) -> dict[str, Any]:
+    """The request as another system would send it: a plain FHIR Patient with the group."""
+    assert request.address is not None
+    return {
+        "resourceType": "Patient",
+        "extension": [{"url": terms.GROUP_EXTENSION, "valueCode": request.group}],
+        "identifier": [{"system": terms.CASE_REFERENCE, "value": "FHIR-E2E-1"}],
+        "name": [{"family": request.family_name, "given": request.given_names.split()}],
+        "gender": {"M": "male", "K": "female"}[request.sex.value],
+        "birthDate": request.birth_date.isoformat(),
+        "address": [
+            {
+                "line": [request.address.street],
+                "postalCode": request.address.postal_code.replace(" ", ""),
+                "city": request.address.city,
+                "country": "SE",
+            }
+        ],
+    }
+
+
+def test_register_should_take_a_fhir_patient_and_print_the_registered_patient(
+    env: dict[str, str], mock_sites: MockSites, tmp_path: Path
+) -> None:
+    request = People(mock_sites).request()
+    path = tmp_path / "patient.json"
+    path.write_text(json.dumps(fhir_patient(request)), encoding="utf-8")
+
+    result = CliRunner().invoke(app, ["register", "--file", str(path), "--format", "fhir"], env=env)
+
+    assert result.exit_code == 0, result.output
+    patient = json.loads(result.stdout)
+    [record] = patients_born(mock_sites, request.birth_date)
+    check_patient(patient)  # parses as R4(B); the invariants of its identifiers' systems hold
+    assert patient["identifier"][0]["value"] == record["patient_id"]
+    assert patient["identifier"][1] == {
+        "use": "secondary",
+        "system": terms.CASE_REFERENCE,
+        "value": "FHIR-E2E-1",
+    }
+    assert (patient["name"][0]["family"], patient["birthDate"]) == (
+        request.family_name,
+        request.birth_date.isoformat(),
+    )
+    assert patient["address"][0]["postalCode"] == request.address.postal_code  # type: ignore[union-attr]
+
+
+def test_register_should_refuse_a_fhir_patient_naming_the_path(
+    env: dict[str, str], mock_sites: MockSites, tmp_path: Path
+) -> None:
+    request = People(mock_sites).request()
+    data = fhir_patient(request)
+    del data["birthDate"]
+    path = tmp_path / "patient.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    result = CliRunner().invoke(app, ["register", "--file", str(path), "--format", "fhir"], env=env)
+
+    assert result.exit_code == 3, result.output
+    refusal = json.loads(result.stdout)
+    assert refusal["resourceType"] == "OperationOutcome"
+    assert [i["expression"] for i in refusal["issue"][1:]] == [["Patient.birthDate"]]
+    assert patients_born(mock_sites, request.birth_date) == []
