@@ -21,7 +21,7 @@ from mock_sites.testing import MockSites
 from robot.logs import unconfigure_logging
 from tests.e2e.conftest import cli_env
 from tests.e2e.people import People, patients_born
-from tests.fhir_checks import check_patient
+from tests.fhir_checks import check_patient, parse
 
 pytestmark = pytest.mark.e2e
 
@@ -99,3 +99,30 @@ def test_register_should_refuse_a_fhir_patient_naming_the_path(
     assert refusal["resourceType"] == "OperationOutcome"
     assert [i["expression"] for i in refusal["issue"][1:]] == [["Patient.birthDate"]]
     assert patients_born(mock_sites, request.birth_date) == []
+
+
+def test_complete_pnr_should_print_its_outcome_as_fhir(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(
+        app, ["complete-pnr", "20120101001K3", "201201019824", "--format", "fhir"], env=env
+    )
+
+    assert result.exit_code == 2, result.output
+    outcome = json.loads(result.stdout)
+    parse(outcome)
+    issue = outcome["issue"][0]
+    assert (issue["severity"], issue["code"]) == ("warning", "business-rule")
+    assert {"system": terms.REASON, "code": "identity_not_checked"} in issue["details"]["coding"]
+
+
+def test_register_should_refuse_a_bundle_of_several_patients(
+    env: dict[str, str], mock_sites: MockSites, tmp_path: Path
+) -> None:
+    people = People(mock_sites)
+    entries = [{"resource": fhir_patient(people.request())} for _ in range(2)]
+    path = tmp_path / "patienter.json"
+    path.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}))
+
+    result = CliRunner().invoke(app, ["register", "--file", str(path)], env=env)
+
+    assert result.exit_code == 3, result.output
+    assert "backlog import" in result.output
