@@ -16,6 +16,7 @@ from pathlib import Path
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient
 
+from apps.backlog.report import _result_reason as result_reason  # resultat.csv's own words
 from apps.backlog.store import ItemStatus, QueueItem, QueueReader, RunRecord
 from apps.fhir import terms
 from apps.fhir.patient import patient_resource
@@ -45,7 +46,7 @@ def item_resource(item: QueueItem, profile: RegionProfile) -> Patient | Operatio
     return operation_outcome(
         kind,
         reason_code=item.reason_code,
-        text=item.reason_sv or OUTCOME_KIND_SV.get(kind) or item.status.label_sv,
+        text=result_reason(item) or OUTCOME_KIND_SV.get(kind) or item.status.label_sv,
         patient_id=item.patient_id,
         reservnummer=outcome.reservnummer if outcome is not None else None,
         resource_id=rid,
