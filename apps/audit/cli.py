@@ -101,7 +101,7 @@ def audit_export(
 ) -> None:
     """The audit log for a log-review tool (FHIR AuditEvent, Provenance for creates and saves).
 
-    Exit 1 when the log's hash chain is broken (the export is still written, marked by it)."""
+    Exit 1 when the log's hash chain is broken (the export is still written, for the review)."""
     from apps.audit.export import export_fhir
     from apps.fhir.results import to_json
 

@@ -112,7 +112,9 @@ def import_(
             err.print(f"[yellow]Varning:[/] {escape(warning)}")
         if report.errors:
             table = Table(title="Ogiltiga rader (sparade som ogiltiga, körs inte)")
-            for col in ("Rad", "Kolumn", "Orsak"):
+            # A FHIR file's rows are its entries, its columns FHIR paths (Patient.birthDate).
+            fhir = report.kind == "fhir"
+            for col in ("Post", "Fält (FHIR)", "Orsak") if fhir else ("Rad", "Kolumn", "Orsak"):
                 table.add_column(col)
             for e in report.errors:
                 table.add_row(str(e.row), escape(e.column), escape(e.message_sv))

@@ -32,7 +32,7 @@ from typing import Any
 
 from apps.backlog.cells import looks_like_formula
 from apps.backlog.columns import BY_KEY, COLUMNS
-from apps.backlog.reader import RawRow, Table, read_table
+from apps.backlog.reader import FHIR_TEXT, RawRow, Table, read_table
 from apps.backlog.store import (
     Added,
     ItemStatus,
@@ -221,6 +221,13 @@ def _column_of(error: FieldError) -> str:
 ADDRESS_KEYS = frozenset({"street", "postal_code", "city"})
 
 
+def _covered(column: str, issues: list[RowError]) -> bool:
+    """True when ``column`` (a FHIR path) is, or lies inside, a path an issue names."""
+    return any(
+        column == i.column or column.startswith((f"{i.column}[", f"{i.column}.")) for i in issues
+    )
+
+
 class Importer:
     """Validates rows and adds them to a queue."""
 
@@ -264,8 +271,10 @@ class Importer:
 
     def _import_row(self, filename: str, table: Table, row: RawRow, report: ImportReport) -> None:
         source = f"{filename}:{row.number}"
-        if row.issues:  # a FHIR entry that could not be read: its own reasons, nothing else
-            issues = [RowError(row.number, i.column, i.code, i.message_sv) for i in row.issues]
+        # A FHIR entry's own problems (apps/fhir/reading.py). Without readable fields they are
+        # all there is to say; else the rules below add what else is wrong with the entry.
+        issues = [RowError(row.number, i.column, i.code, i.message_sv) for i in row.issues]
+        if issues and not row.cells.keys() - {FHIR_TEXT}:
             self._reject(source, row, issues, report)
             return
         formula_cols = [k for k, v in row.cells.items() if v and looks_like_formula(v)]
@@ -311,6 +320,8 @@ class Importer:
                     RowError(row.number, header, "field_required", "Fältet måste fyllas i.")
                 )
         errors.sort(key=lambda e: _COLUMN_ORDER.get(e.column, len(_COLUMN_ORDER)))
+        if issues:  # what an issue names already (Patient.name covers Patient.name[0].family)
+            errors = issues + [e for e in errors if not _covered(e.column, issues)]
         if errors or request is None:
             self._reject(source, row, errors, report)
             return

@@ -37,6 +37,8 @@ from robot.errors import BusinessError
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 FHIR_SUFFIXES = (".json",)
+# The cell holding a refused FHIR entry's whole text: what tells it from another entry.
+FHIR_TEXT = "fhir_resource"
 
 
 class UnreadableFile(BusinessError):
@@ -111,7 +113,7 @@ def _read_fhir(path: Path) -> Table:
         RawRow(
             number=e.number,
             # A refused entry is known by its whole text (hashed, never stored as it is).
-            cells={"resource": e.text} if e.issues else e.fields,
+            cells={**e.fields, FHIR_TEXT: e.text} if e.issues else e.fields,
             issues=tuple(RowIssue(i.path, i.code, i.message_sv) for i in e.issues),
         )
         for e in entries

@@ -190,12 +190,14 @@ def _registered_details(request: RegistrationRequest) -> dict[str, Any]:
 
 
 def request_fields(resource: Mapping[str, Any]) -> tuple[dict[str, str], list[FhirIssue]]:
-    """A Patient's request fields (import-row keys, text values), or why it cannot be read.
+    """A Patient's request fields (import-row keys, text values), and why it cannot be taken.
 
     Checks the structure and types with ``fhir.resources`` first; then what this routine
     needs that FHIR leaves open: one name, at most one address, a gender of man or woman, no
     personnummer or samordningsnummer (such a person gets no reservnummer). A missing field is
-    left out, so the request rules name it (``Patient.birthDate``: "Ange födelsedatum.").
+    left out, so the request rules name it (``Patient.birthDate``: "Ange födelsedatum."). The
+    fields read are returned beside the issues, so the rules can say what else is wrong; a
+    structural problem returns no fields.
     """
     kind = resource.get("resourceType")
     if kind != "Patient":
@@ -226,7 +228,7 @@ def request_fields(resource: Mapping[str, Any]) -> tuple[dict[str, str], list[Fh
         for c in security
     ):
         fields["protected"] = "ja"
-    return ({} if issues else fields), issues
+    return fields, issues
 
 
 def _read_name(

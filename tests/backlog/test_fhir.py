@@ -215,3 +215,14 @@ def test_report_should_write_one_bundle_per_run_matching_resultat_csv(
     # The protected person's entry: nothing beyond what the routine keeps.
     protected = json.dumps(by_id["item-3"], ensure_ascii=False)
     assert "Hemligsson" not in protected and "Testgatan" not in protected
+
+
+def test_an_entry_should_be_refused_with_every_problem_at_once(
+    importer: Importer, tmp_path: Path
+) -> None:
+    entry = patient("Berg", "Per", "2018-01-02", gender="other", extension=None)
+    report = importer.import_file(write_bundle(tmp_path / "en.json", [entry]))
+    assert [(e.column, e.code) for e in report.errors] == [
+        ("Patient.gender", "sex_invalid"),
+        (f"Patient.extension('{terms.GROUP_EXTENSION}')", "field_required"),
+    ]
