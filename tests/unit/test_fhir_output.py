@@ -18,14 +18,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from apps.fhir import terms
-from apps.fhir.patient import patient_resource, request_fields
+from apps.fhir.patient import patient_identifier, patient_resource, request_fields
 from apps.fhir.results import collection, invalid_request, outcome_resource
 from flows.rules.groups import PatientGroup
 from flows.rules.outcome import Candidate, Outcome, OutcomeKind, needs_person
-from flows.rules.region import RegionProfile
+from flows.rules.region import RegionProfile, load_region_profile
 from flows.rules.request import RegistrationRequest, parse_request
 from tests import fhir_checks
 from tests.fhir_checks import check_patient, holds, invariant, java_regex, parse
+from tests.unit.conftest import CONFIG_DIR
 
 TODAY = date(2026, 11, 27)
 # An OID under 2.999, the arc ITU-T X.660 keeps for examples: no region's real system.
@@ -297,3 +298,18 @@ def test_refused_request_should_name_each_fhir_path() -> None:
         "details": {"text": "Ange födelsedatum."},
         "expression": ["Patient.birthDate"],
     }
+
+
+@pytest.mark.parametrize("key", sorted(p.stem for p in (CONFIG_DIR / "regions").glob("*.toml")))
+def test_each_shipped_profile_example_should_meet_its_published_invariant(key: str) -> None:
+    """A profile that names its identifier system gets the published invariant of its region
+    checked on its own example; one that has not said writes no system at all."""
+    region = load_region_profile(CONFIG_DIR, key)
+    identifier = patient_identifier(region.example, region)
+    if not region.identifier_system:
+        assert "system" not in identifier
+        return
+    assert identifier["system"] == region.identifier_system
+    patient = {"resourceType": "Patient", "identifier": [identifier]}
+    checked = check_patient(patient, region=key, region_system=region.identifier_system)
+    assert checked, f"no published invariant is known for the system of {key}"
