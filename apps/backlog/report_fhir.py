@@ -47,6 +47,7 @@ def item_resource(item: QueueItem, profile: RegionProfile) -> Patient | Operatio
         kind,
         reason_code=item.reason_code,
         text=result_reason(item) or OUTCOME_KIND_SV.get(kind) or item.status.label_sv,
+        display=None if kind in OUTCOME_KIND_SV else item.status.label_sv,
         patient_id=item.patient_id,
         reservnummer=outcome.reservnummer if outcome is not None else None,
         resource_id=rid,

@@ -38,6 +38,7 @@ _ISSUE: dict[str, tuple[str, str]] = {
     "pending": ("information", "incomplete"),
     "closed": ("information", "informational"),
 }
+_KIND_SV = {**OUTCOME_KIND_SV, "dry_run": DRY_RUN_SV}
 
 
 def outcome_resource(
@@ -90,14 +91,18 @@ def operation_outcome(
     code: str | None = None,
     reason_code: str | None,
     text: str,
+    display: str | None = None,
     patient_id: str | None = None,
     reservnummer: str | None = None,
     resource_id: str | None = None,
 ) -> OperationOutcome:
-    """An OperationOutcome for an outcome ``kind`` (or a queue state) with its reason."""
+    """An OperationOutcome for an outcome ``kind`` (or a queue state) with its reason.
+
+    ``display`` is the kind's Swedish label where the outcome vocabulary has none (a queue
+    state: the queue's own word)."""
     default_severity, default_code = _ISSUE.get(kind, ("information", "informational"))
     coding = [
-        {"system": terms.OUTCOME_KIND, "code": kind, "display": OUTCOME_KIND_SV.get(kind, kind)}
+        {"system": terms.OUTCOME_KIND, "code": kind, "display": display or _KIND_SV.get(kind, kind)}
     ]
     if reason_code:
         coding.append({"system": terms.REASON, "code": reason_code})
