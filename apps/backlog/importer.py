@@ -221,13 +221,6 @@ def _column_of(error: FieldError) -> str:
 ADDRESS_KEYS = frozenset({"street", "postal_code", "city"})
 
 
-def _covered(column: str, issues: list[RowError]) -> bool:
-    """True when ``column`` (a FHIR path) is, or lies inside, a path an issue names."""
-    return any(
-        column == i.column or column.startswith((f"{i.column}[", f"{i.column}.")) for i in issues
-    )
-
-
 class Importer:
     """Validates rows and adds them to a queue."""
 
@@ -321,7 +314,10 @@ class Importer:
                 )
         errors.sort(key=lambda e: _COLUMN_ORDER.get(e.column, len(_COLUMN_ORDER)))
         if issues:  # what an issue names already (Patient.name covers Patient.name[0].family)
-            errors = issues + [e for e in errors if not _covered(e.column, issues)]
+            from apps.fhir.patient import covered
+
+            said = [i.column for i in issues]
+            errors = issues + [e for e in errors if not covered(e.column, said)]
         if errors or request is None:
             self._reject(source, row, errors, report)
             return

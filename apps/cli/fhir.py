@@ -38,15 +38,19 @@ def print_fhir_invalid(errors: list[FieldError]) -> None:
     typer.echo(to_json(invalid_request([(e.field, e.message_sv) for e in errors])), nl=False)
 
 
-def fhir_paths(errors: list[FieldError]) -> list[FieldError]:
-    """The same errors, each naming the FHIR path of its field (``Patient.birthDate``)."""
-    from apps.fhir.patient import fhir_path
+def fhir_paths(errors: list[FieldError], *, before: list[FieldError]) -> list[FieldError]:
+    """The FHIR file's own problems (``before``), then the request rules' errors, each naming
+    the FHIR path of its field (``Patient.birthDate``) unless a problem names it already."""
+    from apps.fhir.patient import covered, fhir_path
 
-    return [FieldError(fhir_path(e.field), e.code, e.message_sv) for e in errors]
+    paths = [e.field for e in before]
+    named = [FieldError(fhir_path(e.field), e.code, e.message_sv) for e in errors]
+    return before + [e for e in named if not covered(e.field, paths)]
 
 
-def fhir_request_fields(text: str, *, fhir: bool) -> dict[str, Any]:
-    """The one Patient of a FHIR file as request fields; exit 3 naming the FHIR paths."""
+def fhir_request_fields(text: str, *, fhir: bool) -> tuple[dict[str, Any], list[FieldError]]:
+    """The one Patient of a FHIR file as request fields, and its own problems (naming FHIR
+    paths). Exit 3 when the file cannot be taken, or its Patient has nothing readable."""
     from apps.cli.output import print_invalid
     from apps.fhir.reading import FhirUnreadable, read_patients
 
@@ -62,11 +66,11 @@ def fhir_request_fields(text: str, *, fhir: bool) -> dict[str, Any]:
         )
         raise typer.Exit(ExitCode.INVALID_INPUT)
     [entry] = entries
-    if entry.issues:
-        errors = [FieldError(i.path, i.code, i.message_sv) for i in entry.issues]
+    errors = [FieldError(i.path, i.code, i.message_sv) for i in entry.issues]
+    if errors and not entry.fields:
         if fhir:
             print_fhir_invalid(errors)
         else:
             print_invalid(errors, as_json=False)
         raise typer.Exit(ExitCode.INVALID_INPUT)
-    return dict(entry.fields)
+    return dict(entry.fields), errors

@@ -35,7 +35,7 @@ from flows.rules.countries import load_country_lists
 from flows.rules.groups import load_groups
 from flows.rules.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
 from flows.rules.region import load_region_profile
-from flows.rules.request import RequestInvalid, parse_request
+from flows.rules.request import FieldError, RequestInvalid, parse_request
 from flows.runner import Runner
 from robot.audit import AuditLog
 from robot.display import virtual_display
@@ -105,7 +105,8 @@ def register(
     settings = edge_settings(headed=headed, transfer=transfer)
     fhir = output_format == "fhir"
     as_json = as_json or output_format == "json"
-    data, from_fhir = _read_request_file(file, fhir=fhir) if file else ({}, False)
+    # A FHIR file's own problems (None: the file was no FHIR resource, or there was none).
+    data, fhir_issues = _read_request_file(file, fhir=fhir) if file else ({}, None)
     options = {
         "birth_date": birth_date,
         "sex": sex,
@@ -131,10 +132,12 @@ def register(
             rules=profile.field_rules,
             countries=load_country_lists(settings.config_dir),
         )
+        if fhir_issues:
+            raise RequestInvalid([])
     except RequestInvalid as exc:
         errors = exc.errors
-        if from_fhir:  # name the FHIR path of each refused field
-            errors = fhir_paths(errors)
+        if fhir_issues is not None:  # name the FHIR path of each refused field
+            errors = fhir_paths(errors, before=fhir_issues)
         if fhir:
             print_fhir_invalid(errors)
         else:
@@ -332,8 +335,8 @@ def _audit_outcome(settings: Settings, ref: str, outcome: Outcome, *, job: str) 
         _append_outcome(audit, cli_actor(), ref, outcome, job=job)
 
 
-def _read_request_file(path: Path, *, fhir: bool) -> tuple[dict[str, Any], bool]:
-    """The request's fields from the file, and whether it was a FHIR resource."""
+def _read_request_file(path: Path, *, fhir: bool) -> tuple[dict[str, Any], list[FieldError] | None]:
+    """The request's fields from the file, and a FHIR file's own problems (None: no FHIR)."""
     try:
         text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
         data = json.loads(text)
@@ -341,11 +344,11 @@ def _read_request_file(path: Path, *, fhir: bool) -> tuple[dict[str, Any], bool]
         err.print(f"Filen kan inte läsas som JSON: {exc}")
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
     if isinstance(data, dict) and "resourceType" in data:  # a FHIR resource (apps/fhir)
-        return fhir_request_fields(text, fhir=fhir), True
+        return fhir_request_fields(text, fhir=fhir)
     if not isinstance(data, dict):
         err.print("Filen ska innehålla ett JSON-objekt.")
         raise typer.Exit(ExitCode.INVALID_INPUT)
-    return data, False
+    return data, None
 
 
 def _parse_decision(text: str) -> Decision:

@@ -63,6 +63,12 @@ def fhir_path(field: str) -> str:
     return FIELD_PATHS.get(field.split(".")[-1], FIELD_PATHS.get(field, f"Patient ({field})"))
 
 
+def covered(path: str, paths: list[str]) -> bool:
+    """True when ``path`` is, or lies inside, one of ``paths`` (``Patient.name`` covers
+    ``Patient.name[0].family``): a refusal already said there is not said twice."""
+    return any(path == p or path.startswith((f"{p}[", f"{p}.")) for p in paths)
+
+
 @dataclass(frozen=True)
 class FhirIssue:
     """Why (part of) a FHIR resource cannot be read: the path, a stable code, Swedish text."""

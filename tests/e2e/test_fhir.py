@@ -130,3 +130,22 @@ def test_register_should_refuse_a_bundle_of_several_patients(
 
     assert result.exit_code == 3, result.output
     assert "backlog import" in result.output
+
+
+def test_register_should_name_every_problem_of_a_fhir_patient_at_once(
+    env: dict[str, str], mock_sites: MockSites, tmp_path: Path
+) -> None:
+    data = fhir_patient(People(mock_sites).request())
+    data["gender"] = "unknown"
+    del data["extension"]
+    path = tmp_path / "patient.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    result = CliRunner().invoke(app, ["register", "--file", str(path), "--format", "fhir"], env=env)
+
+    assert result.exit_code == 3, result.output
+    refusal = json.loads(result.stdout)
+    assert [i["expression"] for i in refusal["issue"][1:]] == [
+        ["Patient.gender"],
+        [f"Patient.extension('{terms.GROUP_EXTENSION}')"],
+    ]

@@ -313,3 +313,13 @@ def test_each_shipped_profile_example_should_meet_its_published_invariant(key: s
     patient = {"resourceType": "Patient", "identifier": [identifier]}
     checked = check_patient(patient, region=key, region_system=region.identifier_system)
     assert checked, f"no published invariant is known for the system of {key}"
+
+
+def test_protected_completion_should_carry_the_label_and_the_number_alone(
+    profile: RegionProfile,
+) -> None:
+    outcome = Outcome(kind=OutcomeKind.REGISTERED, patient_id="195009072553")
+    patient = dumped(outcome_resource(outcome, request=None, profile=profile, protected=True))
+    assert check_patient(patient) == ["personnummer-invariant"]
+    assert patient["meta"]["security"][0]["code"] == "sekretessmarkering"
+    assert set(patient) == {"resourceType", "meta", "identifier"}
