@@ -8,8 +8,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from apps.audit.log import AuditLog
 from apps.cli.main import app
+from robot.audit import AuditLog
 from robot.settings import Settings
 from tests.fhir_checks import audit_chain, parse
 
