@@ -142,12 +142,7 @@ def _check_sex(shown: dict[str, str], new: PatientId) -> None:
 
 def _type_personnummer(form: PmoPatientForm, old: PatientId, new: PatientId) -> None:
     """Delete the reservnummer part after the date and type the personnummer's last digits."""
-    field = form.patient_id_field
-    field.focus()
-    field.press("End")
-    for _ in old.reserve_part:
-        field.press("Backspace")
-    field.press_sequentially(new.reserve_part)
+    form.replace_reserve_part(old.reserve_part, new.reserve_part)
 
 
 def _verify_id(new: PatientId, *, ctx: RoutineContext) -> dict[str, str]:

@@ -41,12 +41,9 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from playwright.sync_api import Locator
-
 from flows.context import RoutineContext
 from flows.crashpoint import crash_point
 from flows.pages.pmo_form import SaveRefused
-from flows.pages.site import playwright_errors
 from flows.rules.countries import country_name_sv
 from flows.rules.groups import PatientGroup
 from flows.rules.judge import RnsJudge, Verdicts, is_exactly, judge_pmo, person_key
@@ -61,6 +58,7 @@ from flows.rules.outcome import (
 from flows.rules.request import RegistrationRequest, rule_problems
 from flows.rules.screens import FormValues, PmoHit, RnsHit
 from flows.steps import StepTracker
+from flows.transfer import NumberSource, copy_number, paste_number
 from flows.verify import check_patient_id, norm, open_patient, verify_patient
 from robot.errors import VerificationFailed
 
@@ -79,7 +77,7 @@ def journal_key(request: RegistrationRequest) -> str:
 class _Number:
     value: str
     reused: bool
-    source: Locator | None  # where the number is on screen, for the copy step
+    source: NumberSource | None  # where the number is on screen, for the copy step
     # True when ``source`` was read the moment before (the created number): the first copy
     # needs no look whether the screen still shows it.
     just_read: bool = False
@@ -353,14 +351,10 @@ def form_values(
 def _register_in_pmo(number: _Number, values: FormValues, *, ctx: RoutineContext) -> str:
     """Copy the number, open "Registrera", paste, check, fill in, check again, save."""
     form = ctx.pmo.form
-    source = number.source
-    if source is not None and not number.just_read and not _shows(source, number.value):
-        source = None  # the screen moved on (a retry): the transfer puts it on the clipboard
-    with playwright_errors("rns"):  # the keyboard and the clipboard are no page object
-        ctx.transfer.copy(source, number.value)
+    # A source no longer showing the number (a retry): the transfer puts it on the clipboard.
+    copy_number(ctx.transfer, number.source, number.value, fresh=number.just_read)
     form.open_new()
-    with playwright_errors("pmo"):
-        ctx.transfer.paste(form, number.value)
+    paste_number(ctx.transfer, form, number.value)
     form.leave_patient_id()
     pasted = form.read_form([])  # the Patient-ID and its marker, one round trip
     check_patient_id(pasted.marker, pasted.patient_id, number.value)
@@ -405,17 +399,6 @@ def _saved_in_pmo(
     """The Patient-ID when PMO already has a patient with it (by a birth-date search)."""
     hits = ctx.pmo.search.search_by_birth_date(request.birth_date)
     return patient_id if any(h.patient_id == patient_id for h in hits) else None
-
-
-def _shows(locator: Locator, value: str) -> bool:
-    """True when the element still shows exactly ``value`` (one round trip, never waits)."""
-    try:
-        shown: list[str] = locator.evaluate_all(
-            "els => els.map(e => ('value' in e ? e.value : e.innerText).trim())"
-        )
-    except Exception:  # the page navigated away or closed
-        return False
-    return value in shown
 
 
 # Verifying ---------------------------------------------------------------------------------

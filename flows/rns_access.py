@@ -41,22 +41,19 @@ def plexus_access(rns: SiteUI, plexus: SiteUI) -> Callable[[], None]:
         if rns.has_page() and rns.on_site():
             return
         if rns.has_page() and opened:
-            rns.navigate(lambda: rns.page.goto(opened[0], wait_until="domcontentloaded"))
+            rns.goto(opened[0], referer=False)
             return
         start = PlexusStartPage(plexus)
         start.open()
-        link = start.rns_link()
-        if link is None:
+        if not start.has_rns_link():
             _log.event("plexus_add_favourite", system="rns")
             start.edit_favourites()
             systems = PlexusSystemsPage(plexus)
             systems.add_favourite(systems.sel.text("rns_name"))
             start.open()
-            link = start.rns_link()
-            if link is None:
+            if not start.has_rns_link():
                 raise SelectorMissing("Reservnummersystemet saknas i Mina favoriter efter tillägg.")
-        href = link.get_attribute("href")
-        tab = start.open_rns(link)
+        tab, href = start.open_rns()
         rns.use_page(tab)
         if href:
             opened[:] = [href]

@@ -26,6 +26,7 @@ from datetime import date
 
 from playwright.sync_api import Page
 
+from flows.pages.errors import translated
 from flows.pages.site import SiteUI
 from flows.screen_findings import (
     Finding,
@@ -293,7 +294,8 @@ def check_screens(target: CheckTarget) -> ScreenReport:
         walks.append((plexus, lambda: check_plexus(plexus)))
     for site, walk in walks:
         try:
-            report.findings.extend(walk())
+            with translated(site.site):  # Playwright's errors in the project's words
+                report.findings.extend(walk())
         except Exception as exc:
             message = exc.message if isinstance(exc, RobotError) else type(exc).__name__
             report.findings.append(

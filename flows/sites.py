@@ -15,9 +15,10 @@ from collections.abc import Callable, Sequence
 
 from playwright.sync_api import Page
 
+from flows.pages.errors import translated
 from flows.pages.login import LoginPage, PendingLogin, RefusedLogins
 from flows.pages.responses import check_response
-from flows.pages.site import SiteUI, playwright_errors
+from flows.pages.site import SiteUI
 from flows.selectors import SiteSelectors, load_selectors
 from robot.browser import BrowserSession
 from robot.errors import RobotError
@@ -85,19 +86,17 @@ def open_and_log_in(sites: Sequence[SiteUI]) -> None:
         if site.has_page() or site.login.refused or site.login.pending:
             continue
         try:
-            with playwright_errors(site.site):
+            with translated(site.site, waiting=True):
                 page = site.page
                 check_response(
                     page.goto(site.base_url + "/", wait_until="domcontentloaded"), site=site.site
                 )
             if site.login.is_login_page(page):
-                with playwright_errors(site.site, f"{site.site}.login"):
-                    sent.append((site, site.login.submit(page)))
+                sent.append((site, site.login.submit(page)))
         except RobotError as exc:
             _log.event("open_ahead_failed", site=site.site, code=exc.code)
     for site, login in sent:
         try:
-            with playwright_errors(site.site, f"{site.site}.login"):
-                login.finish()
+            login.finish()
         except RobotError as exc:
             _log.event("login_ahead_failed", site=site.site, code=exc.code)

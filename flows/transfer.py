@@ -15,15 +15,20 @@ Patient-ID ("pasting, not typing, keeps the format right"). The mode comes from 
 
 Whatever the mode, the flow reads the field back and compares it with the number, and checks
 PMO's red format marker; a transfer never decides that it worked.
+
+The routine calls ``copy_number`` and ``paste_number``: they run a transfer (any ``Transfer``)
+inside the page objects' error translation (``flows.pages.errors``), so Playwright's errors of
+the keyboard and the clipboard leave as the project's, and the routine holds no browser code.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from playwright.sync_api import Locator, Page
 
+from flows.pages.errors import translated
 from flows.pages.pmo_form import PmoPatientForm
 from robot import clipboard
 from robot.errors import VerificationFailed
@@ -31,6 +36,9 @@ from robot.errors import VerificationFailed
 SELECT_ALL = "ControlOrMeta+a"
 COPY = "ControlOrMeta+c"
 PASTE = "ControlOrMeta+v"
+# Where a number is shown on a screen of Reservnummersystemet, for the copy step (a page
+# object's element: ``RnsResultPage.number_field``, ``RnsSearchPage.number_cell``).
+NumberSource: TypeAlias = Locator
 # How long the OS clipboard may take to show what the browser copied (X selections are
 # handed over asynchronously); polled, never slept blindly.
 _SYSTEM_CLIPBOARD_WAIT_S = 2.0
@@ -155,6 +163,38 @@ def _wait_for_system_clipboard(expected: str) -> bool:
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.02)
+
+
+def copy_number(
+    transfer: Transfer, source: NumberSource | None, number: str, *, fresh: bool
+) -> None:
+    """Copy ``number`` from ``source`` with ``transfer``, as the routine says.
+
+    ``fresh``: ``source`` was read the moment before (the number just created), so it needs no
+    look; otherwise a ``source`` that no longer shows exactly the number (the screen moved on,
+    a retry) is dropped and the transfer puts the number on the clipboard itself.
+    """
+    with translated("rns"):
+        if source is not None and not fresh and not _shows(source, number):
+            source = None
+        transfer.copy(source, number)
+
+
+def paste_number(transfer: Transfer, form: PmoPatientForm, number: str) -> None:
+    """Paste the copied ``number`` into the form's Patient-ID field with ``transfer``."""
+    with translated("pmo"):
+        transfer.paste(form, number)
+
+
+def _shows(locator: Locator, value: str) -> bool:
+    """True when the element still shows exactly ``value`` (one round trip, never waits)."""
+    try:
+        shown: list[str] = locator.evaluate_all(
+            "els => els.map(e => ('value' in e ? e.value : e.innerText).trim())"
+        )
+    except Exception:  # the page navigated away or closed
+        return False
+    return value in shown
 
 
 def make_transfer(mode: str, *, headless: bool) -> Transfer:

@@ -18,20 +18,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, Response
 from pydantic import SecretStr
 
+from flows.pages.errors import NamedScreen, page_call, translated
 from flows.pages.responses import check_response, site_name
 from flows.selectors import SiteSelectors
 from robot.errors import SiteError
 from robot.files import write_private
 from robot.retry import NotRetried
 
-if TYPE_CHECKING:
-    from playwright._impl._sync_base import EventInfo
+
+class _Answer(Protocol):
+    """The answer a navigation wait gives (``page.expect_navigation()``'s value)."""
+
+    @property
+    def value(self) -> Response: ...
 
 
 class LoginRefused(NotRetried):
@@ -76,7 +81,7 @@ class LoginPage:
         refusals: RefusedLogins | None = None,
     ) -> None:
         self.site = site
-        self._sel = selectors["login"]
+        self._sel = NamedScreen.of(selectors["login"])
         self._login_path = selectors["site"].text("login_path")
         self._username = username
         self._password = password
@@ -89,15 +94,18 @@ class LoginPage:
         """True while a login was sent and its answer not yet waited for (``submit``)."""
         return self._pending is not None
 
+    @page_call
     def is_login_page(self, page: Page) -> bool:
         """True when the page shows this site's login page (judged by URL: no page round trip)."""
         return urlsplit(page.url).path.rstrip("/") == self._login_path.rstrip("/")
 
+    @page_call
     def login(self, page: Page) -> None:
         """Fill in the user name and password and log in; ``LoginRefused`` when the site
         refuses (then and on every later call, without trying again)."""
         self.submit(page).finish()
 
+    @page_call
     def submit(self, page: Page) -> PendingLogin:
         """Fill in the user name and password and send them; the site's answer is waited for
         by ``PendingLogin.finish()`` (meanwhile the robot may work in another site).
@@ -167,18 +175,25 @@ class PendingLogin:
     was sent (an earlier login under way had logged in already).
     """
 
-    def __init__(self, login: LoginPage, page: Page, answer: EventInfo[Response] | None) -> None:
+    def __init__(self, login: LoginPage, page: Page, answer: _Answer | None) -> None:
         self._login = login
         self._page = page
         self._answer = answer
 
+    @property
+    def site(self) -> str:
+        """The site the login was sent to."""
+        return self._login.site
+
+    @page_call
     def finish(self) -> None:
         """Wait for the site's answer and judge it as ``LoginPage.login`` does: ``LoginRefused``
         (remembered) or ``SiteError``. Only the first call waits; later calls do nothing."""
         if self._answer is None or self._login._pending is not self:
             return
         try:
-            response = self._answer.value
+            with translated(self.site, waiting=True):  # the wait for the site's answer
+                response = self._answer.value
         finally:
             self._login._pending = None
         self._login._answered(self._page, response)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
+from flows.pages.errors import page_call, translated
 from flows.pages.site import SiteUI
 from robot.errors import SelectorMissing
 
@@ -19,9 +20,11 @@ class PlexusStartPage:
         self.site = site
         self.sel = site.screen("start")
 
+    @page_call
     def open(self) -> None:
         self.site.open_home()
 
+    @page_call
     def show_favourites(self) -> Locator:
         """Open "Mina favoriter" (if closed) and return the list."""
         page = self.site.page
@@ -35,19 +38,29 @@ class PlexusStartPage:
             raise SelectorMissing("Plexus visar inte ”Mina favoriter”.") from exc
         return favourites
 
-    def rns_link(self) -> Locator | None:
-        """The favourite link to Reservnummersystemet, or None when it is missing."""
-        link = self.sel.loc(self.show_favourites(), "rns_link")
-        return link if link.count() else None
+    @page_call
+    def has_rns_link(self) -> bool:
+        """True when "Mina favoriter" (opened if closed) has the link to Reservnummersystemet."""
+        return self._rns_link(self.show_favourites()).count() > 0
 
-    def open_rns(self, link: Locator) -> Page:
-        """Follow the favourite link; returns the new tab it opens."""
-        with self.site.page.context.expect_page() as new_tab:
-            link.click()
-        page = new_tab.value
-        page.wait_for_load_state("domcontentloaded")
-        return page
+    @page_call
+    def open_rns(self) -> tuple[Page, str | None]:
+        """Follow the favourite link in the open "Mina favoriter": the new tab it opens, and
+        the address it opened (None when the link has none)."""
+        page = self.site.page
+        link = self._rns_link(self.sel.loc(page, "favourites"))
+        href = link.get_attribute("href")
+        with translated(self.site.site, waiting=True):  # the new tab: the site's answer
+            with page.context.expect_page() as new_tab, translated(self.site.site):
+                link.click()  # an error of the click names the link
+            opened = new_tab.value
+            opened.wait_for_load_state("domcontentloaded")
+        return opened, href
 
+    def _rns_link(self, favourites: Locator) -> Locator:
+        return self.sel.loc(favourites, "rns_link")
+
+    @page_call
     def edit_favourites(self) -> None:
         """Press the pen ("Redigera favoriter")."""
         self.site.navigate(self.sel.loc(self.site.page, "edit_favourites").click)
@@ -60,6 +73,7 @@ class PlexusSystemsPage:
         self.site = site
         self.sel = site.screen("it_systems")
 
+    @page_call
     def add_favourite(self, system_name: str) -> None:
         """Press "Lägg till" on the system's row (nothing to do when it says "Tillagd")."""
         page = self.site.page

@@ -11,6 +11,8 @@ from typing import Any
 
 from playwright.sync_api import Locator, expect
 
+from flows.pages.errors import page_call
+from flows.pages.keyboard import tick
 from flows.pages.responses import FormRefused, read_form_messages
 from flows.pages.site import SiteUI
 from flows.rules.model import Sex
@@ -62,6 +64,7 @@ class PmoPatientForm:
 
     # Opening -------------------------------------------------------------------------------
 
+    @page_call
     def open_new(self) -> None:
         """Choose "Registrera" in the navigation: an empty form."""
         self.site.click_nav("register")
@@ -70,6 +73,7 @@ class PmoPatientForm:
         except AssertionError as exc:
             raise SelectorMissing("PMO:s registreringsformulär visas inte.") from exc
 
+    @page_call
     def start_opening_new(self) -> None:
         """Start loading an empty "Registrera" form and return at once (``open_new`` then
         only waits for it): PMO's page loads while the robot works in the other system."""
@@ -79,31 +83,49 @@ class PmoPatientForm:
 
     @property
     def patient_id_field(self) -> Locator:
+        """The Patient-ID textbox (a locator: nothing is read)."""
         return self.sel.loc(self.site.page, "patient_id")
 
+    @page_call
     def patient_id_value(self) -> str:
         return self.patient_id_field.input_value()
 
+    @page_call
     def marker_shown(self) -> bool:
         """True when PMO marks the Patient-ID as wrongly formatted (red marker or aria-invalid)."""
         if self.patient_id_field.get_attribute("aria-invalid") == "true":
             return True
         return self.sel.loc(self.site.page, "marker").is_visible()
 
+    @page_call
     def leave_patient_id(self) -> None:
         """Tab out of the Patient-ID field, so PMO checks the format on blur too."""
         self.patient_id_field.press("Tab")
 
+    @page_call
     def clear_patient_id(self) -> None:
         """Empty the Patient-ID field (before pasting a new one, as Ctrl+A then paste would)."""
         self.patient_id_field.fill("")
 
+    @page_call
+    def replace_reserve_part(self, old_part: str, new_part: str) -> None:
+        """In the Patient-ID field, delete ``old_part`` at its end (End, then Backspace once
+        per character) and type ``new_part``, as a person changes a reservnummer into a
+        personnummer: the date before it is kept as it is."""
+        field = self.patient_id_field
+        field.focus()
+        field.press("End")
+        for _ in old_part:
+            field.press("Backspace")
+        field.press_sequentially(new_part)
+
     # The other fields -------------------------------------------------------------------------
 
+    @page_call
     def fill(self, values: FormValues) -> None:
         """Tick Man/Kvinna and fill the text fields, the postnummer followed by Tab first."""
         page = self.site.page
-        self.site.tick(self.sel.loc(page, "man" if values.sex is Sex.MAN else "kvinna"))
+        tick(self.sel.loc(page, "man" if values.sex is Sex.MAN else "kvinna"))
         fields = values.text_fields()
         for key in ("family_name", "given_names", "street"):
             if key in fields:
@@ -116,11 +138,13 @@ class PmoPatientForm:
             if key in fields:
                 self.sel.loc(page, key).fill(fields[key])
 
+    @page_call
     def read_values(self, keys: list[str]) -> dict[str, str]:
         """The current contents of the given text fields."""
         page = self.site.page
         return {key: self.sel.loc(page, key).input_value() for key in keys}
 
+    @page_call
     def read_form(self, keys: list[str]) -> FormReading:
         """The text fields ``keys``, the ticked sex, the Patient-ID and whether PMO marks it,
         read in one round trip.
@@ -169,6 +193,7 @@ class PmoPatientForm:
                 self._signatures.pop(key, None)
         return reading
 
+    @page_call
     def checked_sex(self) -> Sex | None:
         page = self.site.page
         if self.sel.loc(page, "man").is_checked():
@@ -177,6 +202,7 @@ class PmoPatientForm:
             return Sex.KVINNA
         return None
 
+    @page_call
     def refill(self, values: dict[str, str]) -> None:
         """Fill the given text fields again (after something on the page changed them)."""
         page = self.site.page
@@ -185,6 +211,7 @@ class PmoPatientForm:
 
     # Saving ---------------------------------------------------------------------------------
 
+    @page_call
     def save(self) -> None:
         """Press "Spara" and wait for the patient page.
 

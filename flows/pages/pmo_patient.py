@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from flows.pages.errors import page_call
 from flows.pages.site import SiteUI
 from robot.errors import SelectorMissing
 
@@ -31,6 +32,7 @@ class PmoPatientPage:
         self.sel = site.screen("patient")
         self.labels = site.screen("labels").texts
 
+    @page_call
     def read(self) -> dict[str, str]:
         """Every field the page shows, keyed by field name (values as displayed, e.g. "Man")."""
         page = self.site.page
@@ -47,11 +49,13 @@ class PmoPatientPage:
         by_label = {label: field for field, label in self.labels.items()}
         return {by_label[label]: value for label, value in shown.items() if label in by_label}
 
+    @page_call
     def shows_saved(self) -> bool:
         """True when the page carries the "saved" status message of a successful save."""
         status = self.sel.loc(self.site.page, "saved")
         return status.count() > 0 and self.sel.text("saved_text") in status.first.inner_text()
 
+    @page_call
     def start_edit(self) -> None:
         """Press "Ändra patientdata" to open the filled-in form (a link or a form button)."""
         edit = self.sel.loc(self.site.page, "edit")

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from playwright.sync_api import expect
-
+from flows.pages.errors import page_call
 from flows.pages.site import SiteUI
-from flows.pages.tables import rows_of, table_grids
+from flows.pages.tables import read_results
 from flows.rules.model import Sex
 from flows.rules.names import split_display_name
 from flows.rules.screens import PmoHit
-from robot.errors import SelectorMissing, SiteError
 
 
 class PmoSearchPage:
@@ -21,10 +19,12 @@ class PmoSearchPage:
         self.site = site
         self.sel = site.screen("search")
 
+    @page_call
     def open(self) -> None:
         """Go to the search screen unless it is already shown (the start page shows it)."""
         self.site.show_screen(self.sel, "year", "search")
 
+    @page_call
     def search_by_birth_date(self, birth_date: date) -> list[PmoHit]:
         """Fill in year, month and day, press Sök, and read every hit."""
         values = {
@@ -33,32 +33,16 @@ class PmoSearchPage:
             "day": f"{birth_date.day:02d}",
         }
         # A GET form: after a lost session the site returns to the result itself. After the
-        # first search the robot goes straight to the address the form sends (SiteUI.search).
-        self.site.search(self.sel, values, marker="year", nav="search")
-        try:
-            return self.read_hits()
-        except Exception:
-            self.site.forget_search(self.sel)  # the retry fills the form in again
-            raise
+        # first search the robot goes straight to the address the form sends (flows.pages.search).
+        return self.site.searches.search(
+            self.sel, values, marker="year", nav="search", read=self.read_hits
+        )
 
+    @page_call
     def read_hits(self) -> list[PmoHit]:
         """The hits on the current result screen ([] for "Inga patienter hittades")."""
-        page = self.site.page
-        results = self.sel.loc(page, "results")
-        no_hits = self.sel.loc(page, "no_hits")
-        error = self.sel.loc(page, "error")
-        try:
-            expect(results.or_(no_hits).or_(error).first).to_be_visible()
-        except AssertionError as exc:
-            raise SelectorMissing("PMO visar varken sökresultat eller ”inga träffar”.") from exc
-        grids = table_grids(results)  # the table read at once: no separate count
-        if not grids:
-            if no_hits.count():
-                return []
-            raise SiteError("PMO:s sökning gav ett felmeddelande.", code="search_error")
-        rows = rows_of(grids, self.sel.table("columns"))
         hits = []
-        for row in rows:
+        for row in read_results(self.sel, self.site.page, site=self.site.site):
             family, given = split_display_name(row["name"])
             hits.append(
                 PmoHit(
@@ -71,11 +55,13 @@ class PmoSearchPage:
             )
         return hits
 
+    @page_call
     def shows_patient(self, patient_id: str) -> bool:
         """True when the current result list has a link to this Patient-ID."""
         results = self.sel.loc(self.site.page, "results")
         return results.get_by_role("link", name=patient_id, exact=True).count() > 0
 
+    @page_call
     def open_patient(self, patient_id: str) -> None:
         """Open a patient from the result list by clicking their Patient-ID."""
         page = self.site.page

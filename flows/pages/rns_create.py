@@ -6,6 +6,8 @@ from datetime import date
 
 from playwright.sync_api import Locator, expect
 
+from flows.pages.errors import page_call
+from flows.pages.keyboard import tick
 from flows.pages.responses import FormRefused, read_form_messages
 from flows.pages.site import SiteUI
 from flows.rules.model import Sex
@@ -19,12 +21,13 @@ class RnsCreatePage:
         self.site = site
         self.sel = site.screen("create")
 
+    @page_call
     def create(self, *, birth_date: date, sex: Sex, family_name: str, given_names: str) -> None:
         """Open the form, fill it in and press Skapa; lands on the result screen."""
         self.site.click_nav("create")
         page = self.site.page
         self.sel.loc(page, "birth_date").fill(birth_date.strftime("%Y%m%d"))
-        self.site.tick(self.sel.loc(page, "man" if sex is Sex.MAN else "kvinna"))
+        tick(self.sel.loc(page, "man" if sex is Sex.MAN else "kvinna"))
         self.sel.loc(page, "family_name").fill(family_name)
         self.sel.loc(page, "given_names").fill(given_names)
         # A post: after a lost session the number may or may not exist; the flow checks.
@@ -42,8 +45,10 @@ class RnsResultPage:
 
     @property
     def number_field(self) -> Locator:
+        """The read-only textbox with the new number (a locator: nothing is read)."""
         return self.sel.loc(self.site.page, "number")
 
+    @page_call
     def read_number(self) -> str:
         """The created number as shown.
 
@@ -59,4 +64,4 @@ class RnsResultPage:
             raise SelectorMissing("Reservnummersystemet visar inget nytt reservnummer.") from exc
         if not field.count():
             raise FormRefused("rns", read_form_messages(error))
-        return field.input_value().strip()
+        return self.number_field.input_value().strip()  # the number field in hand again

@@ -1,4 +1,4 @@
-"""Keyboard activation in the page objects (``SiteUI.tick``, ``press_on``, ``submit``).
+"""Keyboard activation in the page objects (``flows.pages.keyboard``: ``tick``, ``press_on``).
 
 The robot ticks radio buttons with Space and presses submit buttons with Enter (no waiting for
 the element to stand still), and reads back or falls back to Playwright's ``check``/``click``
@@ -10,10 +10,8 @@ wrong element, a page that swallows the key).
 from __future__ import annotations
 
 from playwright.sync_api import Page
-from pydantic import SecretStr
 
-from flows.pages.login import LoginPage
-from flows.pages.site import SiteUI
+from flows.pages.keyboard import press_on, tick
 from flows.selectors import ScreenSelectors, parse_selectors
 
 _SELECTORS = parse_selectors(
@@ -61,44 +59,36 @@ _FORM = """<!doctype html><title>t</title>
 </script>"""
 
 
-def _form(page: Page) -> tuple[SiteUI, ScreenSelectors]:
+def _form(page: Page) -> ScreenSelectors:
     page.set_content(_FORM)
-    login = LoginPage(site="rns", selectors=_SELECTORS, username="u", password=SecretStr("p"))
-    site = SiteUI(
-        site="rns",
-        page_factory=lambda: page,
-        base_url="http://127.0.0.1",
-        selectors=_SELECTORS,
-        login=login,
-    )
-    return site, site.screen("form")
+    return _SELECTORS["form"]
 
 
 def test_tick_should_tick_the_radio_button_and_no_other(page: Page) -> None:
-    site, form = _form(page)
+    form = _form(page)
 
-    site.tick(form.loc(page, "kvinna"))
+    tick(form.loc(page, "kvinna"))
 
     assert page.get_by_role("radio", name="Kvinna").is_checked()
     assert not page.get_by_role("radio", name="Man").is_checked()
-    site.tick(form.loc(page, "man"))
+    tick(form.loc(page, "man"))
     assert page.get_by_role("radio", name="Man").is_checked()
     assert not page.get_by_role("radio", name="Kvinna").is_checked()
 
 
 def test_tick_should_leave_a_ticked_checkbox_ticked(page: Page) -> None:
     # Space toggles a checkbox: pressing it on a ticked one would untick it.
-    site, form = _form(page)
+    form = _form(page)
 
-    site.tick(form.loc(page, "tolk"))
+    tick(form.loc(page, "tolk"))
 
     assert page.get_by_role("checkbox", name="Tolk").is_checked()
 
 
 def test_tick_should_fall_back_to_a_click_when_the_page_swallows_the_key(page: Page) -> None:
-    site, form = _form(page)
+    form = _form(page)
 
-    site.tick(form.loc(page, "stubborn"))
+    tick(form.loc(page, "stubborn"))
 
     assert page.get_by_role("radio", name="Envis").is_checked()
 
@@ -106,11 +96,11 @@ def test_tick_should_fall_back_to_a_click_when_the_page_swallows_the_key(page: P
 def test_press_on_should_press_nothing_when_the_element_cannot_take_the_focus(
     page: Page,
 ) -> None:
-    site, form = _form(page)
+    form = _form(page)
     page.get_by_role("textbox", name="Namn").fill("x")  # the focus is in the form
 
-    pressed_disabled = site.press_on(form.loc(page, "off"), "Enter")
-    pressed_hidden = site.press_on(form.loc(page, "hidden"), "Enter")
+    pressed_disabled = press_on(form.loc(page, "off"), "Enter")
+    pressed_hidden = press_on(form.loc(page, "hidden"), "Enter")
 
     assert (pressed_disabled, pressed_hidden) == (False, False)
     # Enter was never sent: it would have submitted the form from the Namn field.
@@ -118,9 +108,9 @@ def test_press_on_should_press_nothing_when_the_element_cannot_take_the_focus(
 
 
 def test_press_on_should_submit_with_the_button_that_was_pressed(page: Page) -> None:
-    site, form = _form(page)
+    form = _form(page)
 
-    pressed = site.press_on(form.loc(page, "save"), "Enter")
+    pressed = press_on(form.loc(page, "save"), "Enter")
 
     assert pressed
     assert page.evaluate("window.sent") == ["spara"]
