@@ -18,9 +18,10 @@ taking a locator is free, no round trip). Page objects take an element right bef
 so that is the element a timeout waited for. A wait for the site's answer (a navigation) runs in
 ``translated(site, waiting=True)``: its timeout is the site's, whatever element is in hand.
 
-Every public method of every page object carries ``@page_call`` (a unit test checks that none
-is missing); flows that touch the browser outside a page object (the copy-paste step, the first
-logins, the screen check) run inside ``translated(site)``.
+Every public method of every page object carries ``@page_call``
+(``tests/e2e/test_page_errors.py`` checks that none is missing); flows that touch the browser
+outside a page object (the copy-paste step, the first logins, the screen check) run inside
+``translated(site)``.
 """
 
 from __future__ import annotations
@@ -134,6 +135,6 @@ class NamedScreen(ScreenSelectors):
         return f"{self.site}.{self.screen}.{key} ({self.spec(key).describe()})"
 
     def loc(self, root: Page | Locator, key: str) -> Locator:
-        spec = self.spec(key)
-        hold(f"{self.site}.{self.screen}.{key} ({spec.describe()})")
-        return spec.locate(root)
+        """The locator for element ``key`` inside ``root``, now the element in hand."""
+        hold(self.where(key))
+        return self.spec(key).locate(root)

@@ -21,13 +21,11 @@ _GRIDS_JS = """ts => ts.map(
   t => Array.from(t.rows, r => Array.from(r.cells, c => c.innerText.trim())))"""
 
 
-def read_results(
-    screen: ScreenSelectors, page: Page, *, site: str, columns: str = "columns"
-) -> list[dict[str, str]]:
+def read_results(screen: ScreenSelectors, page: Page, *, site: str) -> list[dict[str, str]]:
     """The rows of ``screen``'s result table keyed by field ([] for its "no hits" text).
 
     ``screen`` names the elements ``results`` (the table), ``no_hits`` and ``error``, and the
-    header labels by field under ``[<screen>.<columns>]``. Neither table nor "no hits" nor an
+    header labels by field under ``[<screen>.columns]``. Neither table nor "no hits" nor an
     error shown: ``SelectorMissing``; the error shown: ``SiteError`` (``search_error``).
     """
     results = screen.loc(page, "results")
@@ -47,7 +45,7 @@ def read_results(
         raise SiteError(
             f"Sökningen i {site_name(site)} gav ett felmeddelande.", code="search_error"
         )
-    return rows_of(grids, screen.table(columns))
+    return rows_of(grids, screen.table("columns"))
 
 
 def rows_of(grids: list[list[list[str]]], columns: Mapping[str, str]) -> list[dict[str, str]]:
