@@ -43,6 +43,7 @@ from dataclasses import dataclass, replace
 
 from flows.context import RoutineContext
 from flows.crashpoint import crash_point
+from flows.pages.errors import NamedElement
 from flows.pages.pmo_form import SaveRefused
 from flows.rules.countries import country_name_sv
 from flows.rules.groups import PatientGroup
@@ -58,7 +59,7 @@ from flows.rules.outcome import (
 from flows.rules.request import RegistrationRequest, rule_problems
 from flows.rules.screens import FormValues, PmoHit, RnsHit
 from flows.steps import StepTracker
-from flows.transfer import NumberSource, copy_number, paste_number
+from flows.transfer import copy_number, paste_number
 from flows.verify import check_patient_id, norm, open_patient, verify_patient
 from robot.errors import VerificationFailed
 
@@ -77,7 +78,7 @@ def journal_key(request: RegistrationRequest) -> str:
 class _Number:
     value: str
     reused: bool
-    source: NumberSource | None  # where the number is on screen, for the copy step
+    source: NamedElement | None  # where the number is on screen, for the copy step
     # True when ``source`` was read the moment before (the created number): the first copy
     # needs no look whether the screen still shows it.
     just_read: bool = False
@@ -303,7 +304,7 @@ def _create_rns(
         )
         value = ctx.rns.result.read_number()
         ctx.journal.record(key, JOURNAL_NUMBER, {"value": value, "reused": False})
-        return _Number(value, False, ctx.rns.result.number_field, just_read=True)
+        return _Number(value, False, ctx.rns.result.number_to_copy(), just_read=True)
 
     def already_created() -> _Number | None:
         # A number for this person that was not there before the first attempt: that attempt

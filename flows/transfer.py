@@ -24,11 +24,11 @@ the keyboard and the clipboard leave as the project's, and the routine holds no 
 from __future__ import annotations
 
 import time
-from typing import Protocol, TypeAlias
+from typing import Protocol
 
 from playwright.sync_api import Locator, Page
 
-from flows.pages.errors import translated
+from flows.pages.errors import NamedElement, translated
 from flows.pages.pmo_form import PmoPatientForm
 from robot import clipboard
 from robot.errors import VerificationFailed
@@ -36,9 +36,6 @@ from robot.errors import VerificationFailed
 SELECT_ALL = "ControlOrMeta+a"
 COPY = "ControlOrMeta+c"
 PASTE = "ControlOrMeta+v"
-# Where a number is shown on a screen of Reservnummersystemet, for the copy step (a page
-# object's element: ``RnsResultPage.number_field``, ``RnsSearchPage.number_cell``).
-NumberSource: TypeAlias = Locator
 # How long the OS clipboard may take to show what the browser copied (X selections are
 # handed over asynchronously); polled, never slept blindly.
 _SYSTEM_CLIPBOARD_WAIT_S = 2.0
@@ -166,7 +163,7 @@ def _wait_for_system_clipboard(expected: str) -> bool:
 
 
 def copy_number(
-    transfer: Transfer, source: NumberSource | None, number: str, *, fresh: bool
+    transfer: Transfer, source: NamedElement | None, number: str, *, fresh: bool
 ) -> None:
     """Copy ``number`` from ``source`` with ``transfer``, as the routine says.
 
@@ -175,9 +172,10 @@ def copy_number(
     a retry) is dropped and the transfer puts the number on the clipboard itself.
     """
     with translated("rns"):
-        if source is not None and not fresh and not _shows(source, number):
-            source = None
-        transfer.copy(source, number)
+        element = source.take() if source is not None else None
+        if element is not None and not fresh and not _shows(element, number):
+            element = None
+        transfer.copy(element, number)
 
 
 def paste_number(transfer: Transfer, form: PmoPatientForm, number: str) -> None:

@@ -117,6 +117,19 @@ def page_call(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S,
 
 
 @dataclass(frozen=True)
+class NamedElement:
+    """An element one page-object call hands to a later step (the number to copy), with its
+    name for errors; ``take()`` makes it the element in hand again."""
+
+    locator: Locator
+    where: str
+
+    def take(self) -> Locator:
+        hold(self.where)
+        return self.locator
+
+
+@dataclass(frozen=True)
 class NamedScreen(ScreenSelectors):
     """A screen's selectors whose ``loc`` notes the element it gives as the one in hand.
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from playwright.sync_api import Locator, expect
 
-from flows.pages.errors import page_call
+from flows.pages.errors import NamedElement, page_call
 from flows.pages.keyboard import tick
 from flows.pages.responses import FormRefused, read_form_messages
 from flows.pages.site import SiteUI
@@ -47,6 +47,11 @@ class RnsResultPage:
     def number_field(self) -> Locator:
         """The read-only textbox with the new number (a locator: nothing is read)."""
         return self.sel.loc(self.site.page, "number")
+
+    @page_call
+    def number_to_copy(self) -> NamedElement:
+        """The textbox with the new number, for the copy step."""
+        return NamedElement(self.number_field, self.sel.where("number"))
 
     @page_call
     def read_number(self) -> str:

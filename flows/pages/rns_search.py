@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from playwright.sync_api import Locator
-
-from flows.pages.errors import page_call
+from flows.pages.errors import NamedElement, page_call
 from flows.pages.site import SiteUI
 from flows.pages.tables import read_results
 from flows.rules.names import split_display_name
@@ -61,7 +59,8 @@ class RnsSearchPage:
         return hits
 
     @page_call
-    def number_cell(self, id_value: str) -> Locator:
-        """The result cell holding a number, for selecting and copying it."""
+    def number_cell(self, id_value: str) -> NamedElement:
+        """The result cell holding a number, for the copy step."""
         results = self.sel.loc(self.site.page, "results")
-        return results.get_by_role("cell", name=id_value, exact=True).last
+        cell = results.get_by_role("cell", name=id_value, exact=True).last
+        return NamedElement(cell, self.sel.where("results"))

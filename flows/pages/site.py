@@ -108,7 +108,7 @@ class SiteUI:
         self._page = page
 
     @page_call
-    def screen(self, name: str) -> ScreenSelectors:
+    def screen(self, name: str) -> NamedScreen:
         """The selectors of screen ``name``; the elements they give are named in errors
         (``flows.pages.errors.NamedScreen``)."""
         screen = self._screens.get(name)

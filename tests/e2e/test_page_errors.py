@@ -23,16 +23,19 @@ from flows.pages.errors import page_call
 from flows.pages.login import LoginPage, RefusedLogins
 from flows.pages.pmo_form import PmoPatientForm
 from flows.pages.pmo_search import PmoSearchPage
+from flows.pages.rns_create import RnsResultPage
 from flows.pages.site import SiteUI
 from flows.rules.model import Sex
 from flows.rules.screens import FormValues
-from flows.selectors import load_selectors
+from flows.selectors import SiteSelectors, load_selectors
+from flows.transfer import BrowserTransfer, copy_number
 from robot.errors import SelectorMissing, SiteError
 from robot.settings import DEFAULT_CONFIG_DIR
 
 pytestmark = pytest.mark.e2e
 
 SELECTORS = load_selectors(DEFAULT_CONFIG_DIR / "selectors", "pmo_a")
+RNS_SELECTORS = load_selectors(DEFAULT_CONFIG_DIR / "selectors", "rns")
 BASE = "http://pmo.robot.test"
 
 # PMO's form with the Man/Kvinna radio buttons but without the "Efternamn" field.
@@ -47,10 +50,10 @@ _START = """<!doctype html><title>PMO</title>
 <nav><a href="/sok">Sök patient</a> <a href="/registrera">Registrera</a></nav>"""
 
 
-def _site(page: Page) -> SiteUI:
-    login = LoginPage(site="pmo", selectors=SELECTORS, username="u", password=SecretStr("p"))
+def _site(page: Page, site: str = "pmo", selectors: SiteSelectors = SELECTORS) -> SiteUI:
+    login = LoginPage(site=site, selectors=selectors, username="u", password=SecretStr("p"))
     return SiteUI(
-        site="pmo", page_factory=lambda: page, base_url=BASE, selectors=SELECTORS, login=login
+        site=site, page_factory=lambda: page, base_url=BASE, selectors=selectors, login=login
     )
 
 
@@ -178,3 +181,16 @@ def test_no_playwright_error_should_leave_a_form_method(
         call(form)
 
     assert "pmo_a.form." in caught.value.message
+
+
+def test_the_copy_step_should_name_the_number_it_could_not_find(page: Page) -> None:
+    # The number was read a moment ago, then the page changed: the copy step (no page object,
+    # the transfer's keyboard and clipboard) still names the element it looked for.
+    page.set_content("<!doctype html><title>Reservnummer</title><p>Något annat</p>")
+    _give_up_quickly(page)
+    source = RnsResultPage(_site(page, "rns", RNS_SELECTORS)).number_to_copy()
+
+    with pytest.raises(SelectorMissing) as caught:
+        copy_number(BrowserTransfer(), source, "19900101-R123", fresh=True)
+
+    assert caught.value.message.startswith("Reservnummersystemet: elementet rns.result.number ")
