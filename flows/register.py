@@ -47,8 +47,19 @@ from flows.pages.errors import NamedElement
 from flows.pages.pmo_form import SaveRefused
 from flows.rules.countries import country_name_sv
 from flows.rules.groups import PatientGroup
-from flows.rules.judge import RnsJudge, Verdicts, is_exactly, judge_pmo, person_key
+from flows.rules.judge import (
+    RnsJudge,
+    Verdicts,
+    id_type_of,
+    is_exactly,
+    judge_pmo,
+    judged_others,
+    person_key,
+    pmo_basis,
+)
+from flows.rules.matching import PersonKey
 from flows.rules.outcome import (
+    Candidate,
     Decision,
     Outcome,
     OutcomeKind,
@@ -84,6 +95,17 @@ class _Number:
     just_read: bool = False
 
 
+@dataclass
+class _Seen:
+    """What the searches showed, for the outcome's list of people judged to be others."""
+
+    person: PersonKey | None = None
+    verdicts: Verdicts | None = None
+    pmo_hits: Sequence[PmoHit] = ()
+    rns: RnsJudge | None = None
+    rns_hits: Sequence[RnsHit] = ()
+
+
 def register(
     request: RegistrationRequest,
     *,
@@ -102,7 +124,46 @@ def register(
     or creates for this birth date meanwhile; the journal is read under it. ``verdicts`` (a
     person's decisions, stored) replace ``decisions`` when given; ``before_change`` runs before
     every create and save (the runner's check that the lease is still ours).
+
+    The outcome lists everybody on the birth date judged to be another person (``others``),
+    so a person can see whom the robot told apart, and how.
     """
+    seen = _Seen()
+    outcome = _register(
+        request,
+        ctx=ctx,
+        steps=steps,
+        decisions=decisions,
+        verdicts=verdicts,
+        before_change=before_change,
+        dry_run=dry_run,
+        seen=seen,
+    )
+    if seen.person is None or seen.verdicts is None or request.protected:
+        return outcome
+    others = judged_others(
+        seen.person,
+        seen.verdicts,
+        pmo_hits=seen.pmo_hits,
+        rns=seen.rns,
+        rns_hits=seen.rns_hits,
+        config=ctx.match_config,
+        estimated_birth_date=ctx.profile.is_estimated_birth_date(request.birth_date),
+    )
+    return outcome.model_copy(update={"others": others}) if others else outcome
+
+
+def _register(
+    request: RegistrationRequest,
+    *,
+    ctx: RoutineContext,
+    steps: StepTracker,
+    decisions: Sequence[Decision],
+    verdicts: Verdicts | None,
+    before_change: Callable[[], None],
+    dry_run: bool,
+    seen: _Seen,
+) -> Outcome:
     group = ctx.groups.get(request.group)
     if group is None:
         return needs_person("request_invalid", "Okänd patientgrupp.")
@@ -120,6 +181,7 @@ def register(
     estimated = ctx.profile.is_estimated_birth_date(request.birth_date)
     if verdicts is None:
         verdicts = Verdicts.of(decisions)
+    seen.person, seen.verdicts = person, verdicts
 
     # 1. PMO --------------------------------------------------------------------------------
     with steps.step("search_pmo"):
@@ -130,6 +192,7 @@ def register(
             lambda: ctx.pmo.search.search_by_birth_date(request.birth_date), step="search_pmo"
         )
     crash_point("search_pmo")
+    seen.pmo_hits = pmo_hits
     found = judge_pmo(
         person, pmo_hits, verdicts, config=ctx.match_config, estimated_birth_date=estimated
     )
@@ -147,7 +210,10 @@ def register(
                 return _would(request, "verify_saved", number, group, ctx=ctx)
             return _verify_and_finish(request, group, number, ctx=ctx, steps=steps, key=key)
         # Somebody registered the person (perhaps under our journaled number, in a race).
-        outcome = _already_registered(request, group, found, ctx=ctx, steps=steps)
+        basis = pmo_basis(
+            person, found, verdicts, config=ctx.match_config, estimated_birth_date=estimated
+        )
+        outcome = _already_registered(request, group, found, basis, ctx=ctx, steps=steps)
         if not dry_run:
             ctx.journal.clear(key)
         return outcome
@@ -161,10 +227,12 @@ def register(
         profile=ctx.profile,
         estimated_birth_date=estimated,
     )
+    seen.rns = rns
     searched = _search_rns(request, rns, ctx=ctx, steps=steps)
     if isinstance(searched, Outcome):
         return searched
     rns_hits, reuse = searched
+    seen.rns_hits = rns_hits
     if dry_run:
         return _plan(request, group, reuse, known, ctx=ctx)
     if reuse is not None:
@@ -469,11 +537,13 @@ def _already_registered(
     request: RegistrationRequest,
     group: PatientGroup,
     hit: PmoHit,
+    basis: tuple[str, str],
     *,
     ctx: RoutineContext,
     steps: StepTracker,
 ) -> Outcome:
-    """The person is in PMO: report where the Kommun/Län codes differ, change nothing."""
+    """The person is in PMO: report the patient as PMO has them, why the robot judged them the
+    person (``basis``), and where the Kommun/Län codes differ; change nothing."""
     if request.protected:
         # Never finished by guesswork: the protected-identity routine is for a person.
         return Outcome(
@@ -492,10 +562,34 @@ def _already_registered(
         for field, wanted in (("kommun", group.kommun), ("lan", group.lan))
         if norm(shown.get(field)) != wanted
     ]
+    address = ", ".join(
+        part
+        for part in (
+            shown.get("street"),
+            " ".join(p for p in (shown.get("postal_code"), shown.get("city")) if p),
+            shown.get("country"),
+        )
+        if part
+    )
+    record = Candidate(
+        system="pmo",
+        id_value=hit.patient_id,
+        id_type=id_type_of(hit.patient_id),
+        name=hit.name,
+        sex=hit.sex.label_sv if hit.sex else shown.get("sex"),
+        match="same",
+        score=100.0,
+        match_reason=basis[0],
+        match_reason_sv=basis[1],
+        address=address or None,
+        kommun=shown.get("kommun") or None,
+        lan=shown.get("lan") or None,
+    )
     return Outcome(
         kind=OutcomeKind.ALREADY_REGISTERED,
         patient_id=hit.patient_id,
         reason_code="codes_differ" if differences else None,
         reason_sv=reason_sv("codes_differ") if differences else None,
         code_differences=differences,
+        pmo_record=record,
     )

@@ -310,6 +310,9 @@ def _dry_run(settings: Settings, *, limit: int | None, out: Path | None) -> Exit
         typer.echo(line)
         if p.outcome.reason_sv:
             typer.echo(f"       {p.outcome.reason_sv}")
+        if p.outcome.pmo_record is not None and p.outcome.pmo_record.match_reason_sv:
+            # No names on a terminal (it may be a scheduler's log): the basis only.
+            typer.echo(f"       Därför samma person: {p.outcome.pmo_record.match_reason_sv}")
         for difference in p.outcome.code_differences:
             typer.echo(f"       - {difference}")
         if p.after_item:

@@ -35,7 +35,7 @@ from apps.backlog.cells import escape_cell
 from apps.backlog.report import display_ref
 from apps.backlog.store import ItemStatus, open_store
 from apps.exitcodes import ExitCode
-from flows.rules.outcome import Outcome, OutcomeKind
+from flows.rules.outcome import Candidate, Outcome, OutcomeKind
 from flows.rules.vocabulary import DRY_RUN_SV, OUTCOME_KIND_SV, PLANNED_SV
 from flows.runner import Runner
 from robot.files import write_private
@@ -56,6 +56,9 @@ DRY_RUN_COLUMNS = (
     "orsak",
     "kodskillnader",
     "samma_födelsedatum_som",
+    # A person found in PMO: the patient as PMO has them, and why the robot judged them one.
+    "i_pmo",
+    "därför_samma_person",
 )
 
 
@@ -137,7 +140,19 @@ def rows(predictions: Iterable[Prediction]) -> Iterator[dict[str, str]]:
             "orsak": p.outcome.reason_sv or "",
             "kodskillnader": "; ".join(p.outcome.code_differences),
             "samma_födelsedatum_som": str(p.after_item) if p.after_item else "",
+            "i_pmo": _record_line(p.outcome.pmo_record),
+            "därför_samma_person": (
+                p.outcome.pmo_record.match_reason_sv or "" if p.outcome.pmo_record else ""
+            ),
         }
+
+
+def _record_line(record: Candidate | None) -> str:
+    """ "Efternamn, Förnamn; Kvinna; Storgatan 1, 802 67 Gävle, Sverige; Kommun 01, Län 99"."""
+    if record is None:
+        return ""
+    codes = f"Kommun {record.kommun or '–'}, Län {record.lan or '–'}"
+    return "; ".join(p for p in (record.name, record.sex, record.address, codes) if p)
 
 
 def write_dry_run_report(predictions: Iterable[Prediction], out: Path) -> Path:

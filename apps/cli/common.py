@@ -13,9 +13,10 @@ from robot.logs import configure_logging
 from robot.settings import Settings, TransferMode
 
 # Every line printed for people is plain text: user data (names, file headers) may contain
-# square brackets that Rich would read as markup.
-out = Console(highlight=False, markup=False)
-err = Console(stderr=True, highlight=False, markup=False)
+# square brackets that Rich would read as markup. Never wrapped by Rich (soft_wrap): a line cut
+# at 80 columns breaks Patient-IDs and paths in a redirected output; the terminal wraps itself.
+out = Console(highlight=False, markup=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
 
 def build_settings(**overrides: Any) -> Settings:

@@ -8,8 +8,9 @@ import json
 import typer
 
 from apps.cli.common import out
-from flows.rules.outcome import Outcome, OutcomeKind
-from flows.rules.request import FieldError
+from flows.rules.compare import compare
+from flows.rules.outcome import Candidate, Outcome, OutcomeKind
+from flows.rules.request import FieldError, RegistrationRequest
 from flows.rules.vocabulary import (
     DRY_RUN_SV,
     ID_TYPE_SV,
@@ -40,8 +41,13 @@ def print_invalid(errors: list[FieldError], *, as_json: bool) -> None:
         out.print(f"  {error.field}: {error.message_sv}")
 
 
-def print_outcome(outcome: Outcome, *, as_json: bool) -> None:
-    """The outcome in Swedish, in the words of ``flows.rules.vocabulary`` (as the attended app)."""
+def print_outcome(
+    outcome: Outcome, *, as_json: bool, request: RegistrationRequest | None = None
+) -> None:
+    """The outcome in Swedish, in the words of ``flows.rules.vocabulary`` (as the attended app).
+
+    With the ``request``, a patient found in PMO is shown beside it, field by field, with what
+    differs marked (a different spelling, a different address)."""
     if as_json:
         typer.echo(outcome.model_dump_json(indent=2))
         return
@@ -83,8 +89,22 @@ def print_outcome(outcome: Outcome, *, as_json: bool) -> None:
         out.print(f"  Gör så här: {failure.next_step}")
     elif outcome.reason_sv:
         out.print(f"  {outcome.reason_sv}")
+    if outcome.pmo_record is not None:
+        _print_record(outcome.pmo_record, request)
     for line in outcome.code_differences:
         out.print(f"  - {line}")
+    if outcome.others and outcome.ok:
+        n = len(outcome.others)
+        out.print(
+            f"  {n} {'person' if n == 1 else 'personer'} med samma födelsedatum bedömdes vara "
+            f"{'en annan person' if n == 1 else 'andra personer'}:"
+        )
+        for c in outcome.others:
+            why = f" – {c.match_reason_sv}" if c.match_reason_sv else ""
+            out.print(
+                f"    {system_sv(c.system)}: {c.name}, {sex_sv(c.sex)}, "
+                f"{ID_TYPE_SV.get(c.id_type, c.id_type)} {c.id_value}{why}"
+            )
     for c in outcome.candidates:
         extra = f", {c.personnummer}" if c.personnummer else ""
         why = f" – {c.match_reason_sv}" if c.match_reason_sv else ""
@@ -99,6 +119,28 @@ def print_outcome(outcome: Outcome, *, as_json: bool) -> None:
         status = STEP_STATUS_SV.get(step.status, step.status)
         out.print(f"  {step.label_sv:<32} {status:<14} {seconds_sv(step.elapsed_s):>8}")
     out.print(f"  Totalt {seconds_sv(outcome.duration_s)}")
+
+
+def _print_record(record: Candidate, request: RegistrationRequest | None) -> None:
+    """How the patient stands in PMO, and why the robot judged them the person."""
+    out.print("  Så står patienten i PMO:")
+    if request is not None:
+        for row in compare(request, record):
+            if row.key == "patient_id":
+                continue
+            mark = f"  <- {row.differs_sv} (du registrerar: {row.mine})" if row.differs_sv else ""
+            out.print(f"    {row.label_sv + ':':<10} {row.theirs or '–'}{mark}")
+    else:
+        for label, value in (
+            ("Namn:", record.name),
+            ("Kön:", record.sex),
+            ("Adress:", record.address),
+            ("Kommun:", record.kommun),
+            ("Län:", record.lan),
+        ):
+            out.print(f"    {label:<10} {value or '–'}")
+    if record.match_reason_sv:
+        out.print(f"  Därför samma person: {record.match_reason_sv}")
 
 
 # The fields a dry run says it would write (labels as PMO's form shows them).

@@ -35,7 +35,7 @@ from flows.rules.countries import load_country_lists
 from flows.rules.groups import load_groups
 from flows.rules.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
 from flows.rules.region import load_region_profile
-from flows.rules.request import FieldError, RequestInvalid, parse_request
+from flows.rules.request import FieldError, RegistrationRequest, RequestInvalid, parse_request
 from flows.runner import Runner
 from robot.audit import AuditLog
 from robot.display import virtual_display
@@ -157,6 +157,7 @@ def register(
         audit_ref=request.external_ref or journal_key(request),
         audit_job="register_dry_run" if dry_run else "register",
         show=fhir_printer(profile, request) if fhir else None,
+        request=request,
     )
     raise typer.Exit(outcome_exit_code(outcome.kind))
 
@@ -232,6 +233,7 @@ def _run(
     audit_ref: str,
     audit_job: str = "register",
     show: Callable[[Outcome], None] | None = None,
+    request: RegistrationRequest | None = None,
 ) -> Outcome:
     """Start a runner (and a virtual display when headed without one), run, audit, print.
 
@@ -263,7 +265,7 @@ def _run(
     if show is not None:
         show(outcome)
     else:
-        print_outcome(outcome, as_json=as_json)
+        print_outcome(outcome, as_json=as_json, request=request)
     return outcome
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from flows.rules.identity import InvalidIdentity, parse_patient_id
 from flows.rules.matching import (
@@ -25,6 +25,7 @@ from flows.rules.matching import (
     PersonContext,
     PersonKey,
 )
+from flows.rules.matching import judge as judge_one
 from flows.rules.matching import judge_hits as match_hits
 from flows.rules.model import Sex
 from flows.rules.names import normalise_name
@@ -285,3 +286,69 @@ def id_type_of(patient_id: str) -> str:
         day = int(patient_id[6:8]) if len(patient_id) >= 8 else 0
         return "samordningsnummer" if day > 60 else "personnummer"
     return "reservnummer"
+
+
+# The basis of a judgement, and who was judged somebody else ---------------------------------
+
+DECIDED_SAME_SV = "En person har avgjort att det är samma person."
+DECIDED_DIFFERENT_SV = "En person har avgjort att det är en annan person."
+
+
+def pmo_basis(
+    person: PersonKey,
+    hit: PmoHit,
+    verdicts: Verdicts,
+    *,
+    config: MatchConfig,
+    estimated_birth_date: bool = False,
+) -> tuple[str, str]:
+    """Why ``hit`` was judged the person: the matcher's reason code and Swedish text, or a
+    person's decision."""
+    if verdicts.get(hit.patient_id) == "same":
+        return "decided_same", DECIDED_SAME_SV
+    result = judge_one(
+        person, pmo_key(hit), config=config, estimated_birth_date=estimated_birth_date
+    )
+    return result.reason, result.reason_sv
+
+
+def judged_others(
+    person: PersonKey,
+    verdicts: Verdicts,
+    *,
+    pmo_hits: Sequence[PmoHit],
+    rns: RnsJudge | None,
+    rns_hits: Sequence[RnsHit],
+    config: MatchConfig,
+    estimated_birth_date: bool = False,
+) -> list[Candidate]:
+    """Every hit of both searches judged another person, each once: an RNS row holding the
+    number of a PMO patient already listed is that patient."""
+    others: list[Candidate] = []
+    for hit in pmo_hits:
+        if verdicts.get(hit.patient_id) == "different":
+            others.append(_decided_other(pmo_candidate, hit))
+            continue
+        result = judge_one(
+            person, pmo_key(hit), config=config, estimated_birth_date=estimated_birth_date
+        )
+        if result.outcome is MatchOutcome.DIFFERENT:
+            others.append(pmo_candidate(hit, result))
+    listed = {canonical_number(h.patient_id) for h in pmo_hits}
+    for row in rns_hits:
+        if rns is None or canonical_number(row.id_value) in listed:
+            continue
+        if verdicts.get(row.id_value) == "different":
+            others.append(_decided_other(rns.candidate, row))
+            continue
+        result = judge_one(
+            person, rns.key(row), config=config, estimated_birth_date=estimated_birth_date
+        )
+        if result.outcome is MatchOutcome.DIFFERENT:
+            others.append(rns.candidate(row, result))
+    return others
+
+
+def _decided_other(make: Callable[[Any, MatchResult], Candidate], hit: Any) -> Candidate:
+    decided = MatchResult(MatchOutcome.DIFFERENT, 0.0, "decided_different", DECIDED_DIFFERENT_SV)
+    return make(hit, decided)

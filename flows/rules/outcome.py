@@ -110,6 +110,11 @@ class Candidate(BaseModel):
     # The matcher's reason code and its Swedish text ("Samma namn men olika kön: kontrollera.").
     match_reason: str | None = None
     match_reason_sv: str | None = None
+    # What the system's record says beyond the search list, where the robot read it (a PMO
+    # patient's page): the address as one line, and the Kommun/Län codes.
+    address: str | None = None
+    kommun: str | None = None
+    lan: str | None = None
 
 
 class Decision(BaseModel):
@@ -157,6 +162,12 @@ class Outcome(BaseModel):
     dry_run: bool = False
     planned: PlannedAction | None = None
     planned_values: dict[str, str] = Field(default_factory=dict)
+    # The patient as PMO has them, when the person was found there ("finns redan"): the record
+    # and the basis of the match (``match_reason_sv``), so a person can see why.
+    pmo_record: Candidate | None = None
+    # Everybody with the same birth date judged to be another person (by the matcher or by a
+    # person's decision), so a success can say how many and show them.
+    others: list[Candidate] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:

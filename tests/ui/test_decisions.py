@@ -85,6 +85,13 @@ def test_uncertain_match_same_person_reuses_the_pmo_patient(
     candidate.get_by_role("button", name="Samma person (återanvänd)").click()
     expect_outcome(page, ALREADY_REGISTERED)
     expect(page.get_by_label("Patient-ID")).to_have_value(pair.patient["patient_id"])
+    # How the patient stands in PMO, and why: the clerk's own decision; the other spelling
+    # is marked.
+    record = page.locator("#pmo-record")
+    expect(record.locator("#match-basis")).to_contain_text("En person har avgjort")
+    expect(record.locator("tr[data-differs=name]")).to_contain_text("annan stavning")
+    expect(record.locator("tr", has_text="Adress")).to_contain_text(pair.patient["city"])
+    expect(record.locator("tr", has_text="Kommun")).to_contain_text(pair.patient["kommun"])
     screens.shot(page, "07-finns-redan", "Samma person: befintligt Patient-ID återanvänds.")
     assert fresh_mock_sites.records("pmo")["patients"] == before_pmo
     assert fresh_mock_sites.records("rns")["persons"] == before_rns
@@ -114,6 +121,14 @@ def test_uncertain_match_different_person_goes_on_and_creates(
         pair.request.family_name,
         pair.request.given_names,
     )
+    # The success says whom the robot told apart on the birth date, and shows them.
+    others = page.locator("#others")
+    n = len(pair.others_on_date)
+    expect(others.locator("summary")).to_contain_text(f"{n} person")
+    others.locator("summary").click()
+    expect(others.locator("tbody tr")).to_have_count(n)
+    decided = others.locator("tr", has_text=pair.patient["patient_id"])
+    expect(decided).to_contain_text("En person har avgjort att det är en annan person.")
     new = _decisions(ui_server)[len(decided_before) :]
     assert ("ui:testkanslist", "pmo", "different") in new
     assert {r for _, _, r in new} == {"different"}

@@ -14,6 +14,7 @@ from apps.ui import present
 from apps.ui.context import UiContext, ui_of
 from apps.ui.jobs import Job, JobKind, JobState
 from apps.ui.work import clipboard_truth, rerun
+from flows.rules.compare import compare
 from flows.rules.outcome import Candidate, OutcomeKind
 from flows.rules.vocabulary import MATCH_SV, PROTECTED_SV
 
@@ -73,6 +74,17 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
             "summary": present.summary(job.kind, outcome),
             "failure": failure,
             "differs": present.differences(person, outcome.candidates),
+            "record_rows": (
+                rows := compare(
+                    job.request,
+                    outcome.pmo_record,
+                    group=ui.groups.get(job.request.group),
+                    countries=ui.countries,
+                )
+                if outcome.pmo_record is not None and job.request is not None
+                else []
+            ),
+            "record_differs": any(r.differs_sv for r in rows),
             "clipboard": (clipboard := clipboard_truth(job)),
             "clipboard_note": present.clipboard_note(clipboard, job.clipboard_at),
             "clipboard_url": f"/jobb/{job.id}/urklipp",
