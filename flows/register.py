@@ -197,7 +197,7 @@ def _register(
         person, pmo_hits, verdicts, config=ctx.match_config, estimated_birth_date=estimated
     )
     if isinstance(found, Outcome):
-        return found
+        return _with_records(request, found, ctx=ctx)
     if found is not None:
         if known is not None and found.patient_id == known["value"] and is_exactly(request, found):
             # Our own save from an earlier run that did not finish: verify it, do not redo it.
@@ -533,6 +533,36 @@ def expected_fields(
 # Already registered ------------------------------------------------------------------------
 
 
+def _with_records(
+    request: RegistrationRequest, outcome: Outcome, *, ctx: RoutineContext
+) -> Outcome:
+    """The PMO candidates a person must compare, with what their patient pages say (address,
+    Kommun/Län): the search list alone shows name and sex, too little to compare."""
+    candidates = []
+    for candidate in outcome.candidates:
+        if candidate.system == "pmo":
+            number = candidate.id_value
+
+            def read(number: str = number) -> dict[str, str]:
+                return open_patient(request.birth_date, number, ctx=ctx)
+
+            shown = ctx.retry(read, step="search_pmo")
+            candidate = candidate.model_copy(update=_record_fields(shown))
+        candidates.append(candidate)
+    return outcome.model_copy(update={"candidates": candidates})
+
+
+def _record_fields(shown: dict[str, str]) -> dict[str, str | None]:
+    """A PMO patient page's address (one line) and codes, as ``Candidate`` holds them."""
+    place = " ".join(p for p in (shown.get("postal_code"), shown.get("city")) if p)
+    address = ", ".join(p for p in (shown.get("street"), place, shown.get("country")) if p)
+    return {
+        "address": address or None,
+        "kommun": shown.get("kommun") or None,
+        "lan": shown.get("lan") or None,
+    }
+
+
 def _already_registered(
     request: RegistrationRequest,
     group: PatientGroup,
@@ -562,15 +592,6 @@ def _already_registered(
         for field, wanted in (("kommun", group.kommun), ("lan", group.lan))
         if norm(shown.get(field)) != wanted
     ]
-    address = ", ".join(
-        part
-        for part in (
-            shown.get("street"),
-            " ".join(p for p in (shown.get("postal_code"), shown.get("city")) if p),
-            shown.get("country"),
-        )
-        if part
-    )
     record = Candidate(
         system="pmo",
         id_value=hit.patient_id,
@@ -581,9 +602,7 @@ def _already_registered(
         score=100.0,
         match_reason=basis[0],
         match_reason_sv=basis[1],
-        address=address or None,
-        kommun=shown.get("kommun") or None,
-        lan=shown.get("lan") or None,
+        **_record_fields(shown),
     )
     return Outcome(
         kind=OutcomeKind.ALREADY_REGISTERED,

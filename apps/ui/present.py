@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from apps.ui.format import id_type_sv
 from apps.ui.jobs import JobKind
+from flows.rules.compare import ComparedField, compare, request_address
 from flows.rules.outcome import Candidate, Outcome, OutcomeKind, StepEvent
 from flows.rules.vocabulary import (
     PROTECTED_SV,
     FailureText,
     failed_step,
     failure_text,
+    sex_sv,
     step_label_sv,
+    system_sv,
 )
 
 if TYPE_CHECKING:
+    from flows.rules.countries import CountryLists
     from flows.rules.groups import PatientGroup
     from flows.rules.request import RegistrationRequest
 
@@ -228,3 +233,97 @@ def clipboard_note(truth: str, at: float | None) -> str:
     """The clipboard line of a result page, with the time the robot wrote the clipboard."""
     when = time.strftime("%H:%M", time.localtime(at)) if at else "–"
     return CLIPBOARD_NOTES_SV.get(truth, CLIPBOARD_NOTES_SV["none"]).format(at=when)
+
+
+def _differs(by_key: Mapping[str, ComparedField], key: str) -> str | None:
+    keys = ("kommun", "lan") if key == "kommun" else (key,)
+    return next((r.differs_sv for k in keys if (r := by_key.get(k)) and r.differs_sv), None)
+
+
+def hit_rows(
+    request: RegistrationRequest | None,
+    candidates: Sequence[Candidate],
+    *,
+    group: PatientGroup | None = None,
+    countries: CountryLists | None = None,
+) -> list[dict[str, Any]]:
+    """The comparison as one table: a row per field, the person being registered in the first
+    column and each hit in its own, what differs marked (flows/rules/compare.py's words)."""
+    if request is None or not candidates:
+        return []
+    compared = [
+        {r.key: r for r in compare(request, c, group=group, countries=countries)}
+        for c in candidates
+    ]
+    protected = request.protected
+
+    def row(
+        key: str, label: str, mine: str, values: list[str], *, mono: bool = False
+    ) -> dict[str, Any]:
+        return {
+            "key": key,
+            "label": label,
+            "mine": mine,
+            "cells": [
+                {"value": value, "differs": _differs(by_key, key), "mono": mono}
+                for value, by_key in zip(values, compared, strict=True)
+            ],
+        }
+
+    rows = [
+        row(
+            "name",
+            "Namn",
+            f"{request.family_name}, {request.given_names}",
+            [c.name for c in candidates],
+        ),
+        row(
+            "sex",
+            "Kön",
+            request.sex.label_sv,
+            [sex_sv(c.sex) if c.sex else "Okänt" for c in candidates],
+        ),
+        row(
+            "birth_date",
+            "Födelsedatum",
+            request.birth_date.isoformat(),
+            [request.birth_date.isoformat() for _ in candidates],
+        ),
+        row("id", "ID", "–", [c.id_value for c in candidates], mono=True),
+        row("id_type", "Typ av id", "–", [id_type_sv(c.id_type) for c in candidates]),
+    ]
+    if any(c.personnummer for c in candidates):
+        rows.append(
+            row(
+                "personnummer",
+                "Personnummer eller samordningsnummer",
+                "–",
+                [c.personnummer or "–" for c in candidates],
+                mono=True,
+            )
+        )
+    rows.append(
+        row(
+            "address",
+            "Adress",
+            "(visas inte: skyddade personuppgifter)"
+            if protected
+            else request_address(request, countries=countries) or "–",
+            [
+                c.address or ("Reservnummersystemet har ingen adress" if c.system == "rns" else "–")
+                for c in candidates
+            ],
+        )
+    )
+    if any(c.kommun or c.lan for c in candidates):
+        codes = f"{group.kommun} / {group.lan}" if group else "–"
+        rows.append(
+            row(
+                "kommun",
+                "Kommun / Län",
+                codes,
+                [f"{c.kommun or '–'} / {c.lan or '–'}" for c in candidates],
+            )
+        )
+    rows.append(row("system", "System", "–", [system_sv(c.system) for c in candidates]))
+    return rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.ui.helpers import Person
 
@@ -53,3 +53,20 @@ def expect_outcome(page: Page, heading: str) -> None:
     expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(
         timeout=ROBOT_TIMEOUT_MS
     )
+
+
+def hit_cell(page: Page, id_value: str, field: str) -> Locator:
+    """One cell of the comparison table: the hit with this ID, the row of this field."""
+    return page.locator(f'#compare-table tr[data-field="{field}"] td[data-hit-id="{id_value}"]')
+
+
+def request_cell(page: Page, field: str) -> Locator:
+    """The comparison table's cell of the person being registered, for this field."""
+    return page.locator(f'#compare-table tr[data-field="{field}"] td[data-col="request"]')
+
+
+def choose_same(page: Page, id_value: str) -> None:
+    """Press "Samma person (återanvänd)" in the column of the hit with this ID."""
+    hit_cell(page, id_value, "choice").get_by_role(
+        "button", name="Samma person (återanvänd)"
+    ).click()

@@ -11,7 +11,7 @@ from apps.backlog.run import RunOptions, run_backlog
 from apps.backlog.store import ItemStatus
 from mock_sites.testing import MockSites
 from tests.ui.conftest import UiServer
-from tests.ui.forms import REGISTERED, expect_outcome
+from tests.ui.forms import REGISTERED, expect_outcome, hit_cell, request_cell
 from tests.ui.helpers import Screens, find_uncertain_pair
 
 HEADER = "födelsedatum;kön;efternamn;förnamn;patientgrupp;utdelningsadress;postnummer;ort;land"
@@ -57,11 +57,8 @@ def test_backlog_item_needing_a_person_is_resolved_and_written_back(
     )
 
     needs.get_by_role("link", name=f"Hantera ärendet för {person.display_name}").click()
-    candidate = page.get_by_role("article").filter(has_text=pair.patient["patient_id"])
-    expect(candidate).to_be_visible()
-    expect(page.get_by_role("article", name="Den du registrerar")).to_contain_text(
-        person.display_name
-    )
+    expect(hit_cell(page, pair.patient["patient_id"], "name")).to_be_visible()
+    expect(request_cell(page, "name")).to_contain_text(person.display_name)
     screens.shot(page, "21-att-hantera-jamfor", "Ett ärende ur kön: samma jämförelse och val.")
     page.get_by_role("button", name="Annan person (fortsätt och skapa)").click()
 

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from mock_sites.testing import MockSites
 from tests.ui.conftest import UiServer
@@ -19,8 +19,11 @@ from tests.ui.forms import (
     ALREADY_REGISTERED,
     NEEDS_PERSON,
     REGISTERED,
+    choose_same,
     expect_outcome,
     fill_registration,
+    hit_cell,
+    request_cell,
     submit_registration,
 )
 from tests.ui.helpers import Person, Screens, find_uncertain_pair
@@ -34,14 +37,17 @@ def _decisions(ui_server: UiServer) -> list[tuple[str, str, str]]:
     return [(e.actor, e.system, e.result) for e in audit.recent(200) if e.step == "person_decision"]
 
 
-def expect_why_differences_and_no_default_answer(page: Page, candidate: Locator) -> None:
+def expect_why_differences_and_no_default_answer(page: Page, id_value: str) -> None:
     """The uncertain-match page says why, marks what differs, and has no default answer."""
     expect(page.locator(".outcome-summary")).to_contain_text("Du behöver avgöra")
     # The robot's own reason for this hit, from the matcher, and the differing name marked.
-    expect(candidate.locator(".match-reason")).to_contain_text("Därför är roboten osäker:")
-    expect(candidate.locator(".match-reason")).to_contain_text("kontrollera")
-    expect(candidate.locator("dd[data-differs=name]")).to_contain_text("skiljer sig")
-    expect(candidate.locator("dd[data-differs=sex]")).to_have_count(0)  # same sex: not marked
+    reason = page.locator(".match-reason").first
+    expect(reason).to_contain_text("därför är roboten osäker:")
+    expect(reason).to_contain_text("kontrollera")
+    name = hit_cell(page, id_value, "name")
+    expect(name).to_have_attribute("data-differs", "name")
+    expect(name).to_contain_text("annan stavning")
+    expect(hit_cell(page, id_value, "sex")).not_to_have_attribute("data-differs", "sex")
     # Neither answer is the default: no primary style, and the first Tab stop after the
     # heading is the guidance, not an answer.
     for name in ("Samma person (återanvänd)", "Annan person (fortsätt och skapa)"):
@@ -67,22 +73,25 @@ def test_uncertain_match_same_person_reuses_the_pmo_patient(
 
     expect_outcome(page, NEEDS_PERSON)
     expect(page.locator("#reason")).to_contain_text("PMO")
-    mine = page.get_by_role("article", name="Den du registrerar")
-    expect(mine).to_contain_text(pair.request.display_name)
-    candidate = page.get_by_role("article").filter(has_text=pair.patient["patient_id"])
-    expect(candidate).to_contain_text(
+    expect(request_cell(page, "name")).to_have_text(pair.request.display_name)
+    pid = pair.patient["patient_id"]
+    expect(hit_cell(page, pid, "name")).to_contain_text(
         f"{pair.patient['family_name']}, {pair.patient['given_names']}"
     )
-    expect(candidate).to_contain_text("PMO")
+    expect(hit_cell(page, pid, "system")).to_have_text("PMO")
+    # One table, a row per field: the hit's address and codes as PMO has them.
+    expect(hit_cell(page, pid, "address")).to_contain_text(pair.patient["city"])
+    expect(hit_cell(page, pid, "kommun")).to_contain_text(pair.patient["kommun"])
+    expect(request_cell(page, "address")).to_contain_text("Norra Kungsgatan 3")
     expect(page.get_by_role("button", name="Annan person (fortsätt och skapa)")).to_be_visible()
     expect(page.get_by_role("button", name="Avbryt")).to_be_visible()
     screens.shot(
         page, "06-behover-person", "Osäker träff: varför, personerna sida vid sida och tre val."
     )
 
-    expect_why_differences_and_no_default_answer(page, candidate)
+    expect_why_differences_and_no_default_answer(page, pid)
 
-    candidate.get_by_role("button", name="Samma person (återanvänd)").click()
+    choose_same(page, pid)
     expect_outcome(page, ALREADY_REGISTERED)
     expect(page.get_by_label("Patient-ID")).to_have_value(pair.patient["patient_id"])
     # How the patient stands in PMO, and why: the clerk's own decision; the other spelling
@@ -170,10 +179,11 @@ def test_personnummer_hit_ends_with_the_number_its_kind_and_kopiera(
     fill_registration(page, person)
     submit_registration(page)
     expect_outcome(page, "Personen har redan ett personnummer eller samordningsnummer")
-    candidate = page.get_by_role("article").filter(has_text=seeded["personnummer"])
-    expect(candidate).to_contain_text(seeded["personnummer"])
-
-    candidate.get_by_role("button", name="Samma person (återanvänd)").click()
+    number = page.locator("#compare-table tr[data-field=personnummer] td[data-hit-id]")
+    expect(number).to_have_text(seeded["personnummer"])
+    hit_id = number.get_attribute("data-hit-id")
+    assert hit_id
+    choose_same(page, hit_id)
     kind = "Samordningsnummer" if int(seeded["personnummer"][6:8]) > 60 else "Personnummer"
     definite = kind.lower().removesuffix("nummer") + "numret"
     expect(page.get_by_role("heading", name=f"Registrera med {definite}")).to_be_visible()

@@ -124,6 +124,12 @@ async def backlog_item_page(request: Request) -> Response:
         "outcome": outcome if item.status is ItemStatus.NEEDS_PERSON else None,
         "request_person": person,
         "differs": present.differences(person, outcome.candidates if outcome else []),
+        "hit_rows": present.hit_rows(
+            item.request,
+            outcome.candidates if outcome else [],
+            group=ui.groups.get(item.request.group) if item.request else None,
+            countries=ui.countries,
+        ),
         "match_sv": MATCH_SV,
         "decidable": decidable,
         "decide_url": f"/att-hantera/{item.id}/beslut",

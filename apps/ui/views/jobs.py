@@ -74,6 +74,12 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
             "summary": present.summary(job.kind, outcome),
             "failure": failure,
             "differs": present.differences(person, outcome.candidates),
+            "hit_rows": present.hit_rows(
+                job.request,
+                outcome.candidates,
+                group=ui.groups.get(job.request.group) if job.request else None,
+                countries=ui.countries,
+            ),
             "record_rows": (
                 rows := compare(
                     job.request,
