@@ -1,4 +1,4 @@
-"""``backlog bench``: throughput of a generated backlog with 1, 2, ... workers.
+"""``reservrobot-qa backlog-bench``: throughput of a generated backlog with 1, 2, ... workers.
 
 Starts the mock sites in a process of their own (``qa.bench.sites_in_subprocess``), and for each
 store and worker count: resets the sites, imports the same generated rows into a fresh queue

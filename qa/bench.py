@@ -1,4 +1,4 @@
-"""``reservrobot bench``: how fast the robot registers, side by side with a plain script.
+"""``reservrobot-qa bench``: how fast the robot registers, side by side with a plain script.
 
 The mock sites run in a process of their own (as the real systems do: they never share this
 interpreter). Then, in one run and on the same sites:

@@ -15,13 +15,17 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
+
+from robot.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,6 +62,13 @@ _LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 def _is_loopback(url: str) -> bool:
     host = (urlsplit(url).hostname or "").lower()
     return host in _LOOPBACK_NAMES or host.startswith("127.")
+
+
+def _port_of(url: str) -> int | None:
+    try:
+        return urlsplit(url).port
+    except ValueError:  # a port that is not a number, or out of range
+        raise ValueError("har en port som inte är ett tal mellan 0 och 65535") from None
 
 
 def _toml_file() -> Path:
@@ -143,6 +154,50 @@ class Settings(BaseSettings):
     # Key for pseudonymising identity numbers in logs and the audit log (keyed hash).
     pseudonym_key: SecretStr = SecretStr(PLACEHOLDER_PSEUDONYM_KEY)
 
+    @field_validator("pmo_url", "rns_url", "plexus_url")
+    @classmethod
+    def _site_address(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("ska vara en webbadress som börjar med http:// eller https://")
+        _port_of(url)
+        return url
+
+    @field_validator("store_dsn")
+    @classmethod
+    def _store_address(cls, dsn: str) -> str:
+        if not dsn.strip():
+            return dsn
+        from psycopg.conninfo import conninfo_to_dict
+
+        try:
+            port = conninfo_to_dict(dsn).get("port")
+        except Exception:  # psycopg's message quotes the text, password included
+            port = None
+            readable = False
+        else:
+            readable = True
+        if not readable or (port is not None and not str(port).isdigit()):
+            raise ValueError(
+                "ska vara postgresql://användare:lösenord@värd:5432/databas "
+                "(eller tom för SQLite-filer i datamappen)"
+            )
+        return dsn
+
+    @model_validator(mode="after")
+    def _data_files_exist(self) -> Settings:
+        """The region profile and PMO's selector file named here must exist in ``config_dir``."""
+        for folder, name, what in (
+            (self.config_dir / "regions", self.region, "region"),
+            (self.selectors_dir, self.pmo_selectors, "pmo_selectors"),
+        ):
+            if not (folder / f"{name}.toml").is_file():
+                known = ", ".join(sorted(p.stem for p in folder.glob("*.toml"))) or "inga"
+                raise ValueError(
+                    f"RESERVROBOT_{what.upper()} {name!r} finns inte i {folder} (finns: {known})"
+                )
+        return self
+
     @property
     def is_demo_setup(self) -> bool:
         """True when every site is on this computer (the mock sites): demo values are allowed."""
@@ -210,3 +265,53 @@ class Settings(BaseSettings):
             TomlConfigSettingsSource(settings_cls, toml_file=_toml_file()),
             file_secret_settings,
         )
+
+
+# How a wrong value reads for a person, by pydantic's error type (the value itself is never
+# shown: it may be a password).
+_PROBLEMS_SV = {
+    "int_parsing": "ska vara ett heltal",
+    "int_from_float": "ska vara ett heltal",
+    "float_parsing": "ska vara ett tal",
+    "bool_parsing": "ska vara true eller false",
+    "date_parsing": "ska vara ett datum ÅÅÅÅ-MM-DD",
+    "date_from_datetime_parsing": "ska vara ett datum ÅÅÅÅ-MM-DD",
+    "path_type": "ska vara en sökväg",
+}
+
+
+def _problem_sv(error: ErrorDetails) -> str:
+    fields = [str(part) for part in error["loc"] if isinstance(part, str)]
+    ctx = error.get("ctx", {})
+    kind = error["type"]
+    if kind == "value_error":
+        what = str(ctx.get("error", error["msg"]))
+    elif kind == "literal_error":
+        what = f"ska vara något av {ctx.get('expected', '')}".replace(" or ", " eller ")
+    elif kind in ("greater_than_equal", "greater_than"):
+        bound = ctx.get("ge", ctx.get("gt"))
+        what = f"ska vara {'minst' if kind == 'greater_than_equal' else 'större än'} {bound}"
+    else:
+        what = _PROBLEMS_SV.get(kind, "har ett ogiltigt värde")
+    if not fields:
+        return what
+    return f"RESERVROBOT_{'_'.join(fields).upper()} {what}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """``Settings(**overrides)`` for an entry point: a wrong value is one Swedish line.
+
+    Raises ``ConfigError`` (code ``settings_invalid``) that names every wrong setting by its
+    environment variable and says what it should be, never its value (it may be a secret).
+    """
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(_problem_sv(e) for e in exc.errors())
+    except (SettingsError, ValueError) as exc:  # e.g. a broken reservrobot.toml
+        problems = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    raise ConfigError(
+        f"Inställningarna är felaktiga: {problems}. Rätta dem i miljön, .env eller "
+        f"{_toml_file()} och försök igen.",
+        code="settings_invalid",
+    )

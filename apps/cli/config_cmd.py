@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from apps.cli.common import build_settings
+from apps.cli.edge import edge_of
 from apps.exitcodes import ExitCode
 from flows.rules.region import load_region_profile
 from robot.errors import ConfigError
@@ -24,10 +24,11 @@ _PROTECTED_SV = {
 
 @config_app.command()
 def show(
+    ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print the effective settings with secrets masked, then the active region profile."""
-    settings = build_settings()
+    settings = edge_of(ctx).settings
     masked = {k: (str(v) if isinstance(v, Path) else v) for k, v in settings.masked().items()}
     try:
         profile = load_region_profile(settings.config_dir, settings.region).summary()

@@ -12,7 +12,7 @@ import httpx
 import typer
 
 from apps.cli.check_screens import describe, screen_report
-from apps.cli.common import build_settings
+from apps.cli.edge import edge_of
 from apps.exitcodes import ExitCode
 from flows.rules.countries import load_country_lists
 from flows.rules.groups import load_groups
@@ -38,6 +38,7 @@ class Check:
 
 
 def doctor(
+    ctx: typer.Context,
     headed: Annotated[
         bool | None, typer.Option("--headed/--headless", help="Check with a visible browser.")
     ] = None,
@@ -46,7 +47,7 @@ def doctor(
     ] = False,
 ) -> None:
     """Check settings, browser, clipboard, and that each site answers and accepts the login."""
-    settings = build_settings(headless=None if headed is None else not headed)
+    settings = edge_of(ctx).with_options(headless=None if headed is None else not headed)
     failed = False
     for check in doctor_checks(settings):
         typer.echo(f"{'OK ' if check.ok else 'FEL'}  {check.name}: {check.detail}")

@@ -15,10 +15,8 @@ Bundle holding one), refusing it with the FHIR path of each problem.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
 import logging
-import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +24,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from apps.cli.common import configure_cli_logging, edge_settings, err
+from apps.cli.edge import Edge, edge_of, err, refuse_unsafe_setup
 from apps.cli.fhir import fhir_paths, fhir_printer, fhir_request_fields, print_fhir_invalid
 from apps.cli.output import print_invalid, print_outcome
 from apps.exitcodes import ExitCode, outcome_exit_code
@@ -42,7 +40,7 @@ from robot.display import virtual_display
 from robot.errors import ConfigError, RobotError
 from robot.evidence import prepare_evidence
 from robot.logs import get_logger
-from robot.settings import Settings
+from robot.settings import Settings, TransferMode
 
 _log = get_logger(__name__)
 
@@ -54,6 +52,7 @@ FORMAT_OPTION = typer.Option(
 
 
 def register(
+    ctx: typer.Context,
     file: Annotated[
         Path | None,
         typer.Option(
@@ -102,7 +101,8 @@ def register(
     """Register one person with a reservnummer in PMO (the whole routine).
 
     With --dry-run the exit code is the one the real run would end with."""
-    settings = edge_settings(headed=headed, transfer=transfer)
+    edge = edge_of(ctx)
+    settings = _command_settings(edge, headed=headed, transfer=transfer)
     fhir = output_format == "fhir"
     as_json = as_json or output_format == "json"
     # A FHIR file's own problems (None: the file was no FHIR resource, or there was none).
@@ -147,8 +147,10 @@ def register(
         err.print(f"Felaktiga uppgifter: {exc}")
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
 
-    configure_cli_logging(settings, as_json=as_json or fhir)
+    if as_json or fhir:
+        edge.use_logging("machines")
     outcome = _run(
+        edge,
         settings,
         lambda runner, on_step: runner.register(
             request, decisions=decisions, on_step=on_step, dry_run=dry_run
@@ -163,6 +165,7 @@ def register(
 
 
 def complete_pnr(
+    ctx: typer.Context,
     patient_id: Annotated[str, typer.Argument(help="Patient-ID (reservnumret) i PMO.")],
     personnummer: Annotated[str, typer.Argument(help="Fullständigt personnummer.")],
     identity_checked: Annotated[
@@ -183,7 +186,8 @@ def complete_pnr(
     ] = None,
 ) -> None:
     """Replace a reservnummer with the full personnummer in PMO."""
-    settings = edge_settings(headed=headed, transfer=None)
+    edge = edge_of(ctx)
+    settings = _command_settings(edge, headed=headed, transfer=None)
     as_json = as_json or output_format == "json"
     show = None
     if output_format == "fhir":
@@ -201,14 +205,16 @@ def complete_pnr(
             reason_code="identity_not_checked",
         )
         outcome.reason_sv = reason_sv("identity_not_checked")
-        _audit_outcome(settings, audit_ref, outcome, job="complete_pnr")
+        _audit_outcome(edge, settings, audit_ref, outcome, job="complete_pnr")
         if show is not None:
             show(outcome)
         else:
             print_outcome(outcome, as_json=as_json)
         raise typer.Exit(ExitCode.NEEDS_PERSON)
-    configure_cli_logging(settings, as_json=as_json or show is not None)
+    if as_json or show is not None:
+        edge.use_logging("machines")
     outcome = _run(
+        edge,
         settings,
         lambda runner, on_step: runner.complete_pnr(
             patient_id,
@@ -225,7 +231,17 @@ def complete_pnr(
     raise typer.Exit(outcome_exit_code(outcome.kind))
 
 
+def _command_settings(edge: Edge, *, headed: bool | None, transfer: str | None) -> Settings:
+    """The edge's settings with ``--headed/--headless`` and ``--transfer``."""
+    if transfer is not None and transfer not in ("auto", "system", "browser", "fill"):
+        err.print("--transfer ska vara auto, system, browser eller fill.")
+        raise typer.Exit(ExitCode.INVALID_INPUT)
+    mode: TransferMode | None = transfer  # type: ignore[assignment]
+    return edge.with_options(headless=None if headed is None else not headed, transfer_mode=mode)
+
+
 def _run(
+    edge: Edge,
     settings: Settings,
     call: Callable[[Runner, Callable[[StepEvent], None]], Outcome],
     *,
@@ -241,7 +257,7 @@ def _run(
     quiet = as_json or show is not None
     refuse_unsafe_setup(settings)
     _enforce_retention(settings)
-    actor = cli_actor()
+    actor = edge.actor("cli", with_host=True)
 
     with contextlib.ExitStack() as stack:
         audit = _open_audit(settings)
@@ -267,26 +283,6 @@ def _run(
     else:
         print_outcome(outcome, as_json=as_json, request=request)
     return outcome
-
-
-def refuse_unsafe_setup(settings: Settings) -> None:
-    """Stop (exit 3) when the settings are not safe against real systems."""
-    problems = settings.unsafe_setup_problems()
-    if not problems:
-        return
-    err.print("Roboten startas inte: inställningarna är inte säkra för riktiga system.")
-    for problem in problems:
-        err.print(f"  - {problem}")
-    raise typer.Exit(ExitCode.INVALID_INPUT)
-
-
-def cli_actor() -> str:
-    """How the command line appears in the audit log: ``cli:<os user>@<host>``."""
-    try:
-        user = getpass.getuser()
-    except Exception:  # no user name on some service accounts
-        user = "okänd"
-    return f"cli:{user}@{socket.gethostname()}"
 
 
 def _enforce_retention(settings: Settings) -> None:
@@ -327,14 +323,16 @@ def _append_outcome(audit: AuditLog, actor: str, ref: str, outcome: Outcome, *, 
     )
 
 
-def _audit_outcome(settings: Settings, ref: str, outcome: Outcome, *, job: str) -> None:
+def _audit_outcome(
+    edge: Edge, settings: Settings, ref: str, outcome: Outcome, *, job: str
+) -> None:
     """One outcome entry for a request refused before any browser started."""
     _enforce_retention(settings)
     audit = _open_audit(settings)
     if audit is None:
         return
     with contextlib.closing(audit):
-        _append_outcome(audit, cli_actor(), ref, outcome, job=job)
+        _append_outcome(audit, edge.actor("cli", with_host=True), ref, outcome, job=job)
 
 
 def _read_request_file(path: Path, *, fhir: bool) -> tuple[dict[str, Any], list[FieldError] | None]:

@@ -23,13 +23,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from apps.ui import forms
-from apps.ui.context import STATIC_DIR, UiContext, make_templates, os_user
+from apps.ui.context import STATIC_DIR, UiContext, make_templates
 from apps.ui.jobs import JobManager, RunnerFactory, RunnerLike
 from apps.ui.security import Access, Csrf, TokenGuard, forbidden
 from apps.ui.views import backlog, complete, evidence, jobs, register
 from flows.rules.countries import load_country_lists
 from flows.rules.groups import load_groups
 from flows.rules.region import load_region_profile
+from robot.actor import os_user
 from robot.settings import Settings
 
 if TYPE_CHECKING:
