@@ -112,12 +112,11 @@ def run_bench(
                 before_pmo = len(sites.records("pmo")["patients"])
                 before_rns = len(sites.records("rns")["persons"])
                 with _scratch_database(store_dsn if store_kind == "postgresql" else "") as dsn:
-                    settings = base.model_copy(
+                    settings = base.with_urls(
+                        pmo=sites.pmo_url, rns=sites.rns_url, plexus=sites.plexus_url
+                    ).model_copy(
                         update={
                             "data_dir": root / f"data-{store_kind}-{workers}",
-                            "pmo_url": sites.pmo_url,
-                            "rns_url": sites.rns_url,
-                            "plexus_url": sites.plexus_url,
                             "evidence_dir": None,
                             "headless": True,
                             "store_dsn": dsn,

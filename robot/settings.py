@@ -10,15 +10,26 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
@@ -75,11 +86,103 @@ def _toml_file() -> Path:
     return Path(os.environ.get("RESERVROBOT_CONFIG_FILE", "reservrobot.toml"))
 
 
+class SiteSettings(BaseModel):
+    """One system the robot works in: where it is, the robot's login, its selector file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str
+    # The mock sites' documented demo user by default.
+    username: str = DEMO_CREDENTIAL
+    password: SecretStr = SecretStr(DEMO_CREDENTIAL)
+    # Name of the site's selector file in config/selectors/ (PMO: pmo_a.toml, pmo_b.toml, ...).
+    selectors: str
+
+    @field_validator("url")
+    @classmethod
+    def _site_address(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("ska vara en webbadress som börjar med http:// eller https://")
+        _port_of(url)
+        return url
+
+
+class PmoSettings(SiteSettings):
+    url: str = "http://127.0.0.1:8101"
+    selectors: str = "pmo_a"
+
+
+class RnsSettings(SiteSettings):
+    url: str = "http://127.0.0.1:8102"
+    selectors: str = "rns"
+    # Reservnummersystemet directly, or through its favourite in Plexus.
+    access: RnsAccess = "direct"
+
+
+class PlexusSettings(SiteSettings):
+    url: str = "http://127.0.0.1:8100"
+    selectors: str = "plexus"
+
+
+SITES = ("pmo", "rns", "plexus")
+
+# The flat names of before the nested models, still accepted from every source (the
+# constructor ``Settings(pmo_url=...)``, RESERVROBOT_PMO_URL in the environment or .env,
+# ``pmo_url`` in reservrobot.toml): flat name -> (site, field).
+FLAT_SITE_NAMES: dict[str, tuple[str, str]] = {
+    f"{site}_{key}": (site, key)
+    for site in SITES
+    for key in ("url", "username", "password", "selectors")
+} | {"rns_access": ("rns", "access")}
+
+
+def _fold_flat_names(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` with each flat site name moved into its site (a nested value wins)."""
+    folded = {k: v for k, v in data.items() if k not in FLAT_SITE_NAMES}
+    for name, (site, key) in FLAT_SITE_NAMES.items():
+        if name not in data:
+            continue
+        nested = folded.get(site, {})
+        nested = nested.model_dump() if isinstance(nested, BaseModel) else dict(nested)
+        nested.setdefault(key, data[name])
+        folded[site] = nested
+    return folded
+
+
+class _FlatSiteNames(PydanticBaseSettingsSource):
+    """A source with the flat site names folded into their sites (see ``FLAT_SITE_NAMES``)."""
+
+    def __init__(
+        self, settings_cls: type[BaseSettings], read: Callable[[], Mapping[str, Any]]
+    ) -> None:
+        super().__init__(settings_cls)
+        self._read = read
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # everything is read in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        return _fold_flat_names(self._read())
+
+
+def _prefixed(variables: Mapping[str, str | None]) -> dict[str, Any]:
+    """The flat site names among environment (or .env) variables, prefix removed."""
+    prefix = "reservrobot_"  # pydantic-settings lowercases the names (case-insensitive)
+    return {
+        name.removeprefix(prefix): value
+        for name, value in variables.items()
+        if name.startswith(prefix) and name.removeprefix(prefix) in FLAT_SITE_NAMES
+    }
+
+
 class Settings(BaseSettings):
     """All settings of the robot. Construct once; pass the instance down."""
 
     model_config = SettingsConfigDict(
         env_prefix="RESERVROBOT_",
+        # RESERVROBOT_PMO__URL fills settings.pmo.url (the flat RESERVROBOT_PMO_URL works too).
+        env_nested_delimiter="__",
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
@@ -89,28 +192,17 @@ class Settings(BaseSettings):
     # Where the data files live (selectors, groups, region profiles, matching thresholds).
     config_dir: Path = DEFAULT_CONFIG_DIR
     region: str = "gavleborg"
-    # Name of the PMO selector file in config/selectors/ (pmo_a.toml, pmo_b.toml, ...).
-    pmo_selectors: str = "pmo_a"
 
-    # Sites.
-    pmo_url: str = "http://127.0.0.1:8101"
-    rns_url: str = "http://127.0.0.1:8102"
-    plexus_url: str = "http://127.0.0.1:8100"
-    rns_access: RnsAccess = "direct"
+    # The sites: address, the robot's login, selector file (``settings.pmo.url``...).
+    pmo: PmoSettings = PmoSettings()
+    rns: RnsSettings = RnsSettings()
+    plexus: PlexusSettings = PlexusSettings()
 
     # The read-only screen check (`reservrobot check-screens`): a birth date nobody has, and
     # optionally one test patient whose page is opened read-only (else that screen is skipped).
     screen_check_birth_date: date = date(1900, 1, 1)
     screen_check_patient_id: str = ""
     screen_check_patient_birth_date: date | None = None
-
-    # Credentials (the mock sites' documented demo user by default).
-    pmo_username: str = "demo"
-    pmo_password: SecretStr = SecretStr("demo")
-    rns_username: str = "demo"
-    rns_password: SecretStr = SecretStr("demo")
-    plexus_username: str = "demo"
-    plexus_password: SecretStr = SecretStr("demo")
 
     # Browser.
     browser_executable: Path | None = None
@@ -154,15 +246,6 @@ class Settings(BaseSettings):
     # Key for pseudonymising identity numbers in logs and the audit log (keyed hash).
     pseudonym_key: SecretStr = SecretStr(PLACEHOLDER_PSEUDONYM_KEY)
 
-    @field_validator("pmo_url", "rns_url", "plexus_url")
-    @classmethod
-    def _site_address(cls, url: str) -> str:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("ska vara en webbadress som börjar med http:// eller https://")
-        _port_of(url)
-        return url
-
     @field_validator("store_dsn")
     @classmethod
     def _store_address(cls, dsn: str) -> str:
@@ -186,10 +269,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _data_files_exist(self) -> Settings:
-        """The region profile and PMO's selector file named here must exist in ``config_dir``."""
+        """The region profile and the sites' selector files named here must exist."""
         for folder, name, what in (
             (self.config_dir / "regions", self.region, "region"),
-            (self.selectors_dir, self.pmo_selectors, "pmo_selectors"),
+            *((self.selectors_dir, self.site(s).selectors, f"{s}_selectors") for s in SITES),
         ):
             if not (folder / f"{name}.toml").is_file():
                 known = ", ".join(sorted(p.stem for p in folder.glob("*.toml"))) or "inga"
@@ -201,7 +284,24 @@ class Settings(BaseSettings):
     @property
     def is_demo_setup(self) -> bool:
         """True when every site is on this computer (the mock sites): demo values are allowed."""
-        return all(_is_loopback(url) for url in (self.pmo_url, self.rns_url, self.plexus_url))
+        return all(_is_loopback(self.site(site).url) for site in SITES)
+
+    def site(self, name: str) -> SiteSettings:
+        """The settings of site ``name`` (``pmo``, ``rns``, ``plexus``)."""
+        sites: dict[str, SiteSettings] = {"pmo": self.pmo, "rns": self.rns, "plexus": self.plexus}
+        return sites[name]
+
+    def with_urls(self, **urls: str) -> Settings:
+        """These settings with other site addresses: ``with_urls(pmo="http://...")``."""
+        update = {site: self.site(site).model_copy(update={"url": u}) for site, u in urls.items()}
+        return self.model_copy(update=update)
+
+    def secrets(self) -> list[SecretStr]:
+        """Every secret of these settings (the sites' passwords included)."""
+        found = [
+            v for name in type(self).model_fields if isinstance(v := getattr(self, name), SecretStr)
+        ]
+        return found + [self.site(site).password for site in SITES]
 
     def unsafe_setup_problems(self) -> list[str]:
         """Why these settings must not run against real systems (Swedish; empty: fine).
@@ -219,12 +319,14 @@ class Settings(BaseSettings):
                 "Sätt en egen, hemlig nyckel i RESERVROBOT_PSEUDONYM_KEY."
             )
         sites = [("pmo", "PMO"), ("rns", "Reservnummersystemet")]
-        if self.rns_access == "plexus":
+        if self.rns.access == "plexus":
             sites.append(("plexus", "Plexus"))
         for site, name in sites:
-            user = getattr(self, f"{site}_username")
-            password: SecretStr = getattr(self, f"{site}_password")
-            if user == DEMO_CREDENTIAL or password.get_secret_value() == DEMO_CREDENTIAL:
+            login = self.site(site)
+            if (
+                login.username == DEMO_CREDENTIAL
+                or login.password.get_secret_value() == DEMO_CREDENTIAL
+            ):
                 problems.append(
                     f"Inloggningen till {name} använder demokontot (demo/demo). Ange robotens "
                     f"egen användare och lösenord i RESERVROBOT_{site.upper()}_USERNAME och "
@@ -241,11 +343,15 @@ class Settings(BaseSettings):
         return self.config_dir / "selectors"
 
     def masked(self) -> dict[str, Any]:
-        """Settings as a dict for display, with every secret masked."""
+        """Settings as a flat dict for display (``pmo.url``...), with every secret masked."""
         out: dict[str, Any] = {}
         for name in type(self).model_fields:
             value = getattr(self, name)
-            out[name] = "**********" if isinstance(value, SecretStr) else value
+            shown = value.model_dump() if isinstance(value, SiteSettings) else {"": value}
+            for key, item in shown.items():
+                out[f"{name}.{key}" if key else name] = (
+                    "**********" if isinstance(item, SecretStr) else item
+                )
         out["store_dsn"] = mask_dsn_password(self.store_dsn)
         return out
 
@@ -258,11 +364,16 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        assert isinstance(env_settings, EnvSettingsSource)
+        assert isinstance(dotenv_settings, DotEnvSettingsSource)
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_file())
         return (
-            init_settings,
+            _FlatSiteNames(settings_cls, init_settings),
             env_settings,
+            _FlatSiteNames(settings_cls, lambda: _prefixed(env_settings.env_vars)),
             dotenv_settings,
-            TomlConfigSettingsSource(settings_cls, toml_file=_toml_file()),
+            _FlatSiteNames(settings_cls, lambda: _prefixed(dotenv_settings.env_vars)),
+            _FlatSiteNames(settings_cls, toml),
             file_secret_settings,
         )
 
@@ -277,6 +388,7 @@ _PROBLEMS_SV = {
     "date_parsing": "ska vara ett datum ÅÅÅÅ-MM-DD",
     "date_from_datetime_parsing": "ska vara ett datum ÅÅÅÅ-MM-DD",
     "path_type": "ska vara en sökväg",
+    "extra_forbidden": "är ingen känd inställning",
 }
 
 

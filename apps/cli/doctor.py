@@ -14,13 +14,9 @@ import typer
 from apps.cli.check_screens import describe, screen_report
 from apps.cli.edge import edge_of
 from apps.exitcodes import ExitCode
-from flows.rules.countries import load_country_lists
-from flows.rules.groups import load_groups
-from flows.rules.matching import load_match_config
-from flows.rules.region import load_region_profile
+from flows.config import RoutineConfig
 from flows.rules.vocabulary import system_sv
 from flows.runner import Runner
-from flows.selectors import load_selectors
 from flows.transfer import FillTransfer
 from robot import clipboard
 from robot.display import virtual_display
@@ -65,12 +61,12 @@ def doctor(
 def doctor_checks(settings: Settings) -> Iterator[Check]:
     """Every check of ``doctor``, one at a time (a failed check does not stop the others)."""
     try:
-        _load_configuration(settings)
+        RoutineConfig.load(settings)
         yield Check(
             "Inställningar",
             True,
             f"{settings.config_dir} (PMO-layout "
-            f"{settings.pmo_selectors}, region {settings.region})",
+            f"{settings.pmo.selectors}, region {settings.region})",
         )
     except Exception as exc:
         yield Check("Inställningar", False, str(exc))
@@ -84,10 +80,10 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
         yield Check("Urklipp", True, f"överföring {settings.transfer_mode} -> {mode}; {note}")
     except RobotError as exc:
         yield Check("Urklipp", False, exc.message)
-    sites = ["pmo", "rns"] + (["plexus"] if settings.rns_access == "plexus" else [])
+    sites = ["pmo", "rns"] + (["plexus"] if settings.rns.access == "plexus" else [])
     answering = []
     for site in sites:
-        url = getattr(settings, f"{site}_url")
+        url = settings.site(site).url
         try:
             response = httpx.get(url + "/", timeout=settings.timeout_ms / 1000, trust_env=False)
             ok = response.status_code < 500
@@ -117,10 +113,10 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
                     yield Check(
                         f"{system_sv(site)} inloggning",
                         True,
-                        f"inloggad som {getattr(settings, f'{site}_username')}"
+                        f"inloggad som {settings.site(site).username}"
                         + (
                             " via Plexus"
-                            if site == "rns" and settings.rns_access == "plexus"
+                            if site == "rns" and settings.rns.access == "plexus"
                             else ""
                         ),
                     )
@@ -169,10 +165,10 @@ def region_check(settings: Settings) -> Check:
     """The region profile: it loads (pattern, example, check character, choices), its group
     table loads, and an example profile says that it is one."""
     try:
-        profile = load_region_profile(settings.config_dir, settings.region)
-        groups = load_groups(settings.config_dir, profile.groups_file)
+        config = RoutineConfig.load(settings)
     except RobotError as exc:
         return Check("Regionprofil", False, exc.message)
+    profile, groups = config.profile, config.groups
     protected = "lämnas till en person" if profile.hands_over_protected else "reservnummer"
     detail = (
         f"{profile.name}: reservnummer som {profile.example} ({profile.format}), skyddade "
@@ -181,12 +177,3 @@ def region_check(settings: Settings) -> Check:
     if not profile.confirmed:
         detail += "; exempelprofil: låt regionen bekräfta värdena före riktiga system"
     return Check("Regionprofil", True, detail)
-
-
-def _load_configuration(settings: Settings) -> None:
-    profile = load_region_profile(settings.config_dir, settings.region)
-    load_groups(settings.config_dir, profile.groups_file)
-    load_match_config(settings.config_dir)
-    load_country_lists(settings.config_dir)
-    for name in (settings.pmo_selectors, "rns", "plexus"):
-        load_selectors(settings.selectors_dir, name)

@@ -28,11 +28,9 @@ from apps.cli.edge import Edge, edge_of, err, refuse_unsafe_setup
 from apps.cli.fhir import fhir_paths, fhir_printer, fhir_request_fields, print_fhir_invalid
 from apps.cli.output import print_invalid, print_outcome
 from apps.exitcodes import ExitCode, outcome_exit_code
+from flows.config import RoutineConfig
 from flows.register import journal_key
-from flows.rules.countries import load_country_lists
-from flows.rules.groups import load_groups
 from flows.rules.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
-from flows.rules.region import load_region_profile
 from flows.rules.request import FieldError, RegistrationRequest, RequestInvalid, parse_request
 from flows.runner import Runner
 from robot.audit import AuditLog
@@ -125,12 +123,9 @@ def register(
         data["protected"] = True
     try:
         decisions = [_parse_decision(d) for d in decision or []]
-        profile = load_region_profile(settings.config_dir, settings.region)
+        config = RoutineConfig.load(settings)
         request = parse_request(
-            data,
-            groups=load_groups(settings.config_dir, profile.groups_file),
-            rules=profile.field_rules,
-            countries=load_country_lists(settings.config_dir),
+            data, groups=config.groups, rules=config.profile.field_rules, countries=config.countries
         )
         if fhir_issues:
             raise RequestInvalid([])
@@ -155,10 +150,11 @@ def register(
         lambda runner, on_step: runner.register(
             request, decisions=decisions, on_step=on_step, dry_run=dry_run
         ),
+        config=config,
         as_json=as_json,
         audit_ref=request.external_ref or journal_key(request),
         audit_job="register_dry_run" if dry_run else "register",
-        show=fhir_printer(profile, request) if fhir else None,
+        show=fhir_printer(config.profile, request) if fhir else None,
         request=request,
     )
     raise typer.Exit(outcome_exit_code(outcome.kind))
@@ -192,7 +188,7 @@ def complete_pnr(
     show = None
     if output_format == "fhir":
         try:
-            profile = load_region_profile(settings.config_dir, settings.region)
+            profile = RoutineConfig.load(settings).profile
         except ConfigError as exc:
             err.print(f"Felaktiga uppgifter: {exc}")
             raise typer.Exit(ExitCode.INVALID_INPUT) from None
@@ -250,6 +246,7 @@ def _run(
     audit_job: str = "register",
     show: Callable[[Outcome], None] | None = None,
     request: RegistrationRequest | None = None,
+    config: RoutineConfig | None = None,
 ) -> Outcome:
     """Start a runner (and a virtual display when headed without one), run, audit, print.
 
@@ -272,7 +269,7 @@ def _run(
 
         display = virtual_display() if not settings.headless else contextlib.nullcontext()
         try:
-            with display, Runner(settings, role="kommandoraden") as runner:
+            with display, Runner(settings, config=config, role="kommandoraden") as runner:
                 outcome = call(runner, on_step)
         except RobotError as exc:
             outcome = Outcome(kind=OutcomeKind.FAILED, reason_code=exc.code, reason_sv=exc.message)

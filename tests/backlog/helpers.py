@@ -40,9 +40,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
     env.update(
         {
             "RESERVROBOT_DATA_DIR": str(settings.data_dir),
-            "RESERVROBOT_PMO_URL": settings.pmo_url,
-            "RESERVROBOT_RNS_URL": settings.rns_url,
-            "RESERVROBOT_PLEXUS_URL": settings.plexus_url,
+            "RESERVROBOT_PMO_URL": settings.pmo.url,
+            "RESERVROBOT_RNS_URL": settings.rns.url,
+            "RESERVROBOT_PLEXUS_URL": settings.plexus.url,
             "RESERVROBOT_PSEUDONYM_KEY": settings.pseudonym_key.get_secret_value(),
             "RESERVROBOT_HEADLESS": "true",
             "RESERVROBOT_RNS_ACCESS": "direct",

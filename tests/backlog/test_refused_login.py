@@ -34,7 +34,7 @@ def test_wrong_password_in_two_runs_with_two_workers_is_sent_at_most_once_per_wo
     mock_sites: MockSites, tmp_path: Path
 ) -> None:
     with counted_pmo(tmp_path / "pmo") as (pmo_url, logins):
-        settings = robot_settings(tmp_path, mock_sites).model_copy(update={"pmo_url": pmo_url})
+        settings = robot_settings(tmp_path, mock_sites).with_urls(pmo=pmo_url)
         queue_generated(settings, mock_sites, 4, seed=8080)
         env = {**settings_env(settings), "RESERVROBOT_PMO_PASSWORD": "fel-lösenord"}
 

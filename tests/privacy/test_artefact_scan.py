@@ -165,9 +165,9 @@ def _env(settings: Settings, work: Path, **extra: str) -> dict[str, str]:
             "PYTHONPATH": str(REPO_ROOT),
             "PYTHONUNBUFFERED": "1",
             "TMPDIR": str(work / "tmp"),
-            "RESERVROBOT_PMO_URL": settings.pmo_url,
-            "RESERVROBOT_RNS_URL": settings.rns_url,
-            "RESERVROBOT_PLEXUS_URL": settings.plexus_url,
+            "RESERVROBOT_PMO_URL": settings.pmo.url,
+            "RESERVROBOT_RNS_URL": settings.rns.url,
+            "RESERVROBOT_PLEXUS_URL": settings.plexus.url,
             "RESERVROBOT_DATA_DIR": str(settings.data_dir),
             "RESERVROBOT_PSEUDONYM_KEY": KEY,
             "RESERVROBOT_TRANSFER_MODE": "browser",
@@ -178,7 +178,7 @@ def _env(settings: Settings, work: Path, **extra: str) -> dict[str, str]:
     )
     for site in ("PMO", "RNS", "PLEXUS"):
         env[f"RESERVROBOT_{site}_USERNAME"] = "robot"
-        env[f"RESERVROBOT_{site}_PASSWORD"] = settings.pmo_password.get_secret_value()
+        env[f"RESERVROBOT_{site}_PASSWORD"] = settings.pmo.password.get_secret_value()
     env.update(extra)
     return env
 
