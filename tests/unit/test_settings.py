@@ -17,7 +17,8 @@ def test_constructor_values_should_win_over_environment(monkeypatch) -> None:  #
 
 
 def test_each_site_is_a_nested_model_filled_from_double_underscore_names(
-    monkeypatch, tmp_path  # type: ignore[no-untyped-def]
+    monkeypatch,
+    tmp_path,  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no .env or reservrobot.toml of the caller's
     monkeypatch.setenv("RESERVROBOT_PMO__URL", "https://pmo.region.example")
@@ -35,7 +36,8 @@ def test_each_site_is_a_nested_model_filled_from_double_underscore_names(
 
 
 def test_the_flat_names_of_before_still_work_from_every_source(
-    monkeypatch, tmp_path  # type: ignore[no-untyped-def]
+    monkeypatch,
+    tmp_path,  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("RESERVROBOT_RNS_URL=http://rns.example:8\n", encoding="utf-8")
@@ -55,7 +57,8 @@ def test_the_flat_names_of_before_still_work_from_every_source(
 
 
 def test_the_nested_name_wins_over_the_flat_one_and_the_constructor_over_both(
-    monkeypatch, tmp_path  # type: ignore[no-untyped-def]
+    monkeypatch,
+    tmp_path,  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RESERVROBOT_PMO_URL", "http://flat.example")
