@@ -16,7 +16,8 @@ from flows.rules.groups import PatientGroup, load_groups
 from flows.rules.matching import MatchConfig, load_match_config
 from flows.rules.region import RegionProfile, load_region_profile
 from flows.selectors import SiteSelectors, load_selectors
-from robot.settings import SITES, Settings
+from robot.settings import Settings
+from robot.site_settings import SITES
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from flows.selectors import SiteSelectors
 from robot.browser import BrowserSession
 from robot.errors import RobotError
 from robot.logs import get_logger
-from robot.settings import SITES, Settings
+from robot.settings import Settings
+from robot.site_settings import SITES
 
 _log = get_logger(__name__)
 

@@ -40,7 +40,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from robot.chromium import find_chromium, robot_launch_args
 from robot.evidence import process_recording_dir
 from robot.files import private_dir
-from robot.settings import SITES, Settings
+from robot.settings import Settings
+from robot.site_settings import SITES
 
 CLIPBOARD_PERMISSIONS = ["clipboard-read", "clipboard-write"]
 LOCALE = "sv-SE"

@@ -10,15 +10,12 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
@@ -37,6 +34,16 @@ from pydantic_settings import (
 )
 
 from robot.errors import ConfigError
+from robot.site_settings import (
+    DEMO_CREDENTIAL,
+    SITES,
+    FlatSiteNames,
+    PlexusSettings,
+    PmoSettings,
+    RnsSettings,
+    SiteSettings,
+    flat_names_in,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +63,6 @@ def _find_config_dir(root: Path) -> Path:
 DEFAULT_CONFIG_DIR = _find_config_dir(PROJECT_ROOT)
 
 TransferMode = Literal["auto", "system", "browser", "fill"]
-RnsAccess = Literal["direct", "plexus"]
 
 
 def mask_dsn_password(dsn: str) -> str:
@@ -66,7 +72,6 @@ def mask_dsn_password(dsn: str) -> str:
 
 
 PLACEHOLDER_PSEUDONYM_KEY = "change-me-in-production"
-DEMO_CREDENTIAL = "demo"
 _LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -75,105 +80,8 @@ def _is_loopback(url: str) -> bool:
     return host in _LOOPBACK_NAMES or host.startswith("127.")
 
 
-def _port_of(url: str) -> int | None:
-    try:
-        return urlsplit(url).port
-    except ValueError:  # a port that is not a number, or out of range
-        raise ValueError("har en port som inte är ett tal mellan 0 och 65535") from None
-
-
 def _toml_file() -> Path:
     return Path(os.environ.get("RESERVROBOT_CONFIG_FILE", "reservrobot.toml"))
-
-
-class SiteSettings(BaseModel):
-    """One system the robot works in: where it is, the robot's login, its selector file."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    url: str
-    # The mock sites' documented demo user by default.
-    username: str = DEMO_CREDENTIAL
-    password: SecretStr = SecretStr(DEMO_CREDENTIAL)
-    # Name of the site's selector file in config/selectors/ (PMO: pmo_a.toml, pmo_b.toml, ...).
-    selectors: str
-
-    @field_validator("url")
-    @classmethod
-    def _site_address(cls, url: str) -> str:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("ska vara en webbadress som börjar med http:// eller https://")
-        _port_of(url)
-        return url
-
-
-class PmoSettings(SiteSettings):
-    url: str = "http://127.0.0.1:8101"
-    selectors: str = "pmo_a"
-
-
-class RnsSettings(SiteSettings):
-    url: str = "http://127.0.0.1:8102"
-    selectors: str = "rns"
-    # Reservnummersystemet directly, or through its favourite in Plexus.
-    access: RnsAccess = "direct"
-
-
-class PlexusSettings(SiteSettings):
-    url: str = "http://127.0.0.1:8100"
-    selectors: str = "plexus"
-
-
-SITES = ("pmo", "rns", "plexus")
-
-# The flat names of before the nested models, still accepted from every source (the
-# constructor ``Settings(pmo_url=...)``, RESERVROBOT_PMO_URL in the environment or .env,
-# ``pmo_url`` in reservrobot.toml): flat name -> (site, field).
-FLAT_SITE_NAMES: dict[str, tuple[str, str]] = {
-    f"{site}_{key}": (site, key)
-    for site in SITES
-    for key in ("url", "username", "password", "selectors")
-} | {"rns_access": ("rns", "access")}
-
-
-def _fold_flat_names(data: Mapping[str, Any]) -> dict[str, Any]:
-    """``data`` with each flat site name moved into its site (a nested value wins)."""
-    folded = {k: v for k, v in data.items() if k not in FLAT_SITE_NAMES}
-    for name, (site, key) in FLAT_SITE_NAMES.items():
-        if name not in data:
-            continue
-        nested = folded.get(site, {})
-        nested = nested.model_dump() if isinstance(nested, BaseModel) else dict(nested)
-        nested.setdefault(key, data[name])
-        folded[site] = nested
-    return folded
-
-
-class _FlatSiteNames(PydanticBaseSettingsSource):
-    """A source with the flat site names folded into their sites (see ``FLAT_SITE_NAMES``)."""
-
-    def __init__(
-        self, settings_cls: type[BaseSettings], read: Callable[[], Mapping[str, Any]]
-    ) -> None:
-        super().__init__(settings_cls)
-        self._read = read
-
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False  # everything is read in __call__
-
-    def __call__(self) -> dict[str, Any]:
-        return _fold_flat_names(self._read())
-
-
-def _prefixed(variables: Mapping[str, str | None]) -> dict[str, Any]:
-    """The flat site names among environment (or .env) variables, prefix removed."""
-    prefix = "reservrobot_"  # pydantic-settings lowercases the names (case-insensitive)
-    return {
-        name.removeprefix(prefix): value
-        for name, value in variables.items()
-        if name.startswith(prefix) and name.removeprefix(prefix) in FLAT_SITE_NAMES
-    }
 
 
 class Settings(BaseSettings):
@@ -368,12 +276,12 @@ class Settings(BaseSettings):
         assert isinstance(dotenv_settings, DotEnvSettingsSource)
         toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_file())
         return (
-            _FlatSiteNames(settings_cls, init_settings),
+            FlatSiteNames(settings_cls, init_settings),
             env_settings,
-            _FlatSiteNames(settings_cls, lambda: _prefixed(env_settings.env_vars)),
+            FlatSiteNames(settings_cls, lambda: flat_names_in(env_settings.env_vars)),
             dotenv_settings,
-            _FlatSiteNames(settings_cls, lambda: _prefixed(dotenv_settings.env_vars)),
-            _FlatSiteNames(settings_cls, toml),
+            FlatSiteNames(settings_cls, lambda: flat_names_in(dotenv_settings.env_vars)),
+            FlatSiteNames(settings_cls, toml),
             file_secret_settings,
         )
 
