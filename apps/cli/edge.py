@@ -39,7 +39,9 @@ from robot.settings import Settings, load_settings
 out = Console(highlight=False, markup=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
-STORE_BROKEN_SV = "Kön går inte att läsa, så ingenting kördes."
+STORE_BROKEN_SV = (
+    "Robotens lagring (kön, journalen, granskningsloggen) går inte att läsa: ingenting gjordes."
+)
 
 # Set by ``EdgeGroup`` when the command line asks for help: help needs no settings.
 _HELP_ONLY = "reservrobot.help_only"

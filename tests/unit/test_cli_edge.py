@@ -127,6 +127,25 @@ def test_a_wrong_option_is_invalid_input_not_needs_a_person(clean_environment: P
 
 
 @pytest.mark.parametrize(
+    ("args", "damaged"),
+    [(["audit", "verify"], "audit.sqlite3"), (["backlog", "status"], "queue.sqlite3")],
+)
+def test_a_damaged_store_is_one_swedish_line_and_exit_4(
+    args: list[str], damaged: str, clean_environment: Path
+) -> None:
+    data = clean_environment / "data"
+    data.mkdir(mode=0o700)
+    (data / damaged).write_bytes(b"inte en databas " * 512)
+
+    result = CliRunner().invoke(app, args)
+
+    assert result.exit_code == ExitCode.STORE_BROKEN, result.output
+    [line] = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith("Robotens lagring") and damaged in line
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
     ("error", "code"),
     [
         (ConfigError("Regionprofilen går inte att läsa."), ExitCode.INVALID_INPUT),
