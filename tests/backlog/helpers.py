@@ -18,20 +18,12 @@ from flows.rules.request import RegistrationRequest, parse_request
 from mock_sites.testing import MockSites
 from qa.people import generate_rows, taken_birth_dates, write_rows_csv
 from robot.settings import Settings
-from tests.fixtures.settings import environment_of
+from tests.fixtures.settings import environment_of, settings_for
 
 
 def robot_settings(tmp_path: Path, sites: MockSites, **extra: Any) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        pmo_url=sites.pmo_url,
-        rns_url=sites.rns_url,
-        plexus_url=sites.plexus_url,
-        pseudonym_key="backlog-reliability",
-        headless=True,
-        rns_access="direct",
-        **extra,
-    )
+    values: dict[str, Any] = {"pseudonym_key": "backlog-reliability", "rns_access": "direct"}
+    return settings_for(sites, tmp_path / "data", **(values | extra))
 
 
 def queue_generated(
