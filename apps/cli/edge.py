@@ -78,7 +78,7 @@ class Edge:
         update = {k: v for k, v in options.items() if v is not None}
         return self.settings.model_copy(update=update) if update else self.settings
 
-    def use_logging(self, mode: LogMode, settings: Settings | None = None) -> None:
+    def use_logging(self, mode: LogMode) -> None:
         """Where the robot's (redacted, pseudonymised) log events go for this command.
 
         ``people``: readable warnings on stderr (the default of every command).
@@ -86,7 +86,7 @@ class Edge:
         stderr. ``batch`` (a queue run or import): at a terminal, warnings on stderr and every
         event as JSON in the log file; under a scheduler, JSON lines on stderr.
         """
-        s = settings or self.settings
+        s = self.settings
         if mode == "machines" or (mode == "batch" and not sys.stderr.isatty()):
             configure_logging(s, json=True)
         elif mode == "batch":
