@@ -462,9 +462,9 @@ def report(
                 out.print(f"Rapport: {files.html}\nResultat: {files.csv}, {files.xlsx}")
             if fhir_dir is not None:
                 from apps.backlog.report_fhir import write_fhir_bundles
-                from flows.rules.region import load_region_profile
+                from flows.config import RoutineConfig
 
-                profile = load_region_profile(settings.config_dir, settings.region)
+                profile = RoutineConfig.load(settings).profile
                 chosen = selected_runs(store, runs=runs, run_id=run_id)
                 paths = write_fhir_bundles(store, fhir_dir, chosen, profile)
                 out.print(f"FHIR: {len(paths)} körningar i {fhir_dir}")

@@ -320,9 +320,7 @@ def _append_outcome(audit: AuditLog, actor: str, ref: str, outcome: Outcome, *, 
     )
 
 
-def _audit_outcome(
-    edge: Edge, settings: Settings, ref: str, outcome: Outcome, *, job: str
-) -> None:
+def _audit_outcome(edge: Edge, settings: Settings, ref: str, outcome: Outcome, *, job: str) -> None:
     """One outcome entry for a request refused before any browser started."""
     _enforce_retention(settings)
     audit = _open_audit(settings)
