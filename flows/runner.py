@@ -30,20 +30,17 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from flows import complete as complete_flow
 from flows import register as register_flow
+from flows.config import RoutineConfig
 from flows.context import PmoScreens, RnsScreens, RoutineContext
 from flows.coordination import Coordination
 from flows.pages.site import SiteUI
 from flows.rns_access import direct_access, plexus_access
-from flows.rules.countries import load_country_lists
-from flows.rules.groups import load_groups
 from flows.rules.identity import InvalidIdentity, parse_patient_id
 from flows.rules.judge import Verdicts
-from flows.rules.matching import load_match_config
 from flows.rules.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
-from flows.rules.region import load_region_profile
 from flows.rules.request import RegistrationRequest
 from flows.selectors import SiteSelectors
-from flows.sites import build_sites, load_site_selectors, open_and_log_in
+from flows.sites import build_sites, open_and_log_in
 from flows.steps import StepTracker
 from flows.transfer import Transfer, make_transfer
 from robot import clipboard
@@ -66,12 +63,19 @@ class Runner:
     """One browser session running registrations and completions, one at a time."""
 
     def __init__(
-        self, settings: Settings, *, transfer: Transfer | None = None, role: str = "roboten"
+        self,
+        settings: Settings,
+        *,
+        config: RoutineConfig | None = None,
+        transfer: Transfer | None = None,
+        role: str = "roboten",
     ) -> None:
-        """``transfer`` overrides the configured transfer mode (tests use a faulty one);
-        ``role`` names the entry point in a lease ("kommandoraden", "kön", ...) so that a
-        waiting request can say who holds it."""
+        """``config`` is the configuration an entry point already loaded (default: loaded from
+        ``settings`` at start); ``transfer`` overrides the configured transfer mode (tests use
+        a faulty one); ``role`` names the entry point in a lease ("kommandoraden", "kön", ...)
+        so that a waiting request can say who holds it."""
         self.settings = settings
+        self._config = config
         self.role = role
         self._coordination: Coordination | None = None
         self._journal_db: Database | None = None
@@ -101,11 +105,8 @@ class Runner:
         if self._session is not None:
             return
         s = self.settings
-        profile = load_region_profile(s.config_dir, s.region)
-        groups = load_groups(s.config_dir, profile.groups_file)
-        match_config = load_match_config(s.config_dir)
-        countries = load_country_lists(s.config_dir)
-        selectors = load_site_selectors(s)
+        config = self._config or RoutineConfig.load(s)
+        selectors = config.selectors
         transfer = self._transfer_override or make_transfer(
             clipboard.resolve_transfer_mode(s.transfer_mode, headless=s.headless),
             headless=s.headless,
@@ -125,15 +126,15 @@ class Runner:
             rns_site = self._sites["rns"]
             reach = (
                 plexus_access(rns_site, self._sites["plexus"])
-                if s.rns_access == "plexus"
+                if s.rns.access == "plexus"
                 else direct_access(rns_site)
             )
             self._ctx = RoutineContext(
                 settings=s,
-                groups=groups,
-                profile=profile,
-                match_config=match_config,
-                countries=countries,
+                groups=config.groups,
+                profile=config.profile,
+                match_config=config.match,
+                countries=config.countries,
                 journal=journal,
                 policy=RetryPolicy.from_settings(s),
                 transfer=transfer,
@@ -147,7 +148,7 @@ class Runner:
         except BaseException:
             self.close()
             raise
-        _log.event("runner_started", transfer=transfer.mode, rns_access=s.rns_access)
+        _log.event("runner_started", transfer=transfer.mode, rns_access=s.rns.access)
 
     def close(self) -> None:
         session, self._session = self._session, None
@@ -193,7 +194,7 @@ class Runner:
     def _routine_sites(self) -> list[str]:
         """The sites the routine starts with: PMO and RNS, or Plexus where RNS is reached
         through it."""
-        return ["pmo", "plexus" if self.settings.rns_access == "plexus" else "rns"]
+        return ["pmo", "plexus" if self.settings.rns.access == "plexus" else "rns"]
 
     def _contexts(self) -> list[BrowserContext]:
         return [self.session.context(site) for site in self._routine_sites()]

@@ -26,6 +26,7 @@ from datetime import date
 
 from playwright.sync_api import Page
 
+from flows.config import load_site_selectors
 from flows.pages.errors import translated
 from flows.pages.site import SiteUI
 from flows.screen_findings import (
@@ -36,7 +37,7 @@ from flows.screen_findings import (
     check_texts,
     skipped,
 )
-from flows.sites import build_sites, load_site_selectors
+from flows.sites import build_sites
 from robot.browser import BrowserSession
 from robot.errors import RobotError
 from robot.settings import Settings
@@ -323,7 +324,7 @@ def open_sites(settings: Settings) -> Iterator[dict[str, SiteUI]]:
 def run_screen_check(settings: Settings, *, with_plexus: bool | None = None) -> ScreenReport:
     """Open the sites from ``settings`` and walk them (Plexus when RNS is reached through it,
     or when ``with_plexus`` says so)."""
-    plexus = settings.rns_access == "plexus" if with_plexus is None else with_plexus
+    plexus = settings.rns.access == "plexus" if with_plexus is None else with_plexus
     patient = None
     if settings.screen_check_patient_id and settings.screen_check_patient_birth_date:
         patient = (settings.screen_check_patient_id, settings.screen_check_patient_birth_date)

@@ -19,24 +19,14 @@ from flows.pages.errors import translated
 from flows.pages.login import LoginPage, PendingLogin, RefusedLogins
 from flows.pages.responses import check_response
 from flows.pages.site import SiteUI
-from flows.selectors import SiteSelectors, load_selectors
+from flows.selectors import SiteSelectors
 from robot.browser import BrowserSession
 from robot.errors import RobotError
 from robot.logs import get_logger
 from robot.settings import Settings
+from robot.site_settings import SITES
 
 _log = get_logger(__name__)
-
-SITES = ("pmo", "rns", "plexus")
-
-
-def load_site_selectors(settings: Settings) -> dict[str, SiteSelectors]:
-    """Each site's selector file (PMO's named by ``Settings.pmo_selectors``)."""
-    return {
-        "pmo": load_selectors(settings.selectors_dir, settings.pmo_selectors),
-        "rns": load_selectors(settings.selectors_dir, "rns"),
-        "plexus": load_selectors(settings.selectors_dir, "plexus"),
-    }
 
 
 def build_sites(
@@ -49,14 +39,14 @@ def build_sites(
         login = LoginPage(
             site=site,
             selectors=selectors[site],
-            username=getattr(settings, f"{site}_username"),
-            password=getattr(settings, f"{site}_password"),
+            username=settings.site(site).username,
+            password=settings.site(site).password,
             refusals=refusals,
         )
         sites[site] = SiteUI(
             site=site,
             page_factory=_page_factory(session, site),
-            base_url=getattr(settings, f"{site}_url"),
+            base_url=settings.site(site).url,
             selectors=selectors[site],
             login=login,
         )

@@ -1,4 +1,4 @@
-"""``reservrobot mock serve`` and ``reservrobot mock check``: the bundled mock sites."""
+"""``reservrobot-qa mock serve`` and ``reservrobot-qa mock check``: the bundled mock sites."""
 
 from __future__ import annotations
 

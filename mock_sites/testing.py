@@ -1,4 +1,4 @@
-"""Start all three mock sites in this process, for tests, QA and ``reservrobot mock serve``.
+"""Start all three mock sites in this process, for tests, QA and ``reservrobot-qa mock serve``.
 
 ```python
 with run_mock_sites(tmp_path, pmo_layout="a") as sites:

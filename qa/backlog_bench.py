@@ -1,4 +1,4 @@
-"""``backlog bench``: throughput of a generated backlog with 1, 2, ... workers.
+"""``reservrobot-qa backlog-bench``: throughput of a generated backlog with 1, 2, ... workers.
 
 Starts the mock sites in a process of their own (``qa.bench.sites_in_subprocess``), and for each
 store and worker count: resets the sites, imports the same generated rows into a fresh queue
@@ -112,12 +112,11 @@ def run_bench(
                 before_pmo = len(sites.records("pmo")["patients"])
                 before_rns = len(sites.records("rns")["persons"])
                 with _scratch_database(store_dsn if store_kind == "postgresql" else "") as dsn:
-                    settings = base.model_copy(
+                    settings = base.with_urls(
+                        pmo=sites.pmo_url, rns=sites.rns_url, plexus=sites.plexus_url
+                    ).model_copy(
                         update={
                             "data_dir": root / f"data-{store_kind}-{workers}",
-                            "pmo_url": sites.pmo_url,
-                            "rns_url": sites.rns_url,
-                            "plexus_url": sites.plexus_url,
                             "evidence_dir": None,
                             "headless": True,
                             "store_dsn": dsn,

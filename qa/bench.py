@@ -1,4 +1,4 @@
-"""``reservrobot bench``: how fast the robot registers, side by side with a plain script.
+"""``reservrobot-qa bench``: how fast the robot registers, side by side with a plain script.
 
 The mock sites run in a process of their own (as the real systems do: they never share this
 interpreter). Then, in one run and on the same sites:
@@ -52,8 +52,9 @@ import psutil
 from pydantic import SecretStr
 
 import flows.register as register_flow
-from flows.rules.countries import CountryLists, country_name_sv, load_country_lists
-from flows.rules.groups import PatientGroup, load_groups
+from flows.config import RoutineConfig
+from flows.rules.countries import CountryLists, country_name_sv
+from flows.rules.groups import PatientGroup
 from flows.rules.request import RegistrationRequest
 from flows.runner import Runner
 from mock_sites.testing import MockSites
@@ -64,7 +65,7 @@ from qa.plain_script import PlainPerson, PlainScript
 from robot.browser import shared_playwright
 from robot.chromium import find_chromium, launch_args
 from robot.evidence import EvidenceHandle
-from robot.settings import Settings
+from robot.settings import Settings, load_settings
 
 STEPS = ("search_pmo", "search_rns", "create_rns", "register_pmo", "verify")
 FEATURES = ("evidence", "read_back", "verify", "journal", "lease")
@@ -640,9 +641,8 @@ def run_bench(
     layout: Literal["a", "b"] = "b" if pmo_layout == "b" else "a"
     rounds = max(2, count // 3) if cost_rounds is None else cost_rounds
     rounds = min(rounds, count - 1)
-    settings = Settings()
-    groups = load_groups(settings.config_dir)
-    countries = load_country_lists(settings.config_dir)
+    config = RoutineConfig.load(load_settings())
+    groups, countries = config.groups, config.countries
     with tempfile.TemporaryDirectory(prefix="reservrobot-bench-") as tmp:
         work = Path(tmp)
         with sites_in_subprocess(work / "mock", pmo_layout=layout) as hosted:

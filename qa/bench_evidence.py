@@ -1,6 +1,6 @@
 """What evidence costs per registration: the design before issue 11 next to today's.
 
-``reservrobot bench`` registers a few people with each design swapped into the warm runner
+``reservrobot-qa bench`` registers a few people with each design swapped into the warm runner
 (bench only) and reports the median time against registrations with no evidence at all:
 
 - ``masked_on_failure`` (today's default, ``Settings.evidence_trace = False``): nothing is

@@ -41,6 +41,7 @@ from robot.chromium import find_chromium, robot_launch_args
 from robot.evidence import process_recording_dir
 from robot.files import private_dir
 from robot.settings import Settings
+from robot.site_settings import SITES
 
 CLIPBOARD_PERMISSIONS = ["clipboard-read", "clipboard-write"]
 LOCALE = "sv-SE"
@@ -230,9 +231,8 @@ class BrowserSession:
         existing = self._contexts.get(site)
         if existing is not None:
             return existing
-        base_url = getattr(self.settings, f"{site}_url", None)
         context = self.browser.new_context(
-            base_url=base_url if isinstance(base_url, str) else None,
+            base_url=self.settings.site(site).url if site in SITES else None,
             locale=LOCALE,
             permissions=CLIPBOARD_PERMISSIONS,
         )

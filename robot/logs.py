@@ -269,11 +269,7 @@ def configure_logging(
     global _redactor
     _redactor = Redactor(
         Pseudonymizer(settings.pseudonym_key),
-        tuple(
-            value.get_secret_value()
-            for name in type(settings).model_fields
-            if isinstance(value := getattr(settings, name), SecretStr)
-        ),
+        tuple(secret.get_secret_value() for secret in settings.secrets()),
     )
     unconfigure_logging()
     root = logging.getLogger()

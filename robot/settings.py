@@ -15,12 +15,34 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
+)
+
+from robot.errors import ConfigError
+from robot.site_settings import (
+    DEMO_CREDENTIAL,
+    SITES,
+    FlatSiteNames,
+    PlexusSettings,
+    PmoSettings,
+    RnsSettings,
+    SiteSettings,
+    flat_names_in,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +63,6 @@ def _find_config_dir(root: Path) -> Path:
 DEFAULT_CONFIG_DIR = _find_config_dir(PROJECT_ROOT)
 
 TransferMode = Literal["auto", "system", "browser", "fill"]
-RnsAccess = Literal["direct", "plexus"]
 
 
 def mask_dsn_password(dsn: str) -> str:
@@ -51,7 +72,6 @@ def mask_dsn_password(dsn: str) -> str:
 
 
 PLACEHOLDER_PSEUDONYM_KEY = "change-me-in-production"
-DEMO_CREDENTIAL = "demo"
 _LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -69,6 +89,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_prefix="RESERVROBOT_",
+        # RESERVROBOT_PMO__URL fills settings.pmo.url (the flat RESERVROBOT_PMO_URL works too).
+        env_nested_delimiter="__",
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
@@ -78,28 +100,17 @@ class Settings(BaseSettings):
     # Where the data files live (selectors, groups, region profiles, matching thresholds).
     config_dir: Path = DEFAULT_CONFIG_DIR
     region: str = "gavleborg"
-    # Name of the PMO selector file in config/selectors/ (pmo_a.toml, pmo_b.toml, ...).
-    pmo_selectors: str = "pmo_a"
 
-    # Sites.
-    pmo_url: str = "http://127.0.0.1:8101"
-    rns_url: str = "http://127.0.0.1:8102"
-    plexus_url: str = "http://127.0.0.1:8100"
-    rns_access: RnsAccess = "direct"
+    # The sites: address, the robot's login, selector file (``settings.pmo.url``...).
+    pmo: PmoSettings = PmoSettings()
+    rns: RnsSettings = RnsSettings()
+    plexus: PlexusSettings = PlexusSettings()
 
     # The read-only screen check (`reservrobot check-screens`): a birth date nobody has, and
     # optionally one test patient whose page is opened read-only (else that screen is skipped).
     screen_check_birth_date: date = date(1900, 1, 1)
     screen_check_patient_id: str = ""
     screen_check_patient_birth_date: date | None = None
-
-    # Credentials (the mock sites' documented demo user by default).
-    pmo_username: str = "demo"
-    pmo_password: SecretStr = SecretStr("demo")
-    rns_username: str = "demo"
-    rns_password: SecretStr = SecretStr("demo")
-    plexus_username: str = "demo"
-    plexus_password: SecretStr = SecretStr("demo")
 
     # Browser.
     browser_executable: Path | None = None
@@ -143,10 +154,62 @@ class Settings(BaseSettings):
     # Key for pseudonymising identity numbers in logs and the audit log (keyed hash).
     pseudonym_key: SecretStr = SecretStr(PLACEHOLDER_PSEUDONYM_KEY)
 
+    @field_validator("store_dsn")
+    @classmethod
+    def _store_address(cls, dsn: str) -> str:
+        if not dsn.strip():
+            return dsn
+        from psycopg.conninfo import conninfo_to_dict
+
+        try:
+            port = conninfo_to_dict(dsn).get("port")
+        except Exception:  # psycopg's message quotes the text, password included
+            port = None
+            readable = False
+        else:
+            readable = True
+        if not readable or (port is not None and not str(port).isdigit()):
+            raise ValueError(
+                "ska vara postgresql://användare:lösenord@värd:5432/databas "
+                "(eller tom för SQLite-filer i datamappen)"
+            )
+        return dsn
+
+    @model_validator(mode="after")
+    def _data_files_exist(self) -> Settings:
+        """The region profile and the sites' selector files named here must exist."""
+        for folder, name, what in (
+            (self.config_dir / "regions", self.region, "region"),
+            *((self.selectors_dir, self.site(s).selectors, f"{s}_selectors") for s in SITES),
+        ):
+            if not (folder / f"{name}.toml").is_file():
+                known = ", ".join(sorted(p.stem for p in folder.glob("*.toml"))) or "inga"
+                raise ValueError(
+                    f"RESERVROBOT_{what.upper()} {name!r} finns inte i {folder} (finns: {known})"
+                )
+        return self
+
     @property
     def is_demo_setup(self) -> bool:
         """True when every site is on this computer (the mock sites): demo values are allowed."""
-        return all(_is_loopback(url) for url in (self.pmo_url, self.rns_url, self.plexus_url))
+        return all(_is_loopback(self.site(site).url) for site in SITES)
+
+    def site(self, name: str) -> SiteSettings:
+        """The settings of site ``name`` (``pmo``, ``rns``, ``plexus``)."""
+        sites: dict[str, SiteSettings] = {"pmo": self.pmo, "rns": self.rns, "plexus": self.plexus}
+        return sites[name]
+
+    def with_urls(self, **urls: str) -> Settings:
+        """These settings with other site addresses: ``with_urls(pmo="http://...")``."""
+        update = {site: self.site(site).model_copy(update={"url": u}) for site, u in urls.items()}
+        return self.model_copy(update=update)
+
+    def secrets(self) -> list[SecretStr]:
+        """Every secret of these settings (the sites' passwords included)."""
+        found = [
+            v for name in type(self).model_fields if isinstance(v := getattr(self, name), SecretStr)
+        ]
+        return found + [self.site(site).password for site in SITES]
 
     def unsafe_setup_problems(self) -> list[str]:
         """Why these settings must not run against real systems (Swedish; empty: fine).
@@ -164,12 +227,14 @@ class Settings(BaseSettings):
                 "Sätt en egen, hemlig nyckel i RESERVROBOT_PSEUDONYM_KEY."
             )
         sites = [("pmo", "PMO"), ("rns", "Reservnummersystemet")]
-        if self.rns_access == "plexus":
+        if self.rns.access == "plexus":
             sites.append(("plexus", "Plexus"))
         for site, name in sites:
-            user = getattr(self, f"{site}_username")
-            password: SecretStr = getattr(self, f"{site}_password")
-            if user == DEMO_CREDENTIAL or password.get_secret_value() == DEMO_CREDENTIAL:
+            login = self.site(site)
+            if (
+                login.username == DEMO_CREDENTIAL
+                or login.password.get_secret_value() == DEMO_CREDENTIAL
+            ):
                 problems.append(
                     f"Inloggningen till {name} använder demokontot (demo/demo). Ange robotens "
                     f"egen användare och lösenord i RESERVROBOT_{site.upper()}_USERNAME och "
@@ -186,11 +251,15 @@ class Settings(BaseSettings):
         return self.config_dir / "selectors"
 
     def masked(self) -> dict[str, Any]:
-        """Settings as a dict for display, with every secret masked."""
+        """Settings as a flat dict for display (``pmo.url``...), with every secret masked."""
         out: dict[str, Any] = {}
         for name in type(self).model_fields:
             value = getattr(self, name)
-            out[name] = "**********" if isinstance(value, SecretStr) else value
+            shown = value.model_dump() if isinstance(value, SiteSettings) else {"": value}
+            for key, item in shown.items():
+                out[f"{name}.{key}" if key else name] = (
+                    "**********" if isinstance(item, SecretStr) else item
+                )
         out["store_dsn"] = mask_dsn_password(self.store_dsn)
         return out
 
@@ -203,10 +272,66 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        assert isinstance(env_settings, EnvSettingsSource)
+        assert isinstance(dotenv_settings, DotEnvSettingsSource)
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_file())
         return (
-            init_settings,
+            FlatSiteNames(settings_cls, init_settings),
             env_settings,
+            FlatSiteNames(settings_cls, lambda: flat_names_in(env_settings.env_vars)),
             dotenv_settings,
-            TomlConfigSettingsSource(settings_cls, toml_file=_toml_file()),
+            FlatSiteNames(settings_cls, lambda: flat_names_in(dotenv_settings.env_vars)),
+            FlatSiteNames(settings_cls, toml),
             file_secret_settings,
         )
+
+
+# How a wrong value reads for a person, by pydantic's error type (the value itself is never
+# shown: it may be a password).
+_PROBLEMS_SV = {
+    "int_parsing": "ska vara ett heltal",
+    "int_from_float": "ska vara ett heltal",
+    "float_parsing": "ska vara ett tal",
+    "bool_parsing": "ska vara true eller false",
+    "date_parsing": "ska vara ett datum ÅÅÅÅ-MM-DD",
+    "date_from_datetime_parsing": "ska vara ett datum ÅÅÅÅ-MM-DD",
+    "path_type": "ska vara en sökväg",
+    "extra_forbidden": "är ingen känd inställning",
+}
+
+
+def _problem_sv(error: ErrorDetails) -> str:
+    fields = [str(part) for part in error["loc"] if isinstance(part, str)]
+    ctx = error.get("ctx", {})
+    kind = error["type"]
+    if kind == "value_error":
+        what = str(ctx.get("error", error["msg"]))
+    elif kind == "literal_error":
+        what = f"ska vara något av {ctx.get('expected', '')}".replace(" or ", " eller ")
+    elif kind in ("greater_than_equal", "greater_than"):
+        bound = ctx.get("ge", ctx.get("gt"))
+        what = f"ska vara {'minst' if kind == 'greater_than_equal' else 'större än'} {bound}"
+    else:
+        what = _PROBLEMS_SV.get(kind, "har ett ogiltigt värde")
+    if not fields:
+        return what
+    return f"RESERVROBOT_{'_'.join(fields).upper()} {what}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """``Settings(**overrides)`` for an entry point: a wrong value is one Swedish line.
+
+    Raises ``ConfigError`` (code ``settings_invalid``) that names every wrong setting by its
+    environment variable and says what it should be, never its value (it may be a secret).
+    """
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(_problem_sv(e) for e in exc.errors())
+    except (SettingsError, ValueError) as exc:  # e.g. a broken reservrobot.toml
+        problems = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    raise ConfigError(
+        f"Inställningarna är felaktiga: {problems}. Rätta dem i miljön, .env eller "
+        f"{_toml_file()} och försök igen.",
+        code="settings_invalid",
+    )

@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.fixtures.mock_servers",
     "tests.fixtures.display",
     "tests.fixtures.postgres",
+    "tests.fixtures.settings",
 ]
 
 

@@ -8,25 +8,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from apps.backlog.store import open_store
+from apps.cli.edge import edge_of, err, out
 from apps.exitcodes import ExitCode
 from robot.audit import AuditLog
-from robot.settings import Settings
 
 audit_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False)
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-
-
-def _settings() -> Settings:
-    return Settings()
 
 
 @audit_app.command("show")
 def audit_show(
+    ctx: typer.Context,
     ref: Annotated[
         str | None,
         typer.Option("--ref", help="Ärendets referens (radens referens, eller köns referens)."),
@@ -38,7 +32,7 @@ def audit_show(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """What the robot (and people) did about one item or one patient record, and when."""
-    settings = _settings()
+    settings = edge_of(ctx).settings
     if item is not None:
         with open_store(settings) as store:
             found = store.get(item)
@@ -77,19 +71,20 @@ def audit_show(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(ctx: typer.Context) -> None:
     """Check that no audit entry was changed or removed (hash chain)."""
-    with AuditLog(_settings()) as audit:
+    with AuditLog(edge_of(ctx).settings) as audit:
         broken = audit.verify()
     if broken is None:
         out.print("Granskningsloggen är oförändrad.")
         return
-    err.print(f"[red]Granskningsloggen är ändrad från post {broken}.[/]")
+    err.print(f"Granskningsloggen är ändrad från post {broken}.", style="red")
     raise typer.Exit(ExitCode.SOME_FAILED)
 
 
 @audit_app.command("export")
 def audit_export(
+    ctx: typer.Context,
     fhir: Annotated[
         bool, typer.Option("--fhir", help="Som FHIR: en Bundle med AuditEvent och Provenance.")
     ] = False,
@@ -108,7 +103,7 @@ def audit_export(
     if not fhir:
         err.print("Ange formatet: --fhir (FHIR AuditEvent och Provenance).")
         raise typer.Exit(ExitCode.INVALID_INPUT)
-    settings = _settings()
+    settings = edge_of(ctx).settings
     if item is not None:
         with open_store(settings) as store:
             found = store.get(item)

@@ -12,22 +12,17 @@ machine commands already live in cli_machines.py.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
-import logging
 import re
-import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from apps.backlog.cli_machines import MachineOption, mount_machine_commands, store_errors
-from apps.backlog.lock import RunLockHeld
+from apps.backlog.cli_machines import MachineOption, mount_machine_commands
 from apps.backlog.progress import RichProgress, failure_causes, summary_lines
 from apps.backlog.run import RunOptions, RunSummary, StopRequest, graceful_signals
 from apps.backlog.store import (
@@ -40,35 +35,11 @@ from apps.backlog.store import (
     open_store,
     utcnow,
 )
+from apps.cli.edge import edge_of, err, out, refuse_unsafe_setup
 from apps.exitcodes import ExitCode
 from robot.settings import Settings
 
 backlog_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False)
-
-out = Console()
-err = Console(stderr=True)
-
-
-def _settings() -> Settings:
-    return Settings()
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "okänd"
-
-
-def _configure_logging(settings: Settings) -> None:
-    from robot.logs import configure_logging
-
-    # A person at a terminal sees the progress bar and Swedish warnings; every event goes to the
-    # log file as JSON. Under a scheduler (no terminal): JSON lines on stderr, as before.
-    if sys.stderr.isatty():
-        configure_logging(settings, json=False, to_file=True, stderr_level=logging.WARNING)
-    else:
-        configure_logging(settings, json=True)
 
 
 def parse_interval(text: str) -> float:
@@ -86,8 +57,8 @@ def parse_interval(text: str) -> float:
 
 
 @backlog_app.command("import")
-@store_errors
 def import_(
+    ctx: typer.Context,
     file: Annotated[
         Path, typer.Argument(help="CSV- eller Excel-fil (.xlsx) med en rad per person.")
     ],
@@ -97,19 +68,20 @@ def import_(
     from apps.backlog.importer import Importer
     from apps.backlog.reader import UnreadableFile
 
-    settings = _settings()
-    _configure_logging(settings)
+    edge = edge_of(ctx)
+    settings = edge.settings
+    edge.use_logging("batch")
     with open_store(settings) as store:
         try:
-            report = Importer(settings, store, actor=f"import:{_user()}").import_file(file)
+            report = Importer(settings, store, actor=edge.actor("import")).import_file(file)
         except UnreadableFile as exc:
-            err.print(f"[red]Filen kunde inte importeras:[/] {escape(exc.message)}")
+            err.print(Text.assemble(("Filen kunde inte importeras:", "red"), " ", exc.message))
             raise typer.Exit(ExitCode.INVALID_INPUT) from None
     if as_json:
         out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
         for warning in report.warnings:
-            err.print(f"[yellow]Varning:[/] {escape(warning)}")
+            err.print(Text.assemble(("Varning:", "yellow"), " ", warning))
         if report.errors:
             table = Table(title="Ogiltiga rader (sparade som ogiltiga, körs inte)")
             # A FHIR file's rows are its entries, its columns FHIR paths (Patient.birthDate).
@@ -117,16 +89,19 @@ def import_(
             for col in ("Post", "Fält (FHIR)", "Orsak") if fhir else ("Rad", "Kolumn", "Orsak"):
                 table.add_column(col)
             for e in report.errors:
-                table.add_row(str(e.row), escape(e.column), escape(e.message_sv))
+                table.add_row(str(e.row), e.column, e.message_sv)
             out.print(table)
         enc = f", teckenkodning {report.encoding}" if report.encoding else ""
         replaced = f", {report.replaced} ersatte väntande ärenden" if report.replaced else ""
+        empty = f", {len(report.empty_rows)} tomma rader hoppades över" if report.empty_rows else ""
         out.print(
-            f"{escape(report.file)} ({report.kind}{enc}): [green]{report.added} tillagda[/]"
-            f"{replaced}, "
-            f"{report.duplicates} fanns redan i ärendekön, [red]{report.rejected} ogiltiga[/]"
-            + (f", {len(report.empty_rows)} tomma rader hoppades över" if report.empty_rows else "")
-            + "."
+            Text.assemble(
+                f"{report.file} ({report.kind}{enc}): ",
+                (f"{report.added} tillagda", "green"),
+                f"{replaced}, {report.duplicates} fanns redan i ärendekön, ",
+                (f"{report.rejected} ogiltiga", "red"),
+                f"{empty}.",
+            )
         )
     raise typer.Exit(ExitCode.NEEDS_PERSON if report.rejected else ExitCode.OK)
 
@@ -151,12 +126,12 @@ def _print_summary(summary: RunSummary, settings: Settings | None = None) -> Non
             causes = dict(failure_causes(store, summary.run_id))
             waiting = store.counts().get(ItemStatus.NEEDS_PERSON, 0)
     for line in summary_lines(summary, causes=causes, waiting=waiting):
-        out.print(line, markup=False)
+        out.print(line)
 
 
 @backlog_app.command()
-@store_errors
 def run(
+    ctx: typer.Context,
     workers: Annotated[
         int,
         typer.Option(
@@ -233,16 +208,10 @@ def run(
     """
     from apps.backlog.run import run_backlog, watch_backlog
 
-    settings = _settings()
-    if headed:
-        settings = settings.model_copy(update={"headless": False})
-    problems = settings.unsafe_setup_problems()
-    if problems:
-        err.print("Körningen startas inte: inställningarna är inte säkra för riktiga system.")
-        for problem in problems:
-            err.print(f"  - {problem}", markup=False)
-        raise typer.Exit(ExitCode.INVALID_INPUT)
-    _configure_logging(settings)
+    edge = edge_of(ctx)
+    settings = edge.with_options(headless=False if headed else None)
+    refuse_unsafe_setup(settings)
+    edge.use_logging("batch")
     if dry_run:
         if watch is not None:
             raise typer.BadParameter("en provkörning körs en gång", param_hint="--watch")
@@ -266,27 +235,25 @@ def run(
 
     def on_signal(count: int) -> None:
         if count == 1:
-            err.print("[yellow]Stoppar efter pågående ärenden … (Ctrl+C igen avbryter direkt)[/]")
+            err.print(
+                "Stoppar efter pågående ärenden … (Ctrl+C igen avbryter direkt)", style="yellow"
+            )
 
     stop = StopRequest()
-    try:
-        with graceful_signals(stop, on_signal):
-            if watch is not None:
-                code = watch_backlog(
-                    settings,
-                    options,
-                    interval_s=parse_interval(watch),
-                    progress_factory=RichProgress,
-                    on_summary=lambda summary: _print_summary(summary, settings),
-                    stop=stop,
-                )
-            else:
-                summary = run_backlog(settings, options, progress=RichProgress(), stop=stop)
-                _print_summary(summary, settings)
-                code = summary.exit_code
-    except RunLockHeld as exc:
-        err.print(f"[yellow]{exc}[/] Försök igen senare.")
-        raise typer.Exit(ExitCode.LOCKED) from None
+    with graceful_signals(stop, on_signal):  # a held run lock: exit 75 (apps.cli.edge)
+        if watch is not None:
+            code = watch_backlog(
+                settings,
+                options,
+                interval_s=parse_interval(watch),
+                progress_factory=lambda: RichProgress(err),
+                on_summary=lambda summary: _print_summary(summary, settings),
+                stop=stop,
+            )
+        else:
+            summary = run_backlog(settings, options, progress=RichProgress(err), stop=stop)
+            _print_summary(summary, settings)
+            code = summary.exit_code
     raise typer.Exit(int(code))
 
 
@@ -335,12 +302,12 @@ def _dry_run(settings: Settings, *, limit: int | None, out: Path | None) -> Exit
 
 
 @backlog_app.command()
-@store_errors
 def status(
+    ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Skriv som JSON.")] = False,
 ) -> None:
     """Counts by status, the oldest pending item and the last run."""
-    settings = _settings()
+    settings = edge_of(ctx).settings
     with open_store(settings) as store:
         counts = store.counts()
         oldest = store.oldest_pending()
@@ -389,10 +356,11 @@ def status(
 
 
 @backlog_app.command()
-@store_errors
-def show(item_id: Annotated[int, typer.Argument(help="Ärendets nummer.")]) -> None:
+def show(
+    ctx: typer.Context, item_id: Annotated[int, typer.Argument(help="Ärendets nummer.")]
+) -> None:
     """One item's status, outcome and history (no names are printed)."""
-    with open_store(_settings()) as store:
+    with open_store(edge_of(ctx).settings) as store:
         item = store.get(item_id)
         if item is None:
             err.print(f"Ärende {item_id} finns inte.")
@@ -400,12 +368,12 @@ def show(item_id: Annotated[int, typer.Argument(help="Ärendets nummer.")]) -> N
         history = store.history(item_id)
     out.print(
         f"Ärende {item.id} · {item.status.label_sv} · försök {item.attempts} · "
-        f"källa {escape(item.source or '–')}"
+        f"källa {item.source or '–'}"
     )
     if item.patient_id:
         out.print(f"Patient-ID: {item.patient_id}")
     if item.reason_sv:
-        out.print(f"Orsak: {escape(item.reason_sv)}")
+        out.print(f"Orsak: {item.reason_sv}")
     table = Table(title="Historik")
     for col in ("När", "Från", "Till", "Vem", "Körning", "Orsak"):
         table.add_column(col)
@@ -414,16 +382,16 @@ def show(item_id: Annotated[int, typer.Argument(help="Ärendets nummer.")]) -> N
             h.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
             h.from_status.label_sv if h.from_status else "",
             h.to_status.label_sv,
-            escape(h.actor),
+            h.actor,
             str(h.run_id or ""),
-            escape(h.reason or ""),
+            h.reason or "",
         )
     out.print(table)
 
 
 @backlog_app.command()
-@store_errors
 def retry(
+    ctx: typer.Context,
     item_ids: Annotated[
         list[int] | None, typer.Argument(help="Ärendenummer; utan nummer: alla misslyckade.")
     ] = None,
@@ -431,8 +399,9 @@ def retry(
     """Put failed items back in the queue (all failed items, or the numbers given)."""
     from robot.audit import AuditLog
 
-    settings = _settings()
-    actor = f"person:{_user()}"
+    edge = edge_of(ctx)
+    settings = edge.settings
+    actor = edge.actor("person")
     with open_store(settings) as store:
         ids = store.retry_failed(actor=actor, item_ids=item_ids or None)
         refs = [item.ref for i in ids if (item := store.get(i)) is not None]
@@ -443,8 +412,8 @@ def retry(
 
 
 @backlog_app.command()
-@store_errors
 def purge(
+    ctx: typer.Context,
     older_than: Annotated[
         int, typer.Option("--older-than", min=1, help="Dagar sedan ärendet blev klart.")
     ] = 90,
@@ -457,7 +426,7 @@ def purge(
     statuses = [ItemStatus.DONE, ItemStatus.CLOSED, ItemStatus.REJECTED, ItemStatus.FAILED]
     if include_needs_person:
         statuses.append(ItemStatus.NEEDS_PERSON)
-    with open_store(_settings()) as store:
+    with open_store(edge_of(ctx).settings) as store:
         n = store.purge(before=utcnow() - timedelta(days=older_than), statuses=statuses)
     out.print(f"{n} avslutade ärenden äldre än {older_than} dagar togs bort ur kön.")
 
@@ -466,8 +435,8 @@ def purge(
 
 
 @backlog_app.command()
-@store_errors
 def report(
+    ctx: typer.Context,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Mapp för rapport.html och resultatfilerna.")
     ] = None,
@@ -485,7 +454,7 @@ def report(
     if out_dir is None and fhir_dir is None:
         err.print("Ange --out MAPP (rapport och resultatfiler) och/eller --fhir MAPP.")
         raise typer.Exit(ExitCode.INVALID_INPUT)
-    settings = _settings()
+    settings = edge_of(ctx).settings
     with open_store(settings) as store:
         try:
             if out_dir is not None:
@@ -493,19 +462,20 @@ def report(
                 out.print(f"Rapport: {files.html}\nResultat: {files.csv}, {files.xlsx}")
             if fhir_dir is not None:
                 from apps.backlog.report_fhir import write_fhir_bundles
-                from flows.rules.region import load_region_profile
+                from flows.config import RoutineConfig
 
-                profile = load_region_profile(settings.config_dir, settings.region)
+                profile = RoutineConfig.load(settings).profile
                 chosen = selected_runs(store, runs=runs, run_id=run_id)
                 paths = write_fhir_bundles(store, fhir_dir, chosen, profile)
                 out.print(f"FHIR: {len(paths)} körningar i {fhir_dir}")
         except NoSuchRun as exc:
-            err.print(str(exc), markup=False)
+            err.print(str(exc))
             raise typer.Exit(ExitCode.INVALID_INPUT) from None
 
 
 @backlog_app.command()
 def template(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Ny mallfil, .csv eller .xlsx.")],
 ) -> None:
     """Write an empty backlog template (with two invented example rows) to FILE."""

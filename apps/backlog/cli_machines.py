@@ -1,51 +1,23 @@
 """``reservrobot backlog workers | pause | drain | resume | metrics``: the robot machines.
 
-Also the pieces every ``backlog`` command shares: ``store_errors`` (an unreadable or damaged
-store is exit code 4 with a Swedish message, never "nothing to do") and the ``--machine``
-option (a machine is a worker-identity prefix; default the host name).
+Also the ``--machine`` option every ``backlog`` command shares (a machine is a worker-identity
+prefix; default the host name). An unreadable or damaged store is exit code 4 with a Swedish
+message (never "nothing to do"), as for every command (``apps.cli.edge``).
 """
 
 from __future__ import annotations
 
-import functools
-import getpass
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from apps.backlog.store import MODE_SV, MachineMode, StoreError, default_machine, open_store
-from apps.exitcodes import ExitCode
-from robot.settings import Settings
-
-out = Console()
-err = Console(stderr=True)
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-STORE_BROKEN_SV = "Kön går inte att läsa, så ingenting kördes."
-
-
-def store_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn an unreadable or damaged store into exit code 4 with a Swedish message."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except StoreError as exc:
-            err.print(f"[red]{STORE_BROKEN_SV}[/] {escape(exc.message)}")
-            raise typer.Exit(ExitCode.STORE_BROKEN) from None
-
-    return wrapper
-
+from apps.backlog.store import MODE_SV, MachineMode, default_machine, open_store
+from apps.cli.edge import Edge, edge_of, out
 
 MachineOption = Annotated[
     str | None,
@@ -57,25 +29,14 @@ MachineOption = Annotated[
 ]
 
 
-def _settings() -> Settings:
-    return Settings()
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "okänd"
-
-
-@store_errors
 def workers(
+    ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Skriv som JSON.")] = False,
 ) -> None:
     """Which machines and workers are alive (heartbeat), what each holds, each machine's mode."""
     from apps.backlog.metrics import ALIVE_WITHIN_S
 
-    with open_store(_settings()) as store:
+    with open_store(edge_of(ctx).settings) as store:
         found = store.workers()
         modes = store.machine_modes()
 
@@ -107,7 +68,11 @@ def workers(
         }
         out.print_json(json.dumps(data, ensure_ascii=False))
         return
-    labels = {"alive": "[green]lever[/]", "silent": "[red]tyst[/]", "stopped": "avslutad"}
+    labels = {
+        "alive": Text("lever", style="green"),
+        "silent": Text("tyst", style="red"),
+        "stopped": Text("avslutad"),
+    }
     table = Table(title="Arbetsprocesser")
     for col in ("Maskin", "Arbetare", "Pid", "Läge", "Livstecken", "Ärende", "Klara"):
         table.add_column(col)
@@ -126,41 +91,40 @@ def workers(
         out.print(f"Maskin {machine}: {MODE_SV[mode]}")
 
 
-def _set_mode(machine: str | None, mode: MachineMode, text: str) -> None:
+def _set_mode(edge: Edge, machine: str | None, mode: MachineMode, text: str) -> None:
     name = machine or default_machine()
-    with open_store(_settings()) as store:
-        store.set_machine_mode(name, mode, actor=f"person:{_user()}")
+    with open_store(edge.settings) as store:
+        store.set_machine_mode(name, mode, actor=edge.actor("person"))
     out.print(text.format(machine=name))
 
 
-@store_errors
-def pause(machine: MachineOption = None) -> None:
+def pause(ctx: typer.Context, machine: MachineOption = None) -> None:
     """Let one machine's workers take no new items until ``resume`` (they stay and wait)."""
     _set_mode(
+        edge_of(ctx),
         machine,
         MachineMode.PAUSED,
         "Maskinen {machine} är pausad: pågående ärenden blir klara, nya tas inte.",
     )
 
 
-@store_errors
-def drain(machine: MachineOption = None) -> None:
+def drain(ctx: typer.Context, machine: MachineOption = None) -> None:
     """Let one machine's workers finish their current item and stop (until ``resume``)."""
     _set_mode(
+        edge_of(ctx),
         machine,
         MachineMode.DRAINING,
         "Maskinen {machine} töms: pågående ärenden blir klara, sedan stannar dess arbetare.",
     )
 
 
-@store_errors
-def resume(machine: MachineOption = None) -> None:
+def resume(ctx: typer.Context, machine: MachineOption = None) -> None:
     """Let one machine take items again after ``pause`` or ``drain``."""
-    _set_mode(machine, MachineMode.RUN, "Maskinen {machine} tar ärenden igen.")
+    _set_mode(edge_of(ctx), machine, MachineMode.RUN, "Maskinen {machine} tar ärenden igen.")
 
 
-@store_errors
 def metrics(
+    ctx: typer.Context,
     out_file: Annotated[
         Path | None,
         typer.Option("--out", help="Skriv till fil (för node_exporters textfile-insamlare)."),
@@ -169,7 +133,7 @@ def metrics(
     """The queue's health in Prometheus text format (depth, oldest case, workers, failures)."""
     from apps.backlog.metrics import render_metrics, write_metrics_file
 
-    with open_store(_settings()) as store:
+    with open_store(edge_of(ctx).settings) as store:
         text = render_metrics(store)
     if out_file is None:
         sys.stdout.write(text)

@@ -42,10 +42,9 @@ from apps.backlog.store import (
     RowRejection,
 )
 from apps.backlog.templates import EXAMPLE_ROWS
-from flows.rules.countries import load_country_lists
-from flows.rules.groups import PatientGroup, load_groups
+from flows.config import RoutineConfig
+from flows.rules.groups import PatientGroup
 from flows.rules.names import normalise_name
-from flows.rules.region import load_region_profile
 from flows.rules.request import FieldError, RegistrationRequest, RequestInvalid, parse_request
 from robot.logs import get_logger
 from robot.settings import Settings
@@ -228,10 +227,10 @@ class Importer:
         self.settings = settings
         self.store = store
         self.actor = actor
-        profile = load_region_profile(settings.config_dir, settings.region)
-        self.groups = load_groups(settings.config_dir, profile.groups_file)
-        self.rules = profile.field_rules
-        self.countries = load_country_lists(settings.config_dir)
+        config = RoutineConfig.load(settings)
+        self.groups = config.groups
+        self.rules = config.profile.field_rules
+        self.countries = config.countries
         self._group_index = _group_index(self.groups)
         self._key = settings.pseudonym_key.get_secret_value().encode()
 

@@ -140,8 +140,8 @@ def summary_lines(
 class RichProgress:
     """A live progress bar on a terminal; on a non-terminal (cron, systemd) it stays quiet."""
 
-    def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True)
+    def __init__(self, console: Console) -> None:
+        self.console = console
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("[bold]Ärendekön"),
@@ -177,7 +177,7 @@ class RichProgress:
         )
 
     def message(self, text: str) -> None:
-        self.console.print(f"[yellow]{text}[/]")
+        self.console.print(text, style="yellow")
 
     def stop(self) -> None:
         self._progress.stop()

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
-import getpass
 import logging
 import os
 import signal
@@ -45,6 +44,7 @@ from apps.backlog.store import (
 )
 from flows.rules.outcome import Outcome, OutcomeKind, StepEvent, reason_sv
 from flows.runner import Runner
+from robot.actor import os_user
 from robot.audit import AuditLog
 from robot.logs import get_logger
 from robot.settings import Settings
@@ -91,11 +91,7 @@ class WorkerConfig:
 
 def actor_name(worker: str) -> str:
     """How the robot appears in the audit log: ``robot:<os user>@<host>/<worker>``."""
-    try:
-        user = getpass.getuser()
-    except Exception:  # no user name on some service accounts
-        user = "okänd"
-    return f"robot:{user}@{socket.gethostname()}/{worker}"
+    return f"robot:{os_user()}@{socket.gethostname()}/{worker}"
 
 
 class Worker:

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from apps.cli.common import build_settings, err, out
+from apps.cli.edge import edge_of, err, out
 from apps.exitcodes import ExitCode
 from flows.screen_check import run_screen_check
 from flows.screen_findings import Finding, ScreenReport
@@ -33,6 +33,7 @@ _STATUS_SV = {
 
 
 def check_screens(
+    ctx: typer.Context,
     plexus: Annotated[
         bool | None,
         typer.Option(
@@ -49,7 +50,7 @@ def check_screens(
     ] = None,
 ) -> None:
     """Walk every screen read-only and report selector keys that drifted (nothing is saved)."""
-    settings = build_settings(headless=None if headed is None else not headed)
+    settings = edge_of(ctx).with_options(headless=None if headed is None else not headed)
     report = screen_report(settings, with_plexus=plexus)
     if as_json:
         typer.echo(json.dumps([asdict(f) for f in report.findings], ensure_ascii=False, indent=2))

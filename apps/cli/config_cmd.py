@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from apps.cli.common import build_settings
+from apps.cli.edge import edge_of
 from apps.exitcodes import ExitCode
-from flows.rules.region import load_region_profile
+from flows.config import RoutineConfig
 from robot.errors import ConfigError
 
 config_app = typer.Typer(no_args_is_help=True)
@@ -24,15 +24,16 @@ _PROTECTED_SV = {
 
 @config_app.command()
 def show(
+    ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print the effective settings with secrets masked, then the active region profile."""
-    settings = build_settings()
+    settings = edge_of(ctx).settings
     masked = {k: (str(v) if isinstance(v, Path) else v) for k, v in settings.masked().items()}
     try:
-        profile = load_region_profile(settings.config_dir, settings.region).summary()
+        profile = RoutineConfig.load(settings).profile.summary()
     except ConfigError as exc:
-        typer.echo(f"Regionprofilen {settings.region} går inte att läsa: {exc.message}", err=True)
+        typer.echo(f"Konfigurationen går inte att läsa: {exc.message}", err=True)
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
     if as_json:
         shown = {**masked, "region_profile": profile}

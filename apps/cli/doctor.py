@@ -12,15 +12,11 @@ import httpx
 import typer
 
 from apps.cli.check_screens import describe, screen_report
-from apps.cli.common import build_settings
+from apps.cli.edge import edge_of
 from apps.exitcodes import ExitCode
-from flows.rules.countries import load_country_lists
-from flows.rules.groups import load_groups
-from flows.rules.matching import load_match_config
-from flows.rules.region import load_region_profile
+from flows.config import RoutineConfig
 from flows.rules.vocabulary import system_sv
 from flows.runner import Runner
-from flows.selectors import load_selectors
 from flows.transfer import FillTransfer
 from robot import clipboard
 from robot.display import virtual_display
@@ -38,6 +34,7 @@ class Check:
 
 
 def doctor(
+    ctx: typer.Context,
     headed: Annotated[
         bool | None, typer.Option("--headed/--headless", help="Check with a visible browser.")
     ] = None,
@@ -46,7 +43,7 @@ def doctor(
     ] = False,
 ) -> None:
     """Check settings, browser, clipboard, and that each site answers and accepts the login."""
-    settings = build_settings(headless=None if headed is None else not headed)
+    settings = edge_of(ctx).with_options(headless=None if headed is None else not headed)
     failed = False
     for check in doctor_checks(settings):
         typer.echo(f"{'OK ' if check.ok else 'FEL'}  {check.name}: {check.detail}")
@@ -64,12 +61,12 @@ def doctor(
 def doctor_checks(settings: Settings) -> Iterator[Check]:
     """Every check of ``doctor``, one at a time (a failed check does not stop the others)."""
     try:
-        _load_configuration(settings)
+        RoutineConfig.load(settings)
         yield Check(
             "Inställningar",
             True,
             f"{settings.config_dir} (PMO-layout "
-            f"{settings.pmo_selectors}, region {settings.region})",
+            f"{settings.pmo.selectors}, region {settings.region})",
         )
     except Exception as exc:
         yield Check("Inställningar", False, str(exc))
@@ -83,10 +80,10 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
         yield Check("Urklipp", True, f"överföring {settings.transfer_mode} -> {mode}; {note}")
     except RobotError as exc:
         yield Check("Urklipp", False, exc.message)
-    sites = ["pmo", "rns"] + (["plexus"] if settings.rns_access == "plexus" else [])
+    sites = ["pmo", "rns"] + (["plexus"] if settings.rns.access == "plexus" else [])
     answering = []
     for site in sites:
-        url = getattr(settings, f"{site}_url")
+        url = settings.site(site).url
         try:
             response = httpx.get(url + "/", timeout=settings.timeout_ms / 1000, trust_env=False)
             ok = response.status_code < 500
@@ -116,10 +113,10 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
                     yield Check(
                         f"{system_sv(site)} inloggning",
                         True,
-                        f"inloggad som {getattr(settings, f'{site}_username')}"
+                        f"inloggad som {settings.site(site).username}"
                         + (
                             " via Plexus"
-                            if site == "rns" and settings.rns_access == "plexus"
+                            if site == "rns" and settings.rns.access == "plexus"
                             else ""
                         ),
                     )
@@ -168,10 +165,10 @@ def region_check(settings: Settings) -> Check:
     """The region profile: it loads (pattern, example, check character, choices), its group
     table loads, and an example profile says that it is one."""
     try:
-        profile = load_region_profile(settings.config_dir, settings.region)
-        groups = load_groups(settings.config_dir, profile.groups_file)
+        config = RoutineConfig.load(settings)
     except RobotError as exc:
         return Check("Regionprofil", False, exc.message)
+    profile, groups = config.profile, config.groups
     protected = "lämnas till en person" if profile.hands_over_protected else "reservnummer"
     detail = (
         f"{profile.name}: reservnummer som {profile.example} ({profile.format}), skyddade "
@@ -180,12 +177,3 @@ def region_check(settings: Settings) -> Check:
     if not profile.confirmed:
         detail += "; exempelprofil: låt regionen bekräfta värdena före riktiga system"
     return Check("Regionprofil", True, detail)
-
-
-def _load_configuration(settings: Settings) -> None:
-    profile = load_region_profile(settings.config_dir, settings.region)
-    load_groups(settings.config_dir, profile.groups_file)
-    load_match_config(settings.config_dir)
-    load_country_lists(settings.config_dir)
-    for name in (settings.pmo_selectors, "rns", "plexus"):
-        load_selectors(settings.selectors_dir, name)

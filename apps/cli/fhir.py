@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from apps.cli.common import err
+from apps.cli.edge import err
 from apps.exitcodes import ExitCode
 from flows.rules.outcome import Outcome
 from flows.rules.region import RegionProfile

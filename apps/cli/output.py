@@ -7,7 +7,7 @@ import json
 
 import typer
 
-from apps.cli.common import out
+from apps.cli.edge import out
 from flows.rules.compare import compare
 from flows.rules.outcome import Candidate, Outcome, OutcomeKind
 from flows.rules.request import FieldError, RegistrationRequest

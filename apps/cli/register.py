@@ -15,10 +15,8 @@ Bundle holding one), refusing it with the FHIR path of each problem.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
 import logging
-import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,15 +24,13 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from apps.cli.common import configure_cli_logging, edge_settings, err
+from apps.cli.edge import Edge, edge_of, err, refuse_unsafe_setup
 from apps.cli.fhir import fhir_paths, fhir_printer, fhir_request_fields, print_fhir_invalid
 from apps.cli.output import print_invalid, print_outcome
 from apps.exitcodes import ExitCode, outcome_exit_code
+from flows.config import RoutineConfig
 from flows.register import journal_key
-from flows.rules.countries import load_country_lists
-from flows.rules.groups import load_groups
 from flows.rules.outcome import Decision, Outcome, OutcomeKind, StepEvent, reason_sv
-from flows.rules.region import load_region_profile
 from flows.rules.request import FieldError, RegistrationRequest, RequestInvalid, parse_request
 from flows.runner import Runner
 from robot.audit import AuditLog
@@ -42,7 +38,7 @@ from robot.display import virtual_display
 from robot.errors import ConfigError, RobotError
 from robot.evidence import prepare_evidence
 from robot.logs import get_logger
-from robot.settings import Settings
+from robot.settings import Settings, TransferMode
 
 _log = get_logger(__name__)
 
@@ -54,6 +50,7 @@ FORMAT_OPTION = typer.Option(
 
 
 def register(
+    ctx: typer.Context,
     file: Annotated[
         Path | None,
         typer.Option(
@@ -102,7 +99,8 @@ def register(
     """Register one person with a reservnummer in PMO (the whole routine).
 
     With --dry-run the exit code is the one the real run would end with."""
-    settings = edge_settings(headed=headed, transfer=transfer)
+    edge = edge_of(ctx)
+    settings = _command_settings(edge, headed=headed, transfer=transfer)
     fhir = output_format == "fhir"
     as_json = as_json or output_format == "json"
     # A FHIR file's own problems (None: the file was no FHIR resource, or there was none).
@@ -125,12 +123,9 @@ def register(
         data["protected"] = True
     try:
         decisions = [_parse_decision(d) for d in decision or []]
-        profile = load_region_profile(settings.config_dir, settings.region)
+        config = RoutineConfig.load(settings)
         request = parse_request(
-            data,
-            groups=load_groups(settings.config_dir, profile.groups_file),
-            rules=profile.field_rules,
-            countries=load_country_lists(settings.config_dir),
+            data, groups=config.groups, rules=config.profile.field_rules, countries=config.countries
         )
         if fhir_issues:
             raise RequestInvalid([])
@@ -147,22 +142,26 @@ def register(
         err.print(f"Felaktiga uppgifter: {exc}")
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
 
-    configure_cli_logging(settings, as_json=as_json or fhir)
+    if as_json or fhir:
+        edge.use_logging("machines")
     outcome = _run(
+        edge,
         settings,
         lambda runner, on_step: runner.register(
             request, decisions=decisions, on_step=on_step, dry_run=dry_run
         ),
+        config=config,
         as_json=as_json,
         audit_ref=request.external_ref or journal_key(request),
         audit_job="register_dry_run" if dry_run else "register",
-        show=fhir_printer(profile, request) if fhir else None,
+        show=fhir_printer(config.profile, request) if fhir else None,
         request=request,
     )
     raise typer.Exit(outcome_exit_code(outcome.kind))
 
 
 def complete_pnr(
+    ctx: typer.Context,
     patient_id: Annotated[str, typer.Argument(help="Patient-ID (reservnumret) i PMO.")],
     personnummer: Annotated[str, typer.Argument(help="Fullständigt personnummer.")],
     identity_checked: Annotated[
@@ -183,12 +182,13 @@ def complete_pnr(
     ] = None,
 ) -> None:
     """Replace a reservnummer with the full personnummer in PMO."""
-    settings = edge_settings(headed=headed, transfer=None)
+    edge = edge_of(ctx)
+    settings = _command_settings(edge, headed=headed, transfer=None)
     as_json = as_json or output_format == "json"
     show = None
     if output_format == "fhir":
         try:
-            profile = load_region_profile(settings.config_dir, settings.region)
+            profile = RoutineConfig.load(settings).profile
         except ConfigError as exc:
             err.print(f"Felaktiga uppgifter: {exc}")
             raise typer.Exit(ExitCode.INVALID_INPUT) from None
@@ -201,14 +201,16 @@ def complete_pnr(
             reason_code="identity_not_checked",
         )
         outcome.reason_sv = reason_sv("identity_not_checked")
-        _audit_outcome(settings, audit_ref, outcome, job="complete_pnr")
+        _audit_outcome(edge, settings, audit_ref, outcome, job="complete_pnr")
         if show is not None:
             show(outcome)
         else:
             print_outcome(outcome, as_json=as_json)
         raise typer.Exit(ExitCode.NEEDS_PERSON)
-    configure_cli_logging(settings, as_json=as_json or show is not None)
+    if as_json or show is not None:
+        edge.use_logging("machines")
     outcome = _run(
+        edge,
         settings,
         lambda runner, on_step: runner.complete_pnr(
             patient_id,
@@ -225,7 +227,17 @@ def complete_pnr(
     raise typer.Exit(outcome_exit_code(outcome.kind))
 
 
+def _command_settings(edge: Edge, *, headed: bool | None, transfer: str | None) -> Settings:
+    """The edge's settings with ``--headed/--headless`` and ``--transfer``."""
+    if transfer is not None and transfer not in ("auto", "system", "browser", "fill"):
+        err.print("--transfer ska vara auto, system, browser eller fill.")
+        raise typer.Exit(ExitCode.INVALID_INPUT)
+    mode: TransferMode | None = transfer  # type: ignore[assignment]
+    return edge.with_options(headless=None if headed is None else not headed, transfer_mode=mode)
+
+
 def _run(
+    edge: Edge,
     settings: Settings,
     call: Callable[[Runner, Callable[[StepEvent], None]], Outcome],
     *,
@@ -234,6 +246,7 @@ def _run(
     audit_job: str = "register",
     show: Callable[[Outcome], None] | None = None,
     request: RegistrationRequest | None = None,
+    config: RoutineConfig | None = None,
 ) -> Outcome:
     """Start a runner (and a virtual display when headed without one), run, audit, print.
 
@@ -241,7 +254,7 @@ def _run(
     quiet = as_json or show is not None
     refuse_unsafe_setup(settings)
     _enforce_retention(settings)
-    actor = cli_actor()
+    actor = edge.actor("cli", with_host=True)
 
     with contextlib.ExitStack() as stack:
         audit = _open_audit(settings)
@@ -256,7 +269,7 @@ def _run(
 
         display = virtual_display() if not settings.headless else contextlib.nullcontext()
         try:
-            with display, Runner(settings, role="kommandoraden") as runner:
+            with display, Runner(settings, config=config, role="kommandoraden") as runner:
                 outcome = call(runner, on_step)
         except RobotError as exc:
             outcome = Outcome(kind=OutcomeKind.FAILED, reason_code=exc.code, reason_sv=exc.message)
@@ -267,26 +280,6 @@ def _run(
     else:
         print_outcome(outcome, as_json=as_json, request=request)
     return outcome
-
-
-def refuse_unsafe_setup(settings: Settings) -> None:
-    """Stop (exit 3) when the settings are not safe against real systems."""
-    problems = settings.unsafe_setup_problems()
-    if not problems:
-        return
-    err.print("Roboten startas inte: inställningarna är inte säkra för riktiga system.")
-    for problem in problems:
-        err.print(f"  - {problem}")
-    raise typer.Exit(ExitCode.INVALID_INPUT)
-
-
-def cli_actor() -> str:
-    """How the command line appears in the audit log: ``cli:<os user>@<host>``."""
-    try:
-        user = getpass.getuser()
-    except Exception:  # no user name on some service accounts
-        user = "okänd"
-    return f"cli:{user}@{socket.gethostname()}"
 
 
 def _enforce_retention(settings: Settings) -> None:
@@ -327,14 +320,14 @@ def _append_outcome(audit: AuditLog, actor: str, ref: str, outcome: Outcome, *, 
     )
 
 
-def _audit_outcome(settings: Settings, ref: str, outcome: Outcome, *, job: str) -> None:
+def _audit_outcome(edge: Edge, settings: Settings, ref: str, outcome: Outcome, *, job: str) -> None:
     """One outcome entry for a request refused before any browser started."""
     _enforce_retention(settings)
     audit = _open_audit(settings)
     if audit is None:
         return
     with contextlib.closing(audit):
-        _append_outcome(audit, cli_actor(), ref, outcome, job=job)
+        _append_outcome(audit, edge.actor("cli", with_host=True), ref, outcome, job=job)
 
 
 def _read_request_file(path: Path, *, fhir: bool) -> tuple[dict[str, Any], list[FieldError] | None]:

@@ -23,13 +23,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from apps.ui import forms
-from apps.ui.context import STATIC_DIR, UiContext, make_templates, os_user
+from apps.ui.context import STATIC_DIR, UiContext, make_templates
 from apps.ui.jobs import JobManager, RunnerFactory, RunnerLike
 from apps.ui.security import Access, Csrf, TokenGuard, forbidden
 from apps.ui.views import backlog, complete, evidence, jobs, register
-from flows.rules.countries import load_country_lists
-from flows.rules.groups import load_groups
-from flows.rules.region import load_region_profile
+from flows.config import RoutineConfig
+from robot.actor import os_user
 from robot.settings import Settings
 
 if TYPE_CHECKING:
@@ -37,13 +36,15 @@ if TYPE_CHECKING:
     from robot.audit import AuditLog
 
 
-def default_runner_factory(settings: Settings) -> RunnerFactory:
+def default_runner_factory(settings: Settings, config: RoutineConfig) -> RunnerFactory:
     """``flows.runner.Runner(settings)``: one browser, logged in once, for the worker thread."""
 
     def factory() -> contextlib.AbstractContextManager[RunnerLike]:
         from flows.runner import Runner
 
-        runner: contextlib.AbstractContextManager[RunnerLike] = Runner(settings, role="appen")
+        runner: contextlib.AbstractContextManager[RunnerLike] = Runner(
+            settings, config=config, role="appen"
+        )
         return runner
 
     return factory
@@ -138,22 +139,21 @@ def create_app(
 
         audit = AuditLog(settings)
         owned.append(audit)
-    countries = load_country_lists(settings.config_dir)
-    manager = JobManager(runner_factory or default_runner_factory(settings))
-    profile = load_region_profile(settings.config_dir, settings.region)
+    config = RoutineConfig.load(settings)
+    manager = JobManager(runner_factory or default_runner_factory(settings, config))
     ui = UiContext(
         settings=settings,
         jobs=manager,
         csrf=Csrf(secrets.token_urlsafe(32)),
         templates=make_templates(),
-        groups=load_groups(settings.config_dir, profile.groups_file),
-        countries=countries,
-        country_options=forms.country_options(countries),
-        profile=profile,
+        groups=config.groups,
+        countries=config.countries,
+        country_options=forms.country_options(config.countries),
+        profile=config.profile,
         store=store,
         audit=audit,
         user=user or os_user(),
-        region_name=profile.name,
+        region_name=config.profile.name,
     )
 
     @contextlib.asynccontextmanager

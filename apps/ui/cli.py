@@ -13,11 +13,12 @@ from typing import Annotated
 
 import typer
 
+from apps.cli.edge import edge_of, refuse_unsafe_setup
 from apps.exitcodes import ExitCode
-from robot.settings import Settings
 
 
 def ui(
+    ctx: typer.Context,
     port: Annotated[
         int, typer.Option("--port", help="Port on 127.0.0.1 (0 = a free port).", min=0, max=65535)
     ] = 0,
@@ -33,23 +34,19 @@ def ui(
     from apps.ui.server import app_url, bind_loopback, serve
     from robot.evidence import prepare_evidence
 
-    settings = Settings(headless=False) if headed else Settings()
-    problems = settings.unsafe_setup_problems()
-    if problems:
-        typer.echo("Reservnummerroboten startas inte: inställningarna är inte säkra.", err=True)
-        for problem in problems:
-            typer.echo(f"  - {problem}", err=True)
-        raise typer.Exit(ExitCode.INVALID_INPUT)
-    _configure_logging(settings)
+    edge = edge_of(ctx)
+    settings = edge.with_options(headless=False if headed else None)
+    refuse_unsafe_setup(settings)
+    edge.use_logging("machines")
     prepare_evidence(settings)
     token = secrets.token_urlsafe(32)
     try:
         sock = bind_loopback(port)
     except OSError as exc:
         typer.echo(f"Kunde inte öppna port {port} på 127.0.0.1: {exc}", err=True)
-        raise typer.Exit(1) from exc
+        raise typer.Exit(ExitCode.SOME_FAILED) from exc
     bound = sock.getsockname()[1]
-    app = create_app(settings, token=token, warm_up=True)
+    app = create_app(settings, token=token, warm_up=True, user=edge.user)
     typer.echo("Reservnummerroboten körs. Öppna den här adressen (den har en hemlig nyckel):")
     typer.echo(f"    {app_url(bound, token)}")
     typer.echo("Avsluta med Ctrl+C.")
@@ -63,11 +60,3 @@ def ui(
     finally:
         sock.close()
     typer.echo("Reservnummerroboten har stängts.")
-
-
-def _configure_logging(settings: Settings) -> None:
-    try:
-        from robot.logs import configure_logging
-    except ImportError:  # the runtime's logging is optional for the UI
-        return
-    configure_logging(settings)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import getpass
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,7 @@ from starlette.templating import Jinja2Templates
 from apps.ui.format import register_filters
 from apps.ui.jobs import JobManager
 from apps.ui.security import CSRF_FIELD, Csrf
+from robot.actor import os_user
 from robot.settings import Settings
 
 if TYPE_CHECKING:
@@ -27,16 +27,6 @@ if TYPE_CHECKING:
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
-
-StoreFactory = Callable[[], "QueueStore"]
-
-
-def os_user() -> str:
-    """The clerk's OS user name (the app runs on their own machine, as them)."""
-    try:
-        return getpass.getuser()
-    except Exception:  # some service accounts have no name
-        return "okänd"
 
 
 def make_templates() -> Jinja2Templates:

@@ -118,17 +118,6 @@ def merge(earlier: Iterable[Decision], later: Iterable[Decision]) -> list[Decisi
     return list(out.values())
 
 
-def decisions_from_dicts(items: Iterable[Mapping[str, Any]]) -> list[Decision]:
-    """Decisions as stored in the queue (JSON); malformed entries are skipped."""
-    out: list[Decision] = []
-    for item in items:
-        try:
-            out.append(Decision.model_validate(item))
-        except ValueError:
-            continue
-    return out
-
-
 def audit_choice(
     audit: AuditLog | None,
     *,

@@ -76,9 +76,6 @@ DOMAIN_FIELD_TO_FORM: dict[str, str] = {
     "country": "residence_country",
 }
 
-REQUIRED_SV = "Fyll i {label}."
-CHOOSE_SV = "Välj {label}."
-
 
 @dataclass(frozen=True)
 class ErrorItem:

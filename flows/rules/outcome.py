@@ -23,8 +23,6 @@ class OutcomeKind(StrEnum):
     FAILED = "failed"
 
 
-StepKey = Literal["search_pmo", "search_rns", "create_rns", "register_pmo", "verify"]
-
 # What a dry run says the robot would do (labels: flows.rules.vocabulary.PLANNED_SV).
 PlannedAction = Literal[
     "register_new",

@@ -10,7 +10,7 @@ The words for *why* a request needs a person (reason codes) live beside the outc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -277,8 +277,3 @@ def count_sv(n: int, singular: str, plural: str) -> str:
 def decimal_sv(value: float, digits: int = 1) -> str:
     """``2.5`` -> ``"2,5"`` (Swedish decimal comma)."""
     return f"{value:.{digits}f}".replace(".", ",")
-
-
-def label_for(table: Mapping[str, str], key: object, default: str = "–") -> str:
-    """``table[key]`` for a key that may be an enum, None or unknown."""
-    return table.get(str(key), default) if key is not None else default

@@ -16,11 +16,6 @@ TEMPLATES = REPO / "config" / "templates"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", pseudonym_key="test-key-backlog")
-
-
-@pytest.fixture
 def store(settings: Settings) -> Iterator[DatabaseQueueStore]:
     with open_store(settings) as s:
         yield s

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -19,38 +18,12 @@ from flows.rules.request import RegistrationRequest, parse_request
 from mock_sites.testing import MockSites
 from qa.people import generate_rows, taken_birth_dates, write_rows_csv
 from robot.settings import Settings
+from tests.fixtures.settings import environment_of, settings_for
 
 
 def robot_settings(tmp_path: Path, sites: MockSites, **extra: Any) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        pmo_url=sites.pmo_url,
-        rns_url=sites.rns_url,
-        plexus_url=sites.plexus_url,
-        pseudonym_key="backlog-reliability",
-        headless=True,
-        rns_access="direct",
-        **extra,
-    )
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment that makes a ``reservrobot`` subprocess use these settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RESERVROBOT_")}
-    env.update(
-        {
-            "RESERVROBOT_DATA_DIR": str(settings.data_dir),
-            "RESERVROBOT_PMO_URL": settings.pmo_url,
-            "RESERVROBOT_RNS_URL": settings.rns_url,
-            "RESERVROBOT_PLEXUS_URL": settings.plexus_url,
-            "RESERVROBOT_PSEUDONYM_KEY": settings.pseudonym_key.get_secret_value(),
-            "RESERVROBOT_HEADLESS": "true",
-            "RESERVROBOT_RNS_ACCESS": "direct",
-        }
-    )
-    if settings.store_dsn:
-        env["RESERVROBOT_STORE_DSN"] = settings.store_dsn
-    return env
+    values: dict[str, Any] = {"pseudonym_key": "backlog-reliability", "rns_access": "direct"}
+    return settings_for(sites, tmp_path / "data", **(values | extra))
 
 
 def queue_generated(
@@ -78,7 +51,7 @@ def start_cli_run(
     """``reservrobot backlog run ARGS`` in a subprocess (its own process group)."""
     return subprocess.Popen(
         [sys.executable, "-m", "apps", "backlog", "run", *args],
-        env=env if env is not None else settings_env(settings),
+        env=env if env is not None else environment_of(settings),
         cwd=Path(settings.data_dir).parent,
         stdout=log,
         stderr=subprocess.STDOUT,

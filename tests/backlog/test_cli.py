@@ -183,7 +183,8 @@ def test_a_corrupt_queue_file_exits_4_with_a_swedish_message_never_nothing_to_do
         timeout=60,
     )
     assert result.returncode == 4, result.stdout + result.stderr
-    assert "Kön går inte att läsa" in result.stderr and "skadad" in result.stderr
+    assert "lagring (kön, journalen, granskningsloggen) går inte att läsa" in result.stderr
+    assert "skadad" in result.stderr
     assert "Inget att göra" not in result.stdout + result.stderr
 
 

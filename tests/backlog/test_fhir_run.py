@@ -24,8 +24,9 @@ from flows.rules.region import load_region_profile
 from mock_sites.testing import MockSites
 from qa.people import InventedPeople, taken_in
 from tests.fhir_checks import audit_chain, check_patient, parse
+from tests.fixtures.settings import environment_of
 
-from .helpers import robot_settings, settings_env
+from .helpers import robot_settings
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +41,7 @@ def test_a_fhir_bundle_should_be_imported_registered_reported_and_audited(
     sites: MockSites, tmp_path: Path
 ) -> None:
     settings = robot_settings(tmp_path, sites)
-    env = {**settings_env(settings), "COLUMNS": "200"}
+    env = {**environment_of(settings), "COLUMNS": "200"}
     profile = load_region_profile(settings.config_dir, settings.region)
     people = InventedPeople(seed=2201, taken=taken_in(sites))
     requests = [

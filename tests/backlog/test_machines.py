@@ -25,12 +25,12 @@ from apps.backlog.store import SIMULATED_HOST_ENV, DatabaseQueueStore, ItemStatu
 from apps.exitcodes import ExitCode
 from mock_sites.testing import MockSites
 from robot.audit import AuditLog
+from tests.fixtures.settings import environment_of
 
 from .helpers import (
     assert_each_person_registered_once,
     queue_generated,
     robot_settings,
-    settings_env,
     start_cli_run,
 )
 
@@ -138,7 +138,7 @@ def test_two_machines_share_one_postgresql_queue_and_one_takes_over_from_a_kille
     logs = {name: (tmp_path / f"{name}.log").open("wb") for name in machines}
     try:
         for name, settings in machines.items():
-            env = {**settings_env(settings), SIMULATED_HOST_ENV: f"host-{name}"}
+            env = {**environment_of(settings), SIMULATED_HOST_ENV: f"host-{name}"}
             # The killed machine's lease on its person expires soon too (default: a minute).
             env["RESERVROBOT_LEASE_TTL_S"] = "5"
             env["RESERVROBOT_STORE_DSN"] = postgres_dsn

@@ -11,9 +11,10 @@ import pytest
 from apps.backlog.store import ItemStatus, open_store
 from apps.exitcodes import ExitCode
 from mock_sites.testing import MockSites
+from tests.fixtures.settings import environment_of
 from tests.ui.helpers import counted_pmo
 
-from .helpers import queue_generated, robot_settings, settings_env
+from .helpers import queue_generated, robot_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -34,9 +35,9 @@ def test_wrong_password_in_two_runs_with_two_workers_is_sent_at_most_once_per_wo
     mock_sites: MockSites, tmp_path: Path
 ) -> None:
     with counted_pmo(tmp_path / "pmo") as (pmo_url, logins):
-        settings = robot_settings(tmp_path, mock_sites).model_copy(update={"pmo_url": pmo_url})
+        settings = robot_settings(tmp_path, mock_sites).with_urls(pmo=pmo_url)
         queue_generated(settings, mock_sites, 4, seed=8080)
-        env = {**settings_env(settings), "RESERVROBOT_PMO_PASSWORD": "fel-lösenord"}
+        env = {**environment_of(settings), "RESERVROBOT_PMO_PASSWORD": "fel-lösenord"}
 
         first = _run(env, tmp_path)
         sent = logins.attempts

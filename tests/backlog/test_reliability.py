@@ -31,13 +31,13 @@ from apps.backlog.run import RunOptions, run_backlog
 from apps.backlog.store import DatabaseQueueStore, ItemStatus, QueueItem, open_store
 from apps.exitcodes import ExitCode
 from mock_sites.testing import MockSites
+from tests.fixtures.settings import environment_of
 
 from .helpers import (
     assert_each_item_done_exactly_once,
     assert_each_person_registered_once,
     queue_generated,
     robot_settings,
-    settings_env,
     sql,
     start_cli_run,
 )
@@ -188,7 +188,7 @@ def test_sigkilled_workers_at_random_points_resume_without_duplicates(
 ) -> None:
     # A killed worker's birth-date lease is taken over once it expires: soon, in this test.
     settings = robot_settings(tmp_path, sites, lease_ttl_s=LEASE_TTL_S)
-    env = {**settings_env(settings), "RESERVROBOT_LEASE_TTL_S": str(LEASE_TTL_S)}
+    env = {**environment_of(settings), "RESERVROBOT_LEASE_TTL_S": str(LEASE_TTL_S)}
     rows = queue_generated(settings, sites, 6, seed=50)
     rng = random.Random(2024)
     # (item, claims) of every kill, each of a worker stopped while it held that item: three
@@ -265,7 +265,7 @@ def test_backlog_with_500s_latency_and_expiring_sessions_completes_without_dupli
     rows = queue_generated(settings, sites, 12, seed=100)
     # Short step backoffs keep the test fast; the retries themselves are what is tested.
     env = {
-        **settings_env(settings),
+        **environment_of(settings),
         "RESERVROBOT_BACKOFF_BASE_S": "0.05",
         "RESERVROBOT_BACKOFF_MAX_S": "0.5",
     }

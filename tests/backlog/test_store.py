@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -43,13 +43,14 @@ SITE_ERROR = Outcome(kind=OutcomeKind.FAILED, reason_code="site_error", reason_s
 
 
 @pytest.fixture
-def qsettings(tmp_path: Path, store_dsn: str) -> Settings:
-    return Settings(data_dir=tmp_path / "q", store_dsn=store_dsn, pseudonym_key="k")
+def settings_values(settings_values: dict[str, Any], store_dsn: str) -> dict[str, Any]:
+    """The queue's contract tests run on each store: SQLite files, then PostgreSQL."""
+    return {**settings_values, "store_dsn": store_dsn}
 
 
 @pytest.fixture
-def store(qsettings: Settings) -> Iterator[DatabaseQueueStore]:
-    with open_store(qsettings) as s:
+def store(settings: Settings) -> Iterator[DatabaseQueueStore]:
+    with open_store(settings) as s:
         yield s
 
 
@@ -385,15 +386,15 @@ def _claim_all(settings: Settings, name: str, out: mp.Queue) -> None:  # type: i
 
 
 def test_claims_from_four_processes_at_once_never_take_the_same_item(
-    qsettings: Settings,
+    settings: Settings,
 ) -> None:
-    with open_store(qsettings) as store:
+    with open_store(settings) as store:
         for i in range(120):
             day = f"19{50 + i // 12:02d}-{1 + i % 12:02d}-15"
             store.add(f"r{i}", make_request(day, "Ek", "Eva"))
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
-    procs = [ctx.Process(target=_claim_all, args=(qsettings, f"w{i}", out)) for i in range(4)]
+    procs = [ctx.Process(target=_claim_all, args=(settings, f"w{i}", out)) for i in range(4)]
     for p in procs:
         p.start()
     results = [out.get(timeout=120) for _ in procs]
@@ -401,7 +402,7 @@ def test_claims_from_four_processes_at_once_never_take_the_same_item(
         p.join(timeout=30)
     taken = [i for r in results for i in r]
     assert len(taken) == 120 and len(set(taken)) == 120
-    with open_store(qsettings) as store:
+    with open_store(settings) as store:
         assert store.counts()[ItemStatus.DONE] == 120
         claims = [
             h for i in store.items() for h in store.history(i.id) if h.to_status == "in_progress"

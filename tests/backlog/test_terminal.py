@@ -20,8 +20,9 @@ import pytest
 
 from mock_sites.testing import MockSites
 from qa.people import generate_rows, taken_birth_dates, write_rows_csv
+from tests.fixtures.settings import environment_of
 
-from .helpers import robot_settings, settings_env, wait_until
+from .helpers import robot_settings, wait_until
 
 pytestmark = [
     pytest.mark.e2e,
@@ -56,7 +57,7 @@ def test_terminal_run_shows_bar_and_swedish_summary_but_no_json_lines(
     records = {"pmo": mock_sites.records("pmo"), "rns": mock_sites.records("rns")}
     rows = generate_rows(3, seed=4711, taken=taken_birth_dates(records))
     csv_file = write_rows_csv(rows, tmp_path / "patienter.csv")
-    env = settings_env(settings)
+    env = environment_of(settings)
     exports = "".join(
         f"export {k}={shlex.quote(v)}\n" for k, v in env.items() if k.startswith("RESERVROBOT_")
     )

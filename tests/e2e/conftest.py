@@ -17,6 +17,7 @@ from flows.runner import Runner
 from mock_sites.testing import MockSites
 from robot.settings import Settings
 from tests.e2e.people import People, SiteWriter
+from tests.fixtures.settings import settings_for
 
 pytestmark = pytest.mark.e2e
 
@@ -24,12 +25,6 @@ pytestmark = pytest.mark.e2e
 def make_settings(sites: MockSites, data_dir: Path, **overrides: object) -> Settings:
     """Settings for the robot against ``sites``: fast retries, short timeouts, browser clipboard."""
     values: dict[str, object] = {
-        "pmo_url": sites.pmo_url,
-        "rns_url": sites.rns_url,
-        "plexus_url": sites.plexus_url,
-        "pmo_selectors": f"pmo_{sites.pmo_layout}",
-        "data_dir": data_dir,
-        "headless": True,
         "transfer_mode": "browser",
         "timeout_ms": 5_000,
         "navigation_timeout_ms": 10_000,
@@ -38,7 +33,7 @@ def make_settings(sites: MockSites, data_dir: Path, **overrides: object) -> Sett
         "pseudonym_key": SecretStr("e2e-test-key"),
     }
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return settings_for(sites, data_dir, **values)
 
 
 def cli_env(sites: MockSites, data_dir: Path) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""``reservrobot bench`` runs real registrations side by side with the plain script."""
+"""``reservrobot-qa bench`` runs real registrations side by side with the plain script."""
 
 from __future__ import annotations
 
@@ -66,16 +66,14 @@ def test_percentile_should_interpolate() -> None:
 def test_backlog_bench_should_print_plain_swedish_lines_and_a_table(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from apps.cli.main import app
+    from qa.cli import app
 
     env = {
         "RESERVROBOT_DATA_DIR": str(tmp_path / "data"),
         "RESERVROBOT_PSEUDONYM_KEY": "bench-test-key",
         "COLUMNS": "200",
     }
-    result = CliRunner().invoke(
-        app, ["backlog", "bench", "--items", "2", "--workers", "1"], env=env
-    )
+    result = CliRunner().invoke(app, ["backlog-bench", "--items", "2", "--workers", "1"], env=env)
 
     assert result.exit_code == 0, result.output
     [line] = [x for x in result.output.splitlines() if "arbetsprocess" in x]

@@ -220,6 +220,6 @@ def test_config_show_should_mask_secrets(env: dict[str, str]) -> None:
 
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)
-    assert shown["pmo_password"] == "**********"
-    assert shown["pmo_url"] == env["RESERVROBOT_PMO_URL"]
+    assert shown["pmo.password"] == "**********"
+    assert shown["pmo.url"] == env["RESERVROBOT_PMO_URL"]
     assert "superhemligt" not in result.stdout and "k3y" not in result.stdout

@@ -32,8 +32,9 @@ from mock_sites.testing import MockSites
 from qa.people import generate_rows, taken_in
 from robot.logs import unconfigure_logging
 from robot.settings import Settings
-from tests.backlog.helpers import queue_generated, robot_settings, settings_env
+from tests.backlog.helpers import queue_generated, robot_settings
 from tests.e2e.people import People, SiteWriter, patients_born, persons_born
+from tests.fixtures.settings import environment_of
 
 pytestmark = pytest.mark.e2e
 
@@ -264,7 +265,7 @@ def test_backlog_dry_run_should_predict_every_row_of_the_real_run_and_change_not
     rows, kinds = _mixed_rows(sites)
     assert len(rows) == 30
     queue_generated(backlog_settings, sites, 0, seed=1, rows=rows)
-    env = settings_env(backlog_settings) | {"RESERVROBOT_TRANSFER_MODE": "browser"}
+    env = environment_of(backlog_settings) | {"RESERVROBOT_TRANSFER_MODE": "browser"}
     before, queued = _records(sites), _queue(backlog_settings)
     journal = backlog_settings.data_dir / "journal.sqlite3"
 

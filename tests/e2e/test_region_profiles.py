@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from apps.cli.doctor import region_check
@@ -224,4 +225,5 @@ def test_config_show_and_doctor_should_show_the_active_profile(
 
     check = region_check(Settings(region=REGION, data_dir=tmp_path))
     assert check.ok and "exempelprofil" in check.detail and "9985031401K6" in check.detail
-    assert not region_check(Settings(region="nowhere", data_dir=tmp_path)).ok
+    with pytest.raises(ValidationError, match="RESERVROBOT_REGION 'nowhere' finns inte"):
+        Settings(region="nowhere", data_dir=tmp_path)  # an unknown region: no settings at all

@@ -441,7 +441,7 @@ def test_register_should_name_the_selector_key_when_an_element_is_missing(
     # A selector file whose "Månad" field no longer matches the screen (the site changed).
     config = tmp_path / "config"
     shutil.copytree(DEFAULT_CONFIG_DIR, config)
-    selector_file = config / "selectors" / f"{robot_settings.pmo_selectors}.toml"
+    selector_file = config / "selectors" / f"{robot_settings.pmo.selectors}.toml"
     text = selector_file.read_text(encoding="utf-8")
     month = 'month = { role = "textbox", name = "Månad" }'
     assert month in text
@@ -452,7 +452,7 @@ def test_register_should_name_the_selector_key_when_an_element_is_missing(
     settings = make_settings(
         sites,
         tmp_path / "data",
-        pmo_selectors=robot_settings.pmo_selectors,
+        pmo_selectors=robot_settings.pmo.selectors,
         config_dir=config,
         # The missing element is waited for this long; the login before it must fit in it too,
         # also on a loaded machine (500 ms did not, at load 20).
@@ -465,7 +465,7 @@ def test_register_should_name_the_selector_key_when_an_element_is_missing(
         outcome = broken.register(request)
 
     assert (outcome.kind, outcome.reason_code) == (OutcomeKind.FAILED, "selector_missing")
-    where = f"{robot_settings.pmo_selectors}.search.month (textbox 'Födelsemånad')"
+    where = f"{robot_settings.pmo.selectors}.search.month (textbox 'Födelsemånad')"
     assert outcome.reason_sv and outcome.reason_sv.startswith(f"PMO: elementet {where} ")
     assert "Timeout" not in outcome.reason_sv
     [failed] = [s for s in outcome.steps if s.status == "failed"]

@@ -1,4 +1,4 @@
-"""``reservrobot mock serve``: starts the three sites, checks them, and reports a busy port."""
+"""``reservrobot-qa mock serve``: starts the three sites, checks them, reports a busy port."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def _serve(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
         [
             sys.executable,
             "-m",
-            "apps",
+            "qa",
             "mock",
             "serve",
             "--check",

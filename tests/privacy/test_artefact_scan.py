@@ -49,6 +49,7 @@ from qa.people import InventedPeople, birth_date_of, personnummer
 from robot.evidence import RECORDING_DIR
 from robot.logs import IDENTITY_PATTERN, configure_logging, unconfigure_logging
 from robot.settings import DEFAULT_CONFIG_DIR, Settings
+from tests.fixtures.settings import settings_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # a SIGKILLed run and four browsers
 
@@ -138,11 +139,6 @@ def _unique_name(rng: secrets.SystemRandom, stem: str) -> str:
 
 def _settings(sites: MockSites, data: Path, password: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "pmo_url": sites.pmo_url,
-        "rns_url": sites.rns_url,
-        "plexus_url": sites.plexus_url,
-        "data_dir": data,
-        "headless": True,
         "transfer_mode": "browser",
         "timeout_ms": 2_000,
         "navigation_timeout_ms": 2_500,
@@ -155,7 +151,7 @@ def _settings(sites: MockSites, data: Path, password: str, **overrides: object) 
         values[f"{site}_username"] = "robot"
         values[f"{site}_password"] = SecretStr(password)
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return settings_for(sites, data, **values)
 
 
 def _env(settings: Settings, work: Path, **extra: str) -> dict[str, str]:
@@ -165,9 +161,9 @@ def _env(settings: Settings, work: Path, **extra: str) -> dict[str, str]:
             "PYTHONPATH": str(REPO_ROOT),
             "PYTHONUNBUFFERED": "1",
             "TMPDIR": str(work / "tmp"),
-            "RESERVROBOT_PMO_URL": settings.pmo_url,
-            "RESERVROBOT_RNS_URL": settings.rns_url,
-            "RESERVROBOT_PLEXUS_URL": settings.plexus_url,
+            "RESERVROBOT_PMO_URL": settings.pmo.url,
+            "RESERVROBOT_RNS_URL": settings.rns.url,
+            "RESERVROBOT_PLEXUS_URL": settings.plexus.url,
             "RESERVROBOT_DATA_DIR": str(settings.data_dir),
             "RESERVROBOT_PSEUDONYM_KEY": KEY,
             "RESERVROBOT_TRANSFER_MODE": "browser",
@@ -178,7 +174,7 @@ def _env(settings: Settings, work: Path, **extra: str) -> dict[str, str]:
     )
     for site in ("PMO", "RNS", "PLEXUS"):
         env[f"RESERVROBOT_{site}_USERNAME"] = "robot"
-        env[f"RESERVROBOT_{site}_PASSWORD"] = settings.pmo_password.get_secret_value()
+        env[f"RESERVROBOT_{site}_PASSWORD"] = settings.pmo.password.get_secret_value()
     env.update(extra)
     return env
 

@@ -35,7 +35,7 @@ def test_demo_values_are_allowed_only_when_every_site_is_on_this_computer() -> N
         rns_password=SecretStr("s3cret-rns"),
     )
     assert real.unsafe_setup_problems() == []
-    plexus = real.model_copy(update={"rns_access": "plexus"})
+    plexus = real.model_copy(update={"rns": real.rns.model_copy(update={"access": "plexus"})})
     assert [p for p in plexus.unsafe_setup_problems() if "Plexus" in p]
 
 

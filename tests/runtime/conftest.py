@@ -107,3 +107,9 @@ def runtime_settings(local_site: str, tmp_path: Path) -> Settings:
         navigation_timeout_ms=5_000,
         headless=True,
     )
+
+
+@pytest.fixture
+def settings_values(settings_values: dict[str, Any], store_dsn: str) -> dict[str, Any]:
+    """The runtime's tests of the store run on each store: SQLite files, then PostgreSQL."""
+    return {**settings_values, "store_dsn": store_dsn}

@@ -36,11 +36,6 @@ V2 = Migration(
 
 
 @pytest.fixture
-def settings(tmp_path: Path, store_dsn: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", store_dsn=store_dsn)
-
-
-@pytest.fixture
 def db(settings: Settings) -> Database:
     database = open_database(settings, "demo")
     database.migrate("demo", [V1])

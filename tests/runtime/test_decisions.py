@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-from pydantic import SecretStr
-
 from flows.decisions import DecisionStore
 from flows.rules.groups import load_groups
 from flows.rules.outcome import Decision
@@ -39,11 +34,6 @@ def _decision(verdict: str, system: str = "pmo") -> Decision:
     return Decision.model_validate(
         {"system": system, "id_value": NUMBER, "verdict": verdict, "decided_by": "test"}
     )
-
-
-@pytest.fixture
-def settings(tmp_path: Path, store_dsn: str) -> Settings:
-    return Settings(data_dir=tmp_path, store_dsn=store_dsn, pseudonym_key=SecretStr("k"))
 
 
 def test_decisions_are_kept_per_person_and_number_and_the_latest_change_wins(

@@ -25,11 +25,6 @@ def _open(data_dir: str | Path, dsn: str) -> StepJournal:
     return StepJournal(open_database(Settings(data_dir=Path(data_dir), store_dsn=dsn), "journal"))
 
 
-@pytest.fixture
-def settings(tmp_path: Path, store_dsn: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", store_dsn=store_dsn)
-
-
 def _write_many(data_dir: str, dsn: str, worker: int) -> None:
     """Child process: each worker writes its own key and the shared key, interleaved."""
     journal = _open(data_dir, dsn)

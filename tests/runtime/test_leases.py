@@ -37,11 +37,6 @@ PROGRESS_DEADLINE_S = 60  # only a guard against hanging; never what a test asse
 
 
 @pytest.fixture
-def settings(tmp_path: Path, store_dsn: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", store_dsn=store_dsn)
-
-
-@pytest.fixture
 def leases(settings: Settings) -> Leases:
     return Leases(open_database(settings, "leases"))
 

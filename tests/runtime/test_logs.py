@@ -151,10 +151,10 @@ def test_plain_logging_extras_are_fields_and_redacted_too(
 def test_secrets_are_never_rendered(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging(settings)
     log = get_logger("robot.test")
-    log.event("login", password=settings.pmo_password, user="demo")
+    log.event("login", password=settings.pmo.password, user="demo")
     log.info("settings: %s", settings)
     log.info("masked: %s", settings.masked())
-    log.info("oops %s", settings.pmo_password.get_secret_value())  # the mistake
+    log.info("oops %s", settings.pmo.password.get_secret_value())  # the mistake
     log.info("key %s", settings.pseudonym_key.get_secret_value())
     err = capsys.readouterr().err
     assert PASSWORD not in err and KEY not in err

@@ -29,6 +29,7 @@ from flows.rules.request import RegistrationRequest
 from flows.runner import Runner
 from mock_sites.testing import MockSites
 from robot.settings import Settings
+from tests.fixtures.settings import settings_for
 from tests.ui.helpers import Screens
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -60,13 +61,10 @@ class UiServer:
 @pytest.fixture(scope="session")
 def ui_settings(mock_sites: MockSites, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir = tmp_path_factory.mktemp("ui-data")
-    return Settings(
-        pmo_url=mock_sites.pmo_url,
-        rns_url=mock_sites.rns_url,
-        plexus_url=mock_sites.plexus_url,
-        data_dir=data_dir,
+    return settings_for(
+        mock_sites,
+        data_dir,
         evidence_dir=data_dir / "evidence",
-        headless=True,
         transfer_mode="browser",
         # Short waits: a site that answers with errors fails the step sooner (test speed).
         timeout_ms=5_000,

@@ -221,10 +221,12 @@ def wrong_password_app(
     """The app with a wrong PMO password, against its own PMO that counts login attempts."""
     folder: Path = tmp_path_factory.mktemp("wrong-password")
     with counted_pmo(folder) as (pmo_url, counter):
+        pmo = ui_settings.pmo.model_copy(
+            update={"url": pmo_url, "password": SecretStr("fel-lösenord")}
+        )
         settings = ui_settings.model_copy(
             update={
-                "pmo_url": pmo_url,
-                "pmo_password": SecretStr("fel-lösenord"),
+                "pmo": pmo,
                 "data_dir": folder / "data",
                 "evidence_dir": folder / "data" / "evidence",
             }
@@ -267,7 +269,10 @@ def test_wrong_pmo_password_is_tried_once_and_says_call_it_support(
         runner.warm_up()
     assert wrong_password_app.pmo_logins.attempts == 1
     # ... until the password in the settings is changed: that one is tried (and works).
-    fixed = wrong_password_app.settings.model_copy(update={"pmo_password": SecretStr("demo")})
+    settings = wrong_password_app.settings
+    fixed = settings.model_copy(
+        update={"pmo": settings.pmo.model_copy(update={"password": SecretStr("demo")})}
+    )
     with Runner(fixed) as runner:
         runner.warm_up()
     assert wrong_password_app.pmo_logins.attempts == 2

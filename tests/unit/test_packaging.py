@@ -99,10 +99,12 @@ def _clean_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def _run(bin_dir: Path, cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    bin_dir: Path, cwd: Path, *args: str, script: str = "reservrobot", **env: str
+) -> subprocess.CompletedProcess[str]:
     cwd.mkdir(parents=True, exist_ok=True)
     return subprocess.run(
-        [str(bin_dir / "reservrobot"), *args],
+        [str(bin_dir / script), *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -169,6 +171,7 @@ def test_installed_mock_serve_check_should_start_and_log_in_to_every_site(
         tmp_path / "elsewhere",
         *("mock", "serve", "--check", "--data-dir", str(tmp_path / "mock")),
         *("--plexus-port", "0", "--pmo-port", "0", "--rns-port", "0"),
+        script="reservrobot-qa",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     oks = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("OK ")]

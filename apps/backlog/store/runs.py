@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 from collections.abc import Mapping
@@ -11,14 +10,8 @@ from apps.backlog.store import rows
 from apps.backlog.store.identity import host_name
 from apps.backlog.store.model import RunItem, RunRecord
 from apps.backlog.store.rows import ts, utcnow
+from robot.actor import os_user
 from robot.db import Database
-
-
-def os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name on some service accounts
-        return "okänd"
 
 
 class Runs:

@@ -1,8 +1,9 @@
-"""The QA tools mounted in the command line: ``bench`` and ``mock``, each loaded lazily.
+"""``reservrobot-qa`` (also ``python -m qa``): what people run to demonstrate and measure.
 
-This is the one module of ``apps`` that reaches up into ``qa`` and across into ``mock_sites``
-(declared as the only exceptions in the import-linter contracts): production commands such as
-``register`` never load the imitation systems, Faker or the benchmarks.
+QA has its own entry point, so the production command line (``reservrobot``) never reaches up
+into ``qa`` nor across into the mock sites, and a production install needs no Faker (the
+``qa`` extra): ``bench``, ``backlog-bench`` and ``mock serve|check``. Errors end as in
+``reservrobot`` (``apps.cli.edge.EdgeGroup``): a wrong setting is one Swedish line and exit 3.
 """
 
 from __future__ import annotations
@@ -14,9 +15,21 @@ import typer
 from rich.table import Table
 
 from apps.backlog.progress import format_counts
-from apps.cli.common import build_settings, err, out
+from apps.cli.edge import EdgeGroup, err, out
+from mock_sites.cli import app as mock_app
+from robot.settings import load_settings
+
+app = typer.Typer(
+    name="reservrobot-qa",
+    help="QA tools: speed figures against the bundled mock sites, and the mock sites themselves.",
+    cls=EdgeGroup,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(mock_app, name="mock")
 
 
+@app.command()
 def bench(
     count: Annotated[int, typer.Option("--count", "-n", min=1, help="Registrations.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -33,21 +46,7 @@ def bench(
         typer.echo(format_report(report))
 
 
-def mount_mock(root: typer.Typer) -> None:
-    """Mount ``reservrobot mock ...``; the mock sites are imported only when it runs."""
-
-    @root.command(
-        name="mock",
-        help="The bundled mock sites (PMO, Reservnummersystemet, Plexus): serve, check.",
-        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-        add_help_option=False,
-    )
-    def mock(ctx: typer.Context) -> None:
-        from mock_sites.cli import app as mock_app
-
-        mock_app(args=list(ctx.args), prog_name="reservrobot mock")
-
-
+@app.command("backlog-bench")
 def backlog_bench(
     items: Annotated[int, typer.Option("--items", min=1, help="Antal genererade ärenden.")] = 200,
     workers: Annotated[
@@ -85,7 +84,7 @@ def backlog_bench(
             )
 
     result = run_bench(
-        build_settings(),
+        load_settings(),
         items=items,
         worker_counts=counts,
         seed=seed,

@@ -1,6 +1,7 @@
 """Builds matching_pairs.csv, the labelled evaluation set for duplicate matching.
 
-Run: ``python tests/data/make_matching_pairs.py`` (deterministic; rewrites the CSV).
+Run: ``python -m qa.make_matching_pairs`` (deterministic; rewrites
+``tests/data/matching_pairs.csv``, the set ``python -m qa.eval_matching`` reads by default).
 
 Every pair is two spellings of a person as staff might meet them in PMO or
 Reservnummersystemet, with the truth: ``same`` (one person) or ``different`` (two people born
@@ -20,7 +21,7 @@ import csv
 import random
 from pathlib import Path
 
-OUT = Path(__file__).with_name("matching_pairs.csv")
+OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "matching_pairs.csv"
 rng = random.Random(20261127)
 
 FAMILIES = [
@@ -585,8 +586,14 @@ for ga, fa, gb, fb in [
 ]:
     add((fa, ga, "M"), (fb, gb, maybe_unknown("M")), "different", "shared word, other person")
 
-with OUT.open("w", newline="", encoding="utf-8") as fh:
-    writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-print(f"{len(rows)} pairs -> {OUT}")
+
+def main() -> None:
+    with OUT.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"{len(rows)} pairs -> {OUT}")
+
+
+if __name__ == "__main__":
+    main()
