@@ -58,6 +58,7 @@ from flows.rules.judge import (
     pmo_basis,
 )
 from flows.rules.matching import PersonKey
+from flows.rules.model import Sex
 from flows.rules.outcome import (
     Candidate,
     Decision,
@@ -70,7 +71,7 @@ from flows.rules.outcome import (
 from flows.rules.request import RegistrationRequest, rule_problems
 from flows.rules.screens import FormValues, PmoHit, RnsHit
 from flows.steps import StepTracker
-from flows.transfer import copy_number, paste_number
+from flows.transfer import FillTransfer, copy_number, paste_number
 from flows.verify import check_patient_id, norm, open_patient, verify_patient
 from robot.errors import VerificationFailed
 
@@ -175,6 +176,10 @@ def _register(
     if request.protected and ctx.profile.hands_over_protected:
         # The region uses no reservnummer for protected identities: nothing to search or make.
         return needs_person("protected_hand_over")
+    if request.sex is Sex.OKANT and not ctx.profile.registers_unknown_sex:
+        # No X number unless the profile says what PMO's sex field gets (the routine knows
+        # only Man/Kvinna): nothing is searched or created.
+        return needs_person("sex_unknown")
     key = journal_key(request)
     known = ctx.journal.steps(key).get(JOURNAL_NUMBER)
     person = person_key(request, reservnummer=known["value"] if known else None)
@@ -199,7 +204,8 @@ def _register(
     if isinstance(found, Outcome):
         return found
     if found is not None:
-        if known is not None and found.patient_id == known["value"] and is_exactly(request, found):
+        journaled = known is not None and found.patient_id == _pmo_text(known["value"], ctx=ctx)
+        if known is not None and journaled and is_exactly(request, found):
             # Our own save from an earlier run that did not finish: verify it, do not redo it.
             for skipped in ("search_rns", "create_rns", "register_pmo"):
                 steps.skipped(skipped)
@@ -268,10 +274,10 @@ def _register(
         ctx.retry(
             register_once,
             step="register_pmo",
-            already_done=lambda: _saved_in_pmo(request, number.value, ctx=ctx),
+            already_done=lambda: _saved_in_pmo(request, _pmo_text(number.value, ctx=ctx), ctx=ctx),
         )
     crash_point("register_pmo")
-    ctx.journal.record(key, JOURNAL_SAVED, {"patient_id": number.value})
+    ctx.journal.record(key, JOURNAL_SAVED, {"patient_id": _pmo_text(number.value, ctx=ctx)})
 
     # 4. Verify -------------------------------------------------------------------------------
     return _verify_and_finish(request, group, number, ctx=ctx, steps=steps, key=key)
@@ -321,7 +327,7 @@ def _would(
         )
     else:
         outcome = Outcome(kind=OutcomeKind.REGISTERED)
-    outcome.patient_id = number.value if number else None
+    outcome.patient_id = _pmo_text(number.value, ctx=ctx) if number else None
     outcome.reservnummer_reused = number.reused if number else False
     outcome.dry_run = True
     outcome.planned = planned
@@ -397,14 +403,13 @@ def form_values(
     request: RegistrationRequest, group: PatientGroup, *, ctx: RoutineContext
 ) -> FormValues:
     """What goes into PMO's form besides the Patient-ID (protected: sex and name only)."""
+    sex = pmo_sex(request, ctx=ctx)
     if request.protected:
-        return FormValues(
-            sex=request.sex, family_name=request.family_name, given_names=request.given_names
-        )
+        return FormValues(sex=sex, family_name=request.family_name, given_names=request.given_names)
     address = request.address
     assert address is not None  # required unless protected (flows.rules.request)
     return FormValues(
-        sex=request.sex,
+        sex=sex,
         family_name=request.family_name,
         given_names=request.given_names,
         street=address.street,
@@ -417,18 +422,39 @@ def form_values(
     )
 
 
+def pmo_sex(request: RegistrationRequest, *, ctx: RoutineContext) -> Sex:
+    """The sex PMO's form gets: the request's, or for an unknown sex the profile's choice
+    (``register`` hands such a request to a person before when the profile has none)."""
+    if request.sex is not Sex.OKANT:
+        return request.sex
+    sex = ctx.profile.pmo_sex_for_unknown
+    assert sex is not None  # register() stops before, flows.rules.region
+    return sex
+
+
+def _pmo_text(number: str, *, ctx: RoutineContext) -> str:
+    """The number as PMO's Patient-ID holds it (the profile's ``pmo_form``)."""
+    return ctx.profile.pmo_text(number)
+
+
 def _register_in_pmo(number: _Number, values: FormValues, *, ctx: RoutineContext) -> str:
-    """Copy the number, open "Registrera", paste, check, fill in, check again, save."""
+    """Copy the number, open "Registrera", paste, check, fill in, check again, save.
+
+    Where the profile keeps PMO's Patient-ID in another form than Reservnummersystemet shows
+    (``pmo_form = "compact"``), pasting would carry the wrong form: the PMO form is typed.
+    """
     form = ctx.pmo.form
+    pmo_id = _pmo_text(number.value, ctx=ctx)
+    transfer = ctx.transfer if pmo_id == number.value else FillTransfer()
     # A source no longer showing the number (a retry): the transfer puts it on the clipboard.
-    copy_number(ctx.transfer, number.source, number.value, fresh=number.just_read)
+    copy_number(transfer, number.source, number.value, fresh=number.just_read)
     form.open_new()
-    paste_number(ctx.transfer, form, number.value)
+    paste_number(transfer, form, pmo_id)
     form.leave_patient_id()
     pasted = form.read_form([])  # the Patient-ID and its marker, one round trip
-    check_patient_id(pasted.marker, pasted.patient_id, number.value)
+    check_patient_id(pasted.marker, pasted.patient_id, pmo_id)
     form.fill(values)
-    _check_form_values(values, number.value, ctx=ctx)
+    _check_form_values(values, pmo_id, ctx=ctx)
     try:
         form.save()
     except SaveRefused as exc:
@@ -485,16 +511,17 @@ def _verify_and_finish(
     _verify(request, group, number, ctx=ctx, steps=steps)
     crash_point("verify")
     ctx.journal.clear(key)
+    pmo_id = _pmo_text(number.value, ctx=ctx)
     if request.protected:
         return Outcome(
             kind=OutcomeKind.NEEDS_PERSON,
-            patient_id=number.value,
+            patient_id=pmo_id,
             reservnummer_reused=number.reused,
             reason_code="protected_identity",
             reason_sv=reason_sv("protected_identity"),
         )
     return Outcome(
-        kind=OutcomeKind.REGISTERED, patient_id=number.value, reservnummer_reused=number.reused
+        kind=OutcomeKind.REGISTERED, patient_id=pmo_id, reservnummer_reused=number.reused
     )
 
 
@@ -507,10 +534,11 @@ def _verify(
     steps: StepTracker,
 ) -> None:
     """Open the saved patient and compare every field (raises ``VerificationFailed``)."""
-    expected = expected_fields(request, group, number.value, ctx=ctx)
+    pmo_id = _pmo_text(number.value, ctx=ctx)
+    expected = expected_fields(request, group, pmo_id, ctx=ctx)
     with steps.step("verify"):
         ctx.retry(
-            lambda: verify_patient(request.birth_date, number.value, expected, ctx=ctx),
+            lambda: verify_patient(request.birth_date, pmo_id, expected, ctx=ctx),
             step="verify",
         )
 
@@ -521,7 +549,7 @@ def expected_fields(
     """What PMO's patient page must show after the registration, by field."""
     expected = {
         "patient_id": patient_id,
-        "sex": request.sex.label_sv,
+        "sex": pmo_sex(request, ctx=ctx).label_sv,
         "family_name": request.family_name,
         "given_names": request.given_names,
     }

@@ -198,7 +198,7 @@ class InventedPeople:
 
     def person(self, *, sex: Sex | str | None = None) -> Person:
         """The next invented person (of ``sex`` when given, else either)."""
-        chosen = Sex(sex) if sex is not None else self._rng.choice(list(Sex))
+        chosen = Sex(sex) if sex is not None else self._rng.choice([Sex.MAN, Sex.KVINNA])
         while True:
             first = (
                 self._fake.first_name_male if chosen is Sex.MAN else self._fake.first_name_female

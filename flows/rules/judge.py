@@ -78,7 +78,7 @@ def person_key(request: RegistrationRequest, *, reservnummer: str | None = None)
     return PersonKey(
         family_name=request.family_name,
         given_names=request.given_names,
-        sex=request.sex,
+        sex=request.sex.known,  # "X" (okänt) is no sex to compare
         context=context,
     )
 
@@ -282,7 +282,10 @@ def pmo_candidate(hit: PmoHit, result: MatchResult) -> Candidate:
 
 
 def id_type_of(patient_id: str) -> str:
-    if patient_id.isdigit():
+    """The kind of a PMO Patient-ID: 12 digits with a century (18-20) are a personnummer or
+    samordningsnummer; anything else (letters, or Region Stockholm's ``99`` + ten digits) is
+    a reservnummer."""
+    if len(patient_id) == 12 and patient_id.isdigit() and patient_id[:2] in ("18", "19", "20"):
         day = int(patient_id[6:8]) if len(patient_id) >= 8 else 0
         return "samordningsnummer" if day > 60 else "personnummer"
     return "reservnummer"
