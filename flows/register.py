@@ -404,8 +404,14 @@ def form_values(
 ) -> FormValues:
     """What goes into PMO's form besides the Patient-ID (protected: sex and name only)."""
     sex = pmo_sex(request, ctx=ctx)
+    born = None if ctx.profile.number_has_birth_date else f"{request.birth_date:%Y%m%d}"
     if request.protected:
-        return FormValues(sex=sex, family_name=request.family_name, given_names=request.given_names)
+        return FormValues(
+            sex=sex,
+            family_name=request.family_name,
+            given_names=request.given_names,
+            birth_date=born,
+        )
     address = request.address
     assert address is not None  # required unless protected (flows.rules.request)
     return FormValues(
@@ -419,6 +425,7 @@ def form_values(
         kommun=group.kommun,
         lan=group.lan,
         info=request.info,
+        birth_date=born,
     )
 
 

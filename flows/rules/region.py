@@ -108,6 +108,11 @@ class RegionProfile:
         return canonical.replace("-", "") if self.pmo_form == "compact" else canonical
 
     @property
+    def number_has_birth_date(self) -> bool:
+        """False when the number carries no birth date (SLL): PMO's form then asks for one."""
+        return "date" in self.pattern.groupindex
+
+    @property
     def completion(self) -> Completion:
         """How completion changes the Patient-ID (flows/rules/reserv_formats.py)."""
         return completion_of(self.format)
