@@ -25,14 +25,20 @@ _PROTECTED_SV = {
 @config_app.command()
 def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    region: Annotated[
+        str | None,
+        typer.Option("--region", help="Show this region profile instead of the active one."),
+    ] = None,
 ) -> None:
-    """Print the effective settings with secrets masked, then the active region profile."""
+    """Print the effective settings with secrets masked, then the region profile (the active
+    one, or ``--region``): its reservnummer format as published, and where it is published."""
     settings = build_settings()
     masked = {k: (str(v) if isinstance(v, Path) else v) for k, v in settings.masked().items()}
+    key = region or settings.region
     try:
-        profile = load_region_profile(settings.config_dir, settings.region).summary()
+        profile = load_region_profile(settings.config_dir, key).summary()
     except ConfigError as exc:
-        typer.echo(f"Regionprofilen {settings.region} går inte att läsa: {exc.message}", err=True)
+        typer.echo(f"Regionprofilen {key} går inte att läsa: {exc.message}", err=True)
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
     if as_json:
         shown = {**masked, "region_profile": profile}

@@ -45,9 +45,8 @@ class PatientIdRule:
             reserv = tomllib.load(handle)["reservnummer"]
         kind = str(reserv.get("format", "gavleborg"))
         form = str(reserv.get("pmo_form", "as_shown"))
+        # Only Region Gävleborg's format has a hyphen to drop.
         pattern = _PMO_PATTERNS.get((kind, form)) or _PMO_PATTERNS[(kind, "as_shown")]
-        if form == "compact":
-            pattern = pattern.replace("-", "")
         return cls(js_pattern=pattern, kind=kind)
 
     @property
