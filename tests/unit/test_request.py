@@ -450,3 +450,14 @@ def test_missing_group_should_not_bring_an_error_for_the_country_it_decides(
     data = swedish(group="")
     del data["address"]["country"]
     assert errors_of(data, groups) == {"group": "field_required"}
+
+
+@pytest.mark.parametrize("text", ["Okänt", "X", "okänd", "unknown"])
+def test_unknown_sex_should_parse_and_be_no_sex_to_matching(
+    groups: dict[str, PatientGroup], text: str
+) -> None:
+    from flows.rules.judge import person_key
+
+    request = parse_request(swedish(sex=text), groups=groups)
+    assert request.sex is Sex.OKANT and request.sex.label_sv == "Okänt"
+    assert person_key(request).sex is None  # the matcher compares no sex
