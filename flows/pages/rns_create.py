@@ -13,7 +13,6 @@ from flows.pages.site import SiteUI
 from flows.rules.model import Sex
 from robot.errors import SelectorMissing
 
-
 # The radio button per sex (selector keys of [create]); "okant" only for a request whose sex is
 # unknown, where the region profile allows it (flows/register.py).
 _SEX_KEYS = {Sex.MAN: "man", Sex.KVINNA: "kvinna", Sex.OKANT: "okant"}
