@@ -199,7 +199,12 @@ def _register(
     crash_point("search_pmo")
     seen.pmo_hits = pmo_hits
     found = judge_pmo(
-        person, pmo_hits, verdicts, config=ctx.match_config, estimated_birth_date=estimated
+        person,
+        pmo_hits,
+        verdicts,
+        config=ctx.match_config,
+        estimated_birth_date=estimated,
+        profile=ctx.profile,
     )
     if isinstance(found, Outcome):
         return found

@@ -102,15 +102,19 @@ def judge_pmo(
     *,
     config: MatchConfig,
     estimated_birth_date: bool = False,
+    profile: RegionProfile | None = None,
 ) -> PmoHit | Outcome | None:
-    """The PMO patient who is the person, an Outcome for a person to decide, or None."""
+    """The PMO patient who is the person, an Outcome for a person to decide, or None.
+
+    With the region ``profile``, a patient whose reservnummer says the sex is unknown is
+    matched with the sex unknown (PMO's Kön then holds the profile's stand-in)."""
     decided = [h for h in hits if verdicts.get(h.patient_id) == "same"]
     if decided:
         return decided[0]
     open_hits = [h for h in hits if verdicts.get(h.patient_id) != "different"]
     judged = match_hits(
         person,
-        [pmo_key(h) for h in open_hits],
+        [pmo_key(h, profile=profile) for h in open_hits],
         config=config,
         estimated_birth_date=estimated_birth_date,
     )
@@ -155,11 +159,16 @@ class RnsJudge:
         profile: RegionProfile,
         estimated_birth_date: bool = False,
     ) -> RnsJudge:
-        sexes = {canonical_number(h.patient_id): h.sex for h in pmo_hits if h.sex is not None}
+        sexes = {
+            canonical_number(h.patient_id): h.sex
+            for h in pmo_hits
+            if h.sex is not None and not profile.says_sex_unknown(h.patient_id)
+        }
         return cls(person, verdicts, config, profile, sexes, estimated_birth_date)
 
     def sex(self, hit: RnsHit) -> Sex | None:
-        """The PMO patient's sex for the same number, else what the numbers encode."""
+        """The PMO patient's sex for the same number, else what the numbers encode; none for
+        a number that says the sex is unknown (``X``) unless a personnummer says it."""
         pmo = self.pmo_sexes.get(canonical_number(hit.id_value))
         if pmo is not None:
             return pmo
@@ -256,12 +265,13 @@ class RnsJudge:
 # Keys and candidates -----------------------------------------------------------------------
 
 
-def pmo_key(hit: PmoHit) -> PersonKey:
+def pmo_key(hit: PmoHit, *, profile: RegionProfile | None = None) -> PersonKey:
     number = hit.patient_id if id_type_of(hit.patient_id) == "reservnummer" else None
+    unknown = profile is not None and profile.says_sex_unknown(hit.patient_id)
     return PersonKey(
         family_name=hit.family_name,
         given_names=hit.given_names,
-        sex=hit.sex,
+        sex=None if unknown else hit.sex,
         context=PersonContext(reservnummer=number),
     )
 

@@ -103,6 +103,18 @@ class RegionProfile:
         found = self.match(text)
         return read(self.format, found, check=self.check) if found is not None else None
 
+    def says_sex_unknown(self, text: str) -> bool:
+        """True for a number of this format that says the sex is unknown (Gävleborg's ``X``,
+        an NRID letter ``G``): a sex PMO shows beside it is the profile's stand-in, not the
+        person's (``[sex] unknown_in_pmo``), so matching treats the sex as unknown."""
+        reading = self.read(text.strip().upper())
+        return (
+            reading is not None
+            and reading.valid
+            and reading.sex is None
+            and carries_unknown_sex(self.format)
+        )
+
     def pmo_text(self, canonical: str) -> str:
         """A canonical reservnummer as PMO's Patient-ID field holds it (``pmo_form``)."""
         return canonical.replace("-", "") if self.pmo_form == "compact" else canonical
