@@ -38,8 +38,10 @@ Verdict = Literal["same", "different"]
 
 
 def canonical_number(id_value: str) -> str:
-    """A Patient-ID as decisions are keyed: trimmed, letters in capitals (as PMO wants them)."""
-    return id_value.strip().upper()
+    """A Patient-ID as decisions are keyed: trimmed, letters in capitals (as PMO wants them),
+    without hyphen: PMO may keep a number without the hyphen Reservnummersystemet shows
+    (``[reservnummer] pmo_form = "compact"``), and it is the same number."""
+    return id_value.strip().upper().replace("-", "")
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ def test_a_decision_applies_to_the_number_in_both_systems_and_the_last_one_wins(
 
     assert verdicts.get(MAN_ID) == "different"
     assert verdicts.get(" 19911205-01m8 ") == "different"
+    assert verdicts.get("1991120501M8") == "different"  # PMO's compact form: the same number
     assert verdicts.get("19911205-02K5") is None
 
 
