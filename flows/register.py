@@ -24,13 +24,19 @@ journaled number is never created again. Creating and saving are retried only af
 Protected identities (``request.protected``) get the Patient-ID, sex and name only, and always
 end with a person ("protected_identity"); the runner makes sure no evidence is kept. A region
 whose profile says ``hand_over`` (``flows.rules.region``) has them handed to a person at once:
-nothing is searched, created or saved ("protected_hand_over").
+nothing is searched, created or saved ("protected_hand_over"). So is a request whose sex is
+unknown ("sex_unknown") unless the profile says what PMO's Kön gets (``[sex] unknown_in_pmo``);
+then Reservnummersystemet gets "Okänt" (an ``X`` number) and PMO the profile's choice.
+
+The number goes into PMO as the profile keeps it (``RegionProfile.pmo_text``: by default
+exactly as Reservnummersystemet shows it, pasted; in the compact form it is typed). Where the
+number carries no birth date (SLL), PMO's form gets the birth date too.
 
 A dry run (``dry_run=True``) searches and judges like the real run, then stops before the first
 create or save and returns what the real run would end with, marked ``dry_run`` with the
 ``planned`` action and the codes and address it would write. It never writes the journal.
 
-Long (about 500 lines) because the routine is one ordered chain (search PMO, search RNS, create,
+Long (about 550 lines) because the routine is one ordered chain (search PMO, search RNS, create,
 register, verify, with the dry run stopping inside it); judging lives in judge.py and
 verification in verify.py.
 """
