@@ -30,9 +30,10 @@ from typer.testing import CliRunner
 
 from apps.cli.doctor import region_check
 from apps.cli.main import app
+from apps.fhir.results import outcome_resource
 from flows.rules.identity import IdKind, InvalidIdentity, parse_patient_id
 from flows.rules.model import Sex
-from flows.rules.outcome import OutcomeKind
+from flows.rules.outcome import Outcome, OutcomeKind
 from flows.rules.region import RegionProfile, load_region_profile
 from flows.rules.request import RegistrationRequest
 from flows.runner import Runner
@@ -44,6 +45,7 @@ from robot.logs import unconfigure_logging
 from robot.settings import DEFAULT_CONFIG_DIR, Settings
 from tests.e2e.conftest import make_settings
 from tests.e2e.people import SiteWriter, make_personnummer, patients_with, persons_born
+from tests.fhir_checks import check_patient
 
 pytestmark = pytest.mark.e2e
 
@@ -127,6 +129,21 @@ def people(sites: MockSites, region: str, config_dir: Path) -> _People:
     return _People(sites, region, config_dir)
 
 
+# The HL7 Sweden invariant each profile's identifier system brings (none without a system).
+_INVARIANT = {
+    "stockholm": ["RegionStockholm-local-reservnummer-invariant"],
+    "nrid": ["nationelltReservnummer-invariant"],
+    "skane": ["Skane-local-reservnummer-invariant"],
+    "": [],
+}
+
+
+def _fhir(outcome: Outcome, request: RegistrationRequest, profile: RegionProfile) -> dict[str, Any]:
+    resource = outcome_resource(outcome, request=request, profile=profile)
+    data: dict[str, Any] = json.loads(resource.model_dump_json())
+    return data
+
+
 def _published(profile: RegionProfile) -> re.Pattern[str]:
     text = profile.published.replace("[A-Z&&[^IOQVW]]", "[ABCDEFGHJKLMNPRSTUXYZ]")
     return re.compile(text.replace(r"\d", "[0-9]"))
@@ -166,6 +183,14 @@ def test_register_and_complete_should_work_in_the_profiles_format(
     assert (patient["sex"], patient["family_name"]) == ("K", request.family_name)
     if profile.pmo_form == "compact":
         assert "-" in number and "-" not in in_pmo  # RNS shows the hyphen, PMO keeps none
+
+    # The standard output meets HL7 Sweden's published invariant of the profile's system.
+    checked = check_patient(
+        _fhir(registered, request, profile),
+        region=profile.key,
+        region_system=profile.identifier_system,
+    )
+    assert checked == _INVARIANT[profile.key if profile.identifier_system else ""]
 
     pnr = make_personnummer(request.birth_date, sex="K")
     completed = runner.complete_pnr(in_pmo, pnr, identity_checked=True)

@@ -214,7 +214,8 @@ def test_each_profile_should_name_its_identifier_system() -> None:
     assert systems == {
         "gavleborg": "",  # not published: ask the region
         "stockholm": "urn:oid:1.2.752.97.3.1.3",
-        "nrid": "urn:oid:1.2.752.74.9.1",
+        # SEBasePatient's exact system (OID 1.2.752.74.9.1 in RIV-TA messages).
+        "nrid": "http://electronichealth.se/identifier/nationelltReservnummer",
         "skane": "urn:oid:1.2.752.219.1.10.10.1",
     }
 
