@@ -228,7 +228,12 @@ def _register(
             return _verify_and_finish(request, group, number, ctx=ctx, steps=steps, key=key)
         # Somebody registered the person (perhaps under our journaled number, in a race).
         basis = pmo_basis(
-            person, found, verdicts, config=ctx.match_config, estimated_birth_date=estimated
+            person,
+            found,
+            verdicts,
+            config=ctx.match_config,
+            estimated_birth_date=estimated,
+            profile=ctx.profile,
         )
         outcome = _already_registered(request, group, found, basis, ctx=ctx, steps=steps)
         if not dry_run:

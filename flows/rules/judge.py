@@ -316,13 +316,17 @@ def pmo_basis(
     *,
     config: MatchConfig,
     estimated_birth_date: bool = False,
+    profile: RegionProfile | None = None,
 ) -> tuple[str, str]:
     """Why ``hit`` was judged the person: the matcher's reason code and Swedish text, or a
-    person's decision."""
+    person's decision (``profile``: as in ``judge_pmo``)."""
     if verdicts.get(hit.patient_id) == "same":
         return "decided_same", DECIDED_SAME_SV
     result = judge_one(
-        person, pmo_key(hit), config=config, estimated_birth_date=estimated_birth_date
+        person,
+        pmo_key(hit, profile=profile),
+        config=config,
+        estimated_birth_date=estimated_birth_date,
     )
     return result.reason, result.reason_sv
 
@@ -344,9 +348,9 @@ def judged_others(
         if verdicts.get(hit.patient_id) == "different":
             others.append(_decided_other(pmo_candidate, hit))
             continue
-        result = judge_one(
-            person, pmo_key(hit), config=config, estimated_birth_date=estimated_birth_date
-        )
+        # A number that says the sex is unknown is judged so (the profile RNS's judge holds).
+        key = pmo_key(hit, profile=rns.profile if rns is not None else None)
+        result = judge_one(person, key, config=config, estimated_birth_date=estimated_birth_date)
         if result.outcome is MatchOutcome.DIFFERENT:
             others.append(pmo_candidate(hit, result))
     listed = {canonical_number(h.patient_id) for h in pmo_hits}
