@@ -28,6 +28,7 @@ from flows.rules.identity import (
 from flows.rules.identity import complete_personnummer as completed_id
 from flows.rules.model import Sex
 from flows.rules.outcome import Outcome, OutcomeKind, needs_person
+from flows.rules.reserv_formats import Completion
 from flows.steps import StepTracker
 from flows.verify import check_patient_id, differing_fields, open_patient
 from robot.errors import BusinessError, VerificationFailed
@@ -63,12 +64,13 @@ def complete_pnr(
         return needs_person("request_invalid", exc.message)
     assert new.birth_date is not None  # a personnummer always has a calendar date
     birth_date = new.birth_date
+    old_text = ctx.profile.pmo_text(old.value)  # as PMO's Patient-ID field holds it
 
     with steps.step("search_pmo"):
         hits = ctx.retry(lambda: ctx.pmo.search.search_by_birth_date(birth_date), step="search_pmo")
     crash_point("search_pmo")
     ids = {h.patient_id for h in hits}
-    if old.value not in ids:
+    if old_text not in ids:
         if new.value in ids:  # done before (perhaps by a run that crashed before reporting)
             steps.skipped("change_pmo")
             with steps.step("verify"):
@@ -78,7 +80,7 @@ def complete_pnr(
     if new.value in ids:
         # Both the reservnummer and the personnummer are patients: perhaps one person twice.
         return needs_person("personnummer_taken")
-    [patient] = [h for h in hits if h.patient_id == old.value]
+    [patient] = [h for h in hits if h.patient_id == old_text]
     if patient.sex is not None and new.sex is not None and patient.sex is not new.sex:
         return needs_person("sex_mismatch")
 
@@ -86,12 +88,12 @@ def complete_pnr(
 
     def change() -> str:
         before.clear()
-        before.update(_open(old, birth_date, ctx=ctx))
+        before.update(_open(old_text, birth_date, ctx=ctx))
         _check_sex(before, new)
         ctx.pmo.patient.start_edit()
         form = ctx.pmo.form
-        check_patient_id(False, form.patient_id_value(), old.value)
-        _type_personnummer(form, old, new)
+        check_patient_id(False, form.patient_id_value(), old_text)
+        _type_personnummer(form, old_text, new, completion=ctx.profile.completion)
         form.leave_patient_id()
         check_patient_id(form.marker_shown(), form.patient_id_value(), new.value)
         form.save()
@@ -120,10 +122,10 @@ def complete_pnr(
     return Outcome(kind=OutcomeKind.REGISTERED, patient_id=new.value)
 
 
-def _open(old: PatientId, birth_date: date, *, ctx: RoutineContext) -> dict[str, str]:
+def _open(old_text: str, birth_date: date, *, ctx: RoutineContext) -> dict[str, str]:
     """Fetch the patient: from the result list when it is shown, else by a new search."""
     return open_patient(
-        birth_date, old.value, ctx=ctx, missing="Patienten hittas inte längre i PMO."
+        birth_date, old_text, ctx=ctx, missing="Patienten hittas inte längre i PMO."
     )
 
 
@@ -140,9 +142,21 @@ def _check_sex(shown: dict[str, str], new: PatientId) -> None:
         )
 
 
-def _type_personnummer(form: PmoPatientForm, old: PatientId, new: PatientId) -> None:
-    """Delete the reservnummer part after the date and type the personnummer's last digits."""
-    form.replace_reserve_part(old.reserve_part, new.reserve_part)
+def _type_personnummer(
+    form: PmoPatientForm, old_text: str, new: PatientId, *, completion: Completion
+) -> None:
+    """Change the Patient-ID field from the reservnummer to the personnummer.
+
+    ``last_four`` (Region Gävleborg's routine): delete the last four characters and type the
+    personnummer's last four. PMO holds personnummer as 12 digits, so a hyphen the
+    reservnummer kept in PMO (``YYYYMMDD-NNSC``) is deleted too (the routine's printed form
+    leaves the date part). ``replace``: delete the whole field and type the personnummer.
+    """
+    if completion == "replace":
+        form.replace_reserve_part(old_text, new.value)
+        return
+    kept = old_text[:-4].rstrip("-")  # the date part
+    form.replace_reserve_part(old_text[len(kept) :], new.value[len(kept) :])
 
 
 def _verify_id(new: PatientId, *, ctx: RoutineContext) -> dict[str, str]:

@@ -24,13 +24,19 @@ journaled number is never created again. Creating and saving are retried only af
 Protected identities (``request.protected``) get the Patient-ID, sex and name only, and always
 end with a person ("protected_identity"); the runner makes sure no evidence is kept. A region
 whose profile says ``hand_over`` (``flows.rules.region``) has them handed to a person at once:
-nothing is searched, created or saved ("protected_hand_over").
+nothing is searched, created or saved ("protected_hand_over"). So is a request whose sex is
+unknown ("sex_unknown") unless the profile says what PMO's Kön gets (``[sex] unknown_in_pmo``);
+then Reservnummersystemet gets "Okänt" (an ``X`` number) and PMO the profile's choice.
+
+The number goes into PMO as the profile keeps it (``RegionProfile.pmo_text``: by default
+exactly as Reservnummersystemet shows it, pasted; in the compact form it is typed). Where the
+number carries no birth date (SLL), PMO's form gets the birth date too.
 
 A dry run (``dry_run=True``) searches and judges like the real run, then stops before the first
 create or save and returns what the real run would end with, marked ``dry_run`` with the
 ``planned`` action and the codes and address it would write. It never writes the journal.
 
-Long (about 500 lines) because the routine is one ordered chain (search PMO, search RNS, create,
+Long (about 550 lines) because the routine is one ordered chain (search PMO, search RNS, create,
 register, verify, with the dry run stopping inside it); judging lives in judge.py and
 verification in verify.py.
 """
@@ -58,6 +64,7 @@ from flows.rules.judge import (
     pmo_basis,
 )
 from flows.rules.matching import PersonKey
+from flows.rules.model import Sex
 from flows.rules.outcome import (
     Candidate,
     Decision,
@@ -70,7 +77,7 @@ from flows.rules.outcome import (
 from flows.rules.request import RegistrationRequest, rule_problems
 from flows.rules.screens import FormValues, PmoHit, RnsHit
 from flows.steps import StepTracker
-from flows.transfer import copy_number, paste_number
+from flows.transfer import FillTransfer, copy_number, paste_number
 from flows.verify import check_patient_id, norm, open_patient, verify_patient
 from robot.errors import VerificationFailed
 
@@ -175,6 +182,10 @@ def _register(
     if request.protected and ctx.profile.hands_over_protected:
         # The region uses no reservnummer for protected identities: nothing to search or make.
         return needs_person("protected_hand_over")
+    if request.sex is Sex.OKANT and not ctx.profile.registers_unknown_sex:
+        # No X number unless the profile says what PMO's sex field gets (the routine knows
+        # only Man/Kvinna): nothing is searched or created.
+        return needs_person("sex_unknown")
     key = journal_key(request)
     known = ctx.journal.steps(key).get(JOURNAL_NUMBER)
     person = person_key(request, reservnummer=known["value"] if known else None)
@@ -194,12 +205,18 @@ def _register(
     crash_point("search_pmo")
     seen.pmo_hits = pmo_hits
     found = judge_pmo(
-        person, pmo_hits, verdicts, config=ctx.match_config, estimated_birth_date=estimated
+        person,
+        pmo_hits,
+        verdicts,
+        config=ctx.match_config,
+        estimated_birth_date=estimated,
+        profile=ctx.profile,
     )
     if isinstance(found, Outcome):
         return _with_records(request, found, ctx=ctx)
     if found is not None:
-        if known is not None and found.patient_id == known["value"] and is_exactly(request, found):
+        journaled = known is not None and found.patient_id == _pmo_text(known["value"], ctx=ctx)
+        if known is not None and journaled and is_exactly(request, found):
             # Our own save from an earlier run that did not finish: verify it, do not redo it.
             for skipped in ("search_rns", "create_rns", "register_pmo"):
                 steps.skipped(skipped)
@@ -211,7 +228,12 @@ def _register(
             return _verify_and_finish(request, group, number, ctx=ctx, steps=steps, key=key)
         # Somebody registered the person (perhaps under our journaled number, in a race).
         basis = pmo_basis(
-            person, found, verdicts, config=ctx.match_config, estimated_birth_date=estimated
+            person,
+            found,
+            verdicts,
+            config=ctx.match_config,
+            estimated_birth_date=estimated,
+            profile=ctx.profile,
         )
         outcome = _already_registered(request, group, found, basis, ctx=ctx, steps=steps)
         if not dry_run:
@@ -268,10 +290,10 @@ def _register(
         ctx.retry(
             register_once,
             step="register_pmo",
-            already_done=lambda: _saved_in_pmo(request, number.value, ctx=ctx),
+            already_done=lambda: _saved_in_pmo(request, _pmo_text(number.value, ctx=ctx), ctx=ctx),
         )
     crash_point("register_pmo")
-    ctx.journal.record(key, JOURNAL_SAVED, {"patient_id": number.value})
+    ctx.journal.record(key, JOURNAL_SAVED, {"patient_id": _pmo_text(number.value, ctx=ctx)})
 
     # 4. Verify -------------------------------------------------------------------------------
     return _verify_and_finish(request, group, number, ctx=ctx, steps=steps, key=key)
@@ -321,7 +343,7 @@ def _would(
         )
     else:
         outcome = Outcome(kind=OutcomeKind.REGISTERED)
-    outcome.patient_id = number.value if number else None
+    outcome.patient_id = _pmo_text(number.value, ctx=ctx) if number else None
     outcome.reservnummer_reused = number.reused if number else False
     outcome.dry_run = True
     outcome.planned = planned
@@ -397,14 +419,19 @@ def form_values(
     request: RegistrationRequest, group: PatientGroup, *, ctx: RoutineContext
 ) -> FormValues:
     """What goes into PMO's form besides the Patient-ID (protected: sex and name only)."""
+    sex = pmo_sex(request, ctx=ctx)
+    born = None if ctx.profile.number_has_birth_date else f"{request.birth_date:%Y%m%d}"
     if request.protected:
         return FormValues(
-            sex=request.sex, family_name=request.family_name, given_names=request.given_names
+            sex=sex,
+            family_name=request.family_name,
+            given_names=request.given_names,
+            birth_date=born,
         )
     address = request.address
     assert address is not None  # required unless protected (flows.rules.request)
     return FormValues(
-        sex=request.sex,
+        sex=sex,
         family_name=request.family_name,
         given_names=request.given_names,
         street=address.street,
@@ -414,21 +441,43 @@ def form_values(
         kommun=group.kommun,
         lan=group.lan,
         info=request.info,
+        birth_date=born,
     )
 
 
+def pmo_sex(request: RegistrationRequest, *, ctx: RoutineContext) -> Sex:
+    """The sex PMO's form gets: the request's, or for an unknown sex the profile's choice
+    (``register`` hands such a request to a person before when the profile has none)."""
+    if request.sex is not Sex.OKANT:
+        return request.sex
+    sex = ctx.profile.pmo_sex_for_unknown
+    assert sex is not None  # register() stops before, flows.rules.region
+    return sex
+
+
+def _pmo_text(number: str, *, ctx: RoutineContext) -> str:
+    """The number as PMO's Patient-ID holds it (the profile's ``pmo_form``)."""
+    return ctx.profile.pmo_text(number)
+
+
 def _register_in_pmo(number: _Number, values: FormValues, *, ctx: RoutineContext) -> str:
-    """Copy the number, open "Registrera", paste, check, fill in, check again, save."""
+    """Copy the number, open "Registrera", paste, check, fill in, check again, save.
+
+    Where the profile keeps PMO's Patient-ID in another form than Reservnummersystemet shows
+    (``pmo_form = "compact"``), pasting would carry the wrong form: the PMO form is typed.
+    """
     form = ctx.pmo.form
+    pmo_id = _pmo_text(number.value, ctx=ctx)
+    transfer = ctx.transfer if pmo_id == number.value else FillTransfer()
     # A source no longer showing the number (a retry): the transfer puts it on the clipboard.
-    copy_number(ctx.transfer, number.source, number.value, fresh=number.just_read)
+    copy_number(transfer, number.source, number.value, fresh=number.just_read)
     form.open_new()
-    paste_number(ctx.transfer, form, number.value)
+    paste_number(transfer, form, pmo_id)
     form.leave_patient_id()
     pasted = form.read_form([])  # the Patient-ID and its marker, one round trip
-    check_patient_id(pasted.marker, pasted.patient_id, number.value)
+    check_patient_id(pasted.marker, pasted.patient_id, pmo_id)
     form.fill(values)
-    _check_form_values(values, number.value, ctx=ctx)
+    _check_form_values(values, pmo_id, ctx=ctx)
     try:
         form.save()
     except SaveRefused as exc:
@@ -485,16 +534,17 @@ def _verify_and_finish(
     _verify(request, group, number, ctx=ctx, steps=steps)
     crash_point("verify")
     ctx.journal.clear(key)
+    pmo_id = _pmo_text(number.value, ctx=ctx)
     if request.protected:
         return Outcome(
             kind=OutcomeKind.NEEDS_PERSON,
-            patient_id=number.value,
+            patient_id=pmo_id,
             reservnummer_reused=number.reused,
             reason_code="protected_identity",
             reason_sv=reason_sv("protected_identity"),
         )
     return Outcome(
-        kind=OutcomeKind.REGISTERED, patient_id=number.value, reservnummer_reused=number.reused
+        kind=OutcomeKind.REGISTERED, patient_id=pmo_id, reservnummer_reused=number.reused
     )
 
 
@@ -507,10 +557,11 @@ def _verify(
     steps: StepTracker,
 ) -> None:
     """Open the saved patient and compare every field (raises ``VerificationFailed``)."""
-    expected = expected_fields(request, group, number.value, ctx=ctx)
+    pmo_id = _pmo_text(number.value, ctx=ctx)
+    expected = expected_fields(request, group, pmo_id, ctx=ctx)
     with steps.step("verify"):
         ctx.retry(
-            lambda: verify_patient(request.birth_date, number.value, expected, ctx=ctx),
+            lambda: verify_patient(request.birth_date, pmo_id, expected, ctx=ctx),
             step="verify",
         )
 
@@ -521,7 +572,7 @@ def expected_fields(
     """What PMO's patient page must show after the registration, by field."""
     expected = {
         "patient_id": patient_id,
-        "sex": request.sex.label_sv,
+        "sex": pmo_sex(request, ctx=ctx).label_sv,
         "family_name": request.family_name,
         "given_names": request.given_names,
     }

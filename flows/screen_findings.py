@@ -24,7 +24,8 @@ Status = Literal["ok", "missing", "many", "changed", "skipped"]
 _CONDITIONAL: dict[str, frozenset[str]] = {
     "login": frozenset({"error"}),
     "search": frozenset({"results", "no_hits", "error"}),
-    "form": frozenset({"marker", "error"}),
+    # birth_date: only where the region's reservnummer carries no birth date (SLL).
+    "form": frozenset({"marker", "error", "birth_date"}),
     "patient": frozenset({"saved"}),
     "create": frozenset({"error"}),
     "start": frozenset({"rns_link"}),

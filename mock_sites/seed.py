@@ -27,7 +27,7 @@ from typing import Any
 from faker import Faker
 
 from mock_sites.pmo.postnummer import GAVLEBORG_PREFIXES, POSTNUMMER
-from mock_sites.rns.numbers import PRINTED, NumberFormat, personnummer
+from mock_sites.rns.numbers import GAVLEBORG, NumberFormat, personnummer
 
 # Spelling variants of the same name; the first is the "canonical" one.
 GIVEN_MALE = (
@@ -123,27 +123,33 @@ class World:
 
 
 class _Numbers:
-    """Hands out unique serials per birth date."""
+    """Hands out unique serials per birth date (one run over all dates for a format whose
+    number has no birth date: SLL)."""
 
-    def __init__(self, number_format: NumberFormat = PRINTED) -> None:
+    def __init__(self, number_format: NumberFormat = GAVLEBORG) -> None:
         self.number_format = number_format
-        self.reserv: dict[date, int] = {}
-        self.reserv_high: dict[date, int] = {}
+        self.reserv: dict[date | None, int] = {}
+        self.reserv_high: dict[date | None, int] = {}
         self.pnr_used: set[str] = set()
 
+    def _key(self, birth: date) -> date | None:
+        return birth if self.number_format.serial_per_birth_date else None
+
     def high_reserv(self, birth: date, sex: str) -> str:
-        """A serial counted down from 999: for numbers RNS does not hold (PMO-only persons).
+        """A serial counted down from the top: for numbers RNS does not hold (PMO-only persons).
 
         RNS hands out the next serial after the highest it holds for a date, so a number from
         the top of the range never comes back as somebody else's new number.
         """
-        serial = self.reserv_high.get(birth, self.number_format.max_serial + 1) - 1
-        self.reserv_high[birth] = serial
+        key = self._key(birth)
+        serial = self.reserv_high.get(key, self.number_format.max_serial + 1) - 1
+        self.reserv_high[key] = serial
         return self.number_format.reservnummer(birth, serial, sex)
 
     def next_reserv(self, birth: date, sex: str) -> str:
-        serial = self.reserv.get(birth, 0) + 1
-        self.reserv[birth] = serial
+        key = self._key(birth)
+        serial = self.reserv.get(key, 0) + 1
+        self.reserv[key] = serial
         return self.number_format.reservnummer(birth, serial, sex)
 
     def new_pnr(self, rng: random.Random, birth: date, sex: str, samordning: bool) -> str | None:
@@ -245,6 +251,8 @@ def _pmo_row(
     created = _stamp(rng)
     return {
         "patient_id": patient_id,
+        # The search key where the Patient-ID carries no birth date (an SLL number).
+        "birth_date": f"{person.birth_date:%Y%m%d}",
         "sex": person.sex,
         "family_name": names[0],
         "given_names": names[1],
@@ -279,7 +287,7 @@ def _rns_rows(rng: random.Random, person: Person, names: tuple[str, str]) -> lis
 
 
 @lru_cache(maxsize=8)
-def build_world(seed: int = 1, size: int = 300, number_format: NumberFormat = PRINTED) -> World:
+def build_world(seed: int = 1, size: int = 300, number_format: NumberFormat = GAVLEBORG) -> World:
     """The seed world for ``seed``: about ``size`` PMO patients and ``size`` RNS rows, with
     reservnummer in ``number_format`` (the region profile's)."""
     rng = random.Random(seed)

@@ -45,7 +45,9 @@ LOG_FILE_NAME = "reservrobot.jsonl"
 IDENTITY_PATTERN = re.compile(
     r"(?<![\w])(?:"
     r"(?:\d{6}|\d{8})[-+]?\d{4}"  # personnummer / samordningsnummer, with or without century
-    r"|\d{8}[-+]?[0-9A-Za-z]{4,5}"  # reservnummer: date part and a reserve part (letters too)
+    # reservnummer: a date part (6 digits: Region Skåne's may have no century) and a reserve
+    # part (letters too); SLL's 99 + ten digits and NRID's XXYYMMDDNNGC fit these shapes too.
+    r"|(?:\d{6}|\d{8})[-+]?[0-9A-Za-z]{4,5}"
     r")(?![\w])"
 )
 

@@ -10,7 +10,7 @@ import typer
 
 from apps.cli.edge import edge_of
 from apps.exitcodes import ExitCode
-from flows.config import RoutineConfig
+from flows.rules.region import load_region_profile
 from robot.errors import ConfigError
 
 config_app = typer.Typer(no_args_is_help=True)
@@ -26,14 +26,20 @@ _PROTECTED_SV = {
 def show(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    region: Annotated[
+        str | None,
+        typer.Option("--region", help="Show this region profile instead of the active one."),
+    ] = None,
 ) -> None:
-    """Print the effective settings with secrets masked, then the active region profile."""
+    """Print the effective settings with secrets masked, then the region profile (the active
+    one, or ``--region``): its reservnummer format as published, and where it is published."""
     settings = edge_of(ctx).settings
     masked = {k: (str(v) if isinstance(v, Path) else v) for k, v in settings.masked().items()}
+    key = region or settings.region
     try:
-        profile = RoutineConfig.load(settings).profile.summary()
+        profile = load_region_profile(settings.config_dir, key).summary()
     except ConfigError as exc:
-        typer.echo(f"Konfigurationen går inte att läsa: {exc.message}", err=True)
+        typer.echo(f"Regionprofilen {key} går inte att läsa: {exc.message}", err=True)
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
     if as_json:
         shown = {**masked, "region_profile": profile}

@@ -171,7 +171,8 @@ def region_check(settings: Settings) -> Check:
     profile, groups = config.profile, config.groups
     protected = "lämnas till en person" if profile.hands_over_protected else "reservnummer"
     detail = (
-        f"{profile.name}: reservnummer som {profile.example} ({profile.format}), skyddade "
+        f"{profile.name}: reservnummer som {profile.example} ({profile.format}, publicerat "
+        f"{profile.published}), skyddade "
         f"personuppgifter: {protected}, {len(groups)} patientgrupper i {profile.groups_file}"
     )
     if not profile.confirmed:

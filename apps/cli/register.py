@@ -58,7 +58,7 @@ def register(
         ),
     ] = None,
     birth_date: Annotated[str | None, typer.Option(help="Födelsedatum ÅÅÅÅ-MM-DD.")] = None,
-    sex: Annotated[str | None, typer.Option(help="Man eller Kvinna (M/K).")] = None,
+    sex: Annotated[str | None, typer.Option(help="Man, Kvinna eller Okänt (M/K/X).")] = None,
     family_name: Annotated[str | None, typer.Option(help="Efternamn.")] = None,
     given_names: Annotated[str | None, typer.Option(help="Förnamn.")] = None,
     group: Annotated[

@@ -49,7 +49,8 @@ FIELD_PATHS: dict[str, str] = {
     "request": "Patient",
 }
 
-_GENDER_OUT = {Sex.MAN: "male", Sex.KVINNA: "female"}
+# Sex unknown (X, where a region profile registers it) is FHIR's "unknown".
+_GENDER_OUT = {Sex.MAN: "male", Sex.KVINNA: "female", Sex.OKANT: "unknown"}
 _GENDER_IN = {"male": "M", "female": "K"}
 _GENDER_CODES = frozenset({"male", "female", "other", "unknown"})
 _KIND_SYSTEMS = {

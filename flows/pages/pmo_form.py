@@ -126,6 +126,8 @@ class PmoPatientForm:
         """Tick Man/Kvinna and fill the text fields, the postnummer followed by Tab first."""
         page = self.site.page
         tick(self.sel.loc(page, "man" if values.sex is Sex.MAN else "kvinna"))
+        if values.birth_date is not None:  # only where the number carries no birth date
+            self.sel.loc(page, "birth_date").fill(values.birth_date)
         fields = values.text_fields()
         for key in ("family_name", "given_names", "street"):
             if key in fields:

@@ -13,6 +13,10 @@ from flows.pages.site import SiteUI
 from flows.rules.model import Sex
 from robot.errors import SelectorMissing
 
+# The radio button per sex (selector keys of [create]); "okant" only for a request whose sex is
+# unknown, where the region profile allows it (flows/register.py).
+_SEX_KEYS = {Sex.MAN: "man", Sex.KVINNA: "kvinna", Sex.OKANT: "okant"}
+
 
 class RnsCreatePage:
     """The create form (Födelsedatum, Man/Kvinna, Efternamn, Förnamn, Skapa)."""
@@ -27,7 +31,7 @@ class RnsCreatePage:
         self.site.click_nav("create")
         page = self.site.page
         self.sel.loc(page, "birth_date").fill(birth_date.strftime("%Y%m%d"))
-        tick(self.sel.loc(page, "man" if sex is Sex.MAN else "kvinna"))
+        tick(self.sel.loc(page, _SEX_KEYS[sex]))
         self.sel.loc(page, "family_name").fill(family_name)
         self.sel.loc(page, "given_names").fill(given_names)
         # A post: after a lost session the number may or may not exist; the flow checks.

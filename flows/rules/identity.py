@@ -3,13 +3,12 @@
 Personnummer are validated by python-stdnum (``stdnum.se.personnummer``: date and Luhn check
 digit). stdnum rejects samordningsnummer (day + 60) and Skatteverket's official test
 samordningsnummer with month 00 or day 60 (day "00"), so those are checked here with stdnum's
-Luhn and a date rule of our own. Reservnummer are matched against the region profile's pattern,
-format only (see ``flows.rules.region``); a profile with ``check = "mod31"`` also demands this
-project's NRID check character (``flows.rules.region.mod31_check``), and a date part without century
-(NRID's ``YYMMDD``) gets the latest century that does not put the birth date in the future.
+Luhn and a date rule of our own. Reservnummer are matched against the region profile's pattern
+and read by its format family (``flows.rules.reserv_formats``: canonical form, Inera's NRID
+check digit, the birth date and sex a number carries).
 
-PMO stores every Patient-ID without separator: personnummer and samordningsnummer as 12 digits
-(with century), reservnummer exactly as the profile shows them.
+PMO stores personnummer and samordningsnummer as 12 digits (with century), reservnummer as the
+profile says (``RegionProfile.pmo_text``: as Reservnummersystemet shows them, by default).
 """
 
 from __future__ import annotations
@@ -24,7 +23,8 @@ from stdnum.exceptions import ValidationError
 from stdnum.se import personnummer as stdnum_pnr
 
 from flows.rules.model import Sex
-from flows.rules.region import RegionProfile, mod31_check
+from flows.rules.region import RegionProfile
+from flows.rules.reserv_formats import calendar_date
 from robot.errors import BusinessError
 
 # 10 or 12 digits, optional '-' or '+' before the last four. No inner spaces: the shared test
@@ -65,10 +65,11 @@ class BirthDateMismatch(BusinessError):
 class PatientId:
     """A validated Patient-ID, exactly one of personnummer, samordningsnummer or reservnummer.
 
-    ``value`` is the canonical PMO form. ``birth_date`` is None when the date part is not a
-    calendar date (a reservnummer such as the printed ``19612121201M7``, or an official test
-    samordningsnummer with month 00 or day 60). ``repr`` masks the number, so a PatientId that
-    ends up in a log or traceback does not leak it.
+    ``value`` is the canonical form (a reservnummer as Reservnummersystemet shows it, e.g.
+    ``19612121-01M7``). ``birth_date`` is None when the number carries no calendar date (the
+    printed ``19612121-01M7``, an SLL number, an official test samordningsnummer with month 00
+    or day 60). ``sex`` is None when not known (an ``X`` number). ``repr`` masks the number, so
+    a PatientId that ends up in a log or traceback does not leak it.
     """
 
     kind: IdKind
@@ -77,18 +78,9 @@ class PatientId:
     birth_date: date | None
     sex: Sex | None
 
-    def pmo_format(self) -> str:
-        """The text to put in PMO's Patient-ID field."""
-        return self.value
-
     def masked(self) -> str:
         """Birth year only, e.g. ``1961****-****``: for messages that must not leak the number."""
         return f"{self.value[:4]}****-****"
-
-    @property
-    def reserve_part(self) -> str:
-        """Everything after the date part (serial and check digit, or the reserve part)."""
-        return self.value[len(self.date_part) :]
 
     def __repr__(self) -> str:
         return f"PatientId(kind={self.kind.value!r}, value={self.masked()!r})"
@@ -141,21 +133,24 @@ def parse_personnummer(text: str, *, today: date | None = None) -> PatientId:
 
 
 def parse_patient_id(text: str, *, profile: RegionProfile) -> PatientId:
-    """Parse what staff paste into PMO's Patient-ID field.
+    """Parse what staff paste into PMO's Patient-ID field, or what a site shows.
 
     The region's reservnummer pattern is tried first (letters are upper-cased: PMO wants them
-    as capitals), then personnummer/samordningsnummer. Raises ``InvalidIdentity``.
+    as capitals; the hyphen is optional where the format's is), then personnummer and
+    samordningsnummer. Raises ``InvalidIdentity``.
     """
     cleaned = text.strip()
-    reserv = profile.match(cleaned.upper())
-    if reserv is not None and profile.check == "mod31":
-        number = reserv.group(0)
-        if mod31_check(number[:-1]) != number[-1]:
-            raise InvalidIdentity(
-                "Reservnumret har fel kontrolltecken: kontrollera att hela numret kom med."
-            )
-    if reserv is not None:
-        return _reservnummer(reserv, profile)
+    reading = profile.read(cleaned.upper())
+    if reading is not None:
+        if not reading.valid:
+            raise InvalidIdentity(reading.problem)
+        return PatientId(
+            kind=IdKind.RESERVNUMMER,
+            value=reading.value,
+            date_part=reading.date_part,
+            birth_date=reading.birth_date,
+            sex=reading.sex,
+        )
     try:
         return parse_personnummer(cleaned)
     except InvalidIdentity as exc:
@@ -170,63 +165,52 @@ def complete_personnummer(
 ) -> PatientId:
     """The new Patient-ID when a person with a reservnummer gets a full personnummer.
 
-    The routine replaces everything after the reservnummer's date part with the personnummer's
-    last four digits, so ``personnummer`` may be the full number (10 or 12 digits; a 10-digit
-    number takes the reservnummer's century) or just those four digits. Raises
-    ``InvalidIdentity`` when the Patient-ID is no reservnummer or the personnummer is invalid,
-    and ``BirthDateMismatch`` when its date part differs from the reservnummer's.
+    Region Gävleborg's routine deletes the last four characters of the Patient-ID (the
+    reservnummer's serial, sex and check digit) and types the personnummer's last four: what
+    is left, ``YYYYMMDD``, must be the personnummer's date. So ``personnummer`` may be the full
+    number (10 or 12 digits; a 10-digit number takes the reservnummer's century) or, for that
+    routine, just the last four digits. The result is checked as a personnummer (date and Luhn
+    digit, by python-stdnum) before anything is changed. For formats without that routine
+    (``RegionProfile.completion == "replace"``) the full personnummer is needed, and its birth
+    date must be the reservnummer's where the number carries one.
+
+    Raises ``InvalidIdentity`` when the Patient-ID is no reservnummer or the personnummer is
+    invalid, and ``BirthDateMismatch`` when its date differs from the reservnummer's.
     """
     if reserv.kind is not IdKind.RESERVNUMMER:
         raise InvalidIdentity("Patient-ID är inget reservnummer och kan inte kompletteras.")
-    if not reserv.value.startswith(reserv.date_part):
-        # The routine's completion (delete what follows the date, type four digits) needs a
-        # number that starts with its date part; the national format (NRID) has a prefix.
-        raise InvalidIdentity(
-            "Reservnummer i det här formatet kompletteras inte av roboten: ändra Patient-ID "
-            "för hand enligt regionens rutin."
-        )
     text = personnummer.strip()
     compact = text.replace("-", "").replace("+", "")
-    if re.fullmatch(r"[0-9]{4}", text):
+    last_four = profile.completion == "last_four"
+    if last_four and re.fullmatch(r"[0-9]{4}", text):
+        # The routine: the date part stays, the last four characters are typed anew.
         text = reserv.date_part + text
-    elif re.fullmatch(r"[0-9]{10}", compact):
-        text = reserv.date_part[: profile.date_length - 6] + compact
+    elif re.fullmatch(r"[0-9]{10}", compact) and reserv.birth_date is not None:
+        text = f"{reserv.birth_date:%Y}"[:2] + compact
+    elif re.fullmatch(r"[0-9]{10}", compact) and last_four:
+        text = reserv.date_part[:2] + compact
+    elif not re.fullmatch(r"[0-9]{12}", compact):
+        raise InvalidIdentity(
+            "Ange hela personnumret med 12 siffror (ÅÅÅÅMMDDNNNN)."
+            if not last_four
+            else "Ange personnumret med 10 eller 12 siffror, eller dess fyra sista siffror."
+        )
     new = parse_personnummer(text)
     if new.kind is not IdKind.PERSONNUMMER:
         raise InvalidIdentity(
             "Ett samordningsnummer kan inte ersätta reservnumret: ange ett fullständigt "
             "personnummer."
         )
-    if new.date_part[-len(reserv.date_part) :] != reserv.date_part:
+    if last_four:
+        same_date = new.date_part == reserv.date_part
+    else:
+        same_date = reserv.birth_date is None or new.birth_date == reserv.birth_date
+    if not same_date:
         raise BirthDateMismatch(
             "Födelsedatumet i personnumret stämmer inte med reservnumrets datumdel. "
             "Kontrollera identitetshandlingen."
         )
     return new
-
-
-def _reservnummer(m: re.Match[str], profile: RegionProfile) -> PatientId:
-    date_part = m.group("date")
-    sex: Sex | None = None
-    if profile.reads_sex:
-        letter = m.group("sex")
-        sex = Sex(letter) if letter in ("M", "K") else None
-    return PatientId(
-        kind=IdKind.RESERVNUMMER,
-        value=m.group(0),
-        date_part=date_part,
-        birth_date=_calendar_date(_with_century(date_part)),
-        sex=sex,
-    )
-
-
-def _with_century(date_part: str, *, today: date | None = None) -> str:
-    """``YYYYMMDD`` for a date part; a 6-digit ``YYMMDD`` (NRID) gets the latest century that
-    does not put it in the future (as a personnummer without century)."""
-    if len(date_part) != 6 or not date_part.isdigit():
-        return date_part
-    yy, mm, dd = int(date_part[:2]), int(date_part[2:4]), int(date_part[4:])
-    return f"{_infer_year(yy, mm, dd, plus=False, today=today):04d}{date_part[2:]}"
 
 
 def _infer_year(yy: int, mm: int, day: int, *, plus: bool, today: date | None) -> int:
@@ -247,14 +231,7 @@ def _samordning_birth_date(year: int, mm: int, day: int) -> date | None:
         raise InvalidIdentity("Samordningsnumret är ogiltigt: datumdelen är omöjlig.")
     # Skatteverket's official test samordningsnummer include month 00, day 60 (day "00") and
     # dates such as 31 April: the date part need not be a calendar date.
-    return _calendar_date(f"{year:04d}{mm:02d}{day:02d}")
-
-
-def _calendar_date(date_part: str) -> date | None:
-    try:
-        return date(int(date_part[:4]), int(date_part[4:6]), int(date_part[6:8]))
-    except ValueError:
-        return None
+    return calendar_date(f"{year:04d}{mm:02d}{day:02d}")
 
 
 def _stdnum_reason(exc: ValidationError) -> str:

@@ -38,8 +38,10 @@ Verdict = Literal["same", "different"]
 
 
 def canonical_number(id_value: str) -> str:
-    """A Patient-ID as decisions are keyed: trimmed, letters in capitals (as PMO wants them)."""
-    return id_value.strip().upper()
+    """A Patient-ID as decisions are keyed: trimmed, letters in capitals (as PMO wants them),
+    without hyphen: PMO may keep a number without the hyphen Reservnummersystemet shows
+    (``[reservnummer] pmo_form = "compact"``), and it is the same number."""
+    return id_value.strip().upper().replace("-", "")
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def person_key(request: RegistrationRequest, *, reservnummer: str | None = None)
     return PersonKey(
         family_name=request.family_name,
         given_names=request.given_names,
-        sex=request.sex,
+        sex=request.sex.known,  # "X" (okänt) is no sex to compare
         context=context,
     )
 
@@ -102,15 +104,19 @@ def judge_pmo(
     *,
     config: MatchConfig,
     estimated_birth_date: bool = False,
+    profile: RegionProfile | None = None,
 ) -> PmoHit | Outcome | None:
-    """The PMO patient who is the person, an Outcome for a person to decide, or None."""
+    """The PMO patient who is the person, an Outcome for a person to decide, or None.
+
+    With the region ``profile``, a patient whose reservnummer says the sex is unknown is
+    matched with the sex unknown (PMO's Kön then holds the profile's stand-in)."""
     decided = [h for h in hits if verdicts.get(h.patient_id) == "same"]
     if decided:
         return decided[0]
     open_hits = [h for h in hits if verdicts.get(h.patient_id) != "different"]
     judged = match_hits(
         person,
-        [pmo_key(h) for h in open_hits],
+        [pmo_key(h, profile=profile) for h in open_hits],
         config=config,
         estimated_birth_date=estimated_birth_date,
     )
@@ -155,11 +161,16 @@ class RnsJudge:
         profile: RegionProfile,
         estimated_birth_date: bool = False,
     ) -> RnsJudge:
-        sexes = {canonical_number(h.patient_id): h.sex for h in pmo_hits if h.sex is not None}
+        sexes = {
+            canonical_number(h.patient_id): h.sex
+            for h in pmo_hits
+            if h.sex is not None and not profile.says_sex_unknown(h.patient_id)
+        }
         return cls(person, verdicts, config, profile, sexes, estimated_birth_date)
 
     def sex(self, hit: RnsHit) -> Sex | None:
-        """The PMO patient's sex for the same number, else what the numbers encode."""
+        """The PMO patient's sex for the same number, else what the numbers encode; none for
+        a number that says the sex is unknown (``X``) unless a personnummer says it."""
         pmo = self.pmo_sexes.get(canonical_number(hit.id_value))
         if pmo is not None:
             return pmo
@@ -256,12 +267,13 @@ class RnsJudge:
 # Keys and candidates -----------------------------------------------------------------------
 
 
-def pmo_key(hit: PmoHit) -> PersonKey:
+def pmo_key(hit: PmoHit, *, profile: RegionProfile | None = None) -> PersonKey:
     number = hit.patient_id if id_type_of(hit.patient_id) == "reservnummer" else None
+    unknown = profile is not None and profile.says_sex_unknown(hit.patient_id)
     return PersonKey(
         family_name=hit.family_name,
         given_names=hit.given_names,
-        sex=hit.sex,
+        sex=None if unknown else hit.sex,
         context=PersonContext(reservnummer=number),
     )
 
@@ -282,7 +294,10 @@ def pmo_candidate(hit: PmoHit, result: MatchResult) -> Candidate:
 
 
 def id_type_of(patient_id: str) -> str:
-    if patient_id.isdigit():
+    """The kind of a PMO Patient-ID: 12 digits with a century (18-20) are a personnummer or
+    samordningsnummer; anything else (letters, or Region Stockholm's ``99`` + ten digits) is
+    a reservnummer."""
+    if len(patient_id) == 12 and patient_id.isdigit() and patient_id[:2] in ("18", "19", "20"):
         day = int(patient_id[6:8]) if len(patient_id) >= 8 else 0
         return "samordningsnummer" if day > 60 else "personnummer"
     return "reservnummer"
@@ -301,13 +316,17 @@ def pmo_basis(
     *,
     config: MatchConfig,
     estimated_birth_date: bool = False,
+    profile: RegionProfile | None = None,
 ) -> tuple[str, str]:
     """Why ``hit`` was judged the person: the matcher's reason code and Swedish text, or a
-    person's decision."""
+    person's decision (``profile``: as in ``judge_pmo``)."""
     if verdicts.get(hit.patient_id) == "same":
         return "decided_same", DECIDED_SAME_SV
     result = judge_one(
-        person, pmo_key(hit), config=config, estimated_birth_date=estimated_birth_date
+        person,
+        pmo_key(hit, profile=profile),
+        config=config,
+        estimated_birth_date=estimated_birth_date,
     )
     return result.reason, result.reason_sv
 
@@ -329,9 +348,9 @@ def judged_others(
         if verdicts.get(hit.patient_id) == "different":
             others.append(_decided_other(pmo_candidate, hit))
             continue
-        result = judge_one(
-            person, pmo_key(hit), config=config, estimated_birth_date=estimated_birth_date
-        )
+        # A number that says the sex is unknown is judged so (the profile RNS's judge holds).
+        key = pmo_key(hit, profile=rns.profile if rns is not None else None)
+        result = judge_one(person, key, config=config, estimated_birth_date=estimated_birth_date)
         if result.outcome is MatchOutcome.DIFFERENT:
             others.append(pmo_candidate(hit, result))
     listed = {canonical_number(h.patient_id) for h in pmo_hits}

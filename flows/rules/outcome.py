@@ -58,6 +58,10 @@ REASONS_SV: dict[str, str] = {
         "för skyddade personuppgifter."
     ),
     "request_invalid": "Uppgifterna i ärendet är ofullständiga eller felaktiga.",
+    "sex_unknown": (
+        "Könet är okänt. Rutinen känner bara Man och Kvinna i PMO, och regionprofilen säger "
+        "inte vad PMO ska få: inget har skapats. En person registrerar enligt regionens rutin."
+    ),
     "field_rules": (
         "PMO eller Reservnummersystemet skulle inte ta emot uppgifterna. Inget har skapats: "
         "rätta uppgifterna i ärendet och registrera igen."

@@ -2,20 +2,19 @@
 
 A profile (``config/regions/<key>.toml``) holds:
 
-- the reservnummer format in PMO's Patient-ID field: a whole-string regular expression with the
-  named groups ``date`` and ``reserve``, the example, and the format family (``printed``:
-  Gävleborg's ``19612121201M7``; ``nrid``: Inera's national reserve id ``XXYYMMDDNNGC``, whose
-  date part has no century) with its check character (``none``, or ``mod31``: this project's
-  own, see ``flows.rules.identity``; the real algorithm is not public to us).
+- the reservnummer format (``[reservnummer]``): the family (``format``: ``gavleborg``,
+  ``nrid``, ``sll`` or ``skane``, see ``flows.rules.reserv_formats``), the input pattern (a
+  whole-string regular expression with named groups, read by the robot and the mock sites),
+  the pattern as published with its source, an example, the check digit demanded (``none``, or
+  ``nrid``: Inera's published rule), whether PMO's Patient-ID keeps Reservnummersystemet's
+  form (``pmo_form``), and the identifier system (``system``) for standard output;
+- what PMO's sex field gets for a person whose sex is unknown (``[sex] unknown_in_pmo``;
+  by default such a request goes to a person);
 - what the robot does with a protected identity: ``register`` it with a reservnummer (Region
   Gävleborg's routine) or ``hand_over`` at once without creating anything (Region Stockholm's
   guidance: as a rule no reservnummer for them);
 - the birth dates given when the real one is unknown (for matching), the patient-group table's
   file (``groups.toml`` unless named), and the forms' field rules.
-
-If a profile's pattern also has a named group ``sex`` (one letter, ``M`` or ``K``), the sex is
-read from it; Gävleborg's printed format does not say that it carries the sex, so its profile
-has no such group.
 """
 
 from __future__ import annotations
@@ -28,16 +27,34 @@ from pathlib import Path
 from typing import Literal, cast
 
 from flows.rules.field_rules import FieldRules, parse_field_rules
+from flows.rules.model import Sex
+from flows.rules.reserv_formats import (
+    FAMILIES,
+    Completion,
+    Family,
+    ReservReading,
+    carries_unknown_sex,
+    completion_of,
+    read,
+)
 from robot.errors import ConfigError
 
-_REQUIRED_GROUPS = ("date", "reserve")
+# The named groups each family's pattern must have (flows/rules/reserv_formats.py reads them).
+_REQUIRED_GROUPS: dict[Family, tuple[str, ...]] = {
+    "gavleborg": ("date", "reserve", "sex"),
+    "nrid": ("series", "date", "reserve", "sex"),
+    "sll": ("reserve",),
+    "skane": ("date", "reserve"),
+}
 
 ProtectedIdentityAction = Literal["register", "hand_over"]
-ReservFormat = Literal["printed", "nrid"]
-CheckCharacter = Literal["none", "mod31"]
+CheckDigit = Literal["none", "nrid"]
+PmoForm = Literal["as_shown", "compact"]
+UnknownSexInPmo = Literal["hand_over", "man", "kvinna"]
 _PROTECTED_ACTIONS: tuple[ProtectedIdentityAction, ...] = ("register", "hand_over")
-_FORMATS: tuple[ReservFormat, ...] = ("printed", "nrid")
-_CHECKS: tuple[CheckCharacter, ...] = ("none", "mod31")
+_CHECKS: tuple[CheckDigit, ...] = ("none", "nrid")
+_PMO_FORMS: tuple[PmoForm, ...] = ("as_shown", "compact")
+_UNKNOWN_SEX: tuple[UnknownSexInPmo, ...] = ("hand_over", "man", "kvinna")
 
 
 @dataclass(frozen=True)
@@ -46,13 +63,22 @@ class RegionProfile:
 
     key: str
     name: str
+    # The input pattern (named groups per family, see _REQUIRED_GROUPS).
     pattern: re.Pattern[str]
     example: str
-    date_length: int
-    # "printed" (Gävleborg's 19612121201M7) or "nrid" (Inera's XXYYMMDDNNGC).
-    format: ReservFormat = "printed"
-    # The check character the format check demands ("none", or this project's "mod31").
-    check: CheckCharacter = "none"
+    # The format family (flows/rules/reserv_formats.py).
+    format: Family = "gavleborg"
+    # The pattern exactly as published, and where (``config show`` prints both).
+    published: str = ""
+    source: str = ""
+    # The check digit the robot demands: "none" (not published) or "nrid" (Inera's rule).
+    check: CheckDigit = "none"
+    # PMO's Patient-ID: "as_shown" (exactly as Reservnummersystemet shows it: the routine
+    # pastes so the format stays right) or "compact" (without the hyphen).
+    pmo_form: PmoForm = "as_shown"
+    # A request whose sex is unknown: "hand_over" (a person decides; the routine only knows
+    # Man/Kvinna) or the sex PMO's field gets while the number says X.
+    unknown_sex_in_pmo: UnknownSexInPmo = "hand_over"
     # What the robot does with a protected identity (``[protected_identity] action``).
     protected_identity: ProtectedIdentityAction = "register"
     # The patient-group table, a file in the configuration folder.
@@ -72,10 +98,46 @@ class RegionProfile:
         """Match a whole, already trimmed, candidate reservnummer against the profile."""
         return self.pattern.fullmatch(text)
 
+    def read(self, text: str) -> ReservReading | None:
+        """The number ``text`` as the profile's format reads it (None: not this format)."""
+        found = self.match(text)
+        return read(self.format, found, check=self.check) if found is not None else None
+
+    def says_sex_unknown(self, text: str) -> bool:
+        """True for a number of this format that says the sex is unknown (Gävleborg's ``X``,
+        an NRID letter ``G``): a sex PMO shows beside it is the profile's stand-in, not the
+        person's (``[sex] unknown_in_pmo``), so matching treats the sex as unknown."""
+        reading = self.read(text.strip().upper())
+        return (
+            reading is not None
+            and reading.valid
+            and reading.sex is None
+            and carries_unknown_sex(self.format)
+        )
+
+    def pmo_text(self, canonical: str) -> str:
+        """A canonical reservnummer as PMO's Patient-ID field holds it (``pmo_form``)."""
+        return canonical.replace("-", "") if self.pmo_form == "compact" else canonical
+
     @property
-    def reads_sex(self) -> bool:
-        """True when the pattern has a ``sex`` group (a letter M or K)."""
-        return "sex" in self.pattern.groupindex
+    def number_has_birth_date(self) -> bool:
+        """False when the number carries no birth date (SLL): PMO's form then asks for one."""
+        return "date" in self.pattern.groupindex
+
+    @property
+    def completion(self) -> Completion:
+        """How completion changes the Patient-ID (flows/rules/reserv_formats.py)."""
+        return completion_of(self.format)
+
+    @property
+    def registers_unknown_sex(self) -> bool:
+        """True when a request with unknown sex gets an X number and PMO the configured sex."""
+        return carries_unknown_sex(self.format) and self.unknown_sex_in_pmo != "hand_over"
+
+    @property
+    def pmo_sex_for_unknown(self) -> Sex | None:
+        """The sex PMO's field gets for a person whose sex is unknown (None: a person)."""
+        return {"man": Sex.MAN, "kvinna": Sex.KVINNA}.get(self.unknown_sex_in_pmo)
 
     def is_estimated_birth_date(self, birth_date: date) -> bool:
         """True for a date the region gives when the real one is unknown (often 1 January):
@@ -94,10 +156,13 @@ class RegionProfile:
             "name": self.name,
             "confirmed": self.confirmed,
             "reservnummer_format": self.format,
+            "reservnummer_published": self.published,
+            "reservnummer_source": self.source,
             "reservnummer_example": self.example,
             "reservnummer_pattern": self.pattern.pattern,
-            "check_character": self.check,
-            "date_length": self.date_length,
+            "check_digit": self.check,
+            "pmo_form": self.pmo_form,
+            "unknown_sex_in_pmo": self.unknown_sex_in_pmo,
             "protected_identity": self.protected_identity,
             "groups_file": self.groups_file,
             "estimated_birth_dates": sorted(self.estimated_birth_dates),
@@ -133,8 +198,8 @@ def _estimated_dates(section: dict[str, object]) -> frozenset[str]:
 def load_region_profile(config_dir: Path, key: str = "gavleborg") -> RegionProfile:
     """Load ``config_dir/regions/<key>.toml`` and check that it is self-consistent.
 
-    Raises ``ConfigError`` when the file is missing, the pattern does not compile, lacks the
-    ``date``/``reserve`` groups, or does not accept its own example.
+    Raises ``ConfigError`` when the file is missing, the pattern does not compile, lacks its
+    family's named groups, or does not accept (and read as valid) its own example.
     """
     path = config_dir / "regions" / f"{key}.toml"
     try:
@@ -152,14 +217,27 @@ def load_region_profile(config_dir: Path, key: str = "gavleborg") -> RegionProfi
         groups_file = str(data.get("groups", {}).get("file", "groups.toml"))
         if Path(groups_file).name != groups_file or not groups_file.endswith(".toml"):
             raise ValueError(f"groups.file ska vara ett filnamn *.toml, inte {groups_file!r}")
+        family = cast(Family, _choice(reserv["format"], FAMILIES, "format"))
         profile = RegionProfile(
             key=str(region.get("key", key)),
             name=str(region["name"]),
             pattern=pattern,
             example=str(reserv["example"]),
-            date_length=int(reserv.get("date_length", 8)),
-            format=cast(ReservFormat, _choice(reserv.get("format", "printed"), _FORMATS, "format")),
-            check=cast(CheckCharacter, _choice(reserv.get("check", "none"), _CHECKS, "check")),
+            format=family,
+            published=str(reserv["published"]),
+            source=str(reserv["source"]),
+            check=cast(CheckDigit, _choice(reserv.get("check", "none"), _CHECKS, "check")),
+            pmo_form=cast(
+                PmoForm, _choice(reserv.get("pmo_form", "as_shown"), _PMO_FORMS, "pmo_form")
+            ),
+            unknown_sex_in_pmo=cast(
+                UnknownSexInPmo,
+                _choice(
+                    data.get("sex", {}).get("unknown_in_pmo", "hand_over"),
+                    _UNKNOWN_SEX,
+                    "sex.unknown_in_pmo",
+                ),
+            ),
             protected_identity=cast(
                 ProtectedIdentityAction,
                 _choice(
@@ -176,39 +254,12 @@ def load_region_profile(config_dir: Path, key: str = "gavleborg") -> RegionProfi
         )
     except (KeyError, TypeError, ValueError, re.error) as exc:
         raise ConfigError(f"Regionprofilen {path.name} är ofullständig: {exc}") from exc
-    missing = [g for g in _REQUIRED_GROUPS if g not in profile.pattern.groupindex]
+    missing = [g for g in _REQUIRED_GROUPS[family] if g not in profile.pattern.groupindex]
     if missing:
         raise ConfigError(f"Mönstret i {path.name} saknar grupperna {', '.join(missing)}")
-    found = profile.match(profile.example)
-    if found is None:
+    if profile.check == "nrid" and family != "nrid":
+        raise ConfigError(f'check = "nrid" i {path.name} gäller bara format = "nrid"')
+    reading = profile.read(profile.example)
+    if reading is None or not reading.valid:
         raise ConfigError(f"Mönstret i {path.name} godtar inte sitt eget exempel")
-    if len(found.group("date")) != profile.date_length:
-        raise ConfigError(f"Datumdelen i {path.name} har inte längden date_length")
-    if profile.date_length not in (6, 8):
-        raise ConfigError(f"date_length i {path.name} ska vara 6 (utan sekel) eller 8")
-    if profile.check == "mod31" and mod31_check(profile.example[:-1]) != profile.example[-1]:
-        raise ConfigError(f"Exemplet i {path.name} har inte rätt kontrolltecken (mod31)")
     return profile
-
-
-# The NRID alphabet: digits and capital letters without I, O, Q, V, W (31 characters).
-NRID_ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUXYZ"
-
-
-def mod31_check(body: str) -> str | None:
-    """This project's NRID check character over ``body`` (the first 11 characters).
-
-    Inera's real algorithm is not public to us, so this is our own, documented and used by the
-    mock Reservnummersystemet too (mock_sites/README.md): each character's index in
-    ``NRID_ALPHABET`` weighted by its position (1, 2, ...), summed, modulo 31, is the index of
-    the check character. 31 is prime and every weight is below it, so any single wrong
-    character and any swap of two neighbours changes the check character. None when ``body``
-    holds a character outside the alphabet.
-    """
-    total = 0
-    for weight, char in enumerate(body, start=1):
-        index = NRID_ALPHABET.find(char)
-        if index < 0:
-            return None
-        total += weight * index
-    return NRID_ALPHABET[total % 31]

@@ -238,7 +238,7 @@ class RegistrationRequest(BaseModel):
         try:
             return Sex.from_label(str(value))
         except ValueError:
-            raise _fail("sex_invalid", "Kön ska vara Man eller Kvinna.") from None
+            raise _fail("sex_invalid", "Kön ska vara Man, Kvinna eller Okänt.") from None
 
     @field_validator("family_name", "given_names", mode="before")
     @classmethod

@@ -58,6 +58,9 @@ class FormValues:
     kommun: str | None = None
     lan: str | None = None
     info: str | None = None
+    # ÅÅÅÅMMDD, for PMO's "Födelsedatum" where the reservnummer carries no birth date (SLL);
+    # not one of the text fields read back (PMO's birth-date search finds the patient by it).
+    birth_date: str | None = None
 
     def text_fields(self) -> dict[str, str]:
         """The text fields to fill, in the order the routine fills them."""

@@ -129,6 +129,7 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
             v=values,
             errors=errors,
             js_pattern=rule.js_pattern,
+            ask_birth_date=not rule.has_birth_date,
             postnummer=postnummer,
             form_js=form_js,
         )
@@ -176,13 +177,20 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
         if patient is None:
             return not_found(request)
         saved = request.query_params.get("sparad") == "1"
-        return render(request, "patient.html", p=patient, saved=saved)
+        return render(
+            request,
+            "patient.html",
+            p=patient,
+            saved=saved,
+            ask_birth_date=not rule.has_birth_date,
+        )
 
     async def edit_form(request: Request) -> Response:
         patient = store.get(request.path_params["patient_id"])
         if patient is None:
             return not_found(request)
         values = {name: str(patient[name]) for name in FIELDS}
+        values["birth_date"] = str(patient["birth_key"])
         return render_form(
             request,
             heading="Ändra patientdata",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from mock_sites.common.validation import (
@@ -37,6 +38,21 @@ FIELDS = (
 _CODE_RE = re.compile(r"[0-9]{2}")
 
 
+def _birth_date(errors: FormErrors, text: str, *, needed: bool) -> str:
+    """Födelsedatum as ÅÅÅÅMMDD (a real date, not in the future), or "" when not needed."""
+    value = text.strip().replace("-", "")
+    if not value and not needed:
+        return ""
+    try:
+        day = date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+    except ValueError:
+        day = None
+    if len(value) != 8 or not value.isdigit() or day is None or day > date.today():
+        errors.add("birth_date", "Ange födelsedatum som ÅÅÅÅMMDD.", "birth_date_format")
+        return text.strip()
+    return value
+
+
 def _raw(form: Mapping[str, Any], name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
@@ -49,7 +65,11 @@ def parse_patient_form(
     labels: PmoLabels,
     rules: Mapping[str, FieldRule] | None = None,
 ) -> tuple[dict[str, str], FormErrors]:
-    """The cleaned values of the form and the errors found (Swedish, per field)."""
+    """The cleaned values of the form and the errors found (Swedish, per field).
+
+    Where the region's reservnummer carries no birth date (SLL), the form has "Födelsedatum"
+    (ÅÅÅÅMMDD), required with such a number: PMO searches patients by it.
+    """
     rules = rules or {}
     errors = FormErrors()
     values: dict[str, str] = {}
@@ -60,11 +80,15 @@ def parse_patient_form(
         errors.add(
             "patient_id",
             f"{labels.patient_id} har fel format. Ange ett personnummer eller "
-            "samordningsnummer med 12 siffror, eller ett reservnummer (till exempel "
-            "19612121201M7).",
+            "samordningsnummer med 12 siffror, eller ett reservnummer i regionens format, "
+            "exakt som Reservnummersystemet visar det.",
             "patient_id_format",
         )
     values["patient_id"] = pid
+    if not rule.has_birth_date:
+        values["birth_date"] = _birth_date(
+            errors, _raw(form, "birth_date"), needed=(bool(pid) and rule.is_reservnummer(pid))
+        )
     values["sex"] = choice_field(
         errors, "sex", "kön (Man eller Kvinna)", _raw(form, "sex"), ("M", "K")
     )

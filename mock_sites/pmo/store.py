@@ -51,7 +51,13 @@ class PatientStore:
         self.db.replace_all(
             "patients",
             ("birth_key", *COLUMNS),
-            ([self.rule.birth_key(r["patient_id"]), *(r[c] for c in COLUMNS)] for r in rows),
+            (
+                [
+                    self.rule.birth_key(r["patient_id"], r.get("birth_date", "")),
+                    *(r[c] for c in COLUMNS),
+                ]
+                for r in rows
+            ),
         )
 
     def all(self) -> list[dict[str, Any]]:
@@ -67,9 +73,10 @@ class PatientStore:
         )
 
     def get(self, patient_id: str) -> dict[str, Any] | None:
+        """The patient's fields, and ``birth_key`` (the birth date PMO searches by)."""
         cols = ", ".join(COLUMNS)
         return self.db.query_one(
-            f"SELECT {cols} FROM patients WHERE patient_id = ?",  # noqa: S608
+            f"SELECT birth_key, {cols} FROM patients WHERE patient_id = ?",  # noqa: S608
             (patient_id,),
         )
 
@@ -80,7 +87,10 @@ class PatientStore:
                 conn.execute(
                     f"INSERT INTO patients (birth_key, {', '.join(COLUMNS)}) "  # noqa: S608
                     f"VALUES (?, {', '.join('?' for _ in COLUMNS)})",
-                    [self.rule.birth_key(values["patient_id"]), *(row[c] for c in COLUMNS)],
+                    [
+                        self.rule.birth_key(values["patient_id"], values.get("birth_date", "")),
+                        *(row[c] for c in COLUMNS),
+                    ],
                 )
         except sqlite3.IntegrityError as exc:
             raise PatientIdTaken(values["patient_id"]) from exc
@@ -95,7 +105,7 @@ class PatientStore:
                     f"UPDATE patients SET birth_key = ?, {assignments}, updated_at = ? "  # noqa: S608
                     "WHERE patient_id = ?",
                     [
-                        self.rule.birth_key(values["patient_id"]),
+                        self.rule.birth_key(values["patient_id"], values.get("birth_date", "")),
                         *(values[c] for c in fields),
                         now,
                         patient_id,

@@ -42,6 +42,8 @@ SEARCH_PATH = "/sok"
 CREATE_PATH = "/skapa"
 DONE_PATH = "/skapa/klart"
 MANUAL_PATH = "/manual"
+# Okänt (X) is offered always; a format that cannot say it refuses it (mock_sites/README.md).
+SEXES = ("M", "K", "X")
 
 
 def create_app(*, db_path: Path, config: RnsConfig) -> Starlette:
@@ -122,7 +124,13 @@ def create_app(*, db_path: Path, config: RnsConfig) -> Starlette:
         birth = birth_date_field(
             errors, "fodelsedatum", "Födelsedatum", raw["fodelsedatum"], today=today()
         )
-        sex = choice_field(errors, "sex", "kön (Man eller Kvinna)", raw["sex"], ("M", "K"))
+        sex = choice_field(errors, "sex", "kön (Man, Kvinna eller Okänt)", raw["sex"], SEXES)
+        if sex == "X" and not number_format.takes_unknown_sex:
+            errors.add(
+                "sex",
+                "Det här reservnummerformatet kan inte ange okänt kön: välj Man eller Kvinna.",
+                "sex_unknown_not_allowed",
+            )
         family = name_field(
             errors, "family_name", "Efternamn", raw["family_name"], field_rules.get("family_name")
         )

@@ -8,7 +8,7 @@ from typing import Any
 
 from mock_sites.common.db import Database
 from mock_sites.common.validation import fold
-from mock_sites.rns.numbers import PRINTED, NumberFormat
+from mock_sites.rns.numbers import GAVLEBORG, NumberFormat
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS persons (
@@ -37,13 +37,13 @@ COLUMNS = (
 
 
 class SerialsExhausted(Exception):
-    """All serials of a birth date are used (999 printed, 99 NRID)."""
+    """All serials of a birth date (or, for SLL, of the format) are used."""
 
 
 class PersonStore:
     """Search persons and hand out new reservnummer."""
 
-    def __init__(self, db: Database, number_format: NumberFormat = PRINTED) -> None:
+    def __init__(self, db: Database, number_format: NumberFormat = GAVLEBORG) -> None:
         self.db = db
         self.number_format = number_format
 
@@ -81,11 +81,17 @@ class PersonStore:
     ) -> str:
         """A new reservnummer with the next serial of the birth date; stored before returning."""
         with self.db.transaction() as conn:
-            numbers = conn.execute(
-                "SELECT id_value FROM persons WHERE birth_date = ? AND id_type = 'Reservnummer'",
-                (birth_date.isoformat(),),
-            ).fetchall()
             fmt = self.number_format
+            if fmt.serial_per_birth_date:
+                numbers = conn.execute(
+                    "SELECT id_value FROM persons "
+                    "WHERE birth_date = ? AND id_type = 'Reservnummer'",
+                    (birth_date.isoformat(),),
+                ).fetchall()
+            else:  # the number has no birth date: one serial over all of them
+                numbers = conn.execute(
+                    "SELECT id_value FROM persons WHERE id_type = 'Reservnummer'"
+                ).fetchall()
             serial = max((fmt.serial(row[0]) or 0 for row in numbers), default=0) + 1
             if serial > fmt.max_serial:
                 raise SerialsExhausted(birth_date.isoformat())

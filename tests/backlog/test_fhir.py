@@ -164,7 +164,7 @@ def test_report_should_write_one_bundle_per_run_matching_resultat_csv(
     run = store.start_run(workers=1, limit=None)
     worker = WorkerIdentity.current("w")
     for outcome, status in [
-        (Outcome(kind=OutcomeKind.REGISTERED, patient_id="20190412201K3"), ItemStatus.DONE),
+        (Outcome(kind=OutcomeKind.REGISTERED, patient_id="20190412-01K3"), ItemStatus.DONE),
         (
             Outcome(kind=OutcomeKind.FAILED, reason_code="site_error", reason_sv="Tekniskt fel."),
             ItemStatus.FAILED,
@@ -172,7 +172,7 @@ def test_report_should_write_one_bundle_per_run_matching_resultat_csv(
         (
             Outcome(
                 kind=OutcomeKind.NEEDS_PERSON,
-                patient_id="20170506301K5",
+                patient_id="20170506-01K5",
                 reason_code="protected_identity",
                 reason_sv="Skyddade personuppgifter: en person fortsätter.",
             ),

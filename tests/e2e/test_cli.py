@@ -142,7 +142,7 @@ def test_register_should_list_every_field_error_and_exit_3(env: dict[str, str]) 
         "--birth-date",
         "2999-01-01",
         "--sex",
-        "X",
+        "Q",
         "--family-name",
         "<b>",
         "--given-names",

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from mock_sites.testing import MockSites
 from tests.mock_sites.helpers import open_as_demo
 
-ROUTINE_EXAMPLE = "19612121201M7"
+ROUTINE_EXAMPLE = "19612121-01M7"
 # Skatteverket-style test shape: serial 98x, valid Luhn digit (computed in the test below).
 VALID_PNR = "198501149804"
 
@@ -49,7 +49,7 @@ def test_wrong_patient_id_should_show_red_marker_left_of_the_field(register_page
 def test_routine_example_should_show_no_marker(register_page: Page) -> None:
     page = register_page
     field = page.get_by_role("textbox", name="Patient-ID")
-    field.press_sequentially("19612121201")
+    field.press_sequentially("19612121-01")
     expect(page.get_by_role("img", name="Felaktigt format")).to_be_visible()
     field.press_sequentially("M7")
     expect(page.get_by_role("img", name="Felaktigt format")).to_have_count(0)
@@ -61,10 +61,14 @@ FORMAT_CASES = [
     (VALID_PNR, False),
     (VALID_PNR[:-1] + str((int(VALID_PNR[-1]) + 1) % 10), True),  # bad check digit
     ("198501749801", False),  # samordningsnummer (day + 60), valid Luhn
-    ("19612121201m7", True),  # lower-case letter
-    ("1961212120117", True),  # no letter in the reserve part
-    ("19612121-201M7", True),
-    ("20240101999K1", False),  # any reservnummer of the region's shape
+    ("19612121-01m7", True),  # lower-case letter
+    ("19612121-0117", True),  # no sex letter
+    ("19612121-201M7", True),  # the earlier five-character reading
+    ("19612121201M7", True),  # the routine's printed rendering is no PMO form
+    ("1961212101M7", True),  # pmo_form = "as_shown": Reservnummersystemet's hyphen stays
+    ("20240101-99K1", False),  # any reservnummer of the region's shape
+    ("20240101-99X1", False),  # X: sex unknown
+    ("991981000010", True),  # Region Stockholm's shape is not this region's
     ("", False),  # empty: no marker (the server says it is required)
 ]
 

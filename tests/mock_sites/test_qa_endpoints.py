@@ -107,7 +107,7 @@ def test_data_should_survive_a_restart(tmp_path: Path) -> None:
             response = client.post(
                 "/registrera",
                 data={
-                    "patient_id": "19612121201M7",
+                    "patient_id": "19612121-01M7",
                     "sex": "M",
                     "family_name": "Kvar",
                     "given_names": "Per",
@@ -117,5 +117,5 @@ def test_data_should_survive_a_restart(tmp_path: Path) -> None:
         first = sites.records("pmo")
     with run_mock_sites(tmp_path, seed_size=20) as sites:
         assert sites.records("pmo") == first
-        assert "19612121201M7" in {p["patient_id"] for p in first["patients"]}
+        assert "19612121-01M7" in {p["patient_id"] for p in first["patients"]}
     assert (tmp_path / "pmo.sqlite3").exists()

@@ -36,9 +36,9 @@ def test_seed_identity_numbers_should_be_valid_and_never_real() -> None:
         if len(pid) == 12:
             assert 980 <= int(pid[8:11]) <= 999, pid
             assert (int(pid[10]) % 2 == 1) == (patient["sex"] == "M")
-        else:
-            assert pid[11] == patient["sex"]
-            assert luhn_valid(pid[:11] + pid[12])
+        else:  # Region Gävleborg's YYYYMMDD-NNSC, the mock's own Luhn digit over the digits
+            assert pid[8] == "-" and pid[11] == patient["sex"]
+            assert luhn_valid(pid[:8] + pid[9:11] + pid[12])
     for person in world.persons:
         for number in (person["personnummer"], person["id_value"]):
             if number and len(number) == 12:
@@ -83,18 +83,21 @@ def test_seed_should_hold_the_hard_cases_the_robot_must_meet() -> None:
     assert any(p["country"] == "Tyskland" and p["postal_code"] == "80331" for p in world.patients)
 
 
-def test_reservnummer_should_have_date_serial_sex_and_luhn_digit() -> None:
+def test_reservnummer_should_have_date_hyphen_serial_sex_and_luhn_digit() -> None:
     number = reservnummer(date(1985, 3, 14), 2, "K")
-    assert number == "19850314002K" + str(number[-1])
-    assert luhn_valid("19850314002" + number[-1])
+    assert number == "19850314-02K" + str(number[-1])
+    assert luhn_valid("1985031402" + number[-1])
     assert RULE.is_reservnummer(number)
+    assert RULE.is_reservnummer(reservnummer(date(1985, 3, 14), 3, "X"))  # sex unknown
     with pytest.raises(ValueError):
-        reservnummer(date(1985, 3, 14), 1000, "K")
+        reservnummer(date(1985, 3, 14), 100, "K")
 
 
-def test_patient_id_rule_should_accept_routine_example_and_luhn_numbers() -> None:
-    assert RULE.is_valid("19612121201M7")
-    assert RULE.birth_key("19612121201M7") == "19612121"
+def test_patient_id_rule_should_take_the_form_reservnummersystemet_shows() -> None:
+    assert RULE.is_valid("19612121-01M7")  # the routine's example, read with its hyphen
+    assert not RULE.is_valid("19612121201M7")  # the printed rendering is no PMO form
+    assert not RULE.is_valid("1961212101M7")  # pmo_form = "as_shown": the hyphen stays
+    assert RULE.birth_key("19612121-01M7") == "19612121"
     sam = personnummer(date(1990, 5, 3), 981, samordning=True)
     assert sam[6:8] == "63" and RULE.is_valid(sam)
     assert RULE.birth_key(sam) == "19900503"
@@ -142,7 +145,7 @@ def test_seed_pmo_reservnummer_should_never_be_handed_out_again_by_rns() -> None
     for person in world.persons:
         if person["id_type"] == "Reservnummer":
             key = person["id_value"][:8]
-            highest[key] = max(highest.get(key, 0), int(person["id_value"][8:11]))
+            highest[key] = max(highest.get(key, 0), int(person["id_value"][9:11]))
     pmo_only = [
         p["patient_id"]
         for p in world.patients
@@ -150,4 +153,4 @@ def test_seed_pmo_reservnummer_should_never_be_handed_out_again_by_rns() -> None
     ]
     assert pmo_only  # the seed has such patients
     for pid in pmo_only:
-        assert int(pid[8:11]) > highest.get(pid[:8], 0) + 50, pid
+        assert int(pid[9:11]) > highest.get(pid[:8], 0) + 50, pid

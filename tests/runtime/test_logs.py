@@ -37,6 +37,13 @@ ALL_FORMS = [
     SAMORDNINGSNUMMER,
     "900171-9982",
     RESERVNUMMER,
+    # Every region profile's published shape (config/regions/*.toml examples).
+    "19612121-01M7",
+    "991981000010",
+    "98240301AA06",
+    "22950606-FH20",
+    "810829DA1B",
+    "19850314EA0Z",
 ]
 PASSWORD = "hemligt-lösenord-42"
 KEY = "nyckel-för-pseudonymer"

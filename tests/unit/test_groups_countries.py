@@ -119,5 +119,6 @@ def test_sex_should_read_labels_and_codes_and_refuse_anything_else() -> None:
     assert Sex.from_label(" kvinna ") is Sex.KVINNA
     assert Sex.from_label("K") is Sex.KVINNA
     assert Sex.MAN.label_sv == "Man" and Sex.KVINNA.label_sv == "Kvinna"
+    assert Sex.from_label("X") is Sex.OKANT  # Region Gävleborg's "sex unknown"
     with pytest.raises(ValueError):
-        Sex.from_label("X")
+        Sex.from_label("Q")

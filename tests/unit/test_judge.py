@@ -14,7 +14,7 @@ from flows.rules.request import parse_request
 from flows.rules.screens import PmoHit, RnsHit
 from robot.settings import DEFAULT_CONFIG_DIR
 
-MAN_ID = "19911205001M8"
+MAN_ID = "19911205-01M8"  # Region Gävleborg's published shape
 WOMAN = PersonKey(family_name="Ahmadi", given_names="Sara", sex=Sex.KVINNA)
 
 
@@ -59,8 +59,9 @@ def test_a_decision_applies_to_the_number_in_both_systems_and_the_last_one_wins(
     verdicts = Verdicts.of([_decision("pmo", "same"), _decision("rns", "different")])
 
     assert verdicts.get(MAN_ID) == "different"
-    assert verdicts.get(" 19911205001m8 ") == "different"
-    assert verdicts.get("19911205002K5") is None
+    assert verdicts.get(" 19911205-01m8 ") == "different"
+    assert verdicts.get("1991120501M8") == "different"  # PMO's compact form: the same number
+    assert verdicts.get("19911205-02K5") is None
 
 
 def test_a_stored_verdict_is_found_through_its_key_function() -> None:
@@ -127,3 +128,20 @@ def test_is_exactly_tells_our_own_spelling_from_a_variant() -> None:
     assert is_exactly(request, _pmo("19911205002K5", Sex.KVINNA))
     assert not is_exactly(request, _pmo("19911205002K5", Sex.KVINNA, given="Sarah"))
     assert not is_exactly(request, _pmo("19911205002K5", Sex.MAN))
+
+
+X_ID = "19911205-02X8"  # sex unknown: PMO's Kön beside it is the profile's stand-in
+
+
+def test_a_number_that_says_sex_unknown_is_matched_with_the_sex_unknown(
+    config: MatchConfig, profile: RegionProfile
+) -> None:
+    man = PersonKey(family_name="Ahmadi", given_names="Sara", sex=Sex.MAN)
+    stand_in = _pmo(X_ID, Sex.KVINNA)  # registered with unknown_in_pmo = "kvinna"
+
+    assert judge_pmo(man, [stand_in], Verdicts(), config=config, profile=profile) == stand_in
+    # Without the profile, PMO's stand-in sex would make it a case for a person.
+    assert isinstance(judge_pmo(man, [stand_in], Verdicts(), config=config), Outcome)
+    rns = RnsJudge.build(man, Verdicts(), pmo_hits=[stand_in], config=config, profile=profile)
+    assert rns.sex(_rns(X_ID)) is None
+    assert rns.judge([_rns(X_ID)]) == _rns(X_ID)  # reused, not judged another person

@@ -36,7 +36,7 @@ def test_people_should_have_distinct_birth_dates_and_names_outside_the_taken_one
     assert len(set(births)) == 150
     assert not set(births) & taken
     assert len({(p.family_name, p.given_names) for p in drawn}) == 150
-    assert {p.sex for p in drawn} == set(Sex)
+    assert {p.sex for p in drawn} == {Sex.MAN, Sex.KVINNA}  # never an unknown sex
 
 
 def test_rows_should_be_valid_requests_with_addresses_that_fit_the_group(
@@ -52,7 +52,7 @@ def test_rows_should_be_valid_requests_with_addresses_that_fit_the_group(
 
 
 @pytest.mark.parametrize("samordning", [False, True])
-@pytest.mark.parametrize("sex", list(Sex))
+@pytest.mark.parametrize("sex", [Sex.MAN, Sex.KVINNA])
 def test_invented_personnummer_should_parse_back_with_date_sex_and_kind(
     profile: RegionProfile, sex: Sex, samordning: bool
 ) -> None:
@@ -72,7 +72,7 @@ def test_personnummer_outside_the_invented_serials_should_be_refused() -> None:
 
 def test_reservnummer_should_have_the_region_profiles_shape(profile: RegionProfile) -> None:
     number = reservnummer(date(1985, 3, 14), sex="K", serial=2)
-    assert number.startswith("19850314002K")
+    assert number.startswith("19850314-02K")  # Region Gävleborg's published YYYYMMDD-NNSC
     parsed = parse_patient_id(number, profile=profile)
     assert parsed.kind is IdKind.RESERVNUMMER and parsed.birth_date == date(1985, 3, 14)
 

@@ -118,7 +118,7 @@ def test_flat_import_row_should_be_accepted(groups: dict[str, PatientGroup]) -> 
         ({"birth_date": str(TODAY + timedelta(days=1))}, "birth_date", "birth_date_future"),
         ({"birth_date": "1889-12-31"}, "birth_date", "birth_date_too_early"),
         ({"birth_date": ""}, "birth_date", "field_required"),
-        ({"sex": "X"}, "sex", "sex_invalid"),
+        ({"sex": "Q"}, "sex", "sex_invalid"),
         ({"family_name": ""}, "family_name", "field_required"),
         ({"family_name": "Testsson2"}, "family_name", "name_invalid_chars"),
         ({"given_names": "<script>alert(1)</script>"}, "given_names", "name_invalid_chars"),
@@ -450,3 +450,14 @@ def test_missing_group_should_not_bring_an_error_for_the_country_it_decides(
     data = swedish(group="")
     del data["address"]["country"]
     assert errors_of(data, groups) == {"group": "field_required"}
+
+
+@pytest.mark.parametrize("text", ["Okänt", "X", "okänd", "unknown"])
+def test_unknown_sex_should_parse_and_be_no_sex_to_matching(
+    groups: dict[str, PatientGroup], text: str
+) -> None:
+    from flows.rules.judge import person_key
+
+    request = parse_request(swedish(sex=text), groups=groups)
+    assert request.sex is Sex.OKANT and request.sex.label_sv == "Okänt"
+    assert person_key(request).sex is None  # the matcher compares no sex

@@ -14,7 +14,7 @@
   }
 
   function patientIdValid(value, reserv) {
-    if (/^[0-9]{12}$/.test(value)) { return luhnValid(value.slice(2)); }
+    if (/^(18|19|20)[0-9]{10}$/.test(value)) { return luhnValid(value.slice(2)); }
     return reserv.test(value);
   }
 
