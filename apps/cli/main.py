@@ -14,6 +14,7 @@ from apps.cli.config_cmd import config_app
 from apps.cli.doctor import doctor
 from apps.cli.register import complete_pnr, register
 from apps.cli.tools import backlog_bench, bench, mount_mock
+from apps.sweep.cli import sweep_app
 from apps.ui.cli import ui
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.add_typer(config_app, name="config", help="Show the effective settings.")
 backlog_app.command("bench")(backlog_bench)
 app.add_typer(backlog_app, name="backlog", help="The durable work queue of registrations.")
 app.add_typer(audit_app, name="audit", help="The pseudonymised audit log.")
+app.add_typer(sweep_app, name="sweep", help="Read-only sweep for duplicates and orphans.")
 app.command()(register)
 app.command(name="complete-pnr")(complete_pnr)
 app.command()(doctor)

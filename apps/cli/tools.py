@@ -33,6 +33,18 @@ def bench(
         typer.echo(format_report(report))
 
 
+def sweep_bench(*, dates: int, latency_ms: int, as_json: bool) -> None:
+    """``reservrobot sweep --bench``: the sweep over ``dates`` birth dates against freshly
+    started mock sites with ``latency_ms`` added per answer (qa/sweep_bench.py)."""
+    from qa.sweep_bench import format_report, run_sweep_bench
+
+    report = run_sweep_bench(dates=dates, latency_ms=latency_ms)
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(format_report(report))
+
+
 def mount_mock(root: typer.Typer) -> None:
     """Mount ``reservrobot mock ...``; the mock sites are imported only when it runs."""
 

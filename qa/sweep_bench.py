@@ -1,0 +1,105 @@
+"""``reservrobot sweep --bench``: how fast the read-only sweep covers a year of birth dates.
+
+The mock sites run in a process of their own with ``latency_ms`` added to every answer (100 ms
+by default: a remote system), as in ``reservrobot bench``. The robot's sweep
+(``flows.sweep.sweep`` on a ``Runner``, every date under its lease) reads ``dates`` consecutive
+birth dates in both systems. Printed: seconds, dates per minute, the goal (365 dates in under
+10 minutes), and a baseline for the overlap of the two searches: the first ``baseline`` dates
+again with RNS's search not started ahead (PMO, then RNS, one after the other), as a ratio.
+Both sites' ``/_mock/records`` are compared before and after: the sweep must change nothing.
+Never a timed test: a figure to read.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from flows.pages.rns_search import RnsSearchPage
+from flows.runner import Runner
+from flows.sweep import sweep
+from qa.bench import sites_in_subprocess
+from robot.settings import Settings
+
+GOAL_S = 600.0
+FIRST_DATE = date(2000, 1, 1)
+
+
+def _settings(sites: Any, data_dir: Path) -> Settings:
+    return Settings(
+        pmo_url=sites.pmo_url,
+        rns_url=sites.rns_url,
+        plexus_url=sites.plexus_url,
+        data_dir=data_dir,
+        headless=True,
+        transfer_mode="browser",
+        pseudonym_key=SecretStr("sweep-bench"),
+        sweep_grace_s=0.0,
+    )
+
+
+def _timed(runner: Runner, dates: list[date]) -> tuple[float, int]:
+    start = time.perf_counter()
+    result = sweep(dates, runner=runner, grace_s=0.0)
+    return time.perf_counter() - start, len(result.findings)
+
+
+def run_sweep_bench(
+    *, dates: int = 365, latency_ms: int = 100, baseline: int = 30
+) -> dict[str, Any]:
+    """Start the sites, sweep ``dates`` dates, measure; the figures as a dict."""
+    days = [FIRST_DATE + timedelta(days=i) for i in range(dates)]
+    with tempfile.TemporaryDirectory(prefix="sweep-bench-") as tmp:
+        root = Path(tmp)
+        with sites_in_subprocess(root / "mock", latency_ms=latency_ms) as served:
+            sites = served.sites
+            before = {site: sites.records(site) for site in ("pmo", "rns")}
+            with Runner(_settings(sites, root / "robot"), role="svepet") as runner:
+                runner.warm_up()
+                seconds, findings = _timed(runner, days)
+                sample = days[: min(baseline, dates)]
+                overlap_s, _ = _timed(runner, sample)
+                started = RnsSearchPage.start_search
+                RnsSearchPage.start_search = lambda self, birth_date: None  # type: ignore[method-assign]
+                try:
+                    serial_s, _ = _timed(runner, sample)
+                finally:
+                    RnsSearchPage.start_search = started  # type: ignore[method-assign]
+            after = {site: sites.records(site) for site in ("pmo", "rns")}
+    return {
+        "dates": dates,
+        "latency_ms": latency_ms,
+        "seconds": round(seconds, 1),
+        "dates_per_minute": round(dates / seconds * 60, 1),
+        "goal_seconds": GOAL_S,
+        "goal_met": seconds < GOAL_S,
+        "findings": findings,
+        "records_unchanged": before == after,
+        "baseline_dates": len(sample),
+        "overlapped_s_per_date": round(overlap_s / len(sample), 3),
+        "one_after_other_s_per_date": round(serial_s / len(sample), 3),
+        "overlap_ratio": round(overlap_s / serial_s, 2) if serial_s else None,
+    }
+
+
+def format_report(report: dict[str, Any]) -> str:
+    met = "uppnått" if report["goal_met"] else "INTE uppnått"
+    return "\n".join(
+        (
+            f"Svep: {report['dates']} födelsedatum, båda systemen, "
+            f"{report['latency_ms']} ms extra svarstid per svar",
+            f"  tid: {report['seconds']} s ({report['dates_per_minute']} datum per minut)",
+            f"  mål: under {report['goal_seconds'] / 60:.0f} minuter: {met}",
+            f"  fynd (seed-världens egna avvikelser): {report['findings']}",
+            f"  /_mock/records oförändrade: {'ja' if report['records_unchanged'] else 'NEJ'}",
+            f"  överlapp av sökningarna ({report['baseline_dates']} datum): "
+            f"{report['overlapped_s_per_date']} s/datum mot "
+            f"{report['one_after_other_s_per_date']} s/datum en i taget "
+            f"(kvot {report['overlap_ratio']})",
+        )
+    )
