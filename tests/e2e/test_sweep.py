@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -32,6 +34,8 @@ from mock_sites.rns.numbers import NumberFormat
 from mock_sites.testing import MockSites, run_mock_sites
 from robot.logs import unconfigure_logging
 from robot.settings import DEFAULT_CONFIG_DIR, Settings
+from tests.backlog.helpers import queue_generated, settings_env
+from tests.backlog.helpers import robot_settings as backlog_settings
 from tests.e2e.conftest import cli_env, make_settings
 from tests.e2e.people import People
 
@@ -235,3 +239,31 @@ def test_sweep_command_refuses_an_unreadable_dates_file_with_exit_3(
 
     assert result.exit_code == 3
     assert "Rad 2" in result.output
+
+
+def test_sweep_since_30d_after_a_backlog_run_reports_no_anomaly(
+    sites: MockSites, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = backlog_settings(tmp_path, sites, transfer_mode="browser")
+    rows = queue_generated(settings, sites, 3, seed=2121)
+    env = settings_env(settings)
+    run = subprocess.run(
+        [sys.executable, "-m", "apps", "backlog", "run", "--workers", "1"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    monkeypatch.chdir(tmp_path)
+
+    result = CliRunner().invoke(
+        app, ["sweep", "--since", "30d", "--json"], env={**env, "RESERVROBOT_SWEEP_GRACE_S": "0"}
+    )
+    unconfigure_logging()
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["dates"] == len({row["birth_date"] for row in rows}) and data["not_covered"] == []
+    assert data["anomalies"] == 0 and data["findings"] == []
