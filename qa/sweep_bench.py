@@ -12,6 +12,7 @@ Never a timed test: a figure to read.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from datetime import date, timedelta
@@ -43,9 +44,15 @@ def _settings(sites: Any, data_dir: Path) -> Settings:
     )
 
 
-def _timed(runner: Runner, dates: list[date]) -> tuple[float, int]:
+def _timed(runner: Runner, dates: list[date], *, progress: bool = False) -> tuple[float, int]:
     start = time.perf_counter()
-    result = sweep(dates, runner=runner, grace_s=0.0)
+
+    def on_date(item: object, done: int, total: int) -> None:
+        if progress and (done % 50 == 0 or done == total):
+            rate = done / max(time.perf_counter() - start, 1e-9) * 60
+            print(f"… {done}/{total} datum ({rate:.0f} datum per minut)", file=sys.stderr)
+
+    result = sweep(dates, runner=runner, grace_s=0.0, on_date=on_date)
     return time.perf_counter() - start, len(result.findings)
 
 
@@ -61,7 +68,7 @@ def run_sweep_bench(
             before = {site: sites.records(site) for site in ("pmo", "rns")}
             with Runner(_settings(sites, root / "robot"), role="svepet") as runner:
                 runner.warm_up()
-                seconds, findings = _timed(runner, days)
+                seconds, findings = _timed(runner, days, progress=True)
                 sample = days[: min(baseline, dates)]
                 overlap_s, _ = _timed(runner, sample)
                 started = RnsSearchPage.start_search

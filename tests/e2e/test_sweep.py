@@ -23,6 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from apps.cli.main import app
+from flows.coordination import Coordination
 from flows.pages.pmo_form import PmoPatientForm
 from flows.rules.outcome import OutcomeKind
 from flows.rules.region import RegionProfile, load_region_profile
@@ -32,7 +33,7 @@ from flows.transfer import make_transfer
 from mock_sites.anomalies import plant
 from mock_sites.rns.numbers import NumberFormat
 from mock_sites.testing import MockSites, run_mock_sites
-from robot.logs import unconfigure_logging
+from robot.logs import Pseudonymizer, unconfigure_logging
 from robot.settings import DEFAULT_CONFIG_DIR, Settings
 from tests.backlog.helpers import queue_generated, settings_env
 from tests.backlog.helpers import robot_settings as backlog_settings
@@ -267,3 +268,26 @@ def test_sweep_since_30d_after_a_backlog_run_reports_no_anomaly(
     data = json.loads(result.stdout)
     assert data["dates"] == len({row["birth_date"] for row in rows}) and data["not_covered"] == []
     assert data["anomalies"] == 0 and data["findings"] == []
+
+
+def test_two_machines_on_one_postgresql_store_never_sweep_a_date_at_once(
+    sites: MockSites, tmp_path: Path, postgres_dsn: str
+) -> None:
+    busy, free = date(1931, 3, 4), date(1931, 3, 5)
+    one = make_settings(sites, tmp_path / "one", store_dsn=postgres_dsn, lease_wait_s=0.3)
+    other = make_settings(sites, tmp_path / "other", store_dsn=postgres_dsn)
+    coordination = Coordination(other, Pseudonymizer(other.pseudonym_key), role="svepet")
+    try:
+        with Runner(one, role="svepet") as runner:
+            # Another robot machine reads the date right now (it holds the date's lease).
+            with coordination.leases.hold(
+                coordination.lease_key(busy.isoformat()), holder="maskin-2", ttl_s=30, wait_s=0
+            ):
+                during = sweep([busy, free], runner=runner, grace_s=0.0, first_wait_s=0.1)
+            after = sweep([busy], runner=runner, grace_s=0.0, first_wait_s=0.1)
+    finally:
+        coordination.close()
+    assert [(d.birth_date, d.covered) for d in during.dates] == [(busy, False), (free, True)]
+    assert during.dates[0].reason_code == "lease_held"
+    assert "maskin-2" in during.dates[0].reason_sv
+    assert after.dates[0].covered
