@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -182,14 +183,10 @@ def sweep_command(
 
     result = SweepResult()
     try:
-        with Runner(settings, role="svepet") as runner:
-            result = sweep(
-                dates,
-                runner=runner,
-                grace_s=settings.sweep_grace_s,
-                first_wait_s=settings.sweep_lease_first_wait_s,
-                on_date=on_date,
-            )
+        if not dates:  # nothing touched in the period: no browser, nothing to read
+            result.finished = time.time()
+        else:
+            result = _run(settings, dates, on_date)
     except RobotError as exc:
         # Nothing could be read (a refused login, a store out of reach): every date uncovered.
         result.dates = [
@@ -205,6 +202,19 @@ def sweep_command(
     else:
         _print_summary(result, paths)
     raise typer.Exit(exit_code(result))
+
+
+def _run(
+    settings: Settings, dates: list[date], on_date: Callable[[DateResult, int, int], None]
+) -> SweepResult:
+    with Runner(settings, role="svepet") as runner:
+        return sweep(
+            dates,
+            runner=runner,
+            grace_s=settings.sweep_grace_s,
+            first_wait_s=settings.sweep_lease_first_wait_s,
+            on_date=on_date,
+        )
 
 
 @sweep_app.command("metrics")
