@@ -152,7 +152,7 @@ efter {{ retention }} dagar. Skicka den inte vidare.</p>
 registrering av roboten syns som en avvikelse.
 {% if looked_again %}{{ looked_again }} datum var upptagna och lästes igen senare.{% endif %}
 {% if reread %}{{ reread }} datum med nummer utan patient lästes en gång till efter
-{{ grace }} minuter; {{ young }} fynd syntes bara vid den andra läsningen och räknas inte ännu
+{{ grace }}; {{ young }} fynd syntes bara vid den andra läsningen och räknas inte ännu
 (de kan vara registreringar som pågår).{% endif %}</p>
 </body></html>
 """
@@ -190,8 +190,14 @@ def render_html(
         looked_again=sum(1 for d in dates if d.lease is LeaseWay.LOOKED_AGAIN),
         reread=sum(1 for d in dates if d.reread),
         young=sum(d.too_young for d in dates),
-        grace=round(grace_s / 60, 1),
+        grace=_duration_sv(grace_s),
     )
+
+
+def _duration_sv(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} sekunder"
+    return f"{seconds / 60:.0f} minuter"
 
 
 def write_report(

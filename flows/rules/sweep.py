@@ -88,6 +88,18 @@ NEXT_STEP_SV: dict[FindingKind, str] = {
     FindingKind.CHECK: "Jämför uppgifterna; är det samma person, hantera som dubblett.",
 }
 
+# The sweep's own reasons (the matcher's reasons come with their own Swedish text).
+REASONS_SV: dict[str, str] = {
+    "same_person": "Samma person enligt namnjämförelsen.",
+    "no_patient": "Ingen patient i PMO har numret (eller personnumret bredvid det).",
+    "number_unknown": "Numret finns inte i Reservnummersystemet.",
+    "number_unknown_same_person_other_number": (
+        "Numret finns inte i Reservnummersystemet, men samma person har ett annat nummer där "
+        "utan patient: troligen felskrivet."
+    ),
+    "sex_differs": "Könet i PMO är inte det kön numret anger.",
+}
+
 System = Literal["pmo", "rns"]
 
 
@@ -159,10 +171,10 @@ def judge_date(
     rns_groups, rns_checks = _pairs(
         rns_records, [_rns_key(r) for r in rns_records], config=config, estimated=estimated
     )
-    for group in pmo_groups:
-        findings.append(_finding(FindingKind.DUPLICATE_PMO, birth_date, group, "same_person"))
-    for group in rns_groups:
-        findings.append(_finding(FindingKind.DUPLICATE_RNS, birth_date, group, "same_person"))
+    for group, why in pmo_groups:
+        findings.append(_finding(FindingKind.DUPLICATE_PMO, birth_date, group, "same_person", why))
+    for group, why in rns_groups:
+        findings.append(_finding(FindingKind.DUPLICATE_RNS, birth_date, group, "same_person", why))
     for pair, result in [*pmo_checks, *rns_checks]:
         findings.append(
             _finding(FindingKind.CHECK, birth_date, pair, result.reason, result.reason_sv)
@@ -180,7 +192,7 @@ def judge_date(
         and not (r.personnummer and canonical_number(r.personnummer) in pmo_ids)
     ]
     explained: set[str] = set()
-    for group in rns_groups:
+    for group, _ in rns_groups:
         if any(canonical_number(r.id_value) in pmo_ids for r in group):
             explained |= {canonical_number(r.id_value) for r in group}
 
@@ -243,9 +255,9 @@ def _pairs(
     *,
     config: MatchConfig,
     estimated: bool,
-) -> tuple[list[list[Record]], list[tuple[list[Record], MatchResult]]]:
-    """Judge every pair of one system's records: groups of one person (two or more records),
-    and the uncertain pairs that are not inside one such group."""
+) -> tuple[list[tuple[list[Record], str]], list[tuple[list[Record], MatchResult]]]:
+    """Judge every pair of one system's records: groups of one person (two or more records,
+    with the matcher's words for why), and the uncertain pairs not inside one such group."""
     parent = list(range(len(records)))
 
     def root(i: int) -> int:
@@ -255,10 +267,12 @@ def _pairs(
         return i
 
     uncertain: list[tuple[int, int, MatchResult]] = []
+    same: list[tuple[int, MatchResult]] = []
     for i, j in combinations(range(len(records)), 2):
         result = _judge(keys[i], keys[j], config=config, estimated=estimated)
         if result.outcome is MatchOutcome.SAME:
             parent[root(i)] = root(j)
+            same.append((i, result))
         elif result.outcome is MatchOutcome.UNCERTAIN:
             uncertain.append((i, j, result))
     groups: dict[int, list[Record]] = {}
@@ -267,7 +281,11 @@ def _pairs(
     checks = [
         ([records[i], records[j]], result) for i, j, result in uncertain if root(i) != root(j)
     ]
-    return [g for g in groups.values() if len(g) > 1], checks
+    why: dict[int, str] = {}
+    for i, result in same:
+        why.setdefault(root(i), result.reason_sv)
+    found = [(g, why.get(r, "")) for r, g in groups.items() if len(g) > 1]
+    return found, checks
 
 
 def _judge(
@@ -284,7 +302,8 @@ def _finding(
     reason_sv: str = "",
 ) -> Finding:
     ordered = sorted(records, key=lambda r: (r.system, canonical_number(r.id_value)))
-    return Finding(kind, birth_date, tuple(ordered), reason, reason_sv)
+    words = " ".join(w for w in (REASONS_SV.get(reason, ""), reason_sv) if w)
+    return Finding(kind, birth_date, tuple(ordered), reason, words)
 
 
 def _pmo_record(hit: PmoHit) -> Record:
