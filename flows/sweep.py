@@ -106,13 +106,12 @@ class _Reading:
 class Sweeper:
     """Reads birth dates through a started ``Runner``'s pages, each under its lease."""
 
-    def __init__(self, runner: Runner, *, first_wait_s: float = 2.0) -> None:
+    def __init__(self, runner: Runner) -> None:
         self.runner = runner
         self.settings = runner.settings
         ctx = runner.context
         self.profile: RegionProfile = ctx.profile
         self.config: MatchConfig = ctx.match_config
-        self.first_wait_s = first_wait_s
         self._pseudonym = Pseudonymizer(self.settings.pseudonym_key)
         self._coordination = Coordination(self.settings, self._pseudonym, role=ROLE)
 
@@ -166,7 +165,7 @@ def sweep(
     """Read every date once; then the dates whose lease was held and those with a young
     finding again (module docstring). ``on_date(result, done, total)`` after each final date."""
     result = SweepResult()
-    sweeper = Sweeper(runner, first_wait_s=first_wait_s)
+    sweeper = Sweeper(runner)
     final: dict[date, DateResult] = {}
     held: list[date] = []
     young: dict[date, tuple[float, _Reading]] = {}
@@ -226,6 +225,16 @@ def sweep(
         sweeper.close()
     result.dates = [final[d] for d in dates if d in final]
     result.finished = time.time()
+    _log.event(
+        "sweep_done",
+        dates=len(result.dates),
+        not_covered=len(result.not_covered),
+        anomalies=len(result.anomalies),
+        checks=result.count(FindingKind.CHECK),
+        looked_again=len(held),
+        reread=len(young),
+        duration_s=round(result.finished - result.started, 1),
+    )
     return result
 
 

@@ -30,7 +30,7 @@ from enum import StrEnum
 from itertools import combinations
 from typing import Literal
 
-from flows.rules.identity import InvalidIdentity, parse_patient_id
+from flows.rules.identity import InvalidIdentity, parse_patient_id, parse_personnummer
 from flows.rules.judge import canonical_number, pmo_key
 from flows.rules.matching import (
     MatchConfig,
@@ -189,7 +189,7 @@ def judge_date(
         r
         for r in rns_records
         if canonical_number(r.id_value) not in pmo_ids
-        and not (r.personnummer and canonical_number(r.personnummer) in pmo_ids)
+        and not (r.personnummer and _personnummer_key(r.personnummer) in pmo_ids)
     ]
     explained: set[str] = set()
     for group, _ in rns_groups:
@@ -304,6 +304,14 @@ def _finding(
     ordered = sorted(records, key=lambda r: (r.system, canonical_number(r.id_value)))
     words = " ".join(w for w in (REASONS_SV.get(reason, ""), reason_sv) if w)
     return Finding(kind, birth_date, tuple(ordered), reason, words)
+
+
+def _personnummer_key(text: str) -> str:
+    """A personnummer as PMO stores it (12 digits), whichever way RNS writes it."""
+    try:
+        return parse_personnummer(text).value
+    except InvalidIdentity:
+        return canonical_number(text)
 
 
 def _pmo_record(hit: PmoHit) -> Record:
