@@ -5,7 +5,8 @@ by default: a remote system), as in ``reservrobot bench``. The robot's sweep
 (``flows.sweep.sweep`` on a ``Runner``, every date under its lease) reads ``dates`` consecutive
 birth dates in both systems. Printed: seconds, dates per minute, the goal (365 dates in under
 10 minutes), and a baseline for the overlap of the two searches: the first ``baseline`` dates
-again with RNS's search not started ahead (PMO, then RNS, one after the other), as a ratio.
+read again, each once with RNS's search started ahead (as the sweep does) and once without
+(PMO, then RNS, one after the other), interleaved, as a ratio.
 Both sites' ``/_mock/records`` are compared before and after: the sweep must change nothing.
 Never a timed test: a figure to read.
 """
@@ -56,6 +57,25 @@ def _timed(runner: Runner, dates: list[date], *, progress: bool = False) -> tupl
     return time.perf_counter() - start, len(result.findings)
 
 
+def _overlap_against_serial(runner: Runner, sample: list[date]) -> tuple[float, float]:
+    """Each date of ``sample`` read twice, once with RNS's search started ahead (as the sweep
+    does) and once without (PMO, then RNS), the order alternating: interleaved, so a change
+    of the machine's load meanwhile falls on both alike. The total seconds of each."""
+    started = RnsSearchPage.start_search
+    totals = {True: 0.0, False: 0.0}
+    try:
+        for i, day in enumerate(sample):
+            for overlapped in (True, False) if i % 2 == 0 else (False, True):
+                RnsSearchPage.start_search = (  # type: ignore[method-assign]
+                    started if overlapped else (lambda self, birth_date: None)
+                )
+                seconds, _ = _timed(runner, [day])
+                totals[overlapped] += seconds
+    finally:
+        RnsSearchPage.start_search = started  # type: ignore[method-assign]
+    return totals[True], totals[False]
+
+
 def run_sweep_bench(
     *, dates: int = 365, latency_ms: int = 100, baseline: int = 30
 ) -> dict[str, Any]:
@@ -70,13 +90,7 @@ def run_sweep_bench(
                 runner.warm_up()
                 seconds, findings = _timed(runner, days, progress=True)
                 sample = days[: min(baseline, dates)]
-                overlap_s, _ = _timed(runner, sample)
-                started = RnsSearchPage.start_search
-                RnsSearchPage.start_search = lambda self, birth_date: None  # type: ignore[method-assign]
-                try:
-                    serial_s, _ = _timed(runner, sample)
-                finally:
-                    RnsSearchPage.start_search = started  # type: ignore[method-assign]
+                overlap_s, serial_s = _overlap_against_serial(runner, sample)
             after = {site: sites.records(site) for site in ("pmo", "rns")}
     return {
         "dates": dates,
@@ -84,7 +98,9 @@ def run_sweep_bench(
         "seconds": round(seconds, 1),
         "dates_per_minute": round(dates / seconds * 60, 1),
         "goal_seconds": GOAL_S,
-        "goal_met": seconds < GOAL_S,
+        # The goal is for a year of dates: a shorter run is scaled to 365.
+        "seconds_for_365": round(seconds / dates * 365, 1),
+        "goal_met": seconds / dates * 365 < GOAL_S,
         "findings": findings,
         "records_unchanged": before == after,
         "baseline_dates": len(sample),
@@ -101,7 +117,8 @@ def format_report(report: dict[str, Any]) -> str:
             f"Svep: {report['dates']} födelsedatum, båda systemen, "
             f"{report['latency_ms']} ms extra svarstid per svar",
             f"  tid: {report['seconds']} s ({report['dates_per_minute']} datum per minut)",
-            f"  mål: under {report['goal_seconds'] / 60:.0f} minuter: {met}",
+            f"  mål: 365 datum under {report['goal_seconds'] / 60:.0f} minuter: {met} "
+            f"({report['seconds_for_365']} s för 365 datum)",
             f"  fynd (seed-världens egna avvikelser): {report['findings']}",
             f"  /_mock/records oförändrade: {'ja' if report['records_unchanged'] else 'NEJ'}",
             f"  överlapp av sökningarna ({report['baseline_dates']} datum): "
