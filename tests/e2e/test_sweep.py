@@ -38,7 +38,7 @@ from robot.settings import DEFAULT_CONFIG_DIR, Settings
 from tests.backlog.helpers import queue_generated, settings_env
 from tests.backlog.helpers import robot_settings as backlog_settings
 from tests.e2e.conftest import cli_env, make_settings
-from tests.e2e.people import People
+from tests.e2e.people import People, SiteWriter
 
 pytestmark = pytest.mark.e2e
 
@@ -291,3 +291,50 @@ def test_two_machines_on_one_postgresql_store_never_sweep_a_date_at_once(
     assert during.dates[0].reason_code == "lease_held"
     assert "maskin-2" in during.dates[0].reason_sv
     assert after.dates[0].covered
+
+
+def test_a_number_without_patient_counts_only_when_a_later_look_still_shows_it(
+    sites: MockSites, runner: Runner
+) -> None:
+    """A clerk registering by hand: the number exists, the patient not yet. The sweep looks
+    again after the grace time (its sleep is where the clerk finishes) and reports only the
+    number that is still without a patient."""
+    people = People(sites)
+    finished, abandoned = people.request(), people.request()
+    writer = SiteWriter(sites)
+    numbers = {
+        r.birth_date: writer.rns_create(
+            r.birth_date, sex=r.sex.value, family=r.family_name, given=r.given_names
+        )
+        for r in (finished, abandoned)
+    }
+    waited: list[float] = []
+
+    def clerk_finishes(seconds: float) -> None:
+        if not waited:
+            writer.pmo_register(
+                numbers[finished.birth_date],
+                sex=finished.sex.value,
+                family=finished.family_name,
+                given=finished.given_names,
+            )
+        waited.append(seconds)
+        now[0] += seconds
+
+    now = [1000.0]
+    result = sweep(
+        [finished.birth_date, abandoned.birth_date],
+        runner=runner,
+        grace_s=300.0,
+        clock=lambda: now[0],
+        sleep=clerk_finishes,
+    )
+
+    assert waited == [300.0]  # waited out the grace time once, before the first second look
+    by_date = {d.birth_date: d for d in result.dates}
+    assert by_date[finished.birth_date].reread and by_date[finished.birth_date].findings == ()
+    [orphan] = by_date[abandoned.birth_date].findings
+    assert (orphan.kind.value, orphan.numbers) == (
+        "orphan_number",
+        (numbers[abandoned.birth_date],),
+    )
