@@ -7,12 +7,22 @@ import stat
 from datetime import date, timedelta
 from pathlib import Path
 
+from apps.backlog.store import RetryPlan, WorkerIdentity, open_store
 from apps.sweep.metrics import render_metrics, save_state
-from apps.sweep.report import PROTECTED_SV, purge_expired, render_csv, render_html, write_report
+from apps.sweep.report import (
+    PROTECTED_SV,
+    protected_numbers,
+    purge_expired,
+    render_csv,
+    render_html,
+    write_report,
+)
 from flows.rules.model import Sex
+from flows.rules.outcome import Outcome, OutcomeKind
 from flows.rules.sweep import Finding, FindingKind, Record
 from flows.sweep import DateResult, SweepResult
 from robot.settings import Settings
+from tests.backlog.helpers import make_request
 
 BORN = date(1931, 3, 2)
 OPEN = Record("pmo", "19310302001M5", "Al-Hassan, Mohammed", Sex.MAN)
@@ -102,3 +112,20 @@ def test_metrics_hold_counts_only_and_keep_the_last_complete_sweep(tmp_path: Pat
     later = save_state(settings, _result())  # one date not read: not a success
     assert later["last_success_timestamp"] == complete.finished
     assert "reservrobot_sweep_dates_not_covered 1" in render_metrics(later)
+
+
+def test_protected_numbers_are_the_patient_ids_of_queue_items_marked_protected(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    assert protected_numbers(settings) == set()  # no queue yet: none, and none created
+    assert not (tmp_path / "data" / "queue.sqlite3").exists()
+    with open_store(settings) as store:
+        store.add("skyddad", make_request("1931-03-02", "Hemligsson", "Greta", protected="ja"))
+        store.add("öppen", make_request("1931-03-02", "Öppensson", "Eva"))
+        plan = RetryPlan(max_attempts=3, base_s=30, max_s=100)
+        for number in ("19310302001k5", "19310302002K3"):
+            with store.claim(WorkerIdentity.current("w1", machine="m"), plan=plan, actor="t") as c:
+                kind = OutcomeKind.NEEDS_PERSON if c.request.protected else OutcomeKind.REGISTERED
+                c.settle(Outcome(kind=kind, patient_id=number, reason_code="protected_identity"))
+    assert protected_numbers(settings) == {"19310302001K5"}
