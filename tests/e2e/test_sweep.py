@@ -338,3 +338,15 @@ def test_a_number_without_patient_counts_only_when_a_later_look_still_shows_it(
         "orphan_number",
         (numbers[abandoned.birth_date],),
     )
+
+
+def test_sweep_reads_pmo_layout_b_alike(mock_sites_b: MockSites, tmp_path: Path) -> None:
+    """Only the selector file differs (``pmo_b``): the same planted findings."""
+    mock_sites_b.reset()
+    manifest = mock_sites_b.plant_anomalies(FIRST.isoformat())
+    settings = make_settings(mock_sites_b, tmp_path / "robot")
+    with Runner(settings, role="svepet") as runner:
+        result = sweep(PLANTED_DAYS, runner=runner, grace_s=0.0)
+        profile = runner.context.profile
+    mock_sites_b.reset()
+    assert reported(result) == expected(manifest, profile)
