@@ -34,6 +34,10 @@ class ExitCode(IntEnum):
     INVALID_INPUT = 3, "Ogiltig indata"
     # the queue / coordination store cannot be read or is damaged
     STORE_BROKEN = 4, "Ärendekön kunde inte läsas"
+    # `sweep`: some birth dates could not be read (they are named)
+    SWEEP_INCOMPLETE = 5, "Några datum kunde inte kontrolleras"
+    # `sweep`: a duplicate, an orphan number or a mismatch was found (an alias of 1)
+    ANOMALIES_FOUND = 1, "Avvikelser hittades"
     # another run holds the queue's lock: nothing was done
     LOCKED = 75, "En annan körning pågick"
 

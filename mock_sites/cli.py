@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
@@ -86,6 +87,14 @@ def serve(
     seed: Annotated[
         int | None, typer.Option(help="Seed for seed data and fault randomness.")
     ] = None,
+    anomalies_from: Annotated[
+        str,
+        typer.Option(
+            help="Plant hand-made anomalies (duplicates, orphans, a mistyped number, a sex "
+            "mismatch, look-alikes) in the seed data, one case per day from this date "
+            "(YYYY-MM-DD; see mock_sites/anomalies.py)."
+        ),
+    ] = "",
     session_timeout_s: Annotated[
         float, typer.Option(help="Session idle timeout on every site (0 = none).")
     ] = 0.0,
@@ -108,6 +117,11 @@ def serve(
         "pmo": _faults(pmo_latency_ms, pmo_error_rate, session_timeout_s, seed),
         "rns": _faults(rns_latency_ms, rns_error_rate, session_timeout_s, seed),
     }
+    if anomalies_from:
+        try:
+            date.fromisoformat(anomalies_from)
+        except ValueError:
+            raise typer.BadParameter("--anomalies-from ska vara ett datum ÅÅÅÅ-MM-DD") from None
     try:
         context = run_mock_sites(
             data_dir,
@@ -118,6 +132,7 @@ def serve(
             ports={"plexus": plexus_port, "pmo": pmo_port, "rns": rns_port},
             users=(User(username, password, display_name),),
             data_seed=seed if seed is not None else 1,
+            anomalies_from=anomalies_from,
         )
         sites = context.__enter__()
     except (OSError, FileNotFoundError) as exc:

@@ -70,6 +70,13 @@ class MockSites:
         """Change fault settings of ``site`` (latency_ms, error_rate, session_timeout_s, seed)."""
         return self._call("POST", site, "/_mock/faults", settings)
 
+    def plant_anomalies(self, first_date: str = "1931-03-02") -> dict[str, Any]:
+        """Add the hand-made anomalies (``mock_sites/anomalies.py``) to PMO and RNS, one case
+        per day from ``first_date``; the manifest of what a sweep should find."""
+        body = {"first_date": first_date}
+        self._call("POST", "pmo", "/_mock/anomalies", body)
+        return self._call("POST", "rns", "/_mock/anomalies", body)
+
     def advance_clock(self, site: Site, seconds: float) -> None:
         """Move the site's clock forward, e.g. past the session idle timeout."""
         self._call("POST", site, "/_mock/clock", {"advance_s": seconds})
@@ -98,12 +105,15 @@ def run_mock_sites(
     data_seed: int = 1,
     seed_size: int = 300,
     config_dir: Path = DEFAULT_CONFIG_DIR,
+    anomalies_from: str = "",
 ) -> Iterator[MockSites]:
     """Start Plexus, PMO and RNS with uvicorn in background threads; stop them on exit.
 
     Each site keeps its SQLite file in ``data_dir`` (``pmo.sqlite3``, ``rns.sqlite3``,
     ``plexus.sqlite3``); existing data is kept, an empty database is seeded. Ports default to
     0 (free ports); ``faults`` is one FaultSettings for all sites or one per site name.
+    ``anomalies_from`` (an ISO date) plants the hand-made anomalies of
+    ``mock_sites/anomalies.py`` in PMO's and RNS's seed data from that day on.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     chosen = {site: int((ports or {}).get(site, 0)) for site in SITES}
@@ -114,7 +124,12 @@ def run_mock_sites(
             stack.callback(sockets[site].close)
         shown_host = f"[{host}]" if ":" in host else host
         urls = {site: f"http://{shown_host}:{sockets[site].getsockname()[1]}" for site in SITES}
-        common: dict[str, Any] = {"users": users, "data_seed": data_seed, "seed_size": seed_size}
+        common: dict[str, Any] = {
+            "users": users,
+            "data_seed": data_seed,
+            "seed_size": seed_size,
+            "anomalies_from": anomalies_from,
+        }
         apps = {
             "pmo": create_pmo(
                 db_path=data_dir / "pmo.sqlite3",

@@ -46,6 +46,25 @@ def bench(
         typer.echo(format_report(report))
 
 
+@app.command("sweep-bench")
+def sweep_bench(
+    dates: Annotated[int, typer.Option("--dates", min=1, help="Födelsedatum att svepa.")] = 365,
+    latency_ms: Annotated[
+        int, typer.Option("--latency-ms", min=0, help="Fördröjning per svar (ms).")
+    ] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The sweep over ``dates`` birth dates against freshly started mock sites with
+    ``latency_ms`` added per answer (qa/sweep_bench.py): dates per minute, never a test."""
+    from qa.sweep_bench import format_report, run_sweep_bench
+
+    report = run_sweep_bench(dates=dates, latency_ms=latency_ms)
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(format_report(report))
+
+
 @app.command("backlog-bench")
 def backlog_bench(
     items: Annotated[int, typer.Option("--items", min=1, help="Antal genererade ärenden.")] = 200,

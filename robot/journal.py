@@ -88,6 +88,16 @@ class StepJournal:
         """One step's data, or None when that step was not recorded."""
         return self.steps(key).get(step)
 
+    def recorded_since(self, step: str, since: datetime) -> list[dict[str, Any]]:
+        """The data of every ``step`` recorded (or replaced) at or after ``since``: what is still
+        open then, since finished keys are cleared (the sweep's dates come from here)."""
+        with self.db.read() as tx:
+            rows = tx.all(
+                "SELECT data FROM journal_steps WHERE step = ? AND recorded_at >= ?",
+                (step, since.astimezone(UTC).isoformat()),
+            )
+        return [json.loads(row["data"]) for row in rows]
+
     def clear(self, key: str) -> None:
         """Forget every step of ``key`` (after the registration is finished and verified)."""
         with self.db.transaction() as tx:

@@ -151,6 +151,15 @@ class Settings(BaseSettings):
     lease_ttl_s: float = Field(default=60.0, gt=0)
     lease_wait_s: float = Field(default=300.0, ge=0)
 
+    # The read-only sweep (`reservrobot sweep`). A number with no patient (or a Patient-ID RNS
+    # does not know) counts only when a second look at least ``sweep_grace_s`` later still
+    # shows it (a clerk may be registering by hand). A date whose lease another holds is
+    # waited for ``sweep_lease_first_wait_s``, then looked at again after the other dates.
+    # The report files (names and numbers) are deleted after ``sweep_retention_days``.
+    sweep_grace_s: float = Field(default=300.0, ge=0)
+    sweep_lease_first_wait_s: float = Field(default=2.0, ge=0)
+    sweep_retention_days: int = Field(default=30, ge=0)
+
     # Key for pseudonymising identity numbers in logs and the audit log (keyed hash).
     pseudonym_key: SecretStr = SecretStr(PLACEHOLDER_PSEUDONYM_KEY)
 

@@ -17,6 +17,7 @@ from apps.cli.config_cmd import config_app
 from apps.cli.doctor import doctor
 from apps.cli.edge import EdgeGroup, open_edge
 from apps.cli.register import complete_pnr, register
+from apps.sweep.cli import sweep_app
 from apps.ui.cli import ui
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.callback()(open_edge)
 app.add_typer(config_app, name="config", help="Show the effective settings.")
 app.add_typer(backlog_app, name="backlog", help="The durable work queue of registrations.")
 app.add_typer(audit_app, name="audit", help="The pseudonymised audit log.")
+app.add_typer(sweep_app, name="sweep", help="Read-only sweep for duplicates and orphans.")
 app.command()(register)
 app.command(name="complete-pnr")(complete_pnr)
 app.command()(doctor)

@@ -120,6 +120,11 @@ class RegionProfile:
         return canonical.replace("-", "") if self.pmo_form == "compact" else canonical
 
     @property
+    def reads_sex(self) -> bool:
+        """True when the format's numbers carry the sex (Gävleborg's M/K/X, NRID's digit)."""
+        return "sex" in _REQUIRED_GROUPS[self.format]
+
+    @property
     def number_has_birth_date(self) -> bool:
         """False when the number carries no birth date (SLL): PMO's form then asks for one."""
         return "date" in self.pattern.groupindex

@@ -49,6 +49,9 @@ class SiteConfig:
     data_seed: int = 1
     # How many seed records to generate (PMO patients, RNS persons).
     seed_size: int = 300
+    # Plant the anomalies of ``mock_sites/anomalies.py`` in the seed data, one case per day
+    # from this ISO date on ("" = none). Reset restores them too.
+    anomalies_from: str = ""
     # Signs the session cookie; a fresh one per start unless given.
     session_secret: str = field(default_factory=lambda: secrets.token_hex(16))
 

@@ -6,6 +6,8 @@
 ``GET|POST /_mock/faults``  read or change the fault settings (JSON) while the site runs.
 ``POST /_mock/clock``   move the site's clock forward (``{"advance_s": 60}``), so a session
                         idle timeout can be tested without waiting.
+``POST /_mock/anomalies``  add the hand-made anomalies of ``mock_sites/anomalies.py`` on the
+                        days from ``{"first_date": "1931-03-02"}`` on; answers the manifest.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import ipaddress
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from starlette.requests import Request
@@ -30,6 +33,8 @@ class QaHooks:
 
     records: Callable[[], dict[str, Any]]
     reset: Callable[[], None]
+    # Adds the planted anomalies from a first date on and returns their manifest.
+    plant: Callable[[date], dict[str, Any]] | None = None
 
 
 def is_loopback(request: Request) -> bool:
@@ -95,8 +100,19 @@ def qa_routes(*, hooks: QaHooks, faults: FaultState, clock: SiteClock) -> list[R
         clock.advance(float(seconds))
         return JSONResponse({"offset_s": clock.offset_s})
 
+    async def anomalies(request: Request) -> Response:
+        if not is_loopback(request) or hooks.plant is None:
+            return _not_found()
+        body = await _json_body(request)
+        try:
+            first = date.fromisoformat(str((body or {}).get("first_date", "1931-03-02")))
+        except ValueError:
+            return JSONResponse({"error": "first_date must be YYYY-MM-DD"}, status_code=400)
+        return JSONResponse(hooks.plant(first))
+
     return [
         Route("/_mock/records", records, methods=["GET"]),
+        Route("/_mock/anomalies", anomalies, methods=["POST"]),
         Route("/_mock/reset", reset, methods=["POST"]),
         Route("/_mock/faults", get_faults, methods=["GET"]),
         Route("/_mock/faults", set_faults, methods=["POST"]),

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from mock_sites.anomalies import plant
 from mock_sites.common.auth import login_routes
 from mock_sites.common.clock import SiteClock
 from mock_sites.common.db import Database
@@ -67,9 +68,19 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
     field_rules = load_field_rules(config.config_dir, config.region, "pmo")
     store = PatientStore(Database(db_path, SCHEMA), rule)
 
+    number_format = NumberFormat.for_region(config.region, config.config_dir)
+
     def seed_rows() -> tuple[dict[str, Any], ...]:
-        number_format = NumberFormat.for_region(config.region, config.config_dir)
-        return build_world(config.data_seed, config.seed_size, number_format).patients
+        rows = build_world(config.data_seed, config.seed_size, number_format).patients
+        if config.anomalies_from:
+            first = date.fromisoformat(config.anomalies_from)
+            rows += plant(first, number_format).patients
+        return rows
+
+    def add_anomalies(first: date) -> dict[str, Any]:
+        planted = plant(first, number_format)
+        store.replace_all([*store.all(), *planted.patients])
+        return planted.manifest
 
     if store.count() == 0:
         store.replace_all(seed_rows())
@@ -224,6 +235,7 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
     hooks = QaHooks(
         records=lambda: {"patients": store.all()},
         reset=lambda: store.replace_all(seed_rows()),
+        plant=add_anomalies,
     )
     routes = [
         *login_routes(

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from mock_sites.anomalies import plant
 from mock_sites.common.auth import login_routes
 from mock_sites.common.clock import SiteClock
 from mock_sites.common.db import Database
@@ -53,7 +54,16 @@ def create_app(*, db_path: Path, config: RnsConfig) -> Starlette:
     field_rules = load_field_rules(config.config_dir, config.region, "rns")
 
     def seed_rows() -> tuple[dict[str, Any], ...]:
-        return build_world(config.data_seed, config.seed_size, number_format).persons
+        rows = build_world(config.data_seed, config.seed_size, number_format).persons
+        if config.anomalies_from:
+            first = date.fromisoformat(config.anomalies_from)
+            rows += plant(first, number_format).persons
+        return rows
+
+    def add_anomalies(first: date) -> dict[str, Any]:
+        planted = plant(first, number_format)
+        store.replace_all([*store.all(), *planted.persons])
+        return planted.manifest
 
     if store.count() == 0:
         store.replace_all(seed_rows())
@@ -175,6 +185,7 @@ def create_app(*, db_path: Path, config: RnsConfig) -> Starlette:
     hooks = QaHooks(
         records=lambda: {"persons": store.all()},
         reset=lambda: store.replace_all(seed_rows()),
+        plant=add_anomalies,
     )
     routes = [
         *login_routes(

@@ -99,3 +99,21 @@ def test_windows_start_script_starts_the_attended_app_on_its_fixed_port() -> Non
     # The options the script passes exist.
     result = CliRunner().invoke(app, ["ui", "--help"])
     assert result.exit_code == 0 and "--port" in result.output
+
+
+def test_the_sweep_is_scheduled_at_night_with_a_valid_command_line() -> None:
+    service = _unit("reservrobot-sweep.service")["Service"]
+    timer = _unit("reservrobot-sweep.timer")["Timer"]
+    assert timer["Unit"] == "reservrobot-sweep.service" and "02:30" in timer["OnCalendar"]
+    assert service["SuccessExitStatus"].split() == [str(int(ExitCode.ANOMALIES_FOUND))]
+    assert service["UMask"] == "0077"
+    cron = (DEPLOY / "cron" / "reservrobot-sweep").read_text("utf-8")
+    [line] = [ln for ln in cron.splitlines() if ln and not ln.startswith(("#", "SHELL", "MAIL"))]
+    assert line.startswith("30 2 * * * reservrobot ")
+    [cron_command] = re.findall(r"bin/reservrobot (sweep [^>;]*)", line)
+    for command in (service["ExecStart"], cron_command):
+        words = shlex.split(command)
+        args = words[words.index("sweep") :]
+        assert "--since" in args
+        result = CliRunner().invoke(app, [*args, "--help"])
+        assert result.exit_code == 0, (command, result.output)

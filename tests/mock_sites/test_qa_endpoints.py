@@ -119,3 +119,35 @@ def test_data_should_survive_a_restart(tmp_path: Path) -> None:
         assert sites.records("pmo") == first
         assert "19612121-01M7" in {p["patient_id"] for p in first["patients"]}
     assert (tmp_path / "pmo.sqlite3").exists()
+
+
+def test_anomalies_should_be_planted_on_their_dates_and_gone_after_reset(
+    fresh_mock_sites: MockSites,
+) -> None:
+    sites = fresh_mock_sites
+    manifest = sites.plant_anomalies("1931-03-02")
+
+    days = [c["birth_date"] for c in manifest["cases"]]
+    assert days == [f"1931-03-0{d}" for d in range(2, 8)]
+    patients = [p for p in sites.records("pmo")["patients"] if p["patient_id"][:4] == "1931"]
+    persons = [p for p in sites.records("rns")["persons"] if p["birth_date"].startswith("1931")]
+    assert len(patients) == 11 and len(persons) == 12
+    # The PMO patient of the mistyped case holds a number RNS never handed out.
+    [mistyped] = [c for c in manifest["cases"] if c["case"] == "mistyped_number"]
+    typo, meant = mistyped["expect"][0]["numbers"]
+    held = {p["patient_id"] for p in patients}
+    known = {p["id_value"] for p in persons}
+    assert {typo, meant} & held and {typo, meant} - held
+    assert (held & {typo, meant}).isdisjoint(known)
+    sites.reset()
+    assert not [p for p in sites.records("pmo")["patients"] if p["patient_id"][:4] == "1931"]
+
+
+def test_anomalies_can_be_part_of_the_seed_data(tmp_path: Path) -> None:
+    with run_mock_sites(tmp_path, anomalies_from="1931-03-02") as sites:
+        sites.reset()
+        persons = sites.records("rns")["persons"]
+        assert sum(p["birth_date"].startswith("1931") for p in persons) == 12
+        with httpx.Client(trust_env=False) as client:
+            bad = client.post(sites.pmo_url + "/_mock/anomalies", json={"first_date": "mars"})
+        assert bad.status_code == 400

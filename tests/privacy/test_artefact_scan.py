@@ -300,6 +300,8 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
             unconfigure_logging()
         _backlog(result, sites, work, rng)
         lap("backlog")
+        _sweep(result, sites, work)
+        lap("sweep")
 
         patients = sites.records("pmo")["patients"]
         persons = sites.records("rns")["persons"]
@@ -424,6 +426,25 @@ def _backlog(scan: Scan, sites: MockSites, work: Path, rng: secrets.SystemRandom
     source.unlink()  # the input file is the user's, not an artefact of the robot
 
 
+SWEEP_FIRST_DATE = "1931-03-02"
+# Names and a number of the anomalies planted for the sweep (mock_sites/anomalies.py): they
+# may be in the sweep's report files (staff need them) and nowhere else.
+SWEEP_NEEDLES = (b"Sjevtjenko", b"Nataliia", b"19310304001M3")
+
+
+def _sweep(scan: Scan, sites: MockSites, work: Path) -> None:
+    """``reservrobot sweep`` over the planted anomalies and the scenario's own dates."""
+    sites.plant_anomalies(SWEEP_FIRST_DATE)
+    dates = work / "sweep-dates.txt"
+    days = sorted({p.request.birth_date.isoformat() for p in scan.people.values()})
+    dates.write_text("\n".join(days) + "\n", encoding="utf-8")
+    env = _env(scan.settings, work, RESERVROBOT_SWEEP_GRACE_S="0")
+    args = ["sweep", "--json", "--from", SWEEP_FIRST_DATE, "--to", "1931-03-07", "--file"]
+    metrics = ["--metrics-out", str(work / "sweep.prom")]
+    scan.notes["sweep_exit"] = _cli(scan, "sweep", [*args, str(dates), *metrics], env)
+    dates.unlink()  # the input file is the user's
+
+
 # -- The assertions ---------------------------------------------------------------------------
 
 
@@ -436,6 +457,15 @@ def test_the_scenario_ran_as_intended(scan: Scan) -> None:
     assert any(p.name == "trace-0.zip" for d in scan.evidence_of for p in d.iterdir())
     assert (scan.data / "queue.sqlite3").exists() or any(scan.data.glob("*.sqlite3"))
     assert (scan.work / "report").is_dir()
+
+
+def test_names_and_numbers_of_the_sweep_are_only_in_its_report_files(scan: Scan) -> None:
+    assert scan.notes["sweep_exit"] == 1  # the planted anomalies were found
+    reports = sorted((scan.data / "sweep").glob("*/svep-*.*"))
+    assert {p.suffix for p in reports} == {".html", ".csv"}
+    where = {w for w, data in scan.blobs for n in SWEEP_NEEDLES if n in data}
+    assert where == {str(p) for p in reports}  # in both files, and nowhere else
+    assert (scan.work / "sweep.prom").read_bytes().count(b"reservrobot_sweep_anomalies") >= 5
 
 
 def test_the_password_is_in_no_file(scan: Scan) -> None:
