@@ -121,8 +121,9 @@ class RegionProfile:
 
     @property
     def reads_sex(self) -> bool:
-        """True when the format's numbers carry the sex (Gävleborg's M/K/X, NRID's digit)."""
-        return "sex" in _REQUIRED_GROUPS[self.format]
+        """True when the profile's numbers carry the sex (a ``sex`` group: Gävleborg's M/K/X,
+        NRID's digit)."""
+        return "sex" in self.pattern.groupindex
 
     @property
     def number_has_birth_date(self) -> bool:

@@ -98,7 +98,7 @@ def read(
             value=f"{date_part}-{reserve}",
             date_part=date_part,
             birth_date=calendar_date(date_part),
-            sex=_letter_sex(m.group("sex")),
+            sex=_letter_sex(m.groupdict().get("sex")),
         )
     if family == "nrid":
         return _read_nrid(m, check=check, today=today or date.today())

@@ -1,7 +1,7 @@
 """The sweep's rules (``flows.rules.sweep``): which records on one birth date are an anomaly.
 
-The region profile is built here (a printed-shape pattern with a sex letter, and one without),
-so these tests do not follow changes of the shipped profiles' formats.
+The region profile is built here (Gävleborg's published shape with the sex letter read, and the
+same shape without reading it), so these tests do not follow changes of the shipped profiles.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ ESTIMATED = date(1990, 1, 1)
 
 
 def _profile(*, with_sex: bool) -> RegionProfile:
-    sex = "(?P<sex>[MK])" if with_sex else "[MK]"
+    sex = "(?P<sex>[MKX])" if with_sex else "[MKX]"
     return RegionProfile(
         key="test",
         name="Test",
-        pattern=re.compile(rf"^(?P<date>[0-9]{{8}})(?P<reserve>[0-9]{{3}}{sex}[0-9])$"),
-        example="19900517001M1",
-        date_length=8,
+        pattern=re.compile(rf"^(?P<date>[0-9]{{8}})-?(?P<reserve>[0-9]{{2}}{sex}[0-9])$"),
+        example="19900517-01M1",
+        format="gavleborg",
         estimated_birth_dates=frozenset({"01-01"}),
     )
 
@@ -40,7 +40,13 @@ def config() -> MatchConfig:
 
 
 def n(serial: int, sex: str = "M", born: date = BORN) -> str:
-    return f"{born:%Y%m%d}{serial:03d}{sex}1"
+    """A number as the rules report it (canonical: no hyphen; RNS shows one, PMO may not)."""
+    return f"{born:%Y%m%d}{serial:02d}{sex}1"
+
+
+def shown(number: str) -> str:
+    """The number as Reservnummersystemet shows it, with the hyphen."""
+    return f"{number[:8]}-{number[8:]}"
 
 
 def pmo(number: str, name: str, sex: Sex | None = Sex.MAN) -> PmoHit:
@@ -63,7 +69,7 @@ def test_every_patient_with_its_number_and_no_one_twice_is_no_finding(
     findings = judge_date(
         BORN,
         [pmo(n(1), "Nowak, Jan"), pmo(n(2, "K"), "Nowak, Janina", Sex.KVINNA)],
-        [rns(n(1), "Nowak, Jan"), rns(n(2, "K"), "Nowak, Janina")],
+        [rns(shown(n(1)), "Nowak, Jan"), rns(shown(n(2, "K")), "Nowak, Janina")],
         profile=_profile(with_sex=True),
         config=config,
     )
