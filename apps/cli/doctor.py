@@ -31,6 +31,8 @@ class Check:
     name: str
     ok: bool
     detail: str
+    # For a failed check: what to do about it (printed under the FEL line).
+    next_step: str = ""
 
 
 def doctor(
@@ -47,6 +49,8 @@ def doctor(
     failed = False
     for check in doctor_checks(settings):
         typer.echo(f"{'OK ' if check.ok else 'FEL'}  {check.name}: {check.detail}")
+        if not check.ok:
+            typer.echo(f"     Gör så här: {check.next_step or GENERIC_NEXT_STEP_SV}")
         failed = failed or not check.ok
     if screens:
         report = screen_report(settings)
@@ -56,6 +60,67 @@ def doctor(
         typer.echo(f"{'OK ' if report.clean else 'FEL'}  Skärmar: {n} nycklar kontrollerade")
         failed = failed or not report.clean
     raise typer.Exit(ExitCode.SOME_FAILED if failed else ExitCode.OK)
+
+
+GENERIC_NEXT_STEP_SV = (
+    "rätta inställningen som nämns ovan och kör reservrobot doctor igen; kvarstår felet, "
+    "kontakta den som sköter roboten."
+)
+# Each site's address setting, as the operations doc names it.
+URL_SETTING = {
+    "pmo": "RESERVROBOT_PMO_URL",
+    "rns": "RESERVROBOT_RNS_URL",
+    "plexus": "RESERVROBOT_PLEXUS_URL",
+}
+
+
+def _genitive(name: str) -> str:
+    """Swedish genitive: "PMO:s" for an abbreviation, "Reservnummersystemets" otherwise."""
+    return f"{name}:s" if name[-1:].isupper() else f"{name}s"
+
+
+def _unreachable(site: str, url: str, exc: httpx.HTTPError, timeout_s: float) -> Check:
+    """A site that does not answer, in Swedish, with the address tried and what to do."""
+    if isinstance(exc, httpx.TimeoutException):
+        why = f"svarade inte inom {timeout_s:g} s"
+    elif isinstance(exc, httpx.ConnectError):
+        why = "ingen anslutning (ingen server svarar på adressen)"
+    else:
+        why = "kunde inte nås"
+    return Check(
+        f"{system_sv(site)} svarar",
+        False,
+        f"{url}: {why}",
+        f"kontrollera adressen i {URL_SETTING[site]} (nu {url}), att datorn når nätet och att "
+        f"{system_sv(site)} är i drift.",
+    )
+
+
+def _shows_site(runner: Runner, site: str) -> Check | None:
+    """None when the signed-in page of ``site`` shows that system; else a failed check saying
+    which system the address shows instead (a PMO address pointing at Reservnummersystemet
+    logs in just as well, so the screen itself decides)."""
+    ctx = runner.context
+    own = ctx.pmo if site == "pmo" else ctx.rns
+    other_site = "rns" if site == "pmo" else "pmo"
+    other = ctx.rns if site == "pmo" else ctx.pmo
+    page = own.site.page
+    with contextlib.suppress(RobotError):
+        own.search.open()
+    if own.search.shown_on(page):
+        return None
+    url = runner.settings.site(site).url
+    shows = (
+        f"den visar {system_sv(other_site)}"
+        if other.search.shown_on(page)
+        else f"den visar inte {_genitive(system_sv(site))} sökskärm"
+    )
+    return Check(
+        f"{system_sv(site)} inloggning",
+        False,
+        f"adressen {url} är fel: {shows}",
+        f"rätta {URL_SETTING[site]} (nu {url}) till {_genitive(system_sv(site))} adress.",
+    )
 
 
 def doctor_checks(settings: Settings) -> Iterator[Check]:
@@ -91,7 +156,7 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
             if ok:
                 answering.append(site)
         except httpx.HTTPError as exc:
-            yield Check(f"{system_sv(site)} svarar", False, f"{url}: {type(exc).__name__}")
+            yield _unreachable(site, url, exc, settings.timeout_ms / 1000)
     display = virtual_display() if not settings.headless else contextlib.nullcontext()
     try:
         with display, Runner(settings, transfer=FillTransfer()) as runner:
@@ -110,6 +175,10 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
                     continue
                 try:
                     login()
+                    wrong = _shows_site(runner, site)
+                    if wrong is not None:
+                        yield wrong
+                        continue
                     yield Check(
                         f"{system_sv(site)} inloggning",
                         True,
@@ -121,11 +190,23 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
                         ),
                     )
                 except Exception as exc:
-                    message = exc.message if isinstance(exc, RobotError) else type(exc).__name__
-                    yield Check(f"{system_sv(site)} inloggning", False, message)
+                    url = settings.site(site).url
+                    message = exc.message if isinstance(exc, RobotError) else "oväntat fel"
+                    yield Check(
+                        f"{system_sv(site)} inloggning",
+                        False,
+                        f"{url}: {message}",
+                        f"kontrollera användarnamn och lösenord för {system_sv(site)} och "
+                        f"adressen i {URL_SETTING[site]} (nu {url}).",
+                    )
     except Exception as exc:
-        message = exc.message if isinstance(exc, RobotError) else f"{type(exc).__name__}: {exc}"
-        yield Check("Webbläsare", False, message)
+        message = exc.message if isinstance(exc, RobotError) else "webbläsaren startade inte"
+        yield Check(
+            "Webbläsare",
+            False,
+            message,
+            "kör ./run setup (installerar Chromium) eller ange RESERVROBOT_BROWSER_EXECUTABLE.",
+        )
 
 
 def safety_check(settings: Settings) -> Check:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from playwright.sync_api import Page
+
 from flows.pages.errors import NamedElement, page_call
 from flows.pages.site import SiteUI
 from flows.pages.tables import read_results
@@ -22,6 +24,12 @@ class RnsSearchPage:
     def open(self) -> None:
         """Go to the search screen unless it is already shown (the start page shows it)."""
         self.site.show_screen(self.sel, "birth_date", "search")
+
+    @page_call
+    def shown_on(self, page: Page) -> bool:
+        """True when ``page`` shows this search screen (its ``birth_date`` field): how
+        ``doctor`` recognises Reservnummersystemet, whichever site's address the page came from."""
+        return self.sel.loc(page, "birth_date").is_visible()
 
     @page_call
     def search_by_birth_date(self, birth_date: date) -> list[RnsHit]:

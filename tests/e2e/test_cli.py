@@ -207,10 +207,38 @@ def test_doctor_should_fail_clearly_when_a_site_is_down_or_refuses_the_login(
     result = CliRunner().invoke(app, ["doctor"], env=broken)
 
     assert result.exit_code == 1
-    assert "FEL  PMO svarar" in result.stdout
+    assert "FEL  PMO svarar: http://127.0.0.1:9: ingen anslutning" in result.stdout
     assert "FEL  Reservnummersystemet inloggning" in result.stdout
     assert "fel-losenord" not in result.stdout
     assert "OK   Inställningar" in result.stdout  # the other checks still ran
+    assert "Error" not in result.stdout  # no developer words (ConnectError)
+    # Every FEL line is followed by its next step, naming the address it tried.
+    lines = result.stdout.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("FEL"):
+            assert lines[i + 1].startswith("     Gör så här: "), lines
+    assert "RESERVROBOT_PMO_URL (nu http://127.0.0.1:9)" in result.stdout
+
+
+def test_doctor_should_recognise_each_site_and_name_the_wrong_address(
+    env: dict[str, str],
+) -> None:
+    # PMO's address pointing at Reservnummersystemet: it answers and accepts the login all the
+    # same, so only what the page shows can tell (issue 24, point 16).
+    swapped = env | {"RESERVROBOT_PMO_URL": env["RESERVROBOT_RNS_URL"]}
+
+    result = CliRunner().invoke(app, ["doctor"], env=swapped)
+
+    assert result.exit_code == 1, result.stdout
+    wrong = env["RESERVROBOT_RNS_URL"]
+    assert (
+        f"FEL  PMO inloggning: adressen {wrong} är fel: den visar Reservnummersystemet"
+        in result.stdout
+    )
+    assert f"Gör så här: rätta RESERVROBOT_PMO_URL (nu {wrong}) till PMO:s adress." in (
+        result.stdout
+    )
+    assert "OK   Reservnummersystemet inloggning" in result.stdout
 
 
 def test_config_show_should_mask_secrets(env: dict[str, str]) -> None:
