@@ -27,7 +27,7 @@ from flows.rules.identity import (
 )
 from flows.rules.identity import complete_personnummer as completed_id
 from flows.rules.model import Sex
-from flows.rules.outcome import Outcome, OutcomeKind, needs_person
+from flows.rules.outcome import Candidate, Outcome, OutcomeKind, needs_person, reason_sv
 from flows.rules.reserv_formats import Completion
 from flows.steps import StepTracker
 from flows.verify import check_patient_id, differing_fields, open_patient
@@ -82,7 +82,7 @@ def complete_pnr(
         return needs_person("personnummer_taken")
     [patient] = [h for h in hits if h.patient_id == old_text]
     if patient.sex is not None and new.sex is not None and patient.sex is not new.sex:
-        return needs_person("sex_mismatch")
+        return _sex_mismatch(patient.sex, new.sex, patient_id=old_text)
 
     before: dict[str, str] = {}
 
@@ -119,7 +119,33 @@ def complete_pnr(
                 + ", ".join(labels.get(k, k) for k in changed),
                 code="verification_failed",
             )
-    return Outcome(kind=OutcomeKind.REGISTERED, patient_id=new.value)
+    record = Candidate(
+        system="pmo",
+        id_value=new.value,
+        id_type="personnummer",
+        name=patient.name,
+        sex=patient.sex.label_sv if patient.sex else None,
+        match="same",
+        score=100.0,
+    )
+    return Outcome(
+        kind=OutcomeKind.REGISTERED,
+        patient_id=new.value,
+        former_patient_id=old_text,
+        pmo_record=record,
+    )
+
+
+def _sex_mismatch(in_pmo: Sex, in_number: Sex, *, patient_id: str) -> Outcome:
+    """A refusal with both values: the personnummer belongs to someone of another sex than the
+    patient, so nothing is changed (perhaps a mistyped number, perhaps another patient)."""
+    outcome = needs_person(
+        "sex_mismatch",
+        f"Patienten {patient_id} är {in_pmo.label_sv.lower()} i PMO, men personnumrets "
+        f"könssiffra (den näst sista) anger {in_number.label_sv.lower()}. "
+        + reason_sv("sex_mismatch"),
+    )
+    return outcome.model_copy(update={"former_patient_id": patient_id})
 
 
 def _open(old_text: str, birth_date: date, *, ctx: RoutineContext) -> dict[str, str]:

@@ -80,6 +80,10 @@ def print_outcome(
                 else " (nytt reservnummer)"
             )
         out.print(f"  Patient-ID: {outcome.patient_id}{reuse}")
+    if outcome.former_patient_id:
+        out.print(f"  Tidigare Patient-ID (reservnummer): {outcome.former_patient_id}")
+        if outcome.pmo_record is not None and outcome.ok:
+            out.print(f"  Namn i PMO: {outcome.pmo_record.name} ({sex_sv(outcome.pmo_record.sex)})")
     if failure is not None:
         out.print(f"  {failure.what}")
         if outcome.reason_sv and outcome.reason_sv != failure.what:
@@ -89,7 +93,7 @@ def print_outcome(
         out.print(f"  Gör så här: {failure.next_step}")
     elif outcome.reason_sv:
         out.print(f"  {outcome.reason_sv}")
-    if outcome.pmo_record is not None:
+    if outcome.pmo_record is not None and not outcome.former_patient_id:
         _print_record(outcome.pmo_record, request)
     for line in outcome.code_differences:
         out.print(f"  - {line}")

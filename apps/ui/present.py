@@ -87,6 +87,10 @@ def failure(outcome: Outcome) -> FailureText:
     )
 
 
+# Completions the robot refuses because the personnummer does not fit the patient.
+REFUSED_COMPLETIONS = frozenset({"sex_mismatch", "birth_date_mismatch"})
+
+
 def headline(kind: JobKind, outcome: Outcome) -> str:
     if outcome.kind is OutcomeKind.REGISTERED:
         if kind is JobKind.COMPLETE:
@@ -95,6 +99,9 @@ def headline(kind: JobKind, outcome: Outcome) -> str:
     if outcome.kind is OutcomeKind.ALREADY_REGISTERED:
         return "Patienten finns redan i PMO"
     if outcome.kind is OutcomeKind.NEEDS_PERSON:
+        if kind is JobKind.COMPLETE and outcome.reason_code in REFUSED_COMPLETIONS:
+            # Nothing to choose: the number does not fit the patient. A refusal, said as one.
+            return "Personnumret stämmer inte med patienten – ingenting ändrades"
         if outcome.reason_code == "protected_identity" and outcome.patient_id:
             return "Registrerad – resten görs för hand"
         if outcome.reason_code == "has_personnummer":

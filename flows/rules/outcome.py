@@ -167,6 +167,9 @@ class Outcome(BaseModel):
     # The patient as PMO has them, when the person was found there ("finns redan"): the record
     # and the basis of the match (``match_reason_sv``), so a person can see why.
     pmo_record: Candidate | None = None
+    # A completion: the Patient-ID before the change (the reservnummer), so a person sees the
+    # change and would notice a mistyped reservnummer.
+    former_patient_id: str | None = None
     # Everybody with the same birth date judged to be another person (by the matcher or by a
     # person's decision), so a success can say how many and show them.
     others: list[Candidate] = Field(default_factory=list)

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
+from stdnum import luhn
 
 from flows.rules.region import load_region_profile
 from mock_sites.testing import MockSites
@@ -29,6 +30,12 @@ def _reserv_patient(sites: MockSites) -> dict[str, str]:
             continue
         return patient
     raise LookupError("no reservnummer patient in the PMO seed")
+
+
+def _personnummer(date_part: str, serial: int) -> str:
+    """A valid 12-digit personnummer with this serial (its last digit says the sex)."""
+    body = f"{date_part[2:]}{serial:03d}"
+    return f"{date_part[:2]}{body}{luhn.calc_check_digit(body)}"
 
 
 @pytest.mark.e2e
@@ -65,6 +72,10 @@ def test_completion_is_refused_without_the_check_box_and_runs_with_it(
     expect(page).to_have_url(JOB_URL)
     expect_outcome(page, COMPLETED)
     expect(page.get_by_label("Patient-ID")).to_have_value(personnummer)
+    # The former Patient-ID and the name in PMO: a mistyped reservnummer would show here.
+    completion = page.locator("#completion")
+    expect(completion).to_contain_text(old_id)
+    expect(completion).to_contain_text(f"{patient['family_name']}, {patient['given_names']}")
     screens.shot(page, "11-kompletterad", "Personnumret är inlagt och kontrollerat.")
     ids = {p["patient_id"] for p in fresh_mock_sites.records("pmo")["patients"]}
     assert personnummer in ids and old_id not in ids
@@ -84,3 +95,36 @@ def test_completion_with_wrong_birth_date_is_refused_before_running(
     expect(page.get_by_label("Personnummer")).to_have_accessible_description(
         re.compile("Födelsedatumet i personnumret stämmer inte")
     )
+
+
+@pytest.mark.e2e
+def test_completion_with_the_other_sex_is_refused_with_both_values_and_changes_nothing(
+    app_page: Page, fresh_mock_sites: MockSites, ui_server: UiServer
+) -> None:
+    page = app_page
+    patient = _reserv_patient(fresh_mock_sites)
+    old_id = patient["patient_id"]
+    other_sex = "M" if patient["sex"] == "K" else "K"
+    before = fresh_mock_sites.records("pmo")["patients"]
+    taken = {p["patient_id"] for p in before}
+    personnummer = next(
+        number
+        for serial in range(990, 1000)
+        if (serial % 2 == 1) == (other_sex == "M")
+        and (number := _personnummer(old_id[:8], serial)) not in taken
+    )
+
+    page.goto(ui_server.base_url + "komplettera")
+    page.get_by_label("Patient-ID").fill(old_id)
+    page.get_by_label("Personnummer").fill(personnummer)
+    page.get_by_label("Identiteten och handlingen är kontrollerade").check()
+    page.get_by_role("button", name="Komplettera").click()
+
+    expect_outcome(page, "Personnumret stämmer inte med patienten – ingenting ändrades")
+    reason = page.locator("#reason")
+    in_pmo = "kvinna" if patient["sex"] == "K" else "man"
+    in_number = "man" if in_pmo == "kvinna" else "kvinna"
+    expect(reason).to_contain_text(f"är {in_pmo} i PMO")
+    expect(reason).to_contain_text(f"könssiffra (den näst sista) anger {in_number}")
+    expect(page.get_by_role("button", name="Samma person (återanvänd)")).to_have_count(0)
+    assert fresh_mock_sites.records("pmo")["patients"] == before
