@@ -21,6 +21,7 @@ from flows.rules.vocabulary import (
     decimal_sv,
     failed_step,
     failure_text,
+    field_sv,
     sex_sv,
     system_sv,
 )
@@ -38,7 +39,8 @@ def print_invalid(errors: list[FieldError], *, as_json: bool) -> None:
         return
     out.print("Uppgifterna är ofullständiga eller felaktiga:", style="bold")
     for error in errors:
-        out.print(f"  {error.field}: {error.message_sv}")
+        out.print(f"  {field_sv(error.field)}: {error.message_sv}")
+    out.print("Rätta uppgifterna och kör kommandot igen; ingenting har körts.")
 
 
 def print_outcome(

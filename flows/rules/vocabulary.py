@@ -55,6 +55,31 @@ PROTECTED_HELP_SV = (
     "Gäller personer med sekretessmarkering, kvarskrivning eller skyddad folkbokföring."
 )
 
+# The request's fields, as the forms and the import columns name them ----------------------------
+
+REQUEST_FIELD_SV: dict[str, str] = {
+    "birth_date": "Födelsedatum",
+    "sex": "Kön",
+    "family_name": "Efternamn",
+    "given_names": "Förnamn",
+    "group": "Patientgrupp",
+    "address": "Adress",
+    "address.street": "Utdelningsadress",
+    "address.postal_code": "Postnummer",
+    "address.city": "Ort",
+    "address.country": "Land",
+    "info": "Info",
+    "protected": PROTECTED_SV,
+    "external_ref": "Referens",
+    "request": "Uppgifterna",
+}
+
+
+def field_sv(field: str) -> str:
+    """A request field's Swedish name (``address.postal_code`` -> ``Postnummer``)."""
+    return REQUEST_FIELD_SV.get(field, REQUEST_FIELD_SV.get(field.split(".")[-1], field))
+
+
 # Steps -----------------------------------------------------------------------------------------
 
 STEP_LABELS_SV: dict[str, str] = {
