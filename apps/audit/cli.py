@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from apps.backlog.store import open_store
 from apps.cli.edge import edge_of, err, out
 from apps.exitcodes import ExitCode
+from flows.rules.vocabulary import (
+    OUTCOME_KIND_SV,
+    STEP_STATUS_SV,
+    decimal_sv,
+    step_label_sv,
+    system_sv,
+)
 from robot.audit import AuditLog
 
 audit_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False)
@@ -57,17 +67,76 @@ def audit_show(
         raise typer.Exit(ExitCode.OK)
     table = Table(title=f"Granskningslogg ({entries[0].ref})")
     for col in ("När", "Vem", "System", "Steg", "Resultat", "Detaljer"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for e in entries:
         table.add_row(
             e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
             e.actor,
-            e.system,
-            e.step,
-            e.result,
-            e.detail,
+            system_sv(e.system),
+            AUDIT_STEP_SV.get(e.step) or step_label_sv(e.step),
+            _result_sv(e.step, e.result),
+            _detail_sv(e.detail),
         )
-    out.print(table)
+    # Not cut at 80 columns when the output goes to a file or a pipe (Rich's default width
+    # there): a log reviewer's file holds whole lines.
+    shown = out if out.is_terminal else Console(highlight=False, markup=False, width=200)
+    shown.print(table)
+
+
+# The audit log's own steps beside the routine's (flows/rules/vocabulary.py).
+AUDIT_STEP_SV = {
+    "outcome": "Utfall",
+    "person_decision": "Beslut av en person",
+    "retry": "Nytt försök begärt",
+    "register": "Registrering",
+    "complete_pnr": "Komplettering av personnummer",
+}
+_CHOICE_SV = {"same": "Samma person", "different": "Annan person", "cancel": "Avbryt"}
+_DETAIL_KEYS_SV = {
+    "via": "via",
+    "job": "jobb",
+    "status": "status",
+    "attempts": "försök",
+    "retry_at": "nytt försök",
+    "reason": "orsak",
+    "duration_s": "tid",
+    "patient_id": "Patient-ID",
+}
+_SECONDS = re.compile(r"(\d+(?:\.\d+)?) s")
+_VIA_SV = {"cli": "kommandoraden", "ui": "appen", "queue": "ärendekön"}
+
+
+def _result_sv(step: str, result: str) -> str:
+    """A result in words: a step's status, an outcome's kind, a person's choice."""
+    if step == "person_decision":
+        return _CHOICE_SV.get(result, result)
+    return STEP_STATUS_SV.get(result) or OUTCOME_KIND_SV.get(result) or result
+
+
+def _detail_sv(detail: str) -> str:
+    """``name=value; ...`` with Swedish names and decimal commas; other text as it is."""
+    parts = []
+    for part in (p.strip() for p in detail.split(";") if p.strip()):
+        key, sep, value = part.partition("=")
+        if not sep:
+            seconds = _SECONDS.fullmatch(part)  # a step's time, "1.23 s"
+            parts.append(f"{decimal_sv(float(seconds[1]), 2)} s" if seconds else part)
+            continue
+        key = key.strip()
+        value = value.strip()
+        if key == "duration_s":
+            with contextlib.suppress(ValueError):
+                value = f"{decimal_sv(float(value), 2)} s"
+        elif key == "via":
+            value = _VIA_SV.get(value, value)
+        elif key == "status":
+            value = _result_sv("", value)
+        parts.append(f"{_detail_key_sv(key)}: {value}")
+    return "; ".join(parts)
+
+
+def _detail_key_sv(key: str) -> str:
+    return _DETAIL_KEYS_SV.get(key, key)
 
 
 @audit_app.command("verify")

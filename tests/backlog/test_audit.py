@@ -204,3 +204,43 @@ def test_a_chain_written_before_the_move_still_verifies(settings: Settings) -> N
         assert audit.verify() is None
         audit.outcome("robot:new", "B", "registered", via="cli", job="register")
         assert audit.verify() is None and audit.count() == 3
+
+
+def test_audit_show_is_swedish_with_decimal_commas_and_uncut_lines(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 24, point 15: words, not codes; decimal commas; nothing cut at 80 columns."""
+    from typer.testing import CliRunner
+
+    from apps.cli.main import app
+    from flows.rules.outcome import StepEvent
+    from tests.fixtures.settings import environment_of
+
+    with AuditLog(settings) as audit:
+        audit.step(
+            "cli:kanslist",
+            "MOTT-7",
+            StepEvent(step="search_pmo", label_sv="", status="done", elapsed_s=1.25),
+        )
+        audit.outcome("cli:kanslist", "MOTT-7", "registered", via="cli", job="register")
+        audit.decision("ui:kanslist", "MOTT-7", system="pmo", choice="different")
+    result = CliRunner().invoke(
+        app, ["audit", "show", "--ref", "MOTT-7"], env=environment_of(settings)
+    )
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    for words in (
+        "Söker i PMO",
+        "Klar",
+        "1,25 s",
+        "Utfall",
+        "Registrerad i PMO",
+        "via: kommandoraden",
+        "Beslut av en person",
+        "Annan person",
+        "Roboten",
+    ):
+        assert words in text, (words, text)
+    for code in ("search_pmo", "registered", "person_decision", "1.25"):
+        assert code not in text, (code, text)
+    assert "…" not in text  # no cell cut short
