@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from apps.backlog.cli_machines import MachineOption, mount_machine_commands
 from apps.backlog.progress import RichProgress, failure_causes, summary_lines
+from apps.backlog.report import reason_text
 from apps.backlog.run import RunOptions, RunSummary, StopRequest, graceful_signals
 from apps.backlog.store import (
     MODE_SV,
@@ -376,7 +378,7 @@ def show(
         out.print(f"Orsak: {item.reason_sv}")
     table = Table(title="Historik")
     for col in ("När", "Från", "Till", "Vem", "Körning", "Orsak"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for h in history:
         table.add_row(
             h.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
@@ -384,9 +386,29 @@ def show(
             h.to_status.label_sv,
             h.actor,
             str(h.run_id or ""),
-            h.reason or "",
+            history_reason_sv(h.reason),
         )
-    out.print(table)
+    # Whole lines in a file or a pipe (Rich cuts at 80 columns there).
+    shown = out if out.is_terminal else Console(highlight=False, markup=False, width=200)
+    shown.print(table)
+
+
+# The queue's own reasons for a status change, beside the routine's (report.reason_text).
+QUEUE_REASONS_SV = {
+    "corrected_row": "Raden rättades och importerades igen.",
+    "replaced_row": "Ersattes av en ny rad med samma referens.",
+    "retry": "Lades tillbaka i kön för ett nytt försök.",
+    "worker_dead": "Arbetsprocessen som hade ärendet finns inte längre: ärendet återupptas.",
+    "heartbeat_stale": "Arbetsprocessen som hade ärendet slutade svara: ärendet återupptas.",
+    "worker_stopped": "Arbetsprocessen stoppades innan ärendet var klart: det körs igen.",
+}
+
+
+def history_reason_sv(code: str | None) -> str:
+    """A history row's reason in Swedish (never a bare code)."""
+    if not code:
+        return ""
+    return QUEUE_REASONS_SV.get(code) or reason_text(code, None)
 
 
 @backlog_app.command()

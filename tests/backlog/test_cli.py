@@ -242,3 +242,19 @@ def test_metrics_are_prometheus_text_with_depth_oldest_case_workers_and_failures
         runner.invoke(app, ["backlog", "metrics", "--out", str(out_file)], env=env).exit_code == 0
     )
     assert out_file.read_text("utf-8").startswith("# HELP reservrobot_queue_items")
+
+
+def test_backlog_show_gives_every_reason_in_swedish(env: dict[str, str], rows_csv: Path) -> None:
+    """Issue 24, point 15: a history's reasons are words, never codes."""
+    assert runner.invoke(app, ["backlog", "import", str(rows_csv)], env=env).exit_code == 0
+    settings = Settings(data_dir=Path(env["RESERVROBOT_DATA_DIR"]))
+    with open_store(settings) as store:
+        item = store.claim_next(WorkerIdentity.current("w"))
+        assert item is not None
+        failed = Outcome(kind=OutcomeKind.FAILED, reason_code="site_error")
+        store.finish(item.id, failed, status=ItemStatus.PENDING, attempts=1)
+    narrow = {k: v for k, v in env.items() if k != "COLUMNS"}
+    shown = runner.invoke(app, ["backlog", "show", str(item.id)], env=narrow)
+    assert shown.exit_code == 0, shown.output
+    assert "site_error" not in shown.stdout
+    assert "svarar inte" in shown.stdout or "Tekniskt fel" in shown.stdout, shown.stdout
