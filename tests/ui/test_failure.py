@@ -97,6 +97,11 @@ def test_rns_down_says_so_with_next_step_and_try_again_succeeds(
         page.get_by_role("heading", name="Felunderlag för ett misslyckat ärende")
     ).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("playwright")
+    # Files named by what they are, sizes as people read them: no file names, no "byte".
+    main = page.locator("main")
+    expect(main.get_by_role("link", name=re.compile(r"^Skärmbild av "))).not_to_have_count(0)
+    for word in (".png", ".json", "byte", "screen-"):
+        expect(main).not_to_contain_text(word)
     image = page.get_by_role("img").first
     expect(image).to_be_visible()
     page.wait_for_function("document.querySelector('figure img')?.naturalWidth > 0")

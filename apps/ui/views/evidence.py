@@ -7,6 +7,7 @@ Evidence holds personal data, so it is served only from inside the configured ev
 from __future__ import annotations
 
 import mimetypes
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from starlette.responses import FileResponse, Response
 
 from apps.ui.context import UiContext, ui_of
 from apps.ui.views.backlog import item_or_404
+from flows.rules.vocabulary import decimal_sv
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
@@ -53,6 +55,37 @@ async def _folder_for(request: Request) -> tuple[UiContext, Path | None, str]:
     return ui, evidence_folder(ui, raw), f"/bevis/{kind}/{key}"
 
 
+_SCREEN = re.compile(r"screen-(\d+)-(\d+)\.png")
+
+
+def file_label_sv(name: str, *, rns_via_plexus: bool = False) -> str:
+    """What an evidence file is, in words: the robot's first browser context is PMO's, the
+    second Reservnummersystemet's (through Plexus where it is reached that way)."""
+    screen = _SCREEN.fullmatch(name)
+    if screen:
+        context, page = int(screen[1]), int(screen[2]) + 1
+        site = (
+            "PMO"
+            if context == 0
+            else ("Plexus och Reservnummersystemet" if rns_via_plexus else "Reservnummersystemet")
+        )
+        return f"Skärmbild av {site} (flik {page})"
+    if name == "steps.json":
+        return "Stegen roboten tog och felet (för IT-support)"
+    if name.startswith("trace-") and name.endswith(".zip"):
+        return "Spår steg för steg (för IT-support)"
+    return "Fil"
+
+
+def size_sv(size: int) -> str:
+    """A file size as people read it: "12,3 kB", "1,2 MB"."""
+    if size < 1000:
+        return f"{size} B"
+    if size < 1_000_000:
+        return f"{decimal_sv(size / 1000, 1)} kB"
+    return f"{decimal_sv(size / 1_000_000, 1)} MB"
+
+
 async def evidence_page(request: Request) -> Response:
     ui, folder, base = await _folder_for(request)
     files: list[dict[str, Any]] = []
@@ -62,7 +95,8 @@ async def evidence_page(request: Request) -> Response:
             files.append(
                 {
                     "name": rel,
-                    "size": path.stat().st_size,
+                    "label": file_label_sv(rel, rns_via_plexus=ui.settings.rns.access == "plexus"),
+                    "size": size_sv(path.stat().st_size),
                     "url": f"{base}/{rel}",
                     "is_image": path.suffix.lower() in IMAGE_SUFFIXES,
                 }
