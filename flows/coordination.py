@@ -22,6 +22,7 @@ from robot.errors import ConfigError
 from robot.leases import Lease, LeaseHeld, LeaseInfo, LeaseLost, Leases, holder_name
 from robot.logs import Pseudonymizer, get_logger
 from robot.settings import Settings
+from robot.store_key import verify_store_key
 
 _log = get_logger(__name__)
 
@@ -61,6 +62,9 @@ class Coordination:
             )
         self.db = open_database(settings, COMPONENT)
         try:
+            # Before anything else: a key of its own would give this process lease keys of
+            # its own, and nobody would wait for anybody.
+            verify_store_key(self.db, settings.pseudonym_key)
             self.leases = Leases(self.db)
             self.decisions = DecisionStore(self.db, pseudonym)
         except BaseException:
