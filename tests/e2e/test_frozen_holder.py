@@ -215,9 +215,12 @@ def test_a_holder_frozen_past_its_lease_never_creates_a_second_registration(
                     cut.down()
                 os.kill(child.proc.pid, signal.SIGCONT)
                 if outage:
-                    # Cut off until the child lets go of its lease or answers.
+                    # Cut off until the child lets go of its lease, answers, or has visibly
+                    # created a second number (then the outage has shown what it can).
                     while not child.let_go.wait(0.05) and child.answers.empty():
                         if child.proc.poll() is not None:
+                            break
+                        if len(persons_born(sites, request.birth_date)) > 1:
                             break
                     cut.up()
                 resumed = child.answer()
