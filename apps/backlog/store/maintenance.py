@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from apps.backlog.store.items import HOLDER_CLEARED, INTERRUPTED_SV, reload, write_status
+from apps.backlog.store.items import (
+    HOLDER_CLEARED,
+    INTERRUPTED_SV,
+    log_history,
+    reload,
+    write_status,
+)
 from apps.backlog.store.rows import dump_decisions, ts
 from apps.backlog.store.status import IllegalTransition, ItemStatus
-from flows.rules.outcome import Decision
+from flows.rules.outcome import Decision, Outcome
 from robot.db import Database
 from robot.processes import HolderProcess
 
@@ -65,6 +71,25 @@ class ItemMaintenance:
                 actor=actor,
                 reason=reason_code,
                 fields={"reason_code": reason_code, "reason_sv": reason_sv, "not_before": None},
+            )
+
+    def note_refused_writeback(self, item_id: int, outcome: Outcome, *, actor: str) -> None:
+        """Record in the item's history that a person's result could not be written back
+        (the status stays; the outcome's kind and reason are the detail)."""
+        with self.db.transaction() as tx:
+            current = reload(tx, item_id)
+            log_history(
+                tx,
+                item_id,
+                current.status,
+                current.status,
+                actor=actor,
+                reason="writeback_refused",
+                detail={
+                    "kind": outcome.kind.value,
+                    "outcome_reason": outcome.reason_code or "",
+                    "patient_id_given": bool(outcome.patient_id),
+                },
             )
 
     def retry_failed(self, *, actor: str, item_ids: Sequence[int] | None = None) -> list[int]:
