@@ -37,9 +37,7 @@ KEY = "the-regions-shared-key"
 _ROLES = itertools.count(1)
 
 
-def _clerk_roles(
-    server: PostgresServer, dsn: str, names: list[str]
-) -> tuple[str, dict[str, str]]:
+def _clerk_roles(server: PostgresServer, dsn: str, names: list[str]) -> tuple[str, dict[str, str]]:
     """Login roles ``names`` in one group role that owns the tables: the group, a DSN each."""
     suffix = f"{os.getpid()}_{next(_ROLES)}"
     group = f"reservrobot_{suffix}"
