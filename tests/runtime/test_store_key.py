@@ -54,3 +54,12 @@ def test_a_process_with_another_key_is_refused_in_swedish(tmp_path: Path, store_
     # The store still holds the first key's value: the refused process changed nothing.
     with open_database(first, COMPONENT) as db:
         verify_store_key(db, first.pseudonym_key)
+
+
+def test_doctor_fails_a_store_first_used_with_another_key(tmp_path: Path, store_dsn: str) -> None:
+    from apps.cli.doctor import store_check
+
+    first = _settings(tmp_path, store_dsn, "region-key")
+    assert store_check(first).ok
+    check = store_check(_settings(tmp_path, store_dsn, "a-key-of-its-own"))
+    assert not check.ok and "Nyckeln för pseudonymisering" in check.detail
