@@ -51,7 +51,8 @@ def complete_pnr(
 ) -> Outcome:
     """Replace a patient's reservnummer in PMO with their personnummer, and verify.
 
-    ``before_change`` runs before the change (the runner's check that its lease still holds).
+    ``before_change`` runs right before every press of "Spara" (the runner's fence: it raises
+    ``LeaseLost`` unless the lease is still ours for the save's time).
     """
     if not identity_checked:
         return needs_person("identity_not_checked")
@@ -96,6 +97,7 @@ def complete_pnr(
         _type_personnummer(form, old_text, new, completion=ctx.profile.completion)
         form.leave_patient_id()
         check_patient_id(form.marker_shown(), form.patient_id_value(), new.value)
+        before_change()  # the fence, immediately before every press of "Spara"
         form.save()
         return new.value
 
@@ -103,7 +105,6 @@ def complete_pnr(
         found = ctx.pmo.search.search_by_birth_date(birth_date)
         return new.value if any(h.patient_id == new.value for h in found) else None
 
-    before_change()
     with steps.step("change_pmo"):
         ctx.retry(change, step="change_pmo", already_done=already_changed)
     crash_point("change_pmo")

@@ -18,13 +18,22 @@ from contextlib import ExitStack, contextmanager
 from flows.decisions import DecisionStore
 from flows.steps import StepTracker
 from robot.db import open_database
-from robot.leases import Lease, LeaseHeld, LeaseInfo, Leases, holder_name
+from robot.errors import ConfigError
+from robot.leases import Lease, LeaseHeld, LeaseInfo, LeaseLost, Leases, holder_name
 from robot.logs import Pseudonymizer, get_logger
 from robot.settings import Settings
+from robot.store_key import verify_store_key
 
 _log = get_logger(__name__)
 
 COMPONENT = "coordination"
+
+
+def action_margin_s(settings: Settings) -> float:
+    """The time one irreversible action (RNS "Skapa", PMO "Spara") may take: the press and
+    the wait for the page it leads to, each bounded by its own Playwright timeout. The lease
+    must be ours for that long after the fence before it (``robot.leases``)."""
+    return (settings.timeout_ms + settings.navigation_timeout_ms) / 1000
 
 
 def birth_date_lease_key(pseudonym: Pseudonymizer, birth_date: str) -> str:
@@ -44,8 +53,18 @@ class Coordination:
         self.settings = settings
         self.role = role
         self._pseudonym = pseudonym
+        self.margin_s = action_margin_s(settings)
+        if settings.lease_ttl_s <= self.margin_s:
+            raise ConfigError(
+                f"Inställningen lease_ttl_s ({settings.lease_ttl_s:g} s) måste vara längre än "
+                f"den tid ett steg får ta i systemen ({self.margin_s:g} s: timeout_ms plus "
+                "navigation_timeout_ms). Höj RESERVROBOT_LEASE_TTL_S eller sänk tidsgränserna."
+            )
         self.db = open_database(settings, COMPONENT)
         try:
+            # Before anything else: a key of its own would give this process lease keys of
+            # its own, and nobody would wait for anybody.
+            verify_store_key(self.db, settings.pseudonym_key)
             self.leases = Leases(self.db)
             self.decisions = DecisionStore(self.db, pseudonym)
         except BaseException:
@@ -86,6 +105,7 @@ class Coordination:
                         key,
                         holder=holder_name(self.role),
                         ttl_s=self.settings.lease_ttl_s,
+                        margin_s=self.margin_s,
                         wait_s=self.settings.lease_wait_s,
                         on_wait=on_wait,
                         subject="samma födelsedatum",
@@ -105,7 +125,12 @@ class Coordination:
             finally:
                 self._held = None
 
-    def check(self) -> None:
-        """Before anything irreversible: ``LeaseLost`` if another holder took the lease over."""
+    def fence(self) -> None:
+        """Immediately before an irreversible action: ``LeaseLost`` unless the lease is ours
+        for at least the action's time (one store round trip; ``Leases.fence``)."""
         if self._held is not None:
-            self._held.check()
+            try:
+                self.leases.fence(self._held)
+            except LeaseLost as lost:
+                _log.event("lease_lost", reason=lost.reason)
+                raise

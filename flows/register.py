@@ -48,7 +48,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from flows.context import RoutineContext
-from flows.crashpoint import crash_point
+from flows.crashpoint import crash_point, pause_point
 from flows.pages.errors import NamedElement
 from flows.pages.pmo_form import SaveRefused
 from flows.rules.countries import country_name_sv
@@ -129,8 +129,9 @@ def register(
 
     The caller holds the birth date's coordination lease (``Runner``), so nobody else searches
     or creates for this birth date meanwhile; the journal is read under it. ``verdicts`` (a
-    person's decisions, stored) replace ``decisions`` when given; ``before_change`` runs before
-    every create and save (the runner's check that the lease is still ours).
+    person's decisions, stored) replace ``decisions`` when given; ``before_change`` runs
+    immediately before every press of RNS "Skapa" and PMO "Spara", every retry included (the
+    runner's fence: ``LeaseLost`` unless the lease is still ours for the action's time).
 
     The outcome lists everybody on the birth date judged to be another person (``others``),
     so a person can see whom the robot told apart, and how.
@@ -269,14 +270,14 @@ def _register(
         steps.skipped("create_rns")
         number = _Number(known["value"], bool(known.get("reused")), None)
     else:
-        before_change()
         # Only waiting overlaps: PMO's empty form loads while RNS creates the number.
         ctx.pmo.form.start_opening_new()
-        number = _create_rns(request, rns, rns_hits, ctx=ctx, steps=steps, key=key)
+        number = _create_rns(
+            request, rns, rns_hits, ctx=ctx, steps=steps, key=key, before_create=before_change
+        )
 
     # 3. PMO "Registrera" ------------------------------------------------------------------------
     values = form_values(request, group, ctx=ctx)
-    before_change()
     attempts = 0
 
     def register_once() -> str:
@@ -284,7 +285,7 @@ def _register(
         attempts += 1
         # A retry finds the screen moved on, perhaps: only the first copy trusts just_read.
         current = number if attempts == 1 else replace(number, just_read=False)
-        return _register_in_pmo(current, values, ctx=ctx)
+        return _register_in_pmo(current, values, ctx=ctx, before_save=before_change)
 
     with steps.step("register_pmo"):
         ctx.retry(
@@ -380,17 +381,23 @@ def _create_rns(
     ctx: RoutineContext,
     steps: StepTracker,
     key: str,
+    before_create: Callable[[], None],
 ) -> _Number:
-    """Create a reservnummer and journal it the moment it is read from the page."""
+    """Create a reservnummer and journal it the moment it is read from the page.
+
+    ``before_create`` (the fence) runs right before every press of "Skapa".
+    """
     before = {h.id_value for h in hits_before}
 
     def create() -> _Number:
         ctx.rns.reach()
+        pause_point("create_rns")
         ctx.rns.create.create(
             birth_date=request.birth_date,
             sex=request.sex,
             family_name=request.family_name,
             given_names=request.given_names,
+            before_submit=before_create,
         )
         value = ctx.rns.result.read_number()
         ctx.journal.record(key, JOURNAL_NUMBER, {"value": value, "reused": False})
@@ -460,8 +467,14 @@ def _pmo_text(number: str, *, ctx: RoutineContext) -> str:
     return ctx.profile.pmo_text(number)
 
 
-def _register_in_pmo(number: _Number, values: FormValues, *, ctx: RoutineContext) -> str:
-    """Copy the number, open "Registrera", paste, check, fill in, check again, save.
+def _register_in_pmo(
+    number: _Number,
+    values: FormValues,
+    *,
+    ctx: RoutineContext,
+    before_save: Callable[[], None],
+) -> str:
+    """Copy the number, open "Registrera", paste, check, fill in, check again, fence, save.
 
     Where the profile keeps PMO's Patient-ID in another form than Reservnummersystemet shows
     (``pmo_form = "compact"``), pasting would carry the wrong form: the PMO form is typed.
@@ -478,6 +491,8 @@ def _register_in_pmo(number: _Number, values: FormValues, *, ctx: RoutineContext
     check_patient_id(pasted.marker, pasted.patient_id, pmo_id)
     form.fill(values)
     _check_form_values(values, pmo_id, ctx=ctx)
+    pause_point("register_pmo")
+    before_save()
     try:
         form.save()
     except SaveRefused as exc:

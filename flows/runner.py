@@ -33,6 +33,7 @@ from flows import register as register_flow
 from flows.config import RoutineConfig
 from flows.context import PmoScreens, RnsScreens, RoutineContext
 from flows.coordination import Coordination
+from flows.lease_lost import after_lease_lost
 from flows.pages.site import SiteUI
 from flows.rns_access import direct_access, plexus_access
 from flows.rules.identity import InvalidIdentity, parse_patient_id
@@ -49,6 +50,7 @@ from robot.db import Database, open_database
 from robot.errors import ApplicationError, BusinessError, RobotError
 from robot.evidence import EvidenceHandle, EvidenceRecorder
 from robot.journal import StepJournal
+from robot.leases import LeaseLost
 from robot.logs import Pseudonymizer, get_logger
 from robot.retry import RetriesExhausted, RetryPolicy
 from robot.settings import Settings
@@ -236,14 +238,18 @@ class Runner:
             else:
                 store.record(request, decisions)
                 verdicts = store.verdicts(request)
-            return register_flow.register(
-                request,
-                ctx=self.context,
-                steps=steps,
-                verdicts=verdicts,
-                before_change=self._check_lease,
-                dry_run=dry_run,
-            )
+            try:
+                return register_flow.register(
+                    request,
+                    ctx=self.context,
+                    steps=steps,
+                    verdicts=verdicts,
+                    before_change=self._fence,
+                    dry_run=dry_run,
+                )
+            except LeaseLost as lost:
+                # Stopped before acting: what PMO shows now decides what the clerk is told.
+                return after_lease_lost(request, lost, ctx=self.context, verdicts=verdicts)
 
         outcome = self._run(
             flow,
@@ -261,8 +267,9 @@ class Runner:
                     else "needs_person"
                 )
             return outcome
-        if outcome.kind is OutcomeKind.FAILED:
-            # A clerk finishing by hand must use the number already created, never a second one.
+        if outcome.kind is OutcomeKind.FAILED and outcome.reason_code != "lease_lost_unchecked":
+            # A clerk finishing by hand must use the number already created, never a second one
+            # (not after a lost lease that PMO could not rule out: another patient may exist).
             key = register_flow.journal_key(request)
             known = self._ctx.journal.get(key, register_flow.JOURNAL_NUMBER) if self._ctx else None
             outcome.reservnummer = str(known["value"]) if known else None
@@ -296,7 +303,7 @@ class Runner:
                 identity_checked=identity_checked,
                 ctx=self.context,
                 steps=steps,
-                before_change=self._check_lease,
+                before_change=self._fence,
             ),
             ref=ref,
             steps=steps,
@@ -380,10 +387,11 @@ class Runner:
         """The birth date's lease around one request (``flows.coordination``)."""
         return self._coord.hold(key, ref=ref, steps=steps)
 
-    def _check_lease(self) -> None:
-        """Before anything irreversible: ``LeaseLost`` if another holder took the lease over."""
+    def _fence(self) -> None:
+        """Immediately before anything irreversible: ``LeaseLost`` unless the lease is still
+        ours for the action's time (``Coordination.fence``)."""
         if self._coordination is not None:
-            self._coordination.check()
+            self._coordination.fence()
 
     def _recover(self) -> None:
         """After a failure, make sure the next request starts cleanly.

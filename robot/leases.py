@@ -2,9 +2,9 @@
 
 ```python
 leases = Leases(open_database(settings, "leases"))
-with leases.hold(key, holder=holder_name("kön"), ttl_s=60, wait_s=120, on_wait=show) as lease:
+with leases.hold(key, holder=holder_name("kön"), ttl_s=60, margin_s=30, wait_s=120) as lease:
     if lease.took_over_expired: ...   # the previous holder died mid-work: reconcile first
-    lease.check()                     # before anything irreversible: raises LeaseLost
+    leases.fence(lease)               # right before anything irreversible: raises LeaseLost
 ```
 
 A lease is a row ``(key, holder, token, since, heartbeat_at, expires_at)`` plus the holder's
@@ -15,9 +15,17 @@ of any number of racers gets a row back. Expiry is computed in the store's clock
 (``Database.now_sql``): PostgreSQL's own for several machines, the machine's for a SQLite file
 on one machine, so robot machines with drifting clocks still agree.
 
-``hold`` renews the lease from a background thread every ``ttl_s / 3`` and releases it on exit.
-A holder that stops (killed, frozen, cut off) stops renewing; after ``ttl_s`` another may take
-over, and its lease says ``took_over_expired`` so that it reconciles before acting. On the
+``hold`` renews the lease from a background thread every ``(ttl_s - margin_s) / 3`` and releases
+it on exit. A holder that stops (killed, frozen, cut off) stops renewing; after ``ttl_s`` another
+may take over, and its lease says ``took_over_expired`` so that it reconciles before acting.
+
+The lease is a fence, not a flag. ``fence`` runs immediately before each irreversible action
+(every retry included): one statement that renews the lease only if it is still ours with at
+least ``margin_s`` (the action's own timeout) left, ``UPDATE ... WHERE token = ? AND expires_at
+> now + margin``; anything else, a store error included, means lost. The holder also keeps its
+own clock (``CLOCK_BOOTTIME``, which runs on while the process is frozen or the machine
+sleeps): a lease not renewed for ``ttl_s - margin_s`` is lost, whatever the heartbeat thread
+managed, so a process resumed after a freeze never acts on a lease it may no longer have. On the
 holder's own machine there is no need to wait: when its process is provably gone (no such pid,
 or the pid now belongs to a process started at another time), the lease is taken over at once,
 by a compare-and-swap on the row's token (one winner), and says ``took_over_expired`` too, with
@@ -41,11 +49,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from robot.db import Database, Migration
 from robot.errors import ApplicationError, StoreError
 from robot.processes import HolderProcess
+from robot.retry import NotRetried
 
 COMPONENT = "leases"
 
@@ -102,11 +111,27 @@ class LeaseInfo:
     process: HolderProcess | None = None
 
 
+def lease_clock() -> float:
+    """Seconds on a clock that runs on while this process is frozen or the machine sleeps.
+
+    ``CLOCK_BOOTTIME`` on Linux; elsewhere ``time.monotonic`` (Windows' counts sleep too).
+    """
+    boottime = getattr(time, "CLOCK_BOOTTIME", None)
+    if boottime is not None:
+        return time.clock_gettime(boottime)
+    return time.monotonic()
+
+
+LostReason = Literal["taken", "store", "stalled"]
+
+
 @dataclass(eq=False)
 class Lease:
     """A held lease. ``took_over_expired``: the previous holder died without releasing it.
 
     ``holder_gone``: taken over before the expiry, since the holder's process was gone.
+    ``margin_s``: the time an irreversible action needs; ``fence`` demands that much left, and
+    the lease counts as lost once it has not been renewed for ``ttl_s - margin_s``.
     """
 
     key: str
@@ -116,18 +141,47 @@ class Lease:
     took_over_expired: bool = False
     previous_holder: str | None = None
     holder_gone: bool = False
+    margin_s: float = 0.0
+    # lease_clock() when the last successful renewal (or the acquisition) was sent.
+    renewed_at: float = field(default_factory=lease_clock, repr=False)
     _lost_to: str | None = field(default=None, init=False, repr=False)
-    _lost: bool = field(default=False, init=False, repr=False)
+    _lost: LostReason | None = field(default=None, init=False, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def lost(self) -> bool:
-        """True once a heartbeat found that someone else took the lease over."""
+        """True once the lease is known lost (taken over, not renewed in time, store error)."""
+        return self._lost is not None
+
+    @property
+    def lost_reason(self) -> LostReason | None:
+        """Why it was lost: "taken" (another holder has it), "store" (the store failed at a
+        fence), "stalled" (not renewed for ``ttl_s - margin_s``: frozen, starved or cut off)."""
         return self._lost
 
+    @property
+    def stale(self) -> bool:
+        """True when this process has not renewed the lease for ``ttl_s - margin_s``."""
+        return lease_clock() - self.renewed_at >= self.ttl_s - self.margin_s
+
     def check(self) -> None:
-        """Raise ``LeaseLost`` if the heartbeat found the lease taken over."""
-        if self._lost:
-            raise LeaseLost(self.key, self._lost_to)
+        """Raise ``LeaseLost`` if the lease is lost or stale (no store round trip: see fence)."""
+        if self._lost is None and self.stale:
+            self.lose("stalled")
+        if self._lost is not None:
+            raise LeaseLost(self.key, self._lost_to, reason=self._lost)
+
+    def lose(self, reason: LostReason, other: str | None = None) -> None:
+        """Mark the lease lost (the first reason stays)."""
+        with self._guard:
+            if self._lost is None:
+                self._lost = reason
+                self._lost_to = other
+
+    def renewed(self, sent_at: float) -> None:
+        """Record a successful renewal sent at ``sent_at`` (``lease_clock``)."""
+        with self._guard:
+            self.renewed_at = max(self.renewed_at, sent_at)
 
 
 class LeaseHeld(ApplicationError):
@@ -144,19 +198,29 @@ class LeaseHeld(ApplicationError):
         self.info = info
 
 
-class LeaseLost(ApplicationError):
-    """The lease expired and another holder took it: stop, and reconcile before acting."""
+class LeaseLost(NotRetried):
+    """The lease is no longer surely ours: stop, and reconcile before acting (never retried:
+    another attempt would act without the lease).
+
+    ``reason``: "taken" (another holder has it), "store" (the store did not answer at a fence),
+    "stalled" (not renewed in time: the process stood still).
+    """
 
     default_code = "lease_lost"
 
-    def __init__(self, key: str, other: str | None) -> None:
-        by = f" av {other}" if other else ""
+    def __init__(self, key: str, other: str | None, *, reason: LostReason = "taken") -> None:
+        if reason == "store":
+            why = "databasen svarade inte när roboten skulle gå vidare"
+        else:
+            why = "arbetet stod still för länge"
+        by = f" (nu hos {other})" if other else ""
         super().__init__(
-            f"Ärendet togs över{by} eftersom arbetet stod still för länge. Inget mer sparas "
-            "här; kör ärendet igen så kontrollerar roboten först vad som redan är gjort."
+            f"Roboten släppte ärendet{by} eftersom {why}. Inget mer skapas eller sparas här; "
+            "kör ärendet igen så kontrollerar roboten först vad som redan är gjort."
         )
         self.key = key
         self.other = other
+        self.reason = reason
 
 
 def holder_name(role: str) -> str:
@@ -171,7 +235,9 @@ class Leases:
         self.db = db
         db.migrate(COMPONENT, MIGRATIONS)
 
-    def try_acquire(self, key: str, *, holder: str, ttl_s: float) -> Lease | None:
+    def try_acquire(
+        self, key: str, *, holder: str, ttl_s: float, margin_s: float = 0.0
+    ) -> Lease | None:
         """One attempt: the lease, or None when someone holds it and is not known to be gone.
 
         One atomic statement inserts, or takes over an expired row. When the key is held by a
@@ -181,6 +247,9 @@ class Leases:
         """
         if ttl_s <= 0:
             raise ValueError("ttl_s must be positive")
+        if not 0 <= margin_s < ttl_s:
+            raise ValueError("margin_s must be at least 0 and less than ttl_s")
+        sent_at = lease_clock()
         now = self.db.now_sql
         me = HolderProcess.current()
         mine = (None,) * 4 if me is None else (me.host, me.pid, me.started, me.booted)
@@ -212,6 +281,8 @@ class Leases:
                 ttl_s=float(ttl_s),
                 took_over_expired=previous is not None,
                 previous_holder=previous,
+                margin_s=float(margin_s),
+                renewed_at=sent_at,
             )
         process = None if held is None else _process(held)
         if held is None or process is None or not process.is_gone():
@@ -234,6 +305,8 @@ class Leases:
             took_over_expired=True,
             previous_holder=held["holder"],
             holder_gone=True,
+            margin_s=float(margin_s),
+            renewed_at=sent_at,
         )
 
     def acquire(
@@ -243,6 +316,7 @@ class Leases:
         holder: str,
         ttl_s: float,
         wait_s: float,
+        margin_s: float = 0.0,
         on_wait: Callable[[LeaseInfo], None] | None = None,
         subject: str = "samma uppgifter",
     ) -> Lease:
@@ -255,7 +329,7 @@ class Leases:
         deadline = time.monotonic() + max(0.0, wait_s)
         pause = POLL_FIRST_S
         while True:
-            lease = self.try_acquire(key, holder=holder, ttl_s=ttl_s)
+            lease = self.try_acquire(key, holder=holder, ttl_s=ttl_s, margin_s=margin_s)
             if lease is not None:
                 return lease
             info = self.holder_of(key)
@@ -270,19 +344,53 @@ class Leases:
             pause = min(pause * POLL_GROWTH, POLL_MAX_S)
 
     def renew(self, lease: Lease) -> None:
-        """Push the expiry ``ttl_s`` ahead; ``LeaseLost`` if another holder has taken it."""
+        """Push the expiry ``ttl_s`` ahead if the lease is still ours; ``LeaseLost`` if another
+        holder has taken it. A store error propagates (the heartbeat tries again)."""
+        self._renew(lease, need_s=0.0)
+
+    def fence(self, lease: Lease, *, need_s: float | None = None) -> None:
+        """Immediately before an irreversible action: make sure the lease is ours for at least
+        ``need_s`` more seconds (default ``lease.margin_s``, the action's own timeout).
+
+        One store round trip renews it only if it is still ours with that much left; any other
+        answer, a store error included, marks it lost and raises ``LeaseLost``: the caller
+        stops and never acts. A lease this process has not renewed for ``ttl_s - margin_s``
+        (frozen, starved, cut off) is lost without asking: it may have been taken meanwhile.
+        """
+        need = lease.margin_s if need_s is None else need_s
+        lease.check()
+        try:
+            sent_at = self._renew(lease, need_s=need)
+        except StoreError as exc:
+            lease.lose("store")
+            raise LeaseLost(lease.key, None, reason="store") from exc
+        # The round trip itself may have stood still: the action needs ``need`` seconds
+        # before the expiry the store has just set (sent_at + ttl at the earliest).
+        if lease_clock() - sent_at > lease.ttl_s - need:
+            lease.lose("stalled")
+            raise LeaseLost(lease.key, None, reason="stalled")
+
+    def _renew(self, lease: Lease, *, need_s: float) -> float:
+        """One statement: renew if ours with more than ``need_s`` left; when it was sent."""
         now = self.db.now_sql
+        sent_at = lease_clock()
         with self.db.transaction() as tx:
             changed = tx.execute(
                 f"UPDATE leases SET heartbeat_at = {now}, expires_at = {now} + ?"  # noqa: S608
-                " WHERE key = ? AND token = ?",
-                (lease.ttl_s, lease.key, lease.token),
+                f" WHERE key = ? AND token = ? AND expires_at > {now} + ?",
+                (lease.ttl_s, lease.key, lease.token, float(need_s)),
             )
         if changed != 1:
-            info = self.holder_of(lease.key)
-            lease._lost = True
-            lease._lost_to = info.holder if info is not None else None
-            raise LeaseLost(lease.key, lease._lost_to)
+            with self.db.read() as tx:
+                row = tx.one("SELECT holder, token FROM leases WHERE key = ?", (lease.key,))
+            # Still our row, but with too little time left (or expired): we stood still.
+            mine = row is not None and row["token"] == lease.token
+            other = None if row is None or mine else str(row["holder"])
+            reason: LostReason = "stalled" if mine else "taken"
+            lease.lose(reason, other)
+            raise LeaseLost(lease.key, other, reason=reason)
+        lease.renewed(sent_at)
+        return sent_at
 
     def release(self, lease: Lease) -> bool:
         """Let go of the lease; only its own token. False when it was no longer ours."""
@@ -302,12 +410,25 @@ class Leases:
         holder: str,
         ttl_s: float,
         wait_s: float,
+        margin_s: float = 0.0,
         on_wait: Callable[[LeaseInfo], None] | None = None,
         subject: str = "samma uppgifter",
     ) -> Iterator[Lease]:
-        """``acquire``, renew every ``ttl_s / 3`` from a background thread, release on exit."""
+        """``acquire``, renew every ``(ttl_s - margin_s) / 3`` from a background thread,
+        release on exit.
+
+        The heartbeat fails closed: once the lease has gone unrenewed for ``ttl_s - margin_s``
+        (store errors, a frozen process) it is lost for good and the thread stops; ``fence``
+        and ``check`` then raise ``LeaseLost``.
+        """
         lease = self.acquire(
-            key, holder=holder, ttl_s=ttl_s, wait_s=wait_s, on_wait=on_wait, subject=subject
+            key,
+            holder=holder,
+            ttl_s=ttl_s,
+            wait_s=wait_s,
+            margin_s=margin_s,
+            on_wait=on_wait,
+            subject=subject,
         )
         stop = threading.Event()
         beat = threading.Thread(
@@ -319,19 +440,25 @@ class Leases:
         finally:
             stop.set()
             beat.join()
-            if not lease.lost:
-                # A store failure here is not the body's business: the lease expires anyway.
+            if lease.lost_reason != "taken":
+                # A lease lost to a store error or a stall may still be ours in the store:
+                # let go of it (by its token only), so that nobody waits out its expiry. A
+                # store failure here is not the body's business: the lease expires anyway.
                 with suppress(StoreError):
                     self.release(lease)
 
     def _heartbeat(self, lease: Lease, stop: threading.Event) -> None:
-        while not stop.wait(lease.ttl_s / 3):
+        interval = (lease.ttl_s - lease.margin_s) / 3
+        while not stop.wait(interval):
+            if lease.stale:
+                lease.lose("stalled")  # fail closed: too long without a renewal
+                return
             try:
-                self.renew(lease)
+                self._renew(lease, need_s=0.0)
             except LeaseLost:
                 return
             except StoreError:
-                continue  # the store is briefly out of reach: the next beat tries again
+                continue  # out of reach for now: try again until the lease goes stale
 
     def holder_of(self, key: str) -> LeaseInfo | None:
         """Who holds ``key`` now (live or expired, until someone takes or releases it)."""

@@ -145,6 +145,11 @@ class Settings(BaseSettings):
     # data_dir (one machine). ``postgresql://user:password@host:5432/dbname``: one PostgreSQL
     # database shared by several robot machines. Holds a password: environment or .env only.
     store_dsn: str = ""
+    # Against real systems every entry point that registers (clerk apps, `register`, backlog
+    # runs) must share one store, or the birth date's lease excludes nobody else. A SQLite
+    # store (local to one OS account) is allowed only when this says it is the region's only
+    # entry point.
+    sole_entry_point: bool = False
     # Coordination leases (one request per birth date at a time, everywhere): a holder that
     # stops renewing loses its lease after ``lease_ttl_s``; another request waits for it up
     # to ``lease_wait_s`` before it gives up and says who holds it.
@@ -234,6 +239,14 @@ class Settings(BaseSettings):
             problems.append(
                 "Nyckeln för pseudonymisering (pseudonym_key) har fortfarande exempelvärdet. "
                 "Sätt en egen, hemlig nyckel i RESERVROBOT_PSEUDONYM_KEY."
+            )
+        if not self.store_dsn.strip() and not self.sole_entry_point:
+            problems.append(
+                "Samordningen ligger i en fil som bara det här kontot på den här datorn ser. "
+                "Andra handläggares appar och robotdatorer ser den inte och kan registrera samma "
+                "person samtidigt. Ange regionens gemensamma databas i RESERVROBOT_STORE_DSN "
+                "(med din egen databasroll), eller, om detta är regionens enda ingång som "
+                "registrerar, RESERVROBOT_SOLE_ENTRY_POINT=true."
             )
         sites = [("pmo", "PMO"), ("rns", "Reservnummersystemet")]
         if self.rns.access == "plexus":

@@ -8,7 +8,11 @@ reported state, and in ``resultat.csv``:
 - a new item (``added``), or the same request already queued (``duplicate``), or a case already
   done or closed by a person (``handled``: a re-import never reopens it);
 - a changed row for a request still waiting replaces it, and the change is reported
-  (``replaced``); a corrected row replaces an invalid one (``corrected``);
+  (``replaced``), but only for the same person corrected; a row whose ``referens`` is waiting
+  for another person (another birth date or sex, or neither name alike) is refused
+  ("Referensen används redan för en annan person", ``conflict``), and so are all rows of one
+  file that give one ``referens`` to different persons; a corrected row replaces an invalid
+  one (``corrected``);
 - a row whose ``referens`` is already queued for another person, once that case is under way,
   is refused with its reason (``conflict``), and so is a row that is one of the template's
   invented examples (``example``);
@@ -18,6 +22,9 @@ reported state, and in ``resultat.csv``:
 Refused rows are stored as ``rejected`` items, so nothing silently disappears; of those only the
 reasons and which columns were filled are kept (no names). A cell that could be a spreadsheet
 formula is refused, never evaluated.
+
+Long (about 470 lines) because every row's one reported state is decided here, in one pass
+over the file: validation, examples, references shared within the file, and the queue's answer.
 """
 
 from __future__ import annotations
@@ -79,6 +86,31 @@ def conflict_message(ref: str, item: QueueItem) -> str:
         f" {item.status.label_sv.lower()}). Raden lades inte till: ge raden en egen referens,"
         " eller rätta den om det är samma person."
     )
+
+
+def other_person_message(ref: str, item: QueueItem) -> str:
+    return (
+        f"Referensen används redan för en annan person (ärende {item.id}, referens {ref}, "
+        f"{item.status.label_sv.lower()}). Raden lades inte till och det väntande ärendet är "
+        "oförändrat: ge raden en egen referens, eller rätta den om det är samma person."
+    )
+
+
+def two_persons_message(ref: str) -> str:
+    return (
+        f"Referensen används redan för en annan person: {ref} står på flera rader i filen med "
+        "olika personer. Ingen av raderna lades till; ge varje person en egen referens."
+    )
+
+
+def other_person(a: RegistrationRequest, b: RegistrationRequest) -> bool:
+    """True when two requests under one reference cannot be one person corrected: another
+    birth date or sex, or neither name in common (a spelling fix changes one name at most)."""
+    if a.birth_date != b.birth_date or a.sex != b.sex:
+        return True
+    family = normalise_name(a.family_name) != normalise_name(b.family_name)
+    given = normalise_name(a.given_names) != normalise_name(b.given_names)
+    return family and given
 
 
 def _is_example(request: RegistrationRequest) -> bool:
@@ -233,6 +265,7 @@ class Importer:
         self.countries = config.countries
         self._group_index = _group_index(self.groups)
         self._key = settings.pseudonym_key.get_secret_value().encode()
+        self._shared_refs: frozenset[str] = frozenset()
 
     def import_file(self, path: Path) -> ImportReport:
         """Import ``path``; raises ``reader.UnreadableFile`` when the file cannot be read."""
@@ -245,6 +278,7 @@ class Importer:
             empty_rows=table.empty_rows,
             warnings=list(table.warnings),
         )
+        self._shared_refs = self._refs_of_two_persons(table)
         for row in table.rows:
             self._import_row(path.name, table, row, report)
         log.event(
@@ -257,6 +291,28 @@ class Importer:
             rejected=report.rejected,
         )
         return report
+
+    def _refs_of_two_persons(self, table: Table) -> frozenset[str]:
+        """References that rows of this file give to different persons (all refused)."""
+        first: dict[str, RegistrationRequest] = {}
+        shared: set[str] = set()
+        for row in table.rows:
+            try:
+                request = parse_request(
+                    _request_data(row, self.groups, self._group_index),
+                    groups=self.groups,
+                    rules=self.rules,
+                    countries=self.countries,
+                )
+            except RequestInvalid:
+                continue  # refused for its own reasons
+            ref = request.external_ref
+            if ref is None:
+                continue
+            if ref in first and other_person(first[ref], request):
+                shared.add(ref)
+            first.setdefault(ref, request)
+        return frozenset(shared)
 
     def _header(self, table: Table, key: str) -> str:
         return table.headers.get(key) or (BY_KEY[key].sv if key in BY_KEY else WHOLE_ROW)
@@ -330,7 +386,32 @@ class Importer:
             self._reject(source, row, [error], report, outcome="example")
             return
         ref = request.external_ref or request.fingerprint()
+        if request.external_ref in self._shared_refs:
+            error = RowError(
+                row.number,
+                self._header(table, "external_ref"),
+                "ref_other_person",
+                two_persons_message(ref),
+            )
+            self._reject(source, row, [error], report, outcome="conflict", taken=True)
+            return
         before = self.store.find(ref)
+        if (
+            request.external_ref is not None
+            and before is not None
+            and before.request is not None
+            and before.status is ItemStatus.PENDING
+            and other_person(before.request, request)
+        ):
+            # Never a silent replacement: a waiting case keeps its person.
+            error = RowError(
+                row.number,
+                self._header(table, "external_ref"),
+                "ref_other_person",
+                other_person_message(ref, before),
+            )
+            self._reject(source, row, [error], report, outcome="conflict", taken=True)
+            return
         # A row's own reference names one case: a changed row replaces it while it waits.
         # Without one, two rows of the same person cannot tell a correction from a repeat.
         item, how = self.store.add(
@@ -357,6 +438,7 @@ class Importer:
                 f" (ändrat: {', '.join(changes) or 'inget'})."
             )
         report.rows.append(RowResult(row.number, item.id, how.value, item.status, changes))
+        self.store.record_import_row(report.file, row.number, item.id, how.value)
 
     def _reject(
         self,
@@ -398,3 +480,4 @@ class Importer:
         if outcome == "rejected" and not added:
             outcome = "rejected_again"
         report.rows.append(RowResult(row.number, item.id, outcome, item.status))
+        self.store.record_import_row(report.file, row.number, item.id, outcome)

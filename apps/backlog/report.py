@@ -306,7 +306,7 @@ def build_report(
         html=out / "rapport.html", csv=out / "resultat.csv", xlsx=out / "resultat.xlsx"
     )
     write_private(files.html, page)
-    rows = [_result_row(item) for item in store.items()]
+    rows = result_rows(store)
     write_results_csv(files.csv, rows)
     write_results_xlsx(files.xlsx, rows)
     return files
@@ -336,10 +336,25 @@ def _result_reason(item: QueueItem) -> str:
     return item.reason_sv or ""
 
 
-def _result_row(item: QueueItem) -> list[object]:
+def result_rows(store: QueueReader) -> list[list[object]]:
+    """One line per imported row (file and row; several rows may share one item: the same
+    person twice, a file imported again), then one per item that came from no file."""
+    items = {item.id: item for item in store.items()}
+    lines: list[list[object]] = []
+    imported: set[int] = set()
+    for file, row, item_id, _outcome in store.import_rows():
+        item = items.get(item_id)
+        if item is not None:
+            lines.append(_result_row(item, source=f"{file}:{row}"))
+            imported.add(item_id)
+    lines += [_result_row(item) for item in items.values() if item.id not in imported]
+    return lines
+
+
+def _result_row(item: QueueItem, *, source: str | None = None) -> list[object]:
     return [
         item.id,
-        item.source or "",
+        source or item.source or "",
         display_ref(item.ref),
         item.status.label_sv,
         KIND_SV.get(str(item.kind), ""),

@@ -15,13 +15,16 @@ from apps.cli.check_screens import describe, screen_report
 from apps.cli.edge import edge_of
 from apps.exitcodes import ExitCode
 from flows.config import RoutineConfig
+from flows.coordination import COMPONENT as COORDINATION
 from flows.rules.vocabulary import system_sv
 from flows.runner import Runner
 from flows.transfer import FillTransfer
 from robot import clipboard
+from robot.db import open_database
 from robot.display import virtual_display
 from robot.errors import RobotError
 from robot.settings import Settings
+from robot.store_key import verify_store_key
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
     yield region_check(settings)
     yield safety_check(settings)
     yield from folder_checks(settings)
+    yield store_check(settings)
     try:
         mode = clipboard.resolve_transfer_mode(settings.transfer_mode, headless=settings.headless)
         problem = clipboard.system_clipboard_problem()
@@ -222,6 +226,19 @@ def safety_check(settings: Settings) -> Check:
             "tillåts (inte mot riktiga system)",
         )
     return Check("Säkerhet", True, "egen pseudonymnyckel och egna inloggningar")
+
+
+def store_check(settings: Settings) -> Check:
+    """The coordination store opens, is sound, and was first used with this pseudonym key
+    (``robot.store_key``: a machine with a key of its own would register people twice)."""
+    try:
+        with open_database(settings, COORDINATION) as db:
+            db.check()
+            verify_store_key(db, settings.pseudonym_key)
+            where = db.where
+    except RobotError as exc:
+        return Check("Databas", False, exc.message)
+    return Check("Databas", True, f"{where}; samma pseudonymnyckel som när databasen började")
 
 
 def folder_checks(settings: Settings) -> Iterator[Check]:

@@ -15,7 +15,6 @@ Bundle holding one), refusing it with the FHIR path of each problem.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import sys
 from collections.abc import Callable
@@ -27,6 +26,7 @@ import typer
 from apps.cli.edge import Edge, edge_of, err, refuse_unsafe_setup
 from apps.cli.fhir import fhir_paths, fhir_printer, fhir_request_fields, print_fhir_invalid
 from apps.cli.output import print_invalid, print_outcome
+from apps.cli.request_file import RequestFileError, parse_request_json
 from apps.exitcodes import ExitCode, outcome_exit_code
 from flows.config import RoutineConfig
 from flows.register import journal_key
@@ -156,6 +156,7 @@ def register(
         audit_job="register_dry_run" if dry_run else "register",
         show=fhir_printer(config.profile, request) if fhir else None,
         request=request,
+        changes=not dry_run,
     )
     raise typer.Exit(outcome_exit_code(outcome.kind))
 
@@ -247,10 +248,13 @@ def _run(
     show: Callable[[Outcome], None] | None = None,
     request: RegistrationRequest | None = None,
     config: RoutineConfig | None = None,
+    changes: bool = True,
 ) -> Outcome:
     """Start a runner (and a virtual display when headed without one), run, audit, print.
 
-    ``show`` prints the outcome instead of the text or JSON of ``print_outcome`` (FHIR)."""
+    ``show`` prints the outcome instead of the text or JSON of ``print_outcome`` (FHIR).
+    ``changes``: the call may create or change something; then it is refused (exit 4) when
+    the audit log cannot be opened, since nothing may change unlogged."""
     quiet = as_json or show is not None
     refuse_unsafe_setup(settings)
     _enforce_retention(settings)
@@ -260,6 +264,13 @@ def _run(
         audit = _open_audit(settings)
         if audit is not None:
             stack.callback(audit.close)
+        elif changes:
+            err.print(
+                "Roboten startas inte: granskningsloggen går inte att öppna, och inget får "
+                "skapas eller ändras utan att det loggas. Kör reservrobot doctor, eller "
+                "kontakta IT."
+            )
+            raise typer.Exit(ExitCode.STORE_BROKEN)
 
         def on_step(event: StepEvent) -> None:
             if not quiet and event.status == "started":
@@ -331,18 +342,22 @@ def _audit_outcome(edge: Edge, settings: Settings, ref: str, outcome: Outcome, *
 
 
 def _read_request_file(path: Path, *, fhir: bool) -> tuple[dict[str, Any], list[FieldError] | None]:
-    """The request's fields from the file, and a FHIR file's own problems (None: no FHIR)."""
+    """The request's fields from the file, and a FHIR file's own problems (None: no FHIR).
+
+    Read strictly (``apps.cli.request_file``): a byte-order mark is fine, a key given twice,
+    malformed or too deeply nested JSON is refused in Swedish with line and column (exit 3)."""
     try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-        data = json.loads(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        err.print(f"Filen kan inte läsas som JSON: {exc}")
+        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+    except OSError as exc:
+        err.print(f"Filen {path} kan inte läsas ({exc.strerror or 'okänt fel'}).")
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
-    if isinstance(data, dict) and "resourceType" in data:  # a FHIR resource (apps/fhir)
-        return fhir_request_fields(text, fhir=fhir)
-    if not isinstance(data, dict):
-        err.print("Filen ska innehålla ett JSON-objekt.")
-        raise typer.Exit(ExitCode.INVALID_INPUT)
+    try:
+        data = parse_request_json(raw)
+    except RequestFileError as exc:
+        err.print(exc.message_sv)
+        raise typer.Exit(ExitCode.INVALID_INPUT) from None
+    if "resourceType" in data:  # a FHIR resource (apps/fhir)
+        return fhir_request_fields(raw.decode("utf-8-sig"), fhir=fhir)
     return data, None
 
 

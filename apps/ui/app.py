@@ -139,6 +139,16 @@ def create_app(
 
         audit = AuditLog(settings)
         owned.append(audit)
+    claims = None
+    if store is not None:
+        # Beside the queue (its file on SQLite, the shared database on PostgreSQL): every app
+        # on this queue sees every other app's claims.
+        from apps.backlog.store.decision_claims import DecisionClaims
+        from robot.db import open_database
+
+        claims_db = open_database(settings, "queue")
+        owned.append(claims_db)
+        claims = DecisionClaims(claims_db, ttl_s=settings.lease_ttl_s)
     config = RoutineConfig.load(settings)
     manager = JobManager(runner_factory or default_runner_factory(settings, config))
     ui = UiContext(
@@ -152,6 +162,7 @@ def create_app(
         profile=config.profile,
         store=store,
         audit=audit,
+        claims=claims,
         user=user or os_user(),
         region_name=config.profile.name,
     )

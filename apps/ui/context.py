@@ -19,6 +19,7 @@ from robot.settings import Settings
 
 if TYPE_CHECKING:
     from apps.backlog.store import QueueStore
+    from apps.backlog.store.decision_claims import DecisionClaims
     from flows.rules.countries import CountryLists
     from flows.rules.groups import PatientGroup
     from flows.rules.region import RegionProfile
@@ -54,8 +55,10 @@ class UiContext:
     region_name: str = "Region Gävleborg"
     # Backlog item id -> the job resolving it now (a second click must not start another).
     backlog_jobs: dict[int, str] = field(default_factory=dict)
-    # Backlog items being decided on or resolved right now.
+    # Backlog items being decided on or resolved right now (by this app: a double click).
     backlog_busy: set[int] = field(default_factory=set)
+    # The claims in the shared store (every app: two clerks on one case).
+    claims: DecisionClaims | None = None
 
     @property
     def actor(self) -> str:

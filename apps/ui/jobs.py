@@ -99,6 +99,8 @@ class Job:
     clipboard: ClipboardState | None = None
     clipboard_at: float | None = None  # when the robot wrote (or emptied) the clipboard
     follow_up: str | None = None  # the job started by a person's decision on this one
+    # Something the clerk must know beyond the outcome (a write-back the queue refused).
+    notice_sv: str | None = None
     created_at: float = field(default_factory=time.time)
     finished_at: float | None = None
 

@@ -6,16 +6,19 @@ known: the Patient-ID goes to the OS clipboard, a backlog item gets its result w
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal, cast
 
+from apps.backlog.store import StoreError
 from apps.ui.jobs import AfterHook, ClipboardState, Job, JobManager, RunnerLike, StepCallback, Work
 from flows.rules.outcome import Decision, Outcome
 from robot.clipboard import read_system, system_clipboard_available, write_system
 
 if TYPE_CHECKING:
     from apps.backlog.store import QueueStore, RetryPlan
+    from apps.backlog.store.decision_claims import Claimed
     from flows.rules.request import RegistrationRequest
     from robot.audit import AuditLog
 
@@ -148,7 +151,7 @@ def writeback_hook(
     """
 
     def hook(job: Job, outcome: Outcome) -> None:
-        from apps.backlog.store import RetryPlan, next_status, utcnow
+        from apps.backlog.store import IllegalTransition, RetryPlan, next_status, utcnow
 
         item = store.get(item_id)
         nxt = next_status(
@@ -157,15 +160,25 @@ def writeback_hook(
             plan=plan or RetryPlan(),
             now=utcnow(),
         )
-        store.finish(
-            item_id,
-            outcome,
-            status=nxt.status,
-            attempts=nxt.attempts,
-            not_before=nxt.not_before,
-            decisions=job.decisions,
-            actor=actor,
-        )
+        try:
+            written = store.finish(
+                item_id,
+                outcome,
+                status=nxt.status,
+                attempts=nxt.attempts,
+                not_before=nxt.not_before,
+                decisions=job.decisions,
+                actor=actor,
+            )
+        except (IllegalTransition, StoreError):
+            written = False
+        if written:
+            return
+        # Refused (the case changed meanwhile, or the store failed): the clerk is told, and
+        # the item's history says so, with what the robot's outcome was.
+        job.notice_sv = WRITEBACK_REFUSED_SV
+        with contextlib.suppress(StoreError):
+            store.note_refused_writeback(item_id, outcome, actor=actor)
 
     return hook
 
@@ -187,6 +200,23 @@ def audit_hook(audit: AuditLog | None, *, actor: str) -> AfterHook:
             via="ui",
             job=job.kind.value,
         )
+
+    return hook
+
+
+WRITEBACK_REFUSED_SV = (
+    "Resultatet kunde inte skrivas tillbaka till ärendekön: ärendet har ändrats av någon annan "
+    "under tiden, eller så gick kön inte att nå. Det som står här gäller ändå; kontrollera "
+    "ärendet i Att hantera innan något mer görs."
+)
+
+
+def claim_release_hook(claim: Claimed | None) -> AfterHook:
+    """Let go of the case's claim in the store once its result is written back."""
+
+    def hook(job: Job, outcome: Outcome) -> None:
+        if claim is not None:
+            claim.release()
 
     return hook
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from playwright.sync_api import Locator, expect
@@ -26,8 +27,20 @@ class RnsCreatePage:
         self.sel = site.screen("create")
 
     @page_call
-    def create(self, *, birth_date: date, sex: Sex, family_name: str, given_names: str) -> None:
-        """Open the form, fill it in and press Skapa; lands on the result screen."""
+    def create(
+        self,
+        *,
+        birth_date: date,
+        sex: Sex,
+        family_name: str,
+        given_names: str,
+        before_submit: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Open the form, fill it in and press Skapa; lands on the result screen.
+
+        ``before_submit`` runs right before the press (the flow's fence: it may raise, and
+        then nothing is created).
+        """
         self.site.click_nav("create")
         page = self.site.page
         self.sel.loc(page, "birth_date").fill(birth_date.strftime("%Y%m%d"))
@@ -36,6 +49,7 @@ class RnsCreatePage:
         self.sel.loc(page, "given_names").fill(given_names)
         # A post: after a lost session the number may or may not exist; the flow checks.
         method = self.sel.texts.get("submit_method", "")
+        before_submit()
         self.site.submit(self.sel.loc(page, "submit"), resumable=False, method=method)
 
 

@@ -85,6 +85,20 @@ REASONS_SV: dict[str, str] = {
     "lease_held": (
         "Ett annat ärende med samma födelsedatum körs just nu. Försök igen om en stund."
     ),
+    "lease_lost_registered": (
+        "Roboten stod still och en annan körning tog över ärendet. Personen är nu registrerad "
+        "i PMO med Patient-ID nedan: skapa inget nytt reservnummer och ingen ny patient."
+    ),
+    "lease_lost": (
+        "Roboten stod still och släppte ärendet innan något mer skapades eller sparades här. "
+        "Personen finns inte i PMO ännu. Kör ärendet igen: roboten kontrollerar först vad som "
+        "redan är gjort."
+    ),
+    "lease_lost_unchecked": (
+        "Roboten stod still och släppte ärendet, och kunde sedan inte se i PMO om personen "
+        "redan är registrerad. Sök på personen i PMO innan något görs; skapa inget nytt "
+        "reservnummer."
+    ),
     "codes_differ": (
         "Patienten finns redan i PMO, men koderna för Kommun/Län skiljer sig från "
         "patientgruppens. Inget har ändrats; rätta koderna i PMO till patientgruppens."

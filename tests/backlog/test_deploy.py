@@ -94,6 +94,10 @@ def test_windows_start_script_starts_the_attended_app_on_its_fixed_port() -> Non
     readme = (DEPLOY / "windows" / "README.md").read_text("utf-8")
     assert f"http://127.0.0.1:{port.group(1)}/" in readme
     assert "%LOCALAPPDATA%\\reservrobot" in text
+    # The region's shared store, as the clerk's own database role, with no password (#25).
+    dsn = re.search(r'set "RESERVROBOT_STORE_DSN=([^"]+)"', text)
+    assert dsn is not None and dsn.group(1).startswith("postgresql://%USERNAME%@")
+    assert ":" not in dsn.group(1).split("//", 1)[1].split("@", 1)[0]  # no password
     shortcut = (DEPLOY / "windows" / "install-shortcut.ps1").read_text("utf-8")
     assert "start-reservrobot-ui.cmd" in shortcut and "CreateShortcut" in shortcut
     # The options the script passes exist.

@@ -174,7 +174,7 @@ def test_an_item_claimed_before_version_3_is_judged_by_its_heartbeat_alone(
         )
     db.close()
     with open_store(qsettings) as store:
-        assert store.version == len(MIGRATIONS) == 3
+        assert store.version == len(MIGRATIONS) >= 3
         (item,) = store.items()
         assert store.recover_interrupted(stale_after=STALE_AFTER, actor="t") == []
         _age_heartbeats(store)

@@ -106,3 +106,54 @@ def test_an_invalid_row_whose_reference_is_queued_still_appears_in_the_results(
     results = result_rows(store, tmp_path / "out")
     assert [r["status"] for r in results] == ["Väntar", "Ogiltig rad"]
     assert results[1]["källa"] == "b.csv:2"
+
+
+def test_a_reference_waiting_for_another_person_is_refused_never_replaced(
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
+) -> None:
+    first = importer.import_file(write(tmp_path / "a.csv", EVA))
+    report = importer.import_file(write(tmp_path / "b.csv", PER))  # same MOTT-1, another person
+    [row] = report.rows
+    [error] = report.errors
+    assert (row.outcome, error.code) == ("conflict", "ref_other_person")
+    assert "Referensen används redan för en annan person" in error.message_sv
+    eva = store.find("MOTT-1")
+    assert eva is not None and eva.id == first.rows[0].item_id
+    assert eva.status is ItemStatus.PENDING and eva.request is not None
+    assert (eva.request.given_names, eva.source) == ("Eva", "a.csv:2")
+
+
+def test_a_spelling_fix_of_the_waiting_person_still_replaces_it(
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
+) -> None:
+    importer.import_file(write(tmp_path / "a.csv", EVA))
+    report = importer.import_file(write(tmp_path / "b.csv", EVA.replace(";Ek;", ";Eek;")))
+    assert [r.outcome for r in report.rows] == ["replaced"]
+
+
+def test_two_rows_of_one_file_giving_one_reference_to_two_persons_are_both_refused(
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
+) -> None:
+    report = importer.import_file(write(tmp_path / "a.csv", EVA, PER))
+    assert [r.outcome for r in report.rows] == ["conflict", "conflict"]
+    assert {e.code for e in report.errors} == {"ref_other_person"}
+    said = "Referensen används redan för en annan person"
+    assert all(said in e.message_sv for e in report.errors)
+    assert report.added == 0
+    assert store.find("MOTT-1") is None  # neither person was queued under it
+    results = result_rows(store, tmp_path / "out")
+    assert sorted(r["källa"] for r in results) == ["a.csv:2", "a.csv:3"]
+    assert {r["status"] for r in results} == {"Ogiltig rad"}
+
+
+def test_every_row_of_a_file_has_its_own_line_in_resultat_csv(
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
+) -> None:
+    other = PER.replace("MOTT-1", "MOTT-2")
+    # Eva twice (one case), Per, an invalid row; then the same file imported again.
+    path = write(tmp_path / "a.csv", EVA, EVA, other, "2019-13-45;K;X;Y;asylsokande;;;;")
+    importer.import_file(path)
+    importer.import_file(path)
+    results = result_rows(store, tmp_path / "out")
+    assert [r["källa"] for r in results] == ["a.csv:2", "a.csv:3", "a.csv:4", "a.csv:5"]
+    assert results[0]["id"] == results[1]["id"]  # one case, two rows, two lines

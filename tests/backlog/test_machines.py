@@ -139,8 +139,9 @@ def test_two_machines_share_one_postgresql_queue_and_one_takes_over_from_a_kille
     try:
         for name, settings in machines.items():
             env = {**environment_of(settings), SIMULATED_HOST_ENV: f"host-{name}"}
-            # The killed machine's lease on its person expires soon too (default: a minute).
-            env["RESERVROBOT_LEASE_TTL_S"] = "5"
+            # The killed machine's lease on its person is taken over at once (its process is
+            # gone on this host) or after the ttl, which must outlast one action (30 s here).
+            env["RESERVROBOT_LEASE_TTL_S"] = "35"
             env["RESERVROBOT_STORE_DSN"] = postgres_dsn
             runs[name] = start_cli_run(settings, logs[name], *args, "--machine", name, env=env)
 

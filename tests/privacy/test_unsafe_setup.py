@@ -23,7 +23,8 @@ REAL_SITES = {
 def test_demo_values_are_allowed_only_when_every_site_is_on_this_computer() -> None:
     assert Settings(pmo_url="http://localhost:8101").unsafe_setup_problems() == []
     problems = Settings(pmo_url="https://pmo.region.example").unsafe_setup_problems()
-    assert len(problems) == 3  # key, PMO login, RNS login (Plexus is not used: direct access)
+    # key, store local to this account, PMO login, RNS login (Plexus not used: direct access)
+    assert len(problems) == 4
     assert "pseudonym_key" in problems[0] and "RESERVROBOT_PSEUDONYM_KEY" in problems[0]
     assert any("PMO" in p and "demo/demo" in p for p in problems)
     real = Settings(
@@ -33,6 +34,7 @@ def test_demo_values_are_allowed_only_when_every_site_is_on_this_computer() -> N
         pmo_password=SecretStr("s3cret-pmo"),
         rns_username="robot",
         rns_password=SecretStr("s3cret-rns"),
+        store_dsn="postgresql://anna@db.region.example/reservrobot",
     )
     assert real.unsafe_setup_problems() == []
     plexus = real.model_copy(update={"rns": real.rns.model_copy(update={"access": "plexus"})})

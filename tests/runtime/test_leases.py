@@ -30,6 +30,8 @@ from robot.leases import (
 )
 from robot.processes import HolderProcess, this_machine
 from robot.settings import Settings
+from tests.fixtures.postgres import PostgresServer
+from tests.fixtures.tcp_proxy import TcpProxy
 
 RACERS = 4
 ROUNDS = 8
@@ -398,12 +400,62 @@ def test_renewing_a_lease_someone_else_took_raises_lease_lost(leases: Leases) ->
     assert info is not None and info.holder == "robot-2"
 
 
-def test_renewing_an_expired_lease_nobody_took_keeps_it(leases: Leases) -> None:
+def test_an_expired_lease_is_lost_even_when_nobody_took_it(leases: Leases) -> None:
+    # Fail closed: while it was expired anyone could have taken it and let go again.
     mine = leases.acquire("p_1", holder="robot-1", ttl_s=0.2, wait_s=0)
     _wait_for(lambda: _expired(leases, "p_1"), "the lease expires")
-    leases.renew(mine)
-    assert not _expired(leases, "p_1")
-    assert leases.try_acquire("p_1", holder="robot-2", ttl_s=60) is None
+    with pytest.raises(LeaseLost) as caught:
+        leases.renew(mine)
+    assert caught.value.reason == "stalled"
+    assert mine.lost
+    with pytest.raises(LeaseLost):
+        leases.fence(mine)
+
+
+def test_the_fence_renews_a_lease_that_is_ours_with_the_actions_time_left(
+    leases: Leases,
+) -> None:
+    lease = leases.acquire("p_1", holder="robot-1", ttl_s=60, margin_s=20, wait_s=0)
+    before = leases.holder_of("p_1")
+    assert before is not None
+    leases.fence(lease)
+    after = leases.holder_of("p_1")
+    assert after is not None and after.expires_at >= before.expires_at
+    assert not lease.lost
+
+
+def test_the_fence_refuses_a_lease_with_less_than_the_actions_time_left(
+    leases: Leases,
+) -> None:
+    lease = leases.acquire("p_1", holder="robot-1", ttl_s=60, wait_s=0)
+    # Ours, but an action of 120 s would outlive it: refused in the same statement.
+    with pytest.raises(LeaseLost) as caught:
+        leases.fence(lease, need_s=120)
+    assert caught.value.reason == "stalled"
+    assert lease.lost
+
+
+def test_the_fence_refuses_a_lease_another_holder_took(leases: Leases) -> None:
+    mine = leases.acquire("p_1", holder="slow robot", ttl_s=60, wait_s=0)
+    with leases.db.transaction() as tx:
+        tx.execute("UPDATE leases SET expires_at = 0 WHERE key = 'p_1'")
+    theirs = leases.try_acquire("p_1", holder="robot-2", ttl_s=60)
+    assert theirs is not None
+    with pytest.raises(LeaseLost) as caught:
+        leases.fence(mine)
+    assert (caught.value.reason, caught.value.other) == ("taken", "robot-2")
+
+
+def test_a_lease_not_renewed_for_ttl_minus_margin_is_lost_without_asking_the_store(
+    leases: Leases,
+) -> None:
+    # A process that stood still (frozen, starved) past ttl - margin: its own clock says lost,
+    # even though the row is untouched in the store.
+    lease = leases.acquire("p_1", holder="robot-1", ttl_s=0.6, margin_s=0.3, wait_s=0)
+    _wait_for(lambda: lease.stale, "ttl - margin passes without a renewal")
+    with pytest.raises(LeaseLost) as caught:
+        leases.fence(lease)
+    assert caught.value.reason == "stalled"
 
 
 def test_release_only_removes_the_callers_own_lease(leases: Leases) -> None:
@@ -464,3 +516,47 @@ def test_holders_lists_every_lease_with_times(leases: Leases) -> None:
 def test_holder_name_names_the_machine_role_and_process() -> None:
     name = holder_name("kön")
     assert "(kön, process " in name
+
+
+@pytest.fixture
+def cut_off_leases(
+    postgres_server: PostgresServer, postgres_dsn: str
+) -> Iterator[tuple[Leases, TcpProxy]]:
+    """Leases on PostgreSQL through a proxy this test can cut (a real network outage)."""
+    with TcpProxy((postgres_server.host, postgres_server.port)) as proxy:
+        dsn = postgres_dsn.replace(f":{postgres_server.port}/", f":{proxy.port}/")
+        db = open_database(Settings(store_dsn=dsn), "leases")
+        try:
+            yield Leases(db), proxy
+        finally:
+            db.close()
+
+
+def test_a_store_error_at_the_fence_means_lost(
+    cut_off_leases: tuple[Leases, TcpProxy],
+) -> None:
+    leases, proxy = cut_off_leases
+    lease = leases.acquire("p_1", holder="robot-1", ttl_s=60, margin_s=20, wait_s=0)
+    proxy.down()
+    with pytest.raises(LeaseLost) as caught:
+        leases.fence(lease)
+    assert caught.value.reason == "store"
+    proxy.up()
+    # Lost stays lost: the store answering again does not make the lease ours to act on.
+    with pytest.raises(LeaseLost):
+        leases.fence(lease)
+
+
+def test_the_heartbeat_fails_closed_when_the_store_is_out_of_reach(
+    cut_off_leases: tuple[Leases, TcpProxy],
+) -> None:
+    leases, proxy = cut_off_leases
+    with leases.hold("p_1", holder="robot-1", ttl_s=3, margin_s=2, wait_s=0) as lease:
+        proxy.down()
+        _wait_for(lambda: lease.lost, "the heartbeat gives the lease up")
+        assert lease.lost_reason == "stalled"
+        proxy.up()
+        with pytest.raises(LeaseLost):
+            leases.fence(lease)
+    # On the way out the lease was let go of (by its token): nobody waits out its expiry.
+    assert leases.holder_of("p_1") is None

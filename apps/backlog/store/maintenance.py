@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from apps.backlog.store.items import HOLDER_CLEARED, INTERRUPTED_SV, reload, write_status
-from apps.backlog.store.rows import dump_decisions, ts
+from apps.backlog.store.items import (
+    HOLDER_CLEARED,
+    INTERRUPTED_SV,
+    log_history,
+    reload,
+    write_status,
+)
+from apps.backlog.store.rows import dump_decisions, ts, utcnow
 from apps.backlog.store.status import IllegalTransition, ItemStatus
-from flows.rules.outcome import Decision
+from flows.rules.outcome import Decision, Outcome
 from robot.db import Database
 from robot.processes import HolderProcess
 
@@ -65,6 +71,37 @@ class ItemMaintenance:
                 actor=actor,
                 reason=reason_code,
                 fields={"reason_code": reason_code, "reason_sv": reason_sv, "not_before": None},
+            )
+
+    def record_import_row(self, file: str, row: int, item_id: int, outcome: str) -> None:
+        """Remember that row ``row`` of ``file`` ended as ``outcome`` on item ``item_id``
+        (a file imported again replaces its rows' lines)."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO queue_import_rows (file, row_number, item_id, outcome, imported_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (file, row_number) DO UPDATE SET"
+                " item_id = excluded.item_id, outcome = excluded.outcome,"
+                " imported_at = excluded.imported_at",
+                (file, row, item_id, outcome, ts(utcnow())),
+            )
+
+    def note_refused_writeback(self, item_id: int, outcome: Outcome, *, actor: str) -> None:
+        """Record in the item's history that a person's result could not be written back
+        (the status stays; the outcome's kind and reason are the detail)."""
+        with self.db.transaction() as tx:
+            current = reload(tx, item_id)
+            log_history(
+                tx,
+                item_id,
+                current.status,
+                current.status,
+                actor=actor,
+                reason="writeback_refused",
+                detail={
+                    "kind": outcome.kind.value,
+                    "outcome_reason": outcome.reason_code or "",
+                    "patient_id_given": bool(outcome.patient_id),
+                },
             )
 
     def retry_failed(self, *, actor: str, item_ids: Sequence[int] | None = None) -> list[int]:
@@ -158,9 +195,10 @@ class ItemMaintenance:
         params = [*(str(s) for s in statuses), ts(before)]
         where = f"status IN ({marks}) AND updated_at < ?"
         with self.db.transaction() as tx:
-            tx.execute(
-                "DELETE FROM queue_history WHERE item_id IN"  # noqa: S608
-                f" (SELECT id FROM queue_items WHERE {where})",
-                params,
-            )
+            for table in ("queue_history", "queue_import_rows"):
+                tx.execute(
+                    f"DELETE FROM {table} WHERE item_id IN"  # noqa: S608
+                    f" (SELECT id FROM queue_items WHERE {where})",
+                    params,
+                )
             return tx.execute(f"DELETE FROM queue_items WHERE {where}", params)  # noqa: S608

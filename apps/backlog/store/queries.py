@@ -21,6 +21,18 @@ class ItemReads:
             row = tx.one("SELECT * FROM queue_items WHERE id = ?", (item_id,))
         return rows.item(row) if row else None
 
+    def import_rows(self) -> list[tuple[str, int, int, str]]:
+        """Every imported row: ``(file, row, item id, outcome)``, by file and row."""
+        with self.db.read() as tx:
+            found = tx.all(
+                "SELECT file, row_number, item_id, outcome FROM queue_import_rows"
+                " ORDER BY file, row_number"
+            )
+        return [
+            (str(r["file"]), int(r["row_number"]), int(r["item_id"]), str(r["outcome"]))
+            for r in found
+        ]
+
     def find(self, ref: str) -> QueueItem | None:
         with self.db.read() as tx:
             row = tx.one("SELECT * FROM queue_items WHERE ref = ?", (ref,))

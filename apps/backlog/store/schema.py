@@ -175,6 +175,15 @@ _V1_POSTGRESQL = [
     *_INDEXES,
 ]
 
+# Every imported row, keyed by file and row: several rows may name one item (the same person
+# twice, a file imported again), and each still gets its own line in resultat.csv.
+_V4 = [
+    """CREATE TABLE queue_import_rows (
+        file TEXT NOT NULL, row_number INTEGER NOT NULL, item_id INTEGER NOT NULL,
+        outcome TEXT NOT NULL, imported_at TEXT NOT NULL, PRIMARY KEY (file, row_number))""",
+    "CREATE INDEX queue_import_rows_by_item ON queue_import_rows (item_id)",
+]
+
 MIGRATIONS = [
     Migration(1, sqlite=_V1_SQLITE, postgresql=_V1_POSTGRESQL),
     Migration(2, sqlite=_V2_SQLITE, postgresql=[]),
@@ -186,6 +195,7 @@ MIGRATIONS = [
         sqlite=["ALTER TABLE queue_items ADD COLUMN worker_booted REAL"],
         postgresql=["ALTER TABLE queue_items ADD COLUMN worker_booted DOUBLE PRECISION"],
     ),
+    Migration(4, sqlite=_V4, postgresql=_V4),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

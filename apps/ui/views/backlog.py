@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from apps.backlog.store import ItemStatus, QueueItem, QueueStore
+from apps.backlog.store.decision_claims import Claimed
 from apps.exitcodes import exit_label_sv
 from apps.ui import decisions as dec
 from apps.ui import present
@@ -23,6 +24,7 @@ from apps.ui.context import UiContext, ui_of
 from apps.ui.jobs import Job, JobKind, JobState
 from apps.ui.work import (
     audit_hook,
+    claim_release_hook,
     clipboard_hook,
     registration_work,
     release_hook,
@@ -107,10 +109,20 @@ async def backlog_item_page(request: Request) -> Response:
     running = _running_job(ui, item_id)
     if running is not None:
         return RedirectResponse(f"/jobb/{running.id}", status_code=303)
+    claims = ui.claims
+    holder = await run_in_threadpool(claims.holder, item_id) if claims is not None else None
+    return await _item_page(ui, request, item_id, claimed_by=holder)
+
+
+async def _item_page(
+    ui: UiContext, request: Request, item_id: int, *, claimed_by: str | None
+) -> Response:
+    """The case, side by side; read-only while another clerk holds its claim."""
     item = await run_in_threadpool(item_or_404, ui, item_id)
     outcome = _item_outcome(item)
     decidable = (
-        item.status is ItemStatus.NEEDS_PERSON
+        claimed_by is None
+        and item.status is ItemStatus.NEEDS_PERSON
         and outcome is not None
         and outcome.reason_code in present.DECIDABLE_REASONS
         and item.request is not None
@@ -135,8 +147,17 @@ async def backlog_item_page(request: Request) -> Response:
         "decide_url": f"/att-hantera/{item.id}/beslut",
         "resolved_by": None,
         "cancelled": False,
+        "claimed_by": _clerk(claimed_by) if claimed_by else None,
     }
-    return ui.render(request, "backlog_item.html", context, nav="backlog")
+    status = 409 if claimed_by and request.method == "POST" else 200
+    response = ui.render(request, "backlog_item.html", context, nav="backlog")
+    response.status_code = status
+    return response
+
+
+def _clerk(holder: str) -> str:
+    """A claim's holder as a clerk reads it (``ui:anna`` -> ``anna``)."""
+    return holder.removeprefix("ui:")
 
 
 def _running_job(ui: UiContext, item_id: int) -> Job | None:
@@ -160,16 +181,26 @@ async def backlog_decide(request: Request) -> Response:
         return RedirectResponse(target, status_code=303)
     ui.backlog_busy.add(item_id)
     started = False
+    claim: Claimed | None = None
     try:
-        response, started = await _decide(ui, request, form, item_id)
+        # Then in the shared store, atomically: a clerk at another PC may be choosing now.
+        claims = ui.claims
+        if claims is not None:
+            got = await run_in_threadpool(lambda: claims.claim(item_id, actor=ui.actor))
+            if isinstance(got, str):
+                return await _item_page(ui, request, item_id, claimed_by=got)
+            claim = got
+        response, started = await _decide(ui, request, form, item_id, claim)
         return response
     finally:
         if not started:
             ui.backlog_busy.discard(item_id)
+            if claim is not None:
+                await run_in_threadpool(claim.release)
 
 
 async def _decide(
-    ui: UiContext, request: Request, form: Any, item_id: int
+    ui: UiContext, request: Request, form: Any, item_id: int, claim: Claimed | None
 ) -> tuple[Response, bool]:
     store = _store(ui)
     item = await run_in_threadpool(item_or_404, ui, item_id)
@@ -221,6 +252,7 @@ async def _decide(
             audit_hook(ui.audit, actor=ui.actor),
             clipboard_hook(ui.jobs),
             release_hook(ui.backlog_busy, item.id),
+            claim_release_hook(claim),
         ],
         request=registration,
         decisions=decisions,

@@ -100,6 +100,7 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
             "decide_url": f"/jobb/{job.id}/beslut",
             "resolved_by": resolved_by,
             "cancelled": job.follow_up == CANCELLED,
+            "notice_sv": job.notice_sv,
             "evidence_url": f"/bevis/jobb/{job.id}" if outcome.evidence_dir else None,
             "retry_form": f"/jobb/{job.id}/igen"
             if failure is not None
