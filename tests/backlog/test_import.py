@@ -105,7 +105,7 @@ def test_malformed_file_reports_each_bad_row_and_still_imports_the_good_ones(
         "",  # 5 empty
         '2018-01-01;M;=HYPERLINK("http://x");Per;asylsokande;Gatan 2;80320;Gävle;R3;',
         "2018-01-02;M;Ek;Per;asylsokande;Gatan 2;80320",  # 7 short row
-        "2017-01-03;X;Lind;Ola;månen;@SUM(1);123;Gävle;R5;",  # 8 many
+        "2017-01-03;Q;Lind;Ola;månen;@SUM(1);123;Gävle;R5;",  # 8 many (X: a valid, unknown sex)
         "2016-06-07;K;Nyström;Åsa;papperslos;Storgatan 5;826 30;Söderhamn;R6;",  # 9 valid
     ]
     f = write(tmp_path / "trasig.csv", "\r\n".join(rows) + "\r\n", encoding="cp1252")

@@ -14,7 +14,8 @@ from tests.ui.conftest import UiServer
 from tests.ui.forms import JOB_URL, REGISTERED, ROBOT_TIMEOUT_MS, expect_outcome
 from tests.ui.helpers import Screens, new_person, tab_to
 
-PATIENT_ID_RE = re.compile(r"^[0-9]{8}[0-9A-Z]{5}$")
+# Region Gävleborg's published shape, as Reservnummersystemet shows it (and PMO keeps it).
+PATIENT_ID_RE = re.compile(r"^[0-9]{8}-[0-9]{2}[MKX][0-9]$")
 
 
 def test_field_errors_appear_next_to_each_field_before_anything_runs(
