@@ -57,7 +57,7 @@ def test_serve_should_plant_anomalies_from_the_date_given(tmp_path: Path) -> Non
     common = ("--plexus-port", "0", "--pmo-port", "0", "--rns-port", "0")
     refused = _serve(tmp_path / "bad", *common, "--anomalies-from", "mars")
     result = _serve(tmp_path / "ok", *common, "--anomalies-from", "1931-03-02")
-    assert refused.returncode == 2 and "ÅÅÅÅ-MM-DD" in refused.stderr
+    assert refused.returncode == 3 and "ÅÅÅÅ-MM-DD" in refused.stderr
     assert result.returncode == 0, result.stderr
     db = sqlite3.connect(tmp_path / "ok" / "rns.sqlite3")
     try:
