@@ -452,3 +452,28 @@ def test_a_protected_identity_is_imported_without_an_address(
     assert {(e.row, e.code) for e in report.errors} == {(3, "field_required")}
     [item] = store.items(status=ItemStatus.PENDING)
     assert item.request is not None and item.request.protected and item.request.address is None
+
+
+def test_same_person_with_and_without_referens_is_queued_once(
+    importer: Importer, store: DatabaseQueueStore, tmp_path: Path
+) -> None:
+    """Issue 24, point 12: one row with a referens, the same person again in capitals, with
+    other spacing, another house letter and no referens: one item and a duplicate report."""
+    f = write(
+        tmp_path / "c.csv",
+        f"{HEADER_SV};referens\n"
+        "2019-04-12;K;Provsson;Anna Maria;asylsokande;Storgatan 4 A;803 20;Gävle;ARENDE-7\n"
+        "2019-04-12;K;PROVSSON;anna  maria;asylsokande;Storgatan 4 B;803 20;Gävle;\n"
+        "2019-04-12;K;provsson;Anna Maria ;asylsokande;storgatan 4a;80320;Gävle;ARENDE-8\n",
+    )
+    report = importer.import_file(f)
+    assert (report.added, report.duplicates) == (1, 2), report.as_dict()
+    assert [r.outcome for r in report.rows] == ["added", "duplicate", "duplicate"]
+    assert len({r.item_id for r in report.rows}) == 1
+    assert len(store.items()) == 1
+    # A different person on the same date is still queued.
+    other = write(
+        tmp_path / "d.csv",
+        f"{HEADER_SV}\n2019-04-12;K;Provsson;Lisa;asylsokande;Storgatan 4 A;803 20;Gävle\n",
+    )
+    assert importer.import_file(other).added == 1

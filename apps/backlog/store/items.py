@@ -131,13 +131,22 @@ class ItemWrites:
         ``replace_pending`` is False). Otherwise nothing changes: the reference belongs to
         another person's case (``CONFLICT``, the caller reports the row), or it is the same
         person, already done or closed (``HANDLED``: never reopened) or under way
-        (``DUPLICATE``).
+        (``DUPLICATE``). A person is queued once too: a new reference for a person whose case
+        still waits or runs under another reference (the same birth date, sex and names, in
+        any case or spacing, whatever the address) is that case (``DUPLICATE``).
         """
         body = request.model_dump_json()
         person = request.fingerprint()
         with self.db.transaction() as tx:
             row = tx.one("SELECT * FROM queue_items WHERE ref = ?", (ref,))
             if row is None:
+                twin = tx.one(
+                    "SELECT * FROM queue_items WHERE person_key = ?"
+                    " AND status IN ('pending', 'in_progress', 'needs_person') ORDER BY id",
+                    (person,),
+                )
+                if twin is not None:
+                    return rows.item(twin), Added.DUPLICATE
                 item = _insert(
                     tx,
                     ref,
