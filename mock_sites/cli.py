@@ -21,7 +21,7 @@ from mock_sites.testing import DEFAULT_PORTS, MockSites, run_mock_sites
 app = typer.Typer(no_args_is_help=True)
 
 
-@app.callback()
+@app.callback(help="Övningssajterna: PMO, Reservnummersystemet och Plexus på den här datorn.")
 def main() -> None:
     """The bundled mock sites: PMO, Reservnummersystemet and Plexus."""
 
@@ -67,48 +67,65 @@ def check_sites(sites: MockSites, *, username: str, password: str) -> list[tuple
     return results
 
 
-@app.command()
+@app.command(help="Starta Plexus, PMO och Reservnummersystemet på den här datorn tills Ctrl+C.")
 def serve(
-    data_dir: Annotated[Path, typer.Option(help="Folder for the sites' SQLite files.")] = Path(
+    data_dir: Annotated[Path, typer.Option(help="Mapp för sajternas databasfiler.")] = Path(
         "var/mock"
     ),
-    host: Annotated[str, typer.Option(help="Address to listen on (loopback only is wise).")] = (
+    host: Annotated[str, typer.Option(help="Adress att lyssna på (helst bara den här datorn).")] = (
         "127.0.0.1"
     ),
-    plexus_port: Annotated[int, typer.Option(help="Plexus port (0 = any free).")] = DEFAULT_PORTS[
-        "plexus"
+    plexus_port: Annotated[
+        int, typer.Option(help="Plexus port (0 = en ledig port).")
+    ] = DEFAULT_PORTS["plexus"],
+    pmo_port: Annotated[int, typer.Option(help="PMO:s port (0 = en ledig port).")] = DEFAULT_PORTS[
+        "pmo"
     ],
-    pmo_port: Annotated[int, typer.Option(help="PMO port (0 = any free).")] = DEFAULT_PORTS["pmo"],
-    rns_port: Annotated[int, typer.Option(help="Reservnummersystemet port.")] = DEFAULT_PORTS[
+    rns_port: Annotated[int, typer.Option(help="Reservnummersystemets port.")] = DEFAULT_PORTS[
         "rns"
     ],
-    pmo_layout: Annotated[Layout, typer.Option(help="PMO page layout.")] = Layout.a,
-    region: Annotated[str, typer.Option(help="Region profile in config/regions/.")] = "gavleborg",
+    pmo_layout: Annotated[Layout, typer.Option(help="PMO:s sidlayout.")] = Layout.a,
+    region: Annotated[
+        str, typer.Option(help="Regionens inställningar i config/regions/.")
+    ] = "gavleborg",
     seed: Annotated[
-        int | None, typer.Option(help="Seed for seed data and fault randomness.")
+        int | None, typer.Option(help="Startvärde för påhittade patienter och slumpade fel.")
     ] = None,
     anomalies_from: Annotated[
         str,
         typer.Option(
-            help="Plant hand-made anomalies (duplicates, orphans, a mistyped number, a sex "
-            "mismatch, look-alikes) in the seed data, one case per day from this date "
-            "(YYYY-MM-DD; see mock_sites/anomalies.py)."
+            help="Lägg in avvikelser (dubbletter, reservnummer utan patient, ett felskrivet "
+            "nummer, fel kön, förväxlingsbara personer) bland patienterna, ett fall per dag "
+            "från detta datum (ÅÅÅÅ-MM-DD; se mock_sites/anomalies.py)."
         ),
     ] = "",
     session_timeout_s: Annotated[
-        float, typer.Option(help="Session idle timeout on every site (0 = none).")
+        float, typer.Option(help="Sekunder utan aktivitet innan sajterna loggar ut (0 = aldrig).")
     ] = 0.0,
-    plexus_latency_ms: Annotated[int, typer.Option(help="Added latency, Plexus.")] = 0,
-    pmo_latency_ms: Annotated[int, typer.Option(help="Added latency, PMO.")] = 0,
-    rns_latency_ms: Annotated[int, typer.Option(help="Added latency, RNS.")] = 0,
-    plexus_error_rate: Annotated[float, typer.Option(help="Share of HTTP 500s, Plexus.")] = 0.0,
-    pmo_error_rate: Annotated[float, typer.Option(help="Share of HTTP 500s, PMO.")] = 0.0,
-    rns_error_rate: Annotated[float, typer.Option(help="Share of HTTP 500s, RNS.")] = 0.0,
-    username: Annotated[str, typer.Option(help="Login of the demo user.")] = "demo",
-    password: Annotated[str, typer.Option(help="Password of the demo user.")] = DEMO_USER.password,
-    display_name: Annotated[str, typer.Option(help="Name Plexus shows.")] = "Anna Demo",
+    plexus_latency_ms: Annotated[int, typer.Option(help="Extra svarstid i Plexus (ms).")] = 0,
+    pmo_latency_ms: Annotated[int, typer.Option(help="Extra svarstid i PMO (ms).")] = 0,
+    rns_latency_ms: Annotated[
+        int, typer.Option(help="Extra svarstid i Reservnummersystemet (ms).")
+    ] = 0,
+    plexus_error_rate: Annotated[
+        float, typer.Option(help="Andel svar som är serverfel, Plexus (0–1).")
+    ] = 0.0,
+    pmo_error_rate: Annotated[
+        float, typer.Option(help="Andel svar som är serverfel, PMO (0–1).")
+    ] = 0.0,
+    rns_error_rate: Annotated[
+        float, typer.Option(help="Andel svar som är serverfel, Reservnummersystemet (0–1).")
+    ] = 0.0,
+    username: Annotated[str, typer.Option(help="Övningsanvändarens användarnamn.")] = "demo",
+    password: Annotated[
+        str, typer.Option(help="Övningsanvändarens lösenord.")
+    ] = DEMO_USER.password,
+    display_name: Annotated[str, typer.Option(help="Namnet som Plexus visar.")] = "Anna Demo",
     check: Annotated[
-        bool, typer.Option("--check", help="Start, log in to each site once, print, and stop.")
+        bool,
+        typer.Option(
+            "--check", help="Starta, logga in på varje sajt en gång, visa resultatet och stanna."
+        ),
     ] = False,
 ) -> None:
     """Start Plexus, PMO and Reservnummersystemet on this machine until Ctrl+C."""

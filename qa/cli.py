@@ -21,20 +21,21 @@ from robot.settings import load_settings
 
 app = typer.Typer(
     name="reservrobot-qa",
-    help="QA tools: speed figures against the bundled mock sites, and the mock sites themselves.",
+    help="Kvalitetsverktyg: hastighetsmätningar mot övningssajterna, och övningssajterna själva.",
     cls=EdgeGroup,
     no_args_is_help=True,
+    add_completion=False,  # typer's own English texts; nobody completes commands in a shell
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(mock_app, name="mock")
 
 
-@app.command()
+@app.command(help="Mät hur snabbt roboten registrerar mot nystartade övningssajter.")
 def bench(
-    count: Annotated[int, typer.Option("--count", "-n", min=1, help="Registrations.")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    pmo_layout: Annotated[str, typer.Option(help="PMO layout of the mock (a or b).")] = "a",
-    seed: Annotated[int, typer.Option(help="Seed for the generated requests.")] = 1,
+    count: Annotated[int, typer.Option("--count", "-n", min=1, help="Antal registreringar.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv som JSON.")] = False,
+    pmo_layout: Annotated[str, typer.Option(help="Övnings-PMO:s sidlayout (a eller b).")] = "a",
+    seed: Annotated[int, typer.Option(help="Startvärde för de påhittade personerna.")] = 1,
 ) -> None:
     """Measure registration speed against freshly started mock sites."""
     from qa.bench import format_report, run_bench
@@ -46,13 +47,17 @@ def bench(
         typer.echo(format_report(report))
 
 
-@app.command("sweep-bench")
+@app.command(
+    "sweep-bench",
+    help="Mät hur många födelsedatum per minut genomsökningen hinner mot nystartade "
+    "övningssajter med en fördröjning per svar.",
+)
 def sweep_bench(
     dates: Annotated[int, typer.Option("--dates", min=1, help="Födelsedatum att svepa.")] = 365,
     latency_ms: Annotated[
         int, typer.Option("--latency-ms", min=0, help="Fördröjning per svar (ms).")
     ] = 100,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv som JSON.")] = False,
 ) -> None:
     """The sweep over ``dates`` birth dates against freshly started mock sites with
     ``latency_ms`` added per answer (qa/sweep_bench.py): dates per minute, never a test."""
@@ -65,17 +70,22 @@ def sweep_bench(
         typer.echo(format_report(report))
 
 
-@app.command("backlog-bench")
+@app.command(
+    "backlog-bench",
+    help="Mät hur många ärenden i kön som blir klara per minut med 1, 2, ... arbetsprocesser.",
+)
 def backlog_bench(
     items: Annotated[int, typer.Option("--items", min=1, help="Antal genererade ärenden.")] = 200,
     workers: Annotated[
         str, typer.Option("--workers", help="Antal arbetsprocesser att jämföra, kommaseparerat.")
     ] = "1,2",
     latency_ms: Annotated[
-        int, typer.Option("--latency-ms", min=0, help="Extra svarstid i mock-sajterna.")
+        int, typer.Option("--latency-ms", min=0, help="Extra svarstid i övningssajterna (ms).")
     ] = 0,
-    seed: Annotated[int, typer.Option("--seed")] = 7,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Startvärde för de påhittade personerna.")
+    ] = 7,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv som JSON.")] = False,
     store_dsn: Annotated[
         str,
         typer.Option(

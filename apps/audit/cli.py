@@ -28,7 +28,9 @@ from robot.audit import AuditLog
 audit_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False)
 
 
-@audit_app.command("show")
+@audit_app.command(
+    "show", help="Visa vad roboten och personer gjort med ett ärende eller en patient, och när."
+)
 def audit_show(
     ctx: typer.Context,
     ref: Annotated[
@@ -39,7 +41,7 @@ def audit_show(
     patient_id: Annotated[
         str | None, typer.Option("--patient-id", help="Patient-ID i PMO.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv som JSON.")] = False,
 ) -> None:
     """What the robot (and people) did about one item or one patient record, and when."""
     settings = edge_of(ctx).settings
@@ -139,7 +141,9 @@ def _detail_key_sv(key: str) -> str:
     return _DETAIL_KEYS_SV.get(key, key)
 
 
-@audit_app.command("verify")
+@audit_app.command(
+    "verify", help="Kontrollera att ingen post i granskningsloggen har ändrats eller tagits bort."
+)
 def audit_verify(ctx: typer.Context) -> None:
     """Check that no audit entry was changed or removed (hash chain)."""
     with AuditLog(edge_of(ctx).settings) as audit:
@@ -151,7 +155,12 @@ def audit_verify(ctx: typer.Context) -> None:
     raise typer.Exit(ExitCode.SOME_FAILED)
 
 
-@audit_app.command("export")
+@audit_app.command(
+    "export",
+    help="Granskningsloggen till ett program för logguppföljning (FHIR AuditEvent och "
+    "Provenance).\n\n"
+    "Slutkod 1 när loggen har ändrats eller saknar poster (filen skrivs ändå, för granskningen).",
+)
 def audit_export(
     ctx: typer.Context,
     fhir: Annotated[

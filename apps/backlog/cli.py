@@ -58,11 +58,14 @@ def parse_interval(text: str) -> float:
 # -- import ----------------------------------------------------------------------------------
 
 
-@backlog_app.command("import")
+@backlog_app.command(
+    "import", help="Läs in en fil med en rad per person och lägg de korrekta raderna i kön."
+)
 def import_(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(help="CSV- eller Excel-fil (.xlsx) med en rad per person.")
+        Path,
+        typer.Argument(metavar="FIL", help="CSV- eller Excel-fil (.xlsx) med en rad per person."),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON.")] = False,
 ) -> None:
@@ -131,7 +134,12 @@ def _print_summary(summary: RunSummary, settings: Settings | None = None) -> Non
         out.print(line)
 
 
-@backlog_app.command()
+@backlog_app.command(
+    help="Registrera personerna i kön, en webbläsare per arbetsprocess; Ctrl+C stoppar "
+    "säkert.\n\n"
+    "Slutkod: 0 alla klara, 1 några misslyckades, 2 några behöver en person, 75 en annan "
+    "körning håller kön. Med --dry-run: samma slutkod som en riktig körning; inget ändras."
+)
 def run(
     ctx: typer.Context,
     workers: Annotated[
@@ -303,7 +311,10 @@ def _dry_run(settings: Settings, *, limit: int | None, out: Path | None) -> Exit
 # -- status, show, retry ---------------------------------------------------------------------
 
 
-@backlog_app.command()
+@backlog_app.command(
+    help="Visa hur många ärenden som väntar, är klara eller behöver en person, det äldsta "
+    "väntande ärendet och den senaste körningen."
+)
 def status(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Skriv som JSON.")] = False,
@@ -357,9 +368,10 @@ def status(
         out.print(f"Senaste körning: nr {last.id}, {when}, slutkod {shown}.")
 
 
-@backlog_app.command()
+@backlog_app.command(help="Visa ett ärendes läge, resultat och historik (inga namn visas).")
 def show(
-    ctx: typer.Context, item_id: Annotated[int, typer.Argument(help="Ärendets nummer.")]
+    ctx: typer.Context,
+    item_id: Annotated[int, typer.Argument(metavar="ÄRENDE", help="Ärendets nummer.")],
 ) -> None:
     """One item's status, outcome and history (no names are printed)."""
     with open_store(edge_of(ctx).settings) as store:
@@ -411,11 +423,14 @@ def history_reason_sv(code: str | None) -> str:
     return QUEUE_REASONS_SV.get(code) or reason_text(code, None)
 
 
-@backlog_app.command()
+@backlog_app.command(
+    help="Lägg misslyckade ärenden i kön igen (alla misslyckade, eller de nummer du anger)."
+)
 def retry(
     ctx: typer.Context,
     item_ids: Annotated[
-        list[int] | None, typer.Argument(help="Ärendenummer; utan nummer: alla misslyckade.")
+        list[int] | None,
+        typer.Argument(metavar="ÄRENDE", help="Ärendenummer; utan nummer: alla misslyckade."),
     ] = None,
 ) -> None:
     """Put failed items back in the queue (all failed items, or the numbers given)."""
@@ -433,7 +448,10 @@ def retry(
     out.print(f"{len(ids)} misslyckade ärenden lades tillbaka i kön.")
 
 
-@backlog_app.command()
+@backlog_app.command(
+    help="Ta bort avslutade ärenden (klara, stängda, avvisade, misslyckade) som är äldre än "
+    "ett antal dagar, med namnen."
+)
 def purge(
     ctx: typer.Context,
     older_than: Annotated[
@@ -456,7 +474,10 @@ def purge(
 # -- report, template -------------------------------------------------------------------------
 
 
-@backlog_app.command()
+@backlog_app.command(
+    help="Skriv en rapport över körningarna (rapport.html) och resultatfiler (CSV, Excel) i "
+    "en mapp; med --fhir också en FHIR Bundle per körning."
+)
 def report(
     ctx: typer.Context,
     out_dir: Annotated[
@@ -495,10 +516,10 @@ def report(
             raise typer.Exit(ExitCode.INVALID_INPUT) from None
 
 
-@backlog_app.command()
+@backlog_app.command(help="Skriv en tom mall för kön (med två påhittade exempelrader) till FIL.")
 def template(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="Ny mallfil, .csv eller .xlsx.")],
+    file: Annotated[Path, typer.Argument(metavar="FIL", help="Ny mallfil, .csv eller .xlsx.")],
 ) -> None:
     """Write an empty backlog template (with two invented example rows) to FILE."""
     from apps.backlog.templates import write_csv_template, write_xlsx_template

@@ -127,7 +127,7 @@ def metrics(
     ctx: typer.Context,
     out_file: Annotated[
         Path | None,
-        typer.Option("--out", help="Skriv till fil (för node_exporters textfile-insamlare)."),
+        typer.Option("--out", help="Skriv till filen (som driftövervakningen läser)."),
     ] = None,
 ) -> None:
     """The queue's health in Prometheus text format (depth, oldest case, workers, failures)."""
@@ -143,5 +143,15 @@ def metrics(
 
 def mount_machine_commands(app: typer.Typer) -> None:
     """Add the machine commands to ``reservrobot backlog``."""
-    for command in (workers, pause, drain, resume, metrics):
-        app.command()(command)
+    for command, help_sv in (
+        (
+            workers,
+            "Visa vilka robotmaskiner som arbetar, vad var och en håller på med och "
+            "om de är pausade.",
+        ),
+        (pause, "Pausa en robotmaskin: den tar inga nya ärenden förrän du skriver resume."),
+        (drain, "Låt en robotmaskin göra klart sitt ärende och sedan stanna (till resume)."),
+        (resume, "Låt en robotmaskin ta ärenden igen efter pause eller drain."),
+        (metrics, "Köns läge som mätvärden för driftövervakningen (Prometheus)."),
+    ):
+        app.command(help=help_sv)(command)

@@ -38,15 +38,16 @@ def check_screens(
         bool | None,
         typer.Option(
             "--plexus/--no-plexus",
-            help="Also walk Plexus (default: when RNS is reached through Plexus).",
+            help="Gå också igenom Plexus (standard: när Reservnummersystemet nås via Plexus).",
         ),
     ] = None,
     show_all: Annotated[
-        bool, typer.Option("--all", help="List every key, not only drift.")
+        bool, typer.Option("--all", help="Visa varje kontrollerad del, inte bara ändrade.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON.")] = False,
     headed: Annotated[
-        bool | None, typer.Option("--headed/--headless", help="Show the browser.")
+        bool | None,
+        typer.Option("--headed/--headless", help="Visa webbläsaren medan roboten arbetar."),
     ] = None,
 ) -> None:
     """Walk every screen read-only and report selector keys that drifted (nothing is saved)."""

@@ -22,13 +22,15 @@ _PROTECTED_SV = {
 }
 
 
-@config_app.command()
+@config_app.command(
+    help="Visa robotens inställningar (lösenord dolda) och regionens reservnummerformat."
+)
 def show(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv som JSON.")] = False,
     region: Annotated[
         str | None,
-        typer.Option("--region", help="Show this region profile instead of the active one."),
+        typer.Option("--region", help="Visa denna regions inställningar i stället för den aktiva."),
     ] = None,
 ) -> None:
     """Print the effective settings with secrets masked, then the region profile (the active

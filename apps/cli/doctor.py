@@ -41,10 +41,13 @@ class Check:
 def doctor(
     ctx: typer.Context,
     headed: Annotated[
-        bool | None, typer.Option("--headed/--headless", help="Check with a visible browser.")
+        bool | None, typer.Option("--headed/--headless", help="Visa webbläsaren under kontrollen.")
     ] = None,
     screens: Annotated[
-        bool, typer.Option("--screens", help="Also walk every screen read-only (check-screens).")
+        bool,
+        typer.Option(
+            "--screens", help="Gå också igenom varje skärm utan att ändra något (check-screens)."
+        ),
     ] = False,
 ) -> None:
     """Check settings, browser, clipboard, and that each site answers and accepts the login."""

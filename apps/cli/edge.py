@@ -26,6 +26,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from apps.backlog.lock import RunLockHeld
+from apps.cli.help_sv import HELP_OPTION_NAMES, swedish_help, write_usage_sv
 from apps.exitcodes import ExitCode
 from robot.actor import os_user
 from robot.errors import BusinessError, ConfigError, RobotError, StoreError
@@ -140,13 +141,22 @@ _CLICK_USAGE = 2
 
 
 class EdgeGroup(TyperGroup):
-    """The root group: one error mapping for every command below it.
+    """The root group: one error mapping for every command below it, and ``--help`` (``-h``)
+    in Swedish for all of them (``apps.cli.help_sv``).
 
     (The context is typed ``Any``: Typer vendors Click and names its context type privately.)
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.context_settings.setdefault("help_option_names", HELP_OPTION_NAMES)
+        swedish_help(self)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        write_usage_sv(self, ctx, formatter)
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        ctx.meta[_HELP_ONLY] = "--help" in args
+        ctx.meta[_HELP_ONLY] = any(name in args for name in HELP_OPTION_NAMES)
         try:
             return super().parse_args(ctx, args)
         except typer.TyperException as exc:

@@ -22,18 +22,42 @@ from apps.ui.cli import ui
 
 app = typer.Typer(
     name="reservrobot",
-    help="Registers persons without a Swedish personnummer in PMO with a reservnummer.",
+    help="Registrerar personer utan svenskt personnummer i PMO med ett reservnummer.",
     cls=EdgeGroup,
     no_args_is_help=True,
+    add_completion=False,  # typer's own English texts; nobody completes commands in a shell
     pretty_exceptions_show_locals=False,  # locals may hold personal data
 )
 app.callback()(open_edge)
-app.add_typer(config_app, name="config", help="Show the effective settings.")
-app.add_typer(backlog_app, name="backlog", help="The durable work queue of registrations.")
-app.add_typer(audit_app, name="audit", help="The pseudonymised audit log.")
-app.add_typer(sweep_app, name="sweep", help="Read-only sweep for duplicates and orphans.")
-app.command()(register)
-app.command(name="complete-pnr")(complete_pnr)
-app.command()(doctor)
-app.command(name="check-screens")(check_screens)
-app.command()(ui)
+app.add_typer(config_app, name="config", help="Visa robotens inställningar.")
+app.add_typer(
+    backlog_app,
+    name="backlog",
+    help="Kön: många personer från en fil, registrerade i tur och ordning.",
+)
+app.add_typer(
+    audit_app, name="audit", help="Granskningsloggen: vad roboten och personer har gjort."
+)
+app.add_typer(
+    sweep_app,
+    name="sweep",
+    help="Leta efter dubbletter och reservnummer utan patient i PMO (ändrar ingenting).",
+)
+app.command(
+    help="Registrera en person med reservnummer i PMO, från sökning till sparad patient.\n\n"
+    "Med --dry-run blir slutkoden densamma som en riktig registrering skulle få."
+)(register)
+app.command(
+    name="complete-pnr",
+    help="Byt en patients reservnummer mot hela personnumret i PMO.",
+)(complete_pnr)
+app.command(
+    help="Kontrollera att allt fungerar: inställningar, webbläsare, urklipp och att varje "
+    "system svarar och tar emot inloggningen."
+)(doctor)
+app.command(
+    name="check-screens",
+    help="Gå igenom varje skärm i PMO och Reservnummersystemet och visa vad som har ändrats "
+    "sedan roboten ställdes in (inget sparas).",
+)(check_screens)
+app.command(help="Starta robotens webbsida för personal på den här datorn.")(ui)

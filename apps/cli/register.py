@@ -45,7 +45,9 @@ _log = get_logger(__name__)
 
 OutputFormat = Literal["text", "json", "fhir"]
 FORMAT_OPTION = typer.Option(
-    "--format", help="text (for people), json (the outcome as JSON) or fhir (a FHIR resource)."
+    "--format",
+    help="Hur resultatet skrivs: text (att läsa), json (för andra program) eller fhir "
+    "(en FHIR-resurs).",
 )
 
 
@@ -54,7 +56,10 @@ def register(
     file: Annotated[
         Path | None,
         typer.Option(
-            "--file", "-f", help="Request as a JSON file, or a FHIR Patient ('-' = stdin)."
+            "--file",
+            "-f",
+            help="Personens uppgifter i en fil (JSON eller en FHIR Patient); '-' läser från "
+            "tangentbordet eller ett annat program.",
         ),
     ] = None,
     birth_date: Annotated[str | None, typer.Option(help="Födelsedatum ÅÅÅÅ-MM-DD.")] = None,
@@ -62,7 +67,7 @@ def register(
     family_name: Annotated[str | None, typer.Option(help="Efternamn.")] = None,
     given_names: Annotated[str | None, typer.Option(help="Förnamn.")] = None,
     group: Annotated[
-        str | None, typer.Option(help="Patientgrupp (nyckel i config/groups.toml).")
+        str | None, typer.Option(help="Patientgrupp (ett av namnen i config/groups.toml).")
     ] = None,
     street: Annotated[str | None, typer.Option(help="Utdelningsadress.")] = None,
     postal_code: Annotated[str | None, typer.Option(help="Postnummer.")] = None,
@@ -76,23 +81,29 @@ def register(
     decision: Annotated[
         list[str] | None,
         typer.Option(
-            help="A person's decision on a candidate: SYSTEM:ID=same|different "
-            "(e.g. rns:19900101001M3=same). Repeatable."
+            help="Ditt beslut om en träff: SYSTEM:ID=same (samma person) eller =different "
+            "(en annan person), t.ex. rns:19900101001M3=same. Kan anges flera gånger."
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON.")] = False,
     output_format: Annotated[OutputFormat, FORMAT_OPTION] = "text",
     headed: Annotated[
-        bool | None, typer.Option("--headed/--headless", help="Show the browser.")
+        bool | None,
+        typer.Option("--headed/--headless", help="Visa webbläsaren medan roboten arbetar."),
     ] = None,
     transfer: Annotated[
-        str | None, typer.Option(help="Transfer mode: auto, system, browser or fill.")
+        str | None,
+        typer.Option(
+            help="Hur Patient-ID förs över till PMO: auto, system (datorns urklipp), browser "
+            "(webbläsarens urklipp) eller fill (skrivs in)."
+        ),
     ] = None,
     dry_run: Annotated[
         bool,
         typer.Option(
             "--dry-run",
-            help="Search and judge only: say what the robot would do, create and save nothing.",
+            help="Provkörning: sök och bedöm, och visa vad roboten skulle göra; inget skapas "
+            "och inget sparas.",
         ),
     ] = False,
 ) -> None:
@@ -163,23 +174,28 @@ def register(
 
 def complete_pnr(
     ctx: typer.Context,
-    patient_id: Annotated[str, typer.Argument(help="Patient-ID (reservnumret) i PMO.")],
-    personnummer: Annotated[str, typer.Argument(help="Fullständigt personnummer.")],
+    patient_id: Annotated[
+        str, typer.Argument(metavar="PATIENT-ID", help="Patient-ID (reservnumret) i PMO.")
+    ],
+    personnummer: Annotated[
+        str, typer.Argument(metavar="PERSONNUMMER", help="Fullständigt personnummer.")
+    ],
     identity_checked: Annotated[
         bool,
         typer.Option(
             "--identity-checked",
-            help="A person has checked the identity and the document with the personnummer.",
+            help="Du har kontrollerat personens identitet och handlingen med personnumret.",
         ),
     ] = False,
     protected: Annotated[
         bool,
         typer.Option("--protected", help="Skyddade personuppgifter: inget underlag sparas."),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON.")] = False,
     output_format: Annotated[OutputFormat, FORMAT_OPTION] = "text",
     headed: Annotated[
-        bool | None, typer.Option("--headed/--headless", help="Show the browser.")
+        bool | None,
+        typer.Option("--headed/--headless", help="Visa webbläsaren medan roboten arbetar."),
     ] = None,
 ) -> None:
     """Replace a reservnummer with the full personnummer in PMO."""

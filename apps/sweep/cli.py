@@ -204,11 +204,13 @@ def _run(
         )
 
 
-@sweep_app.command("metrics")
+@sweep_app.command(
+    "metrics", help="Den senaste genomsökningens antal som mätvärden för driftövervakningen."
+)
 def metrics_command(
     ctx: typer.Context,
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="Skriv till filen (textfile collector).")
+        Path | None, typer.Option("--out", help="Skriv till filen (som driftövervakningen läser).")
     ] = None,
 ) -> None:
     """The last sweep's figures as Prometheus text (counts only)."""

@@ -20,13 +20,16 @@ from apps.exitcodes import ExitCode
 def ui(
     ctx: typer.Context,
     port: Annotated[
-        int, typer.Option("--port", help="Port on 127.0.0.1 (0 = a free port).", min=0, max=65535)
+        int,
+        typer.Option(
+            "--port", help="Port på den här datorn (0 = en ledig port).", min=0, max=65535
+        ),
     ] = 0,
     no_browser: Annotated[
-        bool, typer.Option("--no-browser", help="Do not open the default browser.")
+        bool, typer.Option("--no-browser", help="Öppna inte webbläsaren.")
     ] = False,
     headed: Annotated[
-        bool, typer.Option("--headed", help="Show the robot's own browser window (else headless).")
+        bool, typer.Option("--headed", help="Visa robotens egen webbläsare medan den arbetar.")
     ] = False,
 ) -> None:
     """Start the attended web app (Swedish) for clinic staff on this computer."""

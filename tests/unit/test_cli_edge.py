@@ -106,7 +106,7 @@ def test_help_needs_no_valid_settings(clean_environment: Path) -> None:
         app, ["backlog", "status", "--help"], env={"RESERVROBOT_REGION": "atlantis"}
     )
     assert result.exit_code == 0, result.output
-    assert "Usage" in result.stdout
+    assert "Användning" in result.stdout
 
 
 def test_a_broken_settings_file_is_one_line_and_exit_3(clean_environment: Path) -> None:
