@@ -69,9 +69,9 @@ def check_sites(sites: MockSites, *, username: str, password: str) -> list[tuple
 
 @app.command(help="Starta Plexus, PMO och Reservnummersystemet på den här datorn tills Ctrl+C.")
 def serve(
-    data_dir: Annotated[Path, typer.Option(help="Mapp för sajternas databasfiler.")] = Path(
-        "var/mock"
-    ),
+    data_dir: Annotated[
+        Path, typer.Option(metavar="mapp", help="Mapp för sajternas databasfiler.")
+    ] = Path("var/mock"),
     host: Annotated[str, typer.Option(help="Adress att lyssna på (helst bara den här datorn).")] = (
         "127.0.0.1"
     ),

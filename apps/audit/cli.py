@@ -167,7 +167,8 @@ def audit_export(
         bool, typer.Option("--fhir", help="Som FHIR: en Bundle med AuditEvent och Provenance.")
     ] = False,
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="Fil att skriva (utan: skrivs på skärmen).")
+        Path | None,
+        typer.Option("--out", metavar="fil", help="Fil att skriva (utan: skrivs på skärmen)."),
     ] = None,
     ref: Annotated[str | None, typer.Option("--ref", help="Bara detta ärendes händelser.")] = None,
     item: Annotated[int | None, typer.Option("--item", help="Ärendets nummer i kön.")] = None,

@@ -208,7 +208,9 @@ def run(
     ] = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Med --dry-run: skriv provkorning.csv i den här mappen."),
+        typer.Option(
+            "--out", metavar="mapp", help="Med --dry-run: skriv provkorning.csv i den här mappen."
+        ),
     ] = None,
 ) -> None:
     """Work through the queue: N worker processes, one browser each; Ctrl+C stops cleanly.
@@ -481,11 +483,14 @@ def purge(
 def report(
     ctx: typer.Context,
     out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Mapp för rapport.html och resultatfilerna.")
+        Path | None,
+        typer.Option("--out", metavar="mapp", help="Mapp för rapport.html och resultatfilerna."),
     ] = None,
     fhir_dir: Annotated[
         Path | None,
-        typer.Option("--fhir", help="Mapp för en FHIR Bundle per körning (korning-N.json)."),
+        typer.Option(
+            "--fhir", metavar="mapp", help="Mapp för en FHIR Bundle per körning (korning-N.json)."
+        ),
     ] = None,
     run_id: Annotated[int | None, typer.Option("--run", help="Bara denna körning.")] = None,
     runs: Annotated[int, typer.Option("--runs", min=1, help="Så många senaste körningar.")] = 10,

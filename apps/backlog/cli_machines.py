@@ -127,7 +127,9 @@ def metrics(
     ctx: typer.Context,
     out_file: Annotated[
         Path | None,
-        typer.Option("--out", help="Skriv till filen (som driftövervakningen läser)."),
+        typer.Option(
+            "--out", metavar="fil", help="Skriv till filen (som driftövervakningen läser)."
+        ),
     ] = None,
 ) -> None:
     """The queue's health in Prometheus text format (depth, oldest case, workers, failures)."""

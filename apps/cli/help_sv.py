@@ -67,8 +67,8 @@ def _type_sv(label: str) -> str:
 
 
 def _number_sv(value: float) -> str:
-    """A number with a decimal comma (``0,1``)."""
-    return str(value).replace(".", ",")
+    """A number as staff write it: ``0,1``, ``30`` (not ``30.0``)."""
+    return f"{value:g}".replace(".", ",")
 
 
 def _range_sv(low: float | None, high: float | None) -> str | None:
@@ -95,11 +95,19 @@ class _SwedishOption(TyperOption):
     def _get_number_range_help_str(self) -> str | None:
         return _range_sv(self.min, self.max)
 
+    def _get_default_string(self, *, default_value: Any, **kwargs: Any) -> str:
+        if isinstance(default_value, float):
+            return _number_sv(default_value)
+        return str(super()._get_default_string(default_value=default_value, **kwargs))
+
 
 class _SwedishArgument(TyperArgument):
-    """An argument whose type and range read in Swedish in ``--help``."""
+    """An argument whose type and range read in Swedish in ``--help`` (none when its name
+    says what it is: ``FIL``, ``ÄRENDE``)."""
 
     def display_type_rich(self, ctx: Any) -> str | None:
+        if self.metavar is not None:
+            return None
         return _type_sv(self.display_type(ctx))
 
     def _get_number_range_help_str(self) -> str | None:

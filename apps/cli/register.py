@@ -58,6 +58,7 @@ def register(
         typer.Option(
             "--file",
             "-f",
+            metavar="fil",
             help="Personens uppgifter i en fil (JSON eller en FHIR Patient); '-' läser från "
             "tangentbordet eller ett annat program.",
         ),

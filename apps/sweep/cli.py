@@ -132,10 +132,13 @@ def sweep_command(
     ] = None,
     first: Annotated[str | None, typer.Option("--from", help="Första datum ÅÅÅÅ-MM-DD.")] = None,
     last: Annotated[str | None, typer.Option("--to", help="Sista datum ÅÅÅÅ-MM-DD.")] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="Fil med ett datum per rad.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", metavar="fil", help="Fil med ett datum per rad.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON.")] = False,
     metrics_out: Annotated[
-        Path | None, typer.Option("--metrics-out", help="Skriv mätvärden till filen.")
+        Path | None,
+        typer.Option("--metrics-out", metavar="fil", help="Skriv mätvärden till filen."),
     ] = None,
 ) -> None:
     """Read-only sweep of PMO and Reservnummersystemet: duplicates, numbers without a patient,
@@ -210,7 +213,10 @@ def _run(
 def metrics_command(
     ctx: typer.Context,
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="Skriv till filen (som driftövervakningen läser).")
+        Path | None,
+        typer.Option(
+            "--out", metavar="fil", help="Skriv till filen (som driftövervakningen läser)."
+        ),
     ] = None,
 ) -> None:
     """The last sweep's figures as Prometheus text (counts only)."""
