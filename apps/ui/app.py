@@ -116,6 +116,7 @@ def create_app(
     open_queue: bool = True,
     warm_up: bool = False,
     user: str | None = None,
+    handoff_secret: str | None = None,
 ) -> Starlette:
     """Build the app for ``settings``, protected by ``token``.
 
@@ -123,11 +124,12 @@ def create_app(
     ``flows.runner.Runner(settings)``). The queue and audit log default to the ones in
     ``settings.data_dir`` (``open_queue=False`` leaves Att hantera without a queue).
     ``warm_up`` opens the browser and logs in as soon as the app starts, so the first
-    registration does not wait for it.
+    registration does not wait for it. ``handoff_secret`` lets a second start of the app ask
+    this one for a one-time code (apps/ui/handoff.py).
     """
     if not token:
         raise ValueError("a token is required")
-    access = Access(token)
+    access = Access(token, handoff_secret=handoff_secret)
     owned: list[contextlib.AbstractContextManager[object]] = []
     if store is None and open_queue:
         from apps.backlog.store import open_store

@@ -15,6 +15,7 @@ import typer
 
 from apps.cli.edge import edge_of, refuse_unsafe_setup
 from apps.exitcodes import ExitCode
+from apps.ui import handoff
 
 
 def ui(
@@ -40,16 +41,34 @@ def ui(
     edge = edge_of(ctx)
     settings = edge.with_options(headless=False if headed else None)
     refuse_unsafe_setup(settings)
+    already = handoff.running(settings)
+    code = handoff.ask_for_code(already) if already is not None else None
+    if already is not None and code is not None:
+        # A second start (a double-click on the shortcut): open the app that already runs.
+        url = app_url(already.port, code=code)
+        typer.echo("Reservnummerroboten körs redan på den här datorn: den öppnas i webbläsaren.")
+        if no_browser:
+            typer.echo(f"Öppna den här adressen (den gäller en gång, i två minuter): {url}")
+        else:
+            webbrowser.open(url)
+        raise typer.Exit(ExitCode.OK)
     edge.use_logging("machines")
     prepare_evidence(settings)
     token = secrets.token_urlsafe(32)
     try:
         sock = bind_loopback(port)
-    except OSError as exc:
-        typer.echo(f"Kunde inte öppna port {port} på 127.0.0.1: {exc}", err=True)
-        raise typer.Exit(ExitCode.SOME_FAILED) from exc
+    except OSError:
+        typer.echo(
+            f"Porten {port} på den här datorn används redan av ett annat program, så "
+            "reservnummerroboten kan inte starta. Stäng det programmet, eller be den som sköter "
+            "roboten om en annan port.",
+            err=True,
+        )
+        raise typer.Exit(ExitCode.SOME_FAILED) from None
     bound = sock.getsockname()[1]
-    app = create_app(settings, token=token, warm_up=True, user=edge.user)
+    secret = handoff.new_secret()
+    app = create_app(settings, token=token, warm_up=True, user=edge.user, handoff_secret=secret)
+    handoff.announce(settings, port=bound, secret=secret)
     typer.echo("Reservnummerroboten körs. Öppna den här adressen (den har en hemlig nyckel):")
     typer.echo(f"    {app_url(bound, token)}")
     typer.echo("Avsluta med Ctrl+C.")
@@ -62,4 +81,5 @@ def ui(
         pass  # Ctrl+C is the normal way to stop; uvicorn has shut down cleanly by now
     finally:
         sock.close()
+        handoff.withdraw(settings, secret=secret)
     typer.echo("Reservnummerroboten har stängts.")

@@ -43,7 +43,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from apps.ui.handoff import HANDOFF_HEADER, HANDOFF_PATH
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -68,12 +70,27 @@ SECURITY_HEADERS = (
 STATIC_PREFIX = "/static/"
 
 FORBIDDEN_HTML = """<!doctype html>
-<html lang="sv"><head><meta charset="utf-8"><title>Åtkomst nekad</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem;
- margin: 2rem auto; padding: 0 1rem">
+<html lang="sv"><head><meta charset="utf-8"><title>Åtkomst nekad – Reservnummerroboten</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body {{ margin: 0; color: #1b1b1b; font: 1.0625rem/1.5 system-ui, "Segoe UI", Arial, sans-serif; }}
+header {{ background: #00507a; color: #fff; }}
+.wrap {{ max-width: 62rem; margin: 0 auto; padding: 0.5rem 1rem; }}
+.brand {{ font-weight: 700; margin: 0.25rem 0; }}
+h1 {{ font-size: 1.75rem; }} h2 {{ font-size: 1.35rem; }}
+</style></head>
+<body>
+<header><div class="wrap"><p class="brand">Reservnummerroboten</p></div></header>
+<main id="main" class="wrap">
 <h1>Åtkomst nekad</h1>
 <p>{message}</p>
+<h2>Gör så här</h2>
+<ol>
+<li>Dubbelklicka på genvägen Reservnummerroboten på skrivbordet. Körs roboten redan öppnas
+den i webbläsaren med en ny inloggningslänk.</li>
+<li>Hjälper inte det: kontakta den som sköter roboten.</li>
+</ol>
+</main>
 </body></html>"""
 
 NO_TOKEN_SV = (
@@ -119,10 +136,13 @@ class Access:
         code_ttl_s: float = CODE_TTL_S,
         session_idle_s: float = SESSION_IDLE_S,
         clock: Callable[[], float] = time.monotonic,
+        handoff_secret: str | None = None,
     ) -> None:
         if not token:
             raise ValueError("a token is required")
         self._token = token
+        # Lets a second start of the app by the same OS user ask for a one-time code.
+        self.handoff_secret = handoff_secret
         self._code_ttl_s = code_ttl_s
         self._session_idle_s = session_idle_s
         self._clock = clock
@@ -251,6 +271,14 @@ class TokenGuard:
         fetch_site = request.headers.get("sec-fetch-site")
         if fetch_site is not None and fetch_site.lower() not in ALLOWED_FETCH_SITES:
             return forbidden(BAD_ORIGIN_SV)
+        if request.url.path == HANDOFF_PATH and request.method == "POST":
+            # A second start of the app by the same OS user asks for a one-time code with the
+            # secret of the private file this app left (apps/ui/handoff.py); no browser sends
+            # that header, so a page cannot ask.
+            secret = request.headers.get(HANDOFF_HEADER)
+            if secret and self.access.handoff_secret and _same(secret, self.access.handoff_secret):
+                return JSONResponse({"kod": self.access.new_code()})
+            return forbidden(NO_TOKEN_SV)
         if request.method not in ("GET", "HEAD", "OPTIONS") and not same_origin(request):
             return forbidden(BAD_ORIGIN_SV)
         name_of_cookie = cookie_name(server[1] if server else request.url.port)

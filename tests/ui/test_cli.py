@@ -65,3 +65,83 @@ def test_ui_command_prints_token_url_and_stops_on_ctrl_c(
             proc.kill()
             pytest.fail("reservrobot ui did not stop on Ctrl+C")
     assert code == 0
+
+
+CODE_URL_RE = re.compile(r"(http://127\.0\.0\.1:[0-9]+/\?kod=[\w-]+)")
+
+
+def test_second_start_opens_the_running_app_and_a_taken_port_is_said_in_swedish(
+    mock_sites: MockSites, tmp_path: Path
+) -> None:
+    """Issue 24, point 11: a double-click on the shortcut while the app runs opens it with a
+    fresh one-time code (no "Address already in use"); the refusal page looks like the app."""
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "RESERVROBOT_PMO_URL": mock_sites.pmo_url,
+        "RESERVROBOT_RNS_URL": mock_sites.rns_url,
+        "RESERVROBOT_PLEXUS_URL": mock_sites.plexus_url,
+        "RESERVROBOT_DATA_DIR": str(tmp_path / "data"),
+    }
+    first = subprocess.Popen(
+        [sys.executable, "-m", "apps", "ui", "--no-browser", "--port", "0"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=_lines, args=(first.stdout, lines), daemon=True).start()
+    try:
+        url = None
+        while url is None:
+            match = URL_RE.search(lines.get(timeout=60))
+            url = match.group(1) if match else None
+        base = url.split("?", 1)[0]
+        port = int(base.rsplit(":", 1)[1].strip("/"))
+
+        second = subprocess.run(
+            [sys.executable, "-m", "apps", "ui", "--no-browser", "--port", "0"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert second.returncode == 0, second.stderr
+        assert "körs redan" in second.stdout
+        code_url = CODE_URL_RE.search(second.stdout)
+        assert code_url is not None and code_url.group(1).startswith(base), second.stdout
+        with httpx.Client(trust_env=False, timeout=10.0, follow_redirects=True) as client:
+            page = client.get(code_url.group(1))
+            assert page.status_code == 200 and "Registrera ny patient" in page.text
+            # The code is good once; the refusal page looks like the app and says what to do.
+            again = client.get(code_url.group(1))
+        with httpx.Client(trust_env=False, timeout=10.0) as stranger:
+            refused = stranger.get(code_url.group(1))
+            assert refused.status_code == 403
+            assert "Reservnummerroboten" in refused.text and "Gör så här" in refused.text
+            assert "#00507a" in refused.text  # the app's own header colour
+            assert stranger.get(base + "att-hantera").status_code == 403
+        assert again.status_code == 200  # already signed in: the old link just goes home
+
+        # Another program holding a fixed port: said in Swedish, no "[Errno 98]".
+        taken = subprocess.run(
+            [sys.executable, "-m", "apps", "ui", "--no-browser", "--port", str(port)],
+            cwd=tmp_path,
+            env={**env, "RESERVROBOT_DATA_DIR": str(tmp_path / "other")},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert taken.returncode != 0
+        assert f"Porten {port}" in taken.stderr and "används redan" in taken.stderr
+        assert "Errno" not in taken.stderr + taken.stdout
+    finally:
+        first.send_signal(signal.SIGINT)
+        try:
+            first.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            first.kill()
+    assert not (tmp_path / "data" / "ui-running.json").exists()
