@@ -270,8 +270,11 @@ def _register(
         steps.skipped("create_rns")
         number = _Number(known["value"], bool(known.get("reused")), None)
     else:
-        # Only waiting overlaps: PMO's empty form loads while RNS creates the number.
+        # PMO's empty form, loaded while RNS's form is: checked before anything is created, so
+        # a drifted or unavailable form never leaves a number without a patient (issue 25).
         ctx.pmo.form.start_opening_new()
+        ready_keys = list(form_values(request, group, ctx=ctx).text_fields())
+        ctx.retry(lambda: ctx.pmo.form.check_ready(ready_keys), step="create_rns")
         number = _create_rns(
             request, rns, rns_hits, ctx=ctx, steps=steps, key=key, before_create=before_change
         )

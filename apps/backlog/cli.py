@@ -390,6 +390,8 @@ def show(
         out.print(f"Patient-ID: {item.patient_id}")
     if item.reason_sv:
         out.print(f"Orsak: {item.reason_sv}")
+    if item.outcome is not None and item.outcome.reservnummer and not item.patient_id:
+        out.print(f"Reservnummer som redan finns (skapa inget nytt): {item.outcome.reservnummer}")
     table = Table(title="Historik")
     for col in ("När", "Från", "Till", "Vem", "Körning", "Orsak"):
         table.add_column(col, overflow="fold")

@@ -137,6 +137,13 @@ def _run_rows(store: QueueReader, run: RunRecord, out: Path) -> list[dict[str, A
                     entry.reason,
                     item.reason_sv if entry.reason == item.reason_code else None,
                     item,
+                )
+                + (
+                    " Ett reservnummer finns redan (se resultatfilen): skapa inget nytt."
+                    if item.outcome is not None
+                    and item.outcome.reservnummer
+                    and not item.patient_id
+                    else ""
                 ),
                 "duration": _seconds(detail.get("duration_s")),
                 "attempts": detail.get("attempts"),
@@ -333,7 +340,14 @@ def _result_reason(item: QueueItem) -> str:
                 "Reservnummersystemet: registrera patienten med det numret. Inget reservnummer "
                 "skapades."
             )
-    return item.reason_sv or ""
+    reason = item.reason_sv or ""
+    if outcome is not None and outcome.reservnummer and not item.patient_id:
+        # A number exists and no patient: whoever finishes by hand must reuse it.
+        reason = (
+            f"{reason} Reservnummer {outcome.reservnummer} finns redan i "
+            "Reservnummersystemet: skapa inget nytt."
+        ).strip()
+    return reason
 
 
 def result_rows(store: QueueReader) -> list[list[object]]:

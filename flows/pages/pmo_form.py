@@ -61,17 +61,41 @@ class PmoPatientForm:
         self.sel = site.screen("form")
         # key -> the identity of its element in the form (see ``read_form``).
         self._signatures: dict[str, str] = {}
+        # The address of the empty form ``check_ready`` checked, until ``open_new`` takes it.
+        self._checked_empty: str | None = None
 
     # Opening -------------------------------------------------------------------------------
 
     @page_call
     def open_new(self) -> None:
-        """Choose "Registrera" in the navigation: an empty form."""
+        """Choose "Registrera" in the navigation: an empty form (the one ``check_ready``
+        just checked, when nothing else happened in PMO since)."""
+        checked, self._checked_empty = self._checked_empty, None
+        if (
+            checked is not None
+            and self.site.page.url == checked
+            and self.patient_id_field.is_visible()
+            and not self.patient_id_field.input_value()
+        ):
+            return
         self.site.click_nav("register")
         try:
             expect(self.patient_id_field).to_be_editable()
         except AssertionError as exc:
             raise SelectorMissing("PMO:s registreringsformulär visas inte.") from exc
+
+    @page_call
+    def check_ready(self, keys: list[str]) -> None:
+        """Before anything is created elsewhere: the empty form shows every field the routine
+        fills (``keys``), the Patient-ID, Man/Kvinna and its save button, else
+        ``SelectorMissing`` naming what is missing, while nothing exists yet. The form stays
+        open for the registration (``open_new`` takes it as it is)."""
+        self.open_new()
+        self.read_form(keys)  # one round trip once the form is learned; names a missing field
+        save = self.sel.loc(self.site.page, "save")
+        if save.count() != 1 or not save.is_enabled():
+            raise SelectorMissing("PMO:s registreringsformulär saknar knappen Spara.")
+        self._checked_empty = self.site.page.url
 
     @page_call
     def start_opening_new(self) -> None:

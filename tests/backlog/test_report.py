@@ -255,3 +255,29 @@ def test_report_tells_what_changed_since_what_to_correct_what_was_retried_and_wh
     reason_c = rows[str(by_ref["C"])]["orsak"]
     assert "samordningsnummer 200303642383" in reason_c
     assert "registrera patienten med det numret" in reason_c
+
+
+def test_a_number_without_a_patient_says_skapa_inget_nytt_everywhere(
+    store: DatabaseQueueStore, tmp_path: Path
+) -> None:
+    """Issue 25, point 5: where a number exists and the patient does not, the result file and
+    the report say so (the number in the private result file only)."""
+    store.add("N-1", make_request("2015-05-05", "Provsson", "Nummer"), source="f.csv:2")
+    run = store.start_run(workers=1, limit=None)
+    item = store.claim_next(WorkerIdentity.current("w"), run_id=run)
+    assert item is not None
+    failed = Outcome(
+        kind=OutcomeKind.FAILED,
+        reason_code="site_error",
+        reason_sv="PMO svarar inte just nu.",
+        reservnummer="20150505-01K3",
+    )
+    store.finish(item.id, failed, status=ItemStatus.FAILED, attempts=3)
+    store.end_run(run, exit_code=1, summary={})
+    files = build_report(store, tmp_path / "rapport")
+    html = files.html.read_text("utf-8")
+    assert "skapa inget nytt" in html and "20150505-01K3" not in html
+    with files.csv.open(encoding="utf-8-sig", newline="") as fh:
+        [row] = list(csv.DictReader(fh, delimiter=";"))
+    assert "Reservnummer 20150505-01K3 finns redan" in row["orsak"]
+    assert "skapa inget nytt" in row["orsak"]

@@ -9,6 +9,7 @@ reservnummer and one patient.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from flows.runner import Runner
 from flows.transfer import BrowserTransfer, Transfer
 from mock_sites.testing import MockSites
 from robot.logs import configure_logging, unconfigure_logging
-from robot.settings import Settings
+from robot.settings import DEFAULT_CONFIG_DIR, Settings
 from tests.e2e.conftest import make_settings
 from tests.e2e.people import People, patients_born, persons_born
 
@@ -245,3 +246,32 @@ def test_register_should_work_with_slow_sites(
     assert outcome.kind is OutcomeKind.REGISTERED, outcome
     assert outcome.duration_s > 8 * 0.15  # every page answered late
     assert len(patients_born(sites, request.birth_date)) == 1
+
+
+def test_a_drifted_registration_form_stops_the_request_before_any_number_is_created(
+    sites: MockSites, people: People, tmp_path: Path
+) -> None:
+    """Issue 25, point 5: PMO's empty form is checked (its fields and its Spara button) before
+    RNS "Skapa": a form that changed leaves nothing created, not a number without a patient."""
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    selectors = config / "selectors" / "pmo_a.toml"
+    text = selectors.read_text("utf-8")
+    drifted = text.replace(
+        'save = { role = "button", name = "Spara" }',
+        'save = { role = "button", name = "Spara patient" }',
+    )
+    assert drifted != text
+    selectors.write_text(drifted, "utf-8")
+    settings = make_settings(
+        sites, tmp_path / "robot", config_dir=config, max_attempts=1, backoff_base_s=0
+    )
+    request = people.request()
+    with Runner(settings) as runner:
+        outcome = runner.register(request)
+
+    assert outcome.kind is OutcomeKind.FAILED, outcome
+    assert "Spara" in (outcome.reason_sv or "")
+    assert persons_born(sites, request.birth_date) == []  # no reservnummer left behind
+    assert patients_born(sites, request.birth_date) == []
+    assert not outcome.reservnummer
