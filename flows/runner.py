@@ -117,7 +117,7 @@ class Runner:
         # PostgreSQL database with store_dsn, so a rerun on another machine sees the journal.
         journal_db = open_database(s, JOURNAL)
         self._journal_db = journal_db
-        journal = StepJournal(journal_db)
+        journal = StepJournal(journal_db, keyed=self._pseudonym.full)
         self._coordination = Coordination(s, self._pseudonym, role=self.role)
 
         session = BrowserSession(s)

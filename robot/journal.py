@@ -16,7 +16,7 @@ written before the store kept versions (a bare ``steps`` table) are migrated in 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,10 +57,21 @@ class StepJournal:
     the journal outlives the run.
     """
 
-    def __init__(self, store: Database | Path) -> None:
+    def __init__(
+        self, store: Database | Path, *, keyed: Callable[[str], str] | None = None
+    ) -> None:
+        """``keyed``: the keyed hash (the pseudonym HMAC) the rows are stored under, so the
+        shared store holds no key anyone could recompute from a name and a birth date (an
+        unkeyed SHA-256 of them can be tried name by name). Rows an earlier version wrote
+        under the plain key are still read, and cleared with the key's other rows."""
         self._owned = not isinstance(store, Database)
         self.db = store if isinstance(store, Database) else open_sqlite(Path(store))
         self.db.migrate(COMPONENT, MIGRATIONS)
+        self._keyed = keyed
+
+    def _keys(self, key: str) -> tuple[str, ...]:
+        """The row key to write first, then a legacy one to read and clear too."""
+        return (self._keyed(key), key) if self._keyed is not None else (key,)
 
     def record(self, key: str, step: str, data: Mapping[str, Any]) -> None:
         """Store (or replace) a step's data; committed (and on SQLite synced) before returning."""
@@ -71,18 +82,22 @@ class StepJournal:
                 "INSERT INTO journal_steps (key, step, data, recorded_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (key, step) DO UPDATE"
                 " SET data = excluded.data, recorded_at = excluded.recorded_at",
-                (key, step, payload, now),
+                (self._keys(key)[0], step, payload, now),
             )
 
     def steps(self, key: str) -> dict[str, dict[str, Any]]:
-        """Every recorded step of ``key`` with its data, in the order first recorded."""
+        """Every recorded step of ``key`` with its data, in the order first recorded (a step
+        written under the keyed hash wins over one an earlier version left)."""
+        found: dict[str, dict[str, Any]] = {}
         with self.db.read() as tx:
-            rows = tx.all(
-                "SELECT step, data FROM journal_steps WHERE key = ?"  # noqa: S608 (a constant)
-                f" ORDER BY {_ORDER[self.db.kind]}",
-                (key,),
-            )
-        return {row["step"]: json.loads(row["data"]) for row in rows}
+            for row_key in reversed(self._keys(key)):
+                rows = tx.all(
+                    "SELECT step, data FROM journal_steps WHERE key = ?"  # noqa: S608
+                    f" ORDER BY {_ORDER[self.db.kind]}",
+                    (row_key,),
+                )
+                found.update({row["step"]: json.loads(row["data"]) for row in rows})
+        return found
 
     def get(self, key: str, step: str) -> dict[str, Any] | None:
         """One step's data, or None when that step was not recorded."""
@@ -101,7 +116,8 @@ class StepJournal:
     def clear(self, key: str) -> None:
         """Forget every step of ``key`` (after the registration is finished and verified)."""
         with self.db.transaction() as tx:
-            tx.execute("DELETE FROM journal_steps WHERE key = ?", (key,))
+            for row_key in self._keys(key):
+                tx.execute("DELETE FROM journal_steps WHERE key = ?", (row_key,))
         # The number was personal data (perhaps a protected person's): no old copy may stay.
         self.db.drop_deleted_copies()
 

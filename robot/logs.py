@@ -98,6 +98,12 @@ class Pseudonymizer:
         digest = hmac.new(self._key, value.strip().encode("utf-8"), hashlib.sha256).hexdigest()
         return "p_" + digest[:12]
 
+    def full(self, value: str) -> str:
+        """The whole HMAC (``"k_"`` + 64 hex digits), where a key must never collide: the
+        journal's rows (48 bits are enough to find a log line, not to tell people apart)."""
+        digest = hmac.new(self._key, value.strip().encode("utf-8"), hashlib.sha256).hexdigest()
+        return "k_" + digest
+
 
 def contains_identity(text: str) -> bool:
     """True when ``text`` holds anything shaped like an identity number."""

@@ -136,3 +136,29 @@ def test_a_journal_file_from_before_versioning_keeps_its_steps_in_order(tmp_path
     assert list(journal.steps("p_old")) == ["create_rns", "register_pmo", "a_step_sorting_first"]
     assert journal.get("p_old", "create_rns") == {"patient_id": "19612121201M7"}
     assert journal.db.version("journal") == 2
+
+
+def test_a_keyed_journal_stores_no_recomputable_key_and_still_reads_an_old_row(
+    tmp_path: Path,
+) -> None:
+    """Issue 25, point 7: rows are keyed with the pseudonym HMAC (the whole of it), not the
+    request's unkeyed SHA-256 that can be tried name by name; a row an earlier version wrote
+    under the plain key is still found (a number journaled before the upgrade is never made
+    twice) and cleared with the rest."""
+    from pydantic import SecretStr
+
+    from robot.logs import Pseudonymizer
+
+    path = tmp_path / "journal.sqlite3"
+    StepJournal(path).record("fp:abc", "create_rns", {"value": "19900101-01K3"})  # old version
+    keyed = StepJournal(path, keyed=Pseudonymizer(SecretStr("hemlig-nyckel")).full)
+    assert keyed.steps("fp:abc") == {"create_rns": {"value": "19900101-01K3"}}
+    keyed.record("fp:abc", "register_pmo", {"patient_id": "19900101-01K3"})
+    with closing(sqlite3.connect(path)) as db:
+        row_keys = {k for (k,) in db.execute("SELECT key FROM journal_steps")}
+    assert "fp:abc" in row_keys  # the old row, until cleared
+    [new_key] = row_keys - {"fp:abc"}
+    assert new_key.startswith("k_") and len(new_key) == 2 + 64
+    keyed.clear("fp:abc")
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("SELECT COUNT(*) FROM journal_steps").fetchone() == (0,)
