@@ -30,6 +30,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from flows import complete as complete_flow
 from flows import register as register_flow
+from flows.attended import SignInBoard
 from flows.config import RoutineConfig
 from flows.context import PmoScreens, RnsScreens, RoutineContext
 from flows.coordination import Coordination
@@ -71,14 +72,18 @@ class Runner:
         config: RoutineConfig | None = None,
         transfer: Transfer | None = None,
         role: str = "roboten",
+        clerk: SignInBoard | None = None,
     ) -> None:
         """``config`` is the configuration an entry point already loaded (default: loaded from
         ``settings`` at start); ``transfer`` overrides the configured transfer mode (tests use
         a faulty one); ``role`` names the entry point in a lease ("kommandoraden", "kön", ...)
-        so that a waiting request can say who holds it."""
+        so that a waiting request can say who holds it. ``clerk``: attended work in the clerk's
+        own session (``flows.attended``): the clerk signs in by hand in the robot's window,
+        and no trace and no evidence of a login page is ever kept."""
         self.settings = settings
         self._config = config
         self.role = role
+        self.clerk = clerk
         self._coordination: Coordination | None = None
         self._journal_db: Database | None = None
         self._transfer_override = transfer
@@ -124,7 +129,7 @@ class Runner:
         session.start()
         self._session = session
         try:
-            self._sites.update(build_sites(s, session, selectors))
+            self._sites.update(build_sites(s, session, selectors, clerk=self.clerk))
             rns_site = self._sites["rns"]
             reach = (
                 plexus_access(rns_site, self._sites["plexus"])
@@ -144,7 +149,13 @@ class Runner:
                 rns=RnsScreens.build(rns_site, reach),
             )
             self._evidence = EvidenceRecorder(
-                s, masks=_evidence_masks(selectors), traces_dir=session.traces_dir
+                s,
+                masks=_evidence_masks(selectors),
+                traces_dir=session.traces_dir,
+                # Attended: what the clerk types on a login page must reach no file, so no
+                # trace at all and no screenshot or HTML of a login page.
+                trace=False if self.clerk is not None else None,
+                skip_page=self._shows_login if self.clerk is not None else None,
             )
             self._evidence.start(self._contexts())
         except BaseException:
@@ -192,6 +203,13 @@ class Runner:
         rns = ctx.rns.site
         if rns.login.is_login_page(rns.page):
             ctx.retry(rns.open_home, step="login_rns")
+
+    def _shows_login(self, page: Page) -> bool:
+        """True when ``page`` shows any site's login page (or cannot be told apart)."""
+        try:
+            return any(site.login.is_login_page(page) for site in self._sites.values())
+        except Exception:
+            return True
 
     def _routine_sites(self) -> list[str]:
         """The sites the routine starts with: PMO and RNS, or Plexus where RNS is reached
@@ -327,6 +345,8 @@ class Runner:
         if self._evidence is None:
             raise RuntimeError("Runner is not started; use it as a context manager")
         handle: EvidenceHandle | None = None
+        if self.clerk is not None:
+            self.clerk.lend_steps(steps)  # "Väntar på att du loggar in igen i PMO"
         try:
             self._open_sites()  # the first request: both logins at once, not one after the other
             with (
@@ -356,6 +376,9 @@ class Runner:
             )
             _log.event("request_failed", ref=ref, code=code, error=type(exc).__name__)
             self._recover()
+        finally:
+            if self.clerk is not None:
+                self.clerk.lend_steps(None)
         outcome.steps = steps.finished
         outcome.duration_s = round(steps.elapsed(), 3)
         self._trim_memory()
@@ -397,13 +420,16 @@ class Runner:
         """After a failure, make sure the next request starts cleanly.
 
         A browser that died is started again (with new logins); otherwise pages that show a
-        login page are logged in again.
+        login page are logged in again (attended work: left for the next request, which asks
+        the clerk to sign in with its own step, rather than holding this failed one open).
         """
         if self._session is not None and not self._session.browser.is_connected():
             _log.event("browser_restart")
             self.close()
             self.start()
             return
+        if self.clerk is not None:
+            return  # the clerk signs in when the next request meets the login page, not now
         for site in self._sites.values():
             try:
                 if site.has_page() and site.on_site():

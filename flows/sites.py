@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 
 from playwright.sync_api import Page
 
+from flows.attended import SignInBoard
+from flows.pages.clerk_login import ClerkLogin
 from flows.pages.errors import translated
 from flows.pages.login import LoginPage, PendingLogin, RefusedLogins
 from flows.pages.responses import check_response
@@ -30,19 +32,34 @@ _log = get_logger(__name__)
 
 
 def build_sites(
-    settings: Settings, session: BrowserSession, selectors: dict[str, SiteSelectors]
+    settings: Settings,
+    session: BrowserSession,
+    selectors: dict[str, SiteSelectors],
+    *,
+    clerk: SignInBoard | None = None,
 ) -> dict[str, SiteUI]:
-    """One logged-out ``SiteUI`` per site on ``session``'s pages, with the configured logins."""
+    """One logged-out ``SiteUI`` per site on ``session``'s pages, with the configured logins;
+    with ``clerk`` (attended work) the clerk signs in by hand instead (``ClerkLogin``)."""
     refusals = RefusedLogins(settings.data_dir, settings.pseudonym_key)
     sites = {}
     for site in SITES:
-        login = LoginPage(
-            site=site,
-            selectors=selectors[site],
-            username=settings.site(site).username,
-            password=settings.site(site).password,
-            refusals=refusals,
-        )
+        login: LoginPage
+        if clerk is not None:
+            login = ClerkLogin(
+                site=site,
+                selectors=selectors[site],
+                board=clerk,
+                base_url=settings.site(site).url,
+            )
+        else:
+            login = LoginPage(
+                site=site,
+                selectors=selectors[site],
+                username=settings.site(site).username,
+                password=settings.site(site).password,
+                refusals=refusals,
+                base_url=settings.site(site).url,
+            )
         sites[site] = SiteUI(
             site=site,
             page_factory=_page_factory(session, site),

@@ -14,7 +14,7 @@ from typing import Annotated
 import httpx
 import typer
 
-from mock_sites.common.config import DEMO_USER, User
+from mock_sites.common.config import DEFAULT_USERS, DEMO_USER, User, parse_user
 from mock_sites.common.faults import FaultSettings, FaultSettingsError
 from mock_sites.testing import DEFAULT_PORTS, MockSites, run_mock_sites
 
@@ -121,6 +121,14 @@ def serve(
         str, typer.Option(help="Övningsanvändarens lösenord.")
     ] = DEMO_USER.password,
     display_name: Annotated[str, typer.Option(help="Namnet som Plexus visar.")] = "Anna Demo",
+    user: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--user",
+            help="Ännu ett personalkonto, användarnamn:lösenord[:namn] (kan upprepas; "
+            "annars bertil och cecilia, lösenord = användarnamnet).",
+        ),
+    ] = None,
     check: Annotated[
         bool,
         typer.Option(
@@ -140,6 +148,10 @@ def serve(
         except ValueError:
             raise typer.BadParameter("--anomalies-from ska vara ett datum ÅÅÅÅ-MM-DD") from None
     try:
+        others = tuple(parse_user(u) for u in user) if user else DEFAULT_USERS[1:]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--user") from exc
+    try:
         context = run_mock_sites(
             data_dir,
             pmo_layout=pmo_layout.value,
@@ -147,7 +159,7 @@ def serve(
             region=region,
             host=host,
             ports={"plexus": plexus_port, "pmo": pmo_port, "rns": rns_port},
-            users=(User(username, password, display_name),),
+            users=(User(username, password, display_name), *others),
             data_seed=seed if seed is not None else 1,
             anomalies_from=anomalies_from,
         )
@@ -161,6 +173,7 @@ def serve(
         typer.echo(f"Reservnummersystemet: {sites.rns_url}/")
         shown = password if password == DEMO_USER.password else "(det angivna lösenordet)"
         typer.echo(f"Inloggning: {username} / {shown}   Data: {data_dir}")
+        typer.echo(f"Fler användare: {', '.join(u.username for u in others)}")
         if check:
             results = check_sites(sites, username=username, password=password)
             for site, ok, detail in results:

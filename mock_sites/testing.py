@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import httpx
 
-from mock_sites.common.config import DEFAULT_CONFIG_DIR, DEMO_USER, User
+from mock_sites.common.config import DEFAULT_CONFIG_DIR, DEFAULT_USERS, User
 from mock_sites.common.faults import FaultSettings
 from mock_sites.plexus.app import create_app as create_plexus
 from mock_sites.plexus.config import PlexusConfig
@@ -101,7 +101,7 @@ def run_mock_sites(
     region: str = "gavleborg",
     host: str = "127.0.0.1",
     ports: Mapping[str, int] | None = None,
-    users: tuple[User, ...] = (DEMO_USER,),
+    users: tuple[User, ...] = DEFAULT_USERS,
     data_seed: int = 1,
     seed_size: int = 300,
     config_dir: Path = DEFAULT_CONFIG_DIR,

@@ -118,12 +118,15 @@ class EvidenceRecorder:
         masks: MaskFactory | None = None,
         traces_dir: Path | None = None,
         trace: bool | None = None,
+        skip_page: Callable[[Page], bool] | None = None,
     ) -> None:
         """``masks`` names more elements to mask per page (the runner's search result lists);
         ``traces_dir`` is the browser's Playwright traces folder (``BrowserSession.traces_dir``),
-        emptied after every traced item; ``trace`` overrides ``settings.evidence_trace``.
+        emptied after every traced item; ``trace`` overrides ``settings.evidence_trace``;
+        a page for which ``skip_page`` is True is never kept (a login page a person types on).
         """
         self.settings = settings
+        self.skip_page = skip_page
         self.masks = masks
         self.traces_dir = traces_dir
         self.trace = settings.evidence_trace if trace is None else trace
@@ -224,6 +227,9 @@ class EvidenceRecorder:
         for ci, context in enumerate(contexts):
             for pi, page in enumerate(list(context.pages)):
                 if not watch.touched(page):
+                    continue
+                if self.skip_page is not None and self.skip_page(page):
+                    pages.append({"page": f"{ci}-{pi}", "skipped": "login"})
                     continue
                 pages.append(self._keep_page(staging, page, f"{ci}-{pi}"))
         for context in traced:

@@ -1,7 +1,8 @@
 """Settings for every part of the robot, built once at the edge and passed down.
 
 Sources, highest priority first: constructor arguments, environment variables with the
-``RESERVROBOT_`` prefix, a ``.env`` file, an optional TOML file (``RESERVROBOT_CONFIG_FILE`` or
+``RESERVROBOT_`` prefix, the OS credential store for the secrets (``robot/secrets.py``), a
+``.env`` file, an optional TOML file (``RESERVROBOT_CONFIG_FILE`` or
 ``./reservrobot.toml``), and the defaults below. Secrets are ``SecretStr`` and never printed.
 """
 
@@ -80,7 +81,8 @@ def _is_loopback(url: str) -> bool:
     return host in _LOOPBACK_NAMES or host.startswith("127.")
 
 
-def _toml_file() -> Path:
+def toml_file() -> Path:
+    """The settings file: ``RESERVROBOT_CONFIG_FILE`` or ``./reservrobot.toml``."""
     return Path(os.environ.get("RESERVROBOT_CONFIG_FILE", "reservrobot.toml"))
 
 
@@ -165,6 +167,11 @@ class Settings(BaseSettings):
     sweep_lease_first_wait_s: float = Field(default=2.0, ge=0)
     sweep_retention_days: int = Field(default=30, ge=0)
 
+    # Attended app (`reservrobot ui`): "clerk" (the default) lets each clerk sign in to the
+    # systems by hand in the robot's own window, so the systems log the clerk; "robot_account"
+    # says in words that this PC is a shared robot station whose app uses the robot's accounts.
+    ui_sign_in: Literal["clerk", "robot_account"] = "clerk"
+
     # Key for pseudonymising identity numbers in logs and the audit log (keyed hash).
     pseudonym_key: SecretStr = SecretStr(PLACEHOLDER_PSEUDONYM_KEY)
 
@@ -225,12 +232,13 @@ class Settings(BaseSettings):
         ]
         return found + [self.site(site).password for site in SITES]
 
-    def unsafe_setup_problems(self) -> list[str]:
+    def unsafe_setup_problems(self, *, robot_accounts: bool = True) -> list[str]:
         """Why these settings must not run against real systems (Swedish; empty: fine).
 
         Outside the demo set-up (a site that is not on this computer) the placeholder
         pseudonym key would make every log reference recomputable by anyone, and the mock
-        sites' demo user is certainly not the robot's account.
+        sites' demo user is certainly not the robot's account. ``robot_accounts=False``: the
+        robot's accounts are not used (the attended app, where the clerk signs in).
         """
         if self.is_demo_setup:
             return []
@@ -238,7 +246,8 @@ class Settings(BaseSettings):
         if self.pseudonym_key.get_secret_value() == PLACEHOLDER_PSEUDONYM_KEY:
             problems.append(
                 "Nyckeln för pseudonymisering (pseudonym_key) har fortfarande exempelvärdet. "
-                "Sätt en egen, hemlig nyckel i RESERVROBOT_PSEUDONYM_KEY."
+                "Sätt en egen, hemlig nyckel i RESERVROBOT_PSEUDONYM_KEY eller i datorns "
+                "nyckelring (reservrobot secrets set pseudonym-key)."
             )
         if not self.store_dsn.strip() and not self.sole_entry_point:
             problems.append(
@@ -248,8 +257,8 @@ class Settings(BaseSettings):
                 "(med din egen databasroll), eller, om detta är regionens enda ingång som "
                 "registrerar, RESERVROBOT_SOLE_ENTRY_POINT=true."
             )
-        sites = [("pmo", "PMO"), ("rns", "Reservnummersystemet")]
-        if self.rns.access == "plexus":
+        sites = [("pmo", "PMO"), ("rns", "Reservnummersystemet")] if robot_accounts else []
+        if robot_accounts and self.rns.access == "plexus":
             sites.append(("plexus", "Plexus"))
         for site, name in sites:
             login = self.site(site)
@@ -296,11 +305,15 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         assert isinstance(env_settings, EnvSettingsSource)
         assert isinstance(dotenv_settings, DotEnvSettingsSource)
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_file())
+        from robot.secrets import KeyringSettingsSource
+
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_file())
         return (
             FlatSiteNames(settings_cls, init_settings),
             env_settings,
             FlatSiteNames(settings_cls, lambda: flat_names_in(env_settings.env_vars)),
+            # The OS credential store for the secrets (robot/secrets.py), above every file.
+            FlatSiteNames(settings_cls, KeyringSettingsSource(settings_cls)),
             dotenv_settings,
             FlatSiteNames(settings_cls, lambda: flat_names_in(dotenv_settings.env_vars)),
             FlatSiteNames(settings_cls, toml),
@@ -354,6 +367,6 @@ def load_settings(**overrides: Any) -> Settings:
         problems = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     raise ConfigError(
         f"Inställningarna är felaktiga: {problems}. Rätta dem i miljön, .env eller "
-        f"{_toml_file()} och försök igen.",
+        f"{toml_file()} och försök igen.",
         code="settings_invalid",
     )

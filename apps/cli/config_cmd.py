@@ -12,6 +12,8 @@ from apps.cli.edge import edge_of
 from apps.exitcodes import ExitCode
 from flows.rules.region import load_region_profile
 from robot.errors import ConfigError
+from robot.secrets import secret_origins
+from robot.settings import toml_file
 
 config_app = typer.Typer(no_args_is_help=True)
 
@@ -38,18 +40,22 @@ def show(
     settings = edge_of(ctx).settings
     masked = {k: (str(v) if isinstance(v, Path) else v) for k, v in settings.masked().items()}
     key = region or settings.region
+    # Where each secret comes from (never its value): robot/secrets.py.
+    origins = {o.shown_as: o for o in secret_origins(toml_file()).values()}
     try:
         profile = load_region_profile(settings.config_dir, key).summary()
     except ConfigError as exc:
         typer.echo(f"Regionprofilen {key} går inte att läsa: {exc.message}", err=True)
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
     if as_json:
-        shown = {**masked, "region_profile": profile}
+        sources = {name: {"kind": o.kind, "where": o.where} for name, o in origins.items()}
+        shown = {**masked, "secret_sources": sources, "region_profile": profile}
         typer.echo(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
         return
     width = max(len(k) for k in (*masked, *profile))
     for key, value in masked.items():
-        typer.echo(f"{key:<{width}}  {value}")
+        origin = origins.get(key)
+        typer.echo(f"{key:<{width}}  {value}" + (f" ({origin.describe_sv()})" if origin else ""))
     typer.echo("")
     typer.echo(f"Regionprofil: {profile['name']} ({profile['key']})")
     if not profile["confirmed"]:

@@ -23,7 +23,8 @@ from robot import clipboard
 from robot.db import open_database
 from robot.display import virtual_display
 from robot.errors import RobotError
-from robot.settings import Settings
+from robot.secrets import ROBOT_PASSWORDS, secret_origins
+from robot.settings import Settings, toml_file
 from robot.store_key import verify_store_key
 
 
@@ -36,6 +37,7 @@ class Check:
     detail: str
     # For a failed check: what to do about it (printed under the FEL line).
     next_step: str = ""
+    warning: bool = False  # fine to run, but a person should look (printed "OBS")
 
 
 def doctor(
@@ -54,7 +56,8 @@ def doctor(
     settings = edge_of(ctx).with_options(headless=None if headed is None else not headed)
     failed = False
     for check in doctor_checks(settings):
-        typer.echo(f"{'OK ' if check.ok else 'FEL'}  {check.name}: {check.detail}")
+        label = ("OBS" if check.warning else "OK ") if check.ok else "FEL"
+        typer.echo(f"{label}  {check.name}: {check.detail}")
         if not check.ok:
             typer.echo(f"     Gör så här: {check.next_step or GENERIC_NEXT_STEP_SV}")
         failed = failed or not check.ok
@@ -143,6 +146,8 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
         yield Check("Inställningar", False, str(exc))
     yield region_check(settings)
     yield safety_check(settings)
+    yield secrets_check(settings)
+    yield sign_in_check(settings)
     yield from folder_checks(settings)
     yield store_check(settings)
     try:
@@ -173,6 +178,14 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
                 True,
                 f"Chromium {version} ({'synlig' if not settings.headless else 'headless'})",
             )
+            if not _has_robot_login(settings):
+                yield Check(
+                    "Inloggning",
+                    True,
+                    "ingen robotinloggning på den här datorn: handläggaren loggar in med sitt "
+                    "eget konto i appens fönster",
+                )
+                return
             ctx = runner.context
             logins: list[tuple[str, Callable[[], None]]] = [("pmo", ctx.pmo.site.open_home)]
             logins.append(("rns", ctx.rns.reach))
@@ -242,6 +255,51 @@ def store_check(settings: Settings) -> Check:
     except RobotError as exc:
         return Check("Databas", False, exc.message)
     return Check("Databas", True, f"{where}; samma pseudonymnyckel som när databasen började")
+
+
+def _has_robot_login(settings: Settings) -> bool:
+    """True where the robot logs in itself: a robot password is set, or the demo set-up."""
+    if settings.is_demo_setup or settings.ui_sign_in == "robot_account":
+        return True
+    origins = secret_origins(toml_file())
+    return any(origins[field].configured for field in ROBOT_PASSWORDS)
+
+
+def secrets_check(settings: Settings) -> Check:
+    """Where each secret comes from (never its value); a secret in a file that another OS user
+    can read fails (robot/secrets.py)."""
+    del settings  # the origins are read from the sources themselves
+    origins = secret_origins(toml_file())
+    shared = [o for o in origins.values() if o.readable_by_others]
+    detail = "; ".join(f"{o.field}: {o.describe_sv()}" for o in origins.values())
+    if shared:
+        files = ", ".join(sorted({o.where for o in shared}))
+        return Check(
+            "Hemligheter",
+            False,
+            f"{files} innehåller en hemlighet och kan läsas av andra användare på datorn. {detail}",
+            next_step="Flytta hemligheten till nyckelringen (reservrobot secrets set ...) eller "
+            "till miljön, eller gör filen privat (chmod 600).",
+        )
+    return Check("Hemligheter", True, detail)
+
+
+def sign_in_check(settings: Settings) -> Check:
+    """How the attended app signs in: as the clerk (default), or warn on a robot station."""
+    if settings.ui_sign_in == "robot_account":
+        return Check(
+            "Inloggning i appen",
+            True,
+            'ui_sign_in = "robot_account": appen arbetar med robotens konto, så PMO:s logg visar '
+            "roboten och inte handläggaren. Bara för en delad robotstation, aldrig på en "
+            "handläggares dator.",
+            warning=True,
+        )
+    return Check(
+        "Inloggning i appen",
+        True,
+        "handläggaren loggar in med sitt eget konto i robotens fönster (ui_sign_in = clerk)",
+    )
 
 
 def folder_checks(settings: Settings) -> Iterator[Check]:

@@ -17,6 +17,7 @@ from apps.cli.config_cmd import config_app
 from apps.cli.doctor import doctor
 from apps.cli.edge import EdgeGroup, open_edge
 from apps.cli.register import complete_pnr, register
+from apps.cli.secrets_cmd import secrets_app
 from apps.sweep.cli import sweep_app
 from apps.ui.cli import ui
 
@@ -37,6 +38,11 @@ app.add_typer(
 )
 app.add_typer(
     audit_app, name="audit", help="Granskningsloggen: vad roboten och personer har gjort."
+)
+app.add_typer(
+    secrets_app,
+    name="secrets",
+    help="Robotkontots hemligheter i datorns nyckelring (lösenord, pseudonymnyckel).",
 )
 app.add_typer(
     sweep_app,

@@ -9,8 +9,9 @@ in one worker thread (see ``apps.ui.jobs``), started with the app and stopped wi
 from __future__ import annotations
 
 import contextlib
+import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
@@ -27,27 +28,64 @@ from apps.ui.context import STATIC_DIR, UiContext, make_templates
 from apps.ui.jobs import JobManager, RunnerFactory, RunnerLike
 from apps.ui.security import Access, Csrf, TokenGuard, forbidden
 from apps.ui.views import backlog, complete, evidence, jobs, register
+from flows.attended import AccountChange, SignInBoard
 from flows.config import RoutineConfig
 from robot.actor import os_user
 from robot.settings import Settings
 
 if TYPE_CHECKING:
     from apps.backlog.store import QueueStore
+    from flows.runner import Runner
     from robot.audit import AuditLog
 
+log = logging.getLogger(__name__)
 
-def default_runner_factory(settings: Settings, config: RoutineConfig) -> RunnerFactory:
-    """``flows.runner.Runner(settings)``: one browser, logged in once, for the worker thread."""
 
-    def factory() -> contextlib.AbstractContextManager[RunnerLike]:
+def default_runner_factory(
+    settings: Settings,
+    config: RoutineConfig | None = None,
+    *,
+    clerk: SignInBoard | None = None,
+    runner_class: type[Runner] | None = None,
+) -> RunnerFactory:
+    """``flows.runner.Runner(settings)``: one browser, logged in once, for the worker thread.
+
+    With ``clerk`` (attended work, ``Settings.ui_sign_in = "clerk"``) the runner works in the
+    clerk's own session: once started, it shows each system's login page in its window and
+    waits for the clerk to sign in (``flows.attended``). ``runner_class``: a subclass of
+    ``Runner`` (tests that act at a given step).
+    """
+
+    @contextlib.contextmanager
+    def factory() -> Iterator[RunnerLike]:
         from flows.runner import Runner
 
-        runner: contextlib.AbstractContextManager[RunnerLike] = Runner(
-            settings, config=config, role="appen"
-        )
-        return runner
+        with (runner_class or Runner)(settings, config=config, role="appen", clerk=clerk) as runner:
+            if clerk is not None:
+                try:
+                    runner.warm_up()  # the login pages at once, before the first request
+                except Exception:
+                    log.warning("ui_sign_in_warm_up_failed", exc_info=True)
+            yield runner
 
     return factory
+
+
+def _record_account_change(audit: AuditLog, actor: str) -> Callable[[AccountChange], None]:
+    """The audit entry of a clerk who signed in to a system as another account than before."""
+
+    def record(change: AccountChange) -> None:
+        old, new = (audit.pseudonym(f"{change.site}:{a}") for a in (change.old, change.new))
+        audit.append(
+            actor=actor,
+            ref=f"sign-in:{change.site}",
+            system=change.site,
+            step="sign_in",
+            result="account_changed",
+            detail=f"from={old}; to={new}",
+        )
+
+    return record
 
 
 def _routes() -> list[Route | Mount]:
@@ -55,6 +93,7 @@ def _routes() -> list[Route | Mount]:
         Route("/", register.register_form, methods=["GET"]),
         Route("/registrera", register.register_submit, methods=["POST"]),
         Route("/api/forslag", register.suggestion_api, methods=["GET"]),
+        Route("/api/inloggning", jobs.sign_in_status, methods=["GET"]),
         Route("/jobb/{job_id}", jobs.job_page, methods=["GET"]),
         Route("/jobb/{job_id}/status", jobs.job_status, methods=["GET"]),
         Route("/jobb/{job_id}/urklipp", jobs.job_clipboard, methods=["GET"]),
@@ -117,6 +156,7 @@ def create_app(
     warm_up: bool = False,
     user: str | None = None,
     handoff_secret: str | None = None,
+    clerk: SignInBoard | None = None,
 ) -> Starlette:
     """Build the app for ``settings``, protected by ``token``.
 
@@ -125,7 +165,10 @@ def create_app(
     ``settings.data_dir`` (``open_queue=False`` leaves Att hantera without a queue).
     ``warm_up`` opens the browser and logs in as soon as the app starts, so the first
     registration does not wait for it. ``handoff_secret`` lets a second start of the app ask
-    this one for a one-time code (apps/ui/handoff.py).
+    this one for a one-time code (apps/ui/handoff.py). ``clerk``: the board of the clerk's
+    sign-ins that the given ``runner_factory`` uses; without a factory one is made when
+    ``Settings.ui_sign_in`` is "clerk" (the default): attended work in the clerk's own session
+    (``flows.attended``).
     """
     if not token:
         raise ValueError("a token is required")
@@ -152,7 +195,13 @@ def create_app(
         owned.append(claims_db)
         claims = DecisionClaims(claims_db, ttl_s=settings.lease_ttl_s)
     config = RoutineConfig.load(settings)
-    manager = JobManager(runner_factory or default_runner_factory(settings, config))
+    actor = f"ui:{user or os_user()}"
+    # Attended work as the clerk (the default): the clerk signs in in the robot's window.
+    if clerk is None and runner_factory is None and settings.ui_sign_in == "clerk":
+        clerk = SignInBoard()
+    if clerk is not None and clerk.on_change is None:
+        clerk.on_change = _record_account_change(audit, actor)
+    manager = JobManager(runner_factory or default_runner_factory(settings, config, clerk=clerk))
     ui = UiContext(
         settings=settings,
         jobs=manager,
@@ -167,6 +216,7 @@ def create_app(
         claims=claims,
         user=user or os_user(),
         region_name=config.profile.name,
+        clerk=clerk,
     )
 
     @contextlib.asynccontextmanager
@@ -175,6 +225,8 @@ def create_app(
         try:
             yield
         finally:
+            if clerk is not None:
+                clerk.cancel()  # a wait for the clerk's sign-in ends with the app
             manager.stop()
             for resource in owned:
                 with contextlib.suppress(Exception):

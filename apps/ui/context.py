@@ -20,6 +20,7 @@ from robot.settings import Settings
 if TYPE_CHECKING:
     from apps.backlog.store import QueueStore
     from apps.backlog.store.decision_claims import DecisionClaims
+    from flows.attended import SignInBoard
     from flows.rules.countries import CountryLists
     from flows.rules.groups import PatientGroup
     from flows.rules.region import RegionProfile
@@ -59,11 +60,21 @@ class UiContext:
     backlog_busy: set[int] = field(default_factory=set)
     # The claims in the shared store (every app: two clerks on one case).
     claims: DecisionClaims | None = None
+    # Attended work as the clerk: who is signed in to each system, who must sign in now.
+    clerk: SignInBoard | None = None
 
     @property
     def actor(self) -> str:
         """Who decided, as written to the audit log and the queue history."""
         return f"ui:{self.user}"
+
+    def accounts(self) -> dict[str, str]:
+        """The clerk's accounts in the systems, as the systems show them (attended work)."""
+        return self.clerk.accounts() if self.clerk is not None else {}
+
+    def sign_in_notice(self) -> str:
+        """What the clerk must do for the robot to go on ("Logga in i PMO i robotens fönster")."""
+        return self.clerk.notice_sv() if self.clerk is not None else ""
 
     def needs_person_count(self) -> int:
         if self.store is None:
@@ -92,6 +103,8 @@ class UiContext:
             "region_name": self.region_name,
             "needs_count": self.needs_person_count(),
             "has_store": self.store is not None,
+            "sign_in_notice": self.sign_in_notice(),
+            "attended": self.clerk is not None,
         }
         base.update(context or {})
         response = self.templates.TemplateResponse(request, name, base, status_code=status_code)

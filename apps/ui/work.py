@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal, cast
 
 from apps.backlog.store import StoreError
@@ -183,16 +183,31 @@ def writeback_hook(
     return hook
 
 
-def audit_hook(audit: AuditLog | None, *, actor: str) -> AfterHook:
-    """Record what the robot did for a job: each step's result, then the outcome."""
+def audit_hook(
+    audit: AuditLog | None,
+    *,
+    actor: str,
+    accounts: Callable[[], Mapping[str, str]] | None = None,
+) -> AfterHook:
+    """Record what the robot did for a job: each step's result, then the outcome.
+
+    ``accounts`` (attended work): the clerk's accounts in the systems as the systems showed
+    them; each is named next to the OS user, as a keyed hash (``pmo=p_…``).
+    """
 
     def hook(job: Job, outcome: Outcome) -> None:
         if audit is None or not job.ref:
             return
+        shown = accounts() if accounts is not None else {}
+        if shown:
+            named = ",".join(f"{s}={audit.pseudonym(f'{s}:{a}')}" for s, a in sorted(shown.items()))
+            actor_now = f"{actor} konto:{named}"
+        else:
+            actor_now = actor
         for step in outcome.steps:
-            audit.step(actor, job.ref, step)
+            audit.step(actor_now, job.ref, step)
         audit.outcome(
-            actor,
+            actor_now,
             job.ref,
             outcome.kind,
             reason=outcome.reason_code,

@@ -13,7 +13,10 @@ rem logs in with their own database role, their Windows login (SSPI/GSSAPI): no 
 rem IT sets the database server once, here or as a system environment variable.
 if not defined RESERVROBOT_DB_HOST set "RESERVROBOT_DB_HOST=reservrobot-db.region.local"
 if not defined RESERVROBOT_STORE_DSN set "RESERVROBOT_STORE_DSN=postgresql://%USERNAME%@%RESERVROBOT_DB_HOST%:5432/reservrobot?sslmode=verify-full&krbsrvname=postgres"
-rem Settings shared by every clerk of the PC (addresses, the robot's accounts, the key).
+rem Settings shared by every clerk of the PC: addresses only, no secret. The clerk signs in to
+rem the systems with their own account in the robot's window; no robot password belongs here
+rem (the app refuses to start if it finds one). The pseudonym key is in the clerk's own
+rem Windows Credential Manager (reservrobot secrets set pseudonym-key).
 if not defined RESERVROBOT_CONFIG_FILE set "RESERVROBOT_CONFIG_FILE=%RESERVROBOT_HOME%\reservrobot.toml"
 set "RESERVROBOT_UI_PORT=8700"
 title Reservnummerroboten

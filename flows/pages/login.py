@@ -11,6 +11,12 @@ password in the settings is tried again, and removing the marker file retries th
 login that lands on the login page again *without* the site's error message (the new session
 ended at once: an idle timeout between the login and the page it led to) is no refusal: a
 ``SiteError``, retried like any application error, and nothing is remembered.
+
+A password is only ever typed into a field of type password on a login page of the site it
+belongs to: before anything is typed, the field the selector file names must be exactly one
+``<input type="password">`` and the page must be on the site's own origin. Otherwise
+``UnsafeLoginPage`` (never retried) names the selector key, and nothing at all was typed: a
+drifted screen must never make the robot type a password into a name field.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Page, Response
+from playwright.sync_api import Locator, Page, Response
 from pydantic import SecretStr
 
 from flows.pages.errors import NamedScreen, page_call, translated
@@ -43,6 +49,40 @@ class LoginRefused(NotRetried):
     """The site refused the robot's user name or password (never retried)."""
 
     default_code = "login_refused"
+
+
+class UnsafeLoginPage(NotRetried):
+    """The login page is not what the robot may type a password into (never retried)."""
+
+    default_code = "login_page_unsafe"
+
+
+# Each element the locator finds: its tag and its type attribute (lower case).
+_FIELD_KINDS_JS = (
+    "els => els.map(e => [e.tagName.toLowerCase(), (e.getAttribute('type') || '').toLowerCase()])"
+)
+
+
+def check_password_field(page: Page, field: Locator, *, site: str, key: str, base_url: str) -> None:
+    """``UnsafeLoginPage`` unless ``field`` is one password input on ``base_url``'s origin.
+
+    ``key`` is the selector key named in the error (``pmo.login.password``). No round trip is
+    spent waiting: the login page has loaded when this runs.
+    """
+    if base_url:
+        here, home = urlsplit(page.url), urlsplit(base_url)
+        if (here.scheme, here.netloc) != (home.scheme, home.netloc):
+            raise UnsafeLoginPage(
+                f"{site_name(site)}: inloggningssidan ligger inte på systemets adress, så "
+                f"roboten skrev inte in något lösenord ({key}). Kontakta IT-support.",
+            )
+    kinds = field.evaluate_all(_FIELD_KINDS_JS)
+    if kinds != [["input", "password"]]:
+        raise UnsafeLoginPage(
+            f"{site_name(site)}: fältet {key} på inloggningssidan är inte ett lösenordsfält, så "
+            "roboten skrev inte in något. Sidan kan ha ändrats: kontakta IT-support "
+            "(selektorfilen behöver ses över).",
+        )
 
 
 class RefusedLogins:
@@ -79,8 +119,11 @@ class LoginPage:
         username: str,
         password: SecretStr,
         refusals: RefusedLogins | None = None,
+        base_url: str = "",
     ) -> None:
+        """``base_url``: the site's address; a password is typed only on its origin."""
         self.site = site
+        self._base_url = base_url
         self._sel = NamedScreen.of(selectors["login"])
         self._login_path = selectors["site"].text("login_path")
         self._username = username
@@ -127,8 +170,11 @@ class LoginPage:
             # backlog worker): never send the same password again.
             self.refused = True
             raise self._refusal()
+        password = self._sel.loc(page, "password")
+        key = f"{self.site}.login.password"
+        check_password_field(page, password, site=self.site, key=key, base_url=self._base_url)
         self._sel.loc(page, "username").fill(self._username)
-        self._sel.loc(page, "password").fill(self._password.get_secret_value())
+        password.fill(self._password.get_secret_value())
         # The wait for the answer starts before the click, as ``with expect_navigation()``
         # would; the click itself does not wait for it (``PendingLogin.finish`` does).
         navigation = page.expect_navigation(wait_until="domcontentloaded")

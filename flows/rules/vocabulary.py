@@ -93,6 +93,10 @@ STEP_LABELS_SV: dict[str, str] = {
     "login_pmo": "Loggar in i PMO",
     "login_rns": "Loggar in i Reservnummersystemet",
     "wait_lease": "Väntar på ett annat ärende med samma födelsedatum",
+    # Attended work: the clerk's session ended and the clerk signs in again (flows/attended.py).
+    "sign_in_pmo": "Väntar på att du loggar in igen i PMO",
+    "sign_in_rns": "Väntar på att du loggar in igen i Reservnummersystemet",
+    "sign_in_plexus": "Väntar på att du loggar in igen i Plexus",
 }
 
 # The system each step works in (audit log, failure texts).
@@ -106,6 +110,9 @@ STEP_SYSTEM: dict[str, str] = {
     "search_rns": "rns",
     "create_rns": "rns",
     "login_rns": "rns",
+    "sign_in_pmo": "pmo",
+    "sign_in_rns": "rns",
+    "sign_in_plexus": "plexus",
 }
 
 STEP_STATUS_SV: dict[str, str] = {

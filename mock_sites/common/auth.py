@@ -102,8 +102,15 @@ def login_routes(
     clock: SiteClock,
     home: str,
     page_context: Callable[[Request], dict[str, object]],
+    faults: FaultState | None = None,
 ) -> list[Route]:
-    """``/login`` (GET form, POST check) and ``/logout`` for one site."""
+    """``/login`` (GET form, POST check) and ``/logout`` for one site.
+
+    With the fault ``login_password_as_text`` the form's password field is a plain text field
+    (a drifted login page)."""
+
+    def drifted() -> bool:
+        return faults is not None and faults.current.login_password_as_text
 
     def render(request: Request, *, error: str | None, username: str, next_target: str) -> Response:
         context = {
@@ -113,6 +120,7 @@ def login_routes(
             "next": next_target,
             "expired": request.query_params.get("utloggad") == "1" and error is None,
             "expired_message": EXPIRED,
+            "password_type": "text" if drifted() else "password",
         }
         return templates.TemplateResponse(request, "login.html", context)
 

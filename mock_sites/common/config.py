@@ -37,13 +37,29 @@ class User:
 
 
 DEMO_USER = User("demo", "demo", "Anna Demo")
+# Two more staff accounts, so a test (or a person trying the attended app) can sign in as
+# someone else and see whose name the system logged (``created_by``, ``changed_by``).
+DEFAULT_USERS = (
+    DEMO_USER,
+    User("bertil", "bertil", "Bertil Exempel"),
+    User("cecilia", "cecilia", "Cecilia Exempel"),
+)
+
+
+def parse_user(text: str) -> User:
+    """``username:password[:display name]`` (the CLI's ``--user``); ValueError when malformed."""
+    username, sep, rest = text.partition(":")
+    password, _, display_name = rest.partition(":")
+    if not sep or not username.strip() or not password:
+        raise ValueError("a user is username:password[:display name]")
+    return User(username.strip(), password, display_name.strip() or username.strip())
 
 
 @dataclass(frozen=True)
 class SiteConfig:
     """What every site's ``create_app`` needs besides its database file."""
 
-    users: tuple[User, ...] = (DEMO_USER,)
+    users: tuple[User, ...] = DEFAULT_USERS
     faults: FaultSettings = field(default_factory=FaultSettings)
     # Seed of the generated seed data (Faker sv_SE and the random choices around it).
     data_seed: int = 1

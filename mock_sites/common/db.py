@@ -27,6 +27,15 @@ class Database:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(schema)
 
+    def add_missing_columns(self, table: str, columns: dict[str, str]) -> None:
+        """Add ``columns`` (name -> SQL type and default) that a database file made by an older
+        version of the site lacks, so a kept ``var/mock`` still starts."""
+        with self._lock:
+            have = {row[1] for row in self._conn.execute(f"PRAGMA table_info({table})")}
+            for name, decl in columns.items():
+                if name not in have:
+                    self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {decl}")
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(row) for row in self._conn.execute(sql, params).fetchall()]

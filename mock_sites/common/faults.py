@@ -30,12 +30,15 @@ class FaultSettings:
     error_rate: share of page requests (0..1) answered with HTTP 500 "Tekniskt fel".
     session_timeout_s: idle time after which a session is dropped (0 = never).
     seed: seed of the randomness behind ``error_rate``, for repeatable runs (None = random).
+    login_password_as_text: the login page drifted: its password field is a plain text field
+    (a robot must then type no password into it).
     """
 
     latency_ms: int = 0
     error_rate: float = 0.0
     session_timeout_s: float = 0.0
     seed: int | None = None
+    login_password_as_text: bool = False
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0 or self.latency_ms > 60_000:
@@ -56,7 +59,11 @@ class FaultSettings:
             raise FaultSettingsError(f"unknown fault settings: {', '.join(unknown)}")
         clean: dict[str, Any] = {}
         for name, value in changes.items():
-            if isinstance(value, bool):
+            if name == "login_password_as_text":
+                if not isinstance(value, bool):
+                    raise FaultSettingsError(f"{name} must be true or false")
+                clean[name] = value
+            elif isinstance(value, bool):
                 raise FaultSettingsError(f"{name} must be a number")
             if name == "seed":
                 if value is not None and not isinstance(value, int):

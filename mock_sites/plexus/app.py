@@ -126,7 +126,12 @@ def create_app(*, db_path: Path, config: PlexusConfig) -> Starlette:
     hooks = QaHooks(records=records, reset=lambda: store.replace_all(seed_rows()))
     routes = [
         *login_routes(
-            config=config, templates=templates, clock=clock, home="/", page_context=page_context
+            config=config,
+            templates=templates,
+            clock=clock,
+            home="/",
+            page_context=page_context,
+            faults=faults,
         ),
         *qa_routes(hooks=hooks, faults=faults, clock=clock),
         Route("/", start),

@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from mock_sites.anomalies import plant
-from mock_sites.common.auth import login_routes
+from mock_sites.common.auth import current_user, login_routes
 from mock_sites.common.clock import SiteClock
 from mock_sites.common.db import Database
 from mock_sites.common.faults import FaultState
@@ -169,7 +169,9 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
         values, errors = parse_patient_form(form, rule=rule, labels=labels, rules=field_rules)
         if not errors:
             try:
-                store.create(values, now=clock.iso_now())
+                store.create(
+                    values, now=clock.iso_now(), user=current_user(request, config).username
+                )
             except PatientIdTaken:
                 errors.add("patient_id", DUPLICATE, "patient_id_taken")
             else:
@@ -218,7 +220,12 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
         values, errors = parse_patient_form(form, rule=rule, labels=labels, rules=field_rules)
         if not errors:
             try:
-                store.update(patient_id, values, now=clock.iso_now())
+                store.update(
+                    patient_id,
+                    values,
+                    now=clock.iso_now(),
+                    user=current_user(request, config).username,
+                )
             except PatientIdTaken:
                 errors.add("patient_id", DUPLICATE, "patient_id_taken")
             else:
@@ -244,6 +251,7 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
             clock=clock,
             home=SEARCH_PATH,
             page_context=page_context,
+            faults=faults,
         ),
         *qa_routes(hooks=hooks, faults=faults, clock=clock),
         Route("/", home),

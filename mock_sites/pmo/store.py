@@ -25,12 +25,16 @@ CREATE TABLE IF NOT EXISTS patients (
     lan TEXT NOT NULL DEFAULT '',
     info TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    created_by TEXT NOT NULL DEFAULT '',
+    changed_by TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS patients_by_birth ON patients (birth_key);
 """
-# The form's fields plus the timestamps the store keeps.
-COLUMNS = (*FIELDS, "created_at", "updated_at")
+# The form's fields plus the timestamps and users the store keeps (PMO's access log: who
+# created and who last changed each patient; seed patients have no user).
+COLUMNS = (*FIELDS, "created_at", "updated_at", "created_by", "changed_by")
+_STAMPS = ("created_at", "updated_at", "created_by", "changed_by")
 
 
 class PatientIdTaken(Exception):
@@ -43,6 +47,7 @@ class PatientStore:
     def __init__(self, db: Database, rule: PatientIdRule) -> None:
         self.db = db
         self.rule = rule
+        db.add_missing_columns("patients", dict.fromkeys(_STAMPS[2:], "TEXT NOT NULL DEFAULT ''"))
 
     def count(self) -> int:
         return int(self.db.scalar("SELECT COUNT(*) FROM patients"))
@@ -54,7 +59,7 @@ class PatientStore:
             (
                 [
                     self.rule.birth_key(r["patient_id"], r.get("birth_date", "")),
-                    *(r[c] for c in COLUMNS),
+                    *(r.get(c, "") for c in COLUMNS),
                 ]
                 for r in rows
             ),
@@ -80,8 +85,9 @@ class PatientStore:
             (patient_id,),
         )
 
-    def create(self, values: Mapping[str, str], *, now: str) -> None:
-        row = {**values, "created_at": now, "updated_at": now}
+    def create(self, values: Mapping[str, str], *, now: str, user: str) -> None:
+        row = {**values, "created_at": now, "updated_at": now, "created_by": user}
+        row["changed_by"] = user
         try:
             with self.db.transaction() as conn:
                 conn.execute(
@@ -95,19 +101,21 @@ class PatientStore:
         except sqlite3.IntegrityError as exc:
             raise PatientIdTaken(values["patient_id"]) from exc
 
-    def update(self, patient_id: str, values: Mapping[str, str], *, now: str) -> bool:
-        """Change a patient (its Patient-ID too); False when there is no such patient."""
-        fields = [c for c in COLUMNS if c not in ("created_at", "updated_at")]
+    def update(self, patient_id: str, values: Mapping[str, str], *, now: str, user: str) -> bool:
+        """Change a patient (its Patient-ID too) as ``user``; False when there is no such
+        patient."""
+        fields = [c for c in COLUMNS if c not in _STAMPS]
         assignments = ", ".join(f"{c} = ?" for c in fields)
         try:
             with self.db.transaction() as conn:
                 cursor = conn.execute(
-                    f"UPDATE patients SET birth_key = ?, {assignments}, updated_at = ? "  # noqa: S608
-                    "WHERE patient_id = ?",
+                    f"UPDATE patients SET birth_key = ?, {assignments}, "  # noqa: S608
+                    "updated_at = ?, changed_by = ? WHERE patient_id = ?",
                     [
                         self.rule.birth_key(values["patient_id"], values.get("birth_date", "")),
                         *(values[c] for c in fields),
                         now,
+                        user,
                         patient_id,
                     ],
                 )

@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from mock_sites.anomalies import plant
-from mock_sites.common.auth import login_routes
+from mock_sites.common.auth import current_user, login_routes
 from mock_sites.common.clock import SiteClock
 from mock_sites.common.db import Database
 from mock_sites.common.faults import FaultState
@@ -155,6 +155,7 @@ def create_app(*, db_path: Path, config: RnsConfig) -> Starlette:
                     family_name=family,
                     given_names=given,
                     now=clock.iso_now(),
+                    user=current_user(request, config).username,
                 )
             except SerialsExhausted:
                 errors.add(
@@ -194,6 +195,7 @@ def create_app(*, db_path: Path, config: RnsConfig) -> Starlette:
             clock=clock,
             home=SEARCH_PATH,
             page_context=page_context,
+            faults=faults,
         ),
         *qa_routes(hooks=hooks, faults=faults, clock=clock),
         Route("/", home),

@@ -20,7 +20,9 @@ CREATE TABLE IF NOT EXISTS persons (
     personnummer TEXT,
     id_type TEXT NOT NULL,
     id_value TEXT NOT NULL UNIQUE,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL DEFAULT '',
+    changed_by TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS persons_by_birth ON persons (birth_date);
 """
@@ -33,6 +35,10 @@ COLUMNS = (
     "id_type",
     "id_value",
     "created_at",
+    # Who handed the number out (the system's log; seed persons have no user). Nobody changes
+    # a person here, so ``changed_by`` stays the creator.
+    "created_by",
+    "changed_by",
 )
 
 
@@ -46,12 +52,13 @@ class PersonStore:
     def __init__(self, db: Database, number_format: NumberFormat = GAVLEBORG) -> None:
         self.db = db
         self.number_format = number_format
+        db.add_missing_columns("persons", dict.fromkeys(COLUMNS[-2:], "TEXT NOT NULL DEFAULT ''"))
 
     def count(self) -> int:
         return int(self.db.scalar("SELECT COUNT(*) FROM persons"))
 
     def replace_all(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        self.db.replace_all("persons", COLUMNS, ([r[c] for c in COLUMNS] for r in rows))
+        self.db.replace_all("persons", COLUMNS, ([r.get(c, "") for c in COLUMNS] for r in rows))
 
     def all(self) -> list[dict[str, Any]]:
         cols = ", ".join(COLUMNS)
@@ -77,7 +84,14 @@ class PersonStore:
         )
 
     def create_reservnummer(
-        self, *, birth_date: date, sex: str, family_name: str, given_names: str, now: str
+        self,
+        *,
+        birth_date: date,
+        sex: str,
+        family_name: str,
+        given_names: str,
+        now: str,
+        user: str,
     ) -> str:
         """A new reservnummer with the next serial of the birth date; stored before returning."""
         with self.db.transaction() as conn:
@@ -108,6 +122,8 @@ class PersonStore:
                     "Reservnummer",
                     number,
                     now,
+                    user,
+                    user,
                 ),
             )
         return number

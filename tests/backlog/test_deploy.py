@@ -121,3 +121,16 @@ def test_the_sweep_is_scheduled_at_night_with_a_valid_command_line() -> None:
         assert "--since" in args
         result = CliRunner().invoke(app, [*args, "--help"])
         assert result.exit_code == 0, (command, result.output)
+
+
+def test_windows_clerk_pc_install_puts_no_robot_secret_on_the_pc() -> None:
+    """The clerk signs in as themselves (issue 19): neither the start script nor the clerk-PC
+    part of the install text sets a password or the pseudonym key in a file or variable."""
+    script = (DEPLOY / "windows" / "start-reservrobot-ui.cmd").read_text("utf-8")
+    assert not re.search(r"(?i)set \"?RESERVROBOT_\w*(PASSWORD|PSEUDONYM_KEY)", script)
+    readme = (DEPLOY / "windows" / "README.md").read_text("utf-8")
+    clerk_pc = readme.split("## The backlog with Task Scheduler")[0]
+    assert not re.search(r"(?i)(RESERVROBOT_\w*PASSWORD|_password\s*=|pseudonym_key\s*=)", clerk_pc)
+    assert "no robot password belongs on a clerk's pc" in " ".join(clerk_pc.lower().split())
+    assert "secrets set pseudonym-key" in clerk_pc
+    assert 'ui_sign_in = "robot_account"' in " ".join(clerk_pc.split())

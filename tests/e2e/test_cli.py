@@ -249,5 +249,9 @@ def test_config_show_should_mask_secrets(env: dict[str, str]) -> None:
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)
     assert shown["pmo.password"] == "**********"
+    assert shown["secret_sources"]["pmo.password"] == {
+        "kind": "environment",
+        "where": "RESERVROBOT_PMO_PASSWORD",
+    }
     assert shown["pmo.url"] == env["RESERVROBOT_PMO_URL"]
     assert "superhemligt" not in result.stdout and "k3y" not in result.stdout

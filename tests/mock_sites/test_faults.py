@@ -86,7 +86,14 @@ def test_idle_session_should_end_on_login_page_and_return_after_login(
 
 @pytest.mark.parametrize(
     "body",
-    [{"error_rate": 2}, {"latency_ms": -1}, {"latency_ms": "slow"}, {"colour": 1}, [1, 2]],
+    [
+        {"error_rate": 2},
+        {"latency_ms": -1},
+        {"latency_ms": "slow"},
+        {"colour": 1},
+        [1, 2],
+        {"login_password_as_text": 1},
+    ],
 )
 def test_invalid_fault_settings_should_be_refused(
     fresh_mock_sites: MockSites, body: object
@@ -99,6 +106,7 @@ def test_invalid_fault_settings_should_be_refused(
         "error_rate": 0.0,
         "session_timeout_s": 0.0,
         "seed": None,
+        "login_password_as_text": False,
     }
 
 
@@ -111,4 +119,5 @@ def test_reset_should_restore_start_up_faults(fresh_mock_sites: MockSites) -> No
         "error_rate": 0.0,
         "session_timeout_s": 0.0,
         "seed": None,
+        "login_password_as_text": False,
     }

@@ -214,6 +214,8 @@ def test_save_should_store_patient_and_show_it_with_status(
         "info": "Läggs in manuellt",
         "created_at": "",
         "updated_at": "",
+        "created_by": "demo",
+        "changed_by": "demo",
     }
 
 

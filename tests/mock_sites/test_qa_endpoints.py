@@ -27,6 +27,8 @@ PMO_KEYS = {
     "info",
     "created_at",
     "updated_at",
+    "created_by",
+    "changed_by",
 }
 RNS_KEYS = {
     "birth_date",
@@ -37,6 +39,8 @@ RNS_KEYS = {
     "id_type",
     "id_value",
     "created_at",
+    "created_by",
+    "changed_by",
 }
 
 

@@ -130,6 +130,8 @@ def test_created_reservnummer_should_be_selectable_and_found_again(
         "id_type": "Reservnummer",
         "id_value": number,
         "created_at": "",
+        "created_by": "demo",
+        "changed_by": "demo",
     }
 
 

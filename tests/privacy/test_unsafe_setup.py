@@ -41,6 +41,14 @@ def test_demo_values_are_allowed_only_when_every_site_is_on_this_computer() -> N
     assert [p for p in plexus.unsafe_setup_problems() if "Plexus" in p]
 
 
+def test_the_attended_app_needs_no_robot_account_against_real_systems() -> None:
+    clerk_pc = Settings(pmo_url="https://pmo.region.example", rns_access="plexus")
+    problems = clerk_pc.unsafe_setup_problems(robot_accounts=False)
+    assert len(problems) == 1 and "pseudonym_key" in problems[0]  # the key still matters
+    keyed = clerk_pc.model_copy(update={"pseudonym_key": SecretStr("a-real-secret-key")})
+    assert keyed.unsafe_setup_problems(robot_accounts=False) == []
+
+
 @pytest.mark.parametrize(
     "args",
     [

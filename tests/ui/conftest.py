@@ -72,6 +72,9 @@ def ui_settings(mock_sites: MockSites, tmp_path_factory: pytest.TempPathFactory)
         backoff_base_s=0.05,
         backoff_max_s=0.2,
         pseudonym_key=SecretStr("ui-test-key"),
+        # These tests drive the app headless with the robot's (demo) account, as on a shared
+        # robot station; the clerk's own sign-in is tested in tests/attended/.
+        ui_sign_in="robot_account",
     )
 
 

@@ -88,6 +88,29 @@ function setupRegisterForm(form) {
   updateAddress();
 }
 
+// ---- Attended work: "Logga in i PMO i robotens fönster" ----------------------------------
+function showSignInNotice(text) {
+  const notice = document.getElementById("sign-in-notice");
+  if (!notice) return;
+  if (notice.textContent !== text) notice.textContent = text;
+  notice.hidden = !text;
+}
+
+function setupSignInNotice(notice) {
+  // On a page without a running job (its poll carries the notice), ask now and then.
+  if (document.getElementById("steps")) return;
+  async function poll() {
+    try {
+      const response = await fetch("/api/inloggning", { cache: "no-store", credentials: "same-origin" });
+      if (response.ok) showSignInNotice((await response.json()).notice || "");
+    } catch (err) {
+      // The app may be restarting; keep trying.
+    }
+    window.setTimeout(poll, 1000);
+  }
+  poll();
+}
+
 // ---- A running job: follow the robot's steps live ----------------------------------------
 function setupSteps(list) {
   const url = list.dataset.statusUrl;
@@ -112,6 +135,7 @@ function setupSteps(list) {
         step.status === "started" ? "" : secondsSv(step.elapsed_s);
       if (step.status === "started") current = step.label_sv;
     }
+    showSignInNotice(data.sign_in_notice || "");
     if (data.state === "queued") {
       live.textContent = data.queued_ahead
         ? "Väntar på roboten (" + data.queued_ahead + " före i kön) …"
@@ -215,6 +239,8 @@ document.addEventListener("DOMContentLoaded", () => {
     setupRegisterForm(form);
     setupProtected(form);
   }
+  const notice = document.getElementById("sign-in-notice");
+  if (notice) setupSignInNotice(notice);
   const steps = document.getElementById("steps");
   if (steps) setupSteps(steps);
   setupClipboardNote();

@@ -249,7 +249,7 @@ async def _decide(
         work=registration_work(registration, decisions),
         after=[
             writeback_hook(store, item_id=item.id, actor=ui.actor),
-            audit_hook(ui.audit, actor=ui.actor),
+            audit_hook(ui.audit, actor=ui.actor, accounts=ui.accounts),
             clipboard_hook(ui.jobs),
             release_hook(ui.backlog_busy, item.id),
             claim_release_hook(claim),

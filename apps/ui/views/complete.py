@@ -84,9 +84,9 @@ async def complete_submit(request: Request) -> Response:
         kind=JobKind.COMPLETE,
         work=complete_work(reserv.value, new_value, identity_checked=True, protected=protected),
         # Protected: no evidence, and nothing on the OS clipboard (managers keep a history).
-        after=[audit_hook(ui.audit, actor=ui.actor)]
+        after=[audit_hook(ui.audit, actor=ui.actor, accounts=ui.accounts)]
         if protected
-        else [clipboard_hook(ui.jobs), audit_hook(ui.audit, actor=ui.actor)],
+        else [clipboard_hook(ui.jobs), audit_hook(ui.audit, actor=ui.actor, accounts=ui.accounts)],
         ref=reserv.value,
     )
     ui.jobs.submit(job)

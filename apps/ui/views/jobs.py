@@ -150,6 +150,7 @@ async def job_status(request: Request) -> Response:
         return JSONResponse({"error": "okänt jobb"}, status_code=404)
     # The page only needs progress here; the outcome (with personal data) is rendered server-side.
     snap.pop("outcome", None)
+    snap["sign_in_notice"] = ui.sign_in_notice()
     return JSONResponse(snap, headers={"Cache-Control": "no-store"})
 
 
@@ -163,6 +164,12 @@ async def job_clipboard(request: Request) -> Response:
         {"state": truth, "note": present.clipboard_note(truth, job.clipboard_at)},
         headers={"Cache-Control": "no-store"},
     )
+
+
+async def sign_in_status(request: Request) -> Response:
+    """GET /api/inloggning: what the clerk must do for the robot to go on ("" when nothing)."""
+    ui = ui_of(request)
+    return JSONResponse({"notice": ui.sign_in_notice()}, headers={"Cache-Control": "no-store"})
 
 
 async def job_decide(request: Request) -> Response:

@@ -82,7 +82,7 @@ async def register_submit(request: Request) -> Response:
     job = Job(
         kind=JobKind.REGISTER,
         work=registration_work(registration, []),
-        after=[clipboard_hook(ui.jobs), audit_hook(ui.audit, actor=ui.actor)],
+        after=[clipboard_hook(ui.jobs), audit_hook(ui.audit, actor=ui.actor, accounts=ui.accounts)],
         request=registration,
         ref=registration.external_ref or registration.fingerprint(),
     )
