@@ -28,7 +28,8 @@ from apps.cli.doctor import secrets_check, sign_in_check
 from mock_sites.common.config import User
 from mock_sites.testing import MockSites, run_mock_sites
 from robot.settings import Settings
-from tests.backlog.helpers import queue_generated, robot_settings, settings_env
+from tests.backlog.helpers import queue_generated, robot_settings
+from tests.fixtures.settings import environment_of
 
 pytestmark = pytest.mark.e2e
 
@@ -124,7 +125,8 @@ def _cli(args: list[str], env: dict[str, str], cwd: Path, stdin: str = "") -> tu
 
 
 def _env(settings: Settings, keyring_env: dict[str, str]) -> dict[str, str]:
-    env = settings_env(settings)  # no RESERVROBOT_*_PASSWORD: nothing but the credential store
+    # No password in the environment: the credential store is the only place that has one.
+    env = {k: v for k, v in environment_of(settings).items() if "PASSWORD" not in k}
     env.update(keyring_env)
     env["RESERVROBOT_PMO_USERNAME"] = env["RESERVROBOT_RNS_USERNAME"] = "robotkonto"
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
@@ -144,7 +146,7 @@ def test_backlog_run_takes_its_password_from_the_secret_service_and_never_from_a
         assert password not in output  # never echoed
     code, shown = _cli(["config", "show"], env, tmp_path)
     assert code == 0, shown
-    assert re.search(r"pmo_password +\*+ \(operativsystemets nyckelring", shown), shown
+    assert re.search(r"pmo\.password +\*+ \(operativsystemets nyckelring", shown), shown
     assert password not in shown
 
     rows = queue_generated(settings, sites, 1, seed=1919)
