@@ -7,6 +7,7 @@ error, never retried, names the selector key.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,17 @@ def _pmo_login(sites: MockSites) -> LoginPage:
     )
 
 
+@pytest.fixture
+def drifted(fresh_mock_sites: MockSites) -> Iterator[MockSites]:
+    """The session's sites with PMO's login page drifted, restored afterwards (the other tests
+    of the session share these sites)."""
+    fresh_mock_sites.set_faults("pmo", login_password_as_text=True)
+    try:
+        yield fresh_mock_sites
+    finally:
+        fresh_mock_sites.set_faults("pmo", login_password_as_text=False)
+
+
 def _posts(page: Page) -> list[str]:
     posts: list[str] = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
@@ -47,13 +59,12 @@ def _posts(page: Page) -> list[str]:
 
 
 def test_a_password_field_that_became_a_text_field_gets_nothing_typed(
-    page: Page, fresh_mock_sites: MockSites
+    page: Page, drifted: MockSites
 ) -> None:
-    fresh_mock_sites.set_faults("pmo", login_password_as_text=True)
     posts = _posts(page)
-    page.goto(fresh_mock_sites.pmo_url + "/login")
+    page.goto(drifted.pmo_url + "/login")
     with pytest.raises(UnsafeLoginPage) as refused:
-        _pmo_login(fresh_mock_sites).login(page)
+        _pmo_login(drifted).login(page)
     assert isinstance(refused.value, NotRetried)
     assert refused.value.code == "login_page_unsafe"
     assert "pmo.login.password" in refused.value.message
@@ -77,17 +88,16 @@ def test_a_login_page_of_another_site_gets_nothing_typed(
 
 
 def test_the_runner_reports_the_drifted_login_page_once_with_the_selector_key(
-    fresh_mock_sites: MockSites, tmp_path: Path
+    drifted: MockSites, tmp_path: Path
 ) -> None:
-    fresh_mock_sites.set_faults("pmo", login_password_as_text=True)
-    request = InventedPeople.beside(fresh_mock_sites, seed=19).request()
-    with Runner(make_settings(fresh_mock_sites, tmp_path)) as runner:
+    request = InventedPeople.beside(drifted, seed=19).request()
+    with Runner(make_settings(drifted, tmp_path)) as runner:
         outcome = runner.register(request)
     assert outcome.kind is OutcomeKind.FAILED
     assert outcome.reason_code == "login_page_unsafe"
     assert outcome.reason_sv is not None and "pmo.login.password" in outcome.reason_sv
     assert "försök" not in outcome.reason_sv  # never retried
-    persons = fresh_mock_sites.records("rns")["persons"]
+    persons = drifted.records("rns")["persons"]
     assert [p for p in persons if p["family_name"] == request.family_name] == []
 
 

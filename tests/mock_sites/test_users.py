@@ -70,8 +70,11 @@ def test_a_drifted_login_page_should_show_the_password_as_a_plain_text_field(
     page.goto(fresh_mock_sites.pmo_url + "/login")
     expect(page.get_by_label("Lösenord")).to_have_attribute("type", "password")
     fresh_mock_sites.set_faults("pmo", login_password_as_text=True)
-    page.reload()
-    expect(page.get_by_label("Lösenord")).to_have_attribute("type", "text")
+    try:
+        page.reload()
+        expect(page.get_by_label("Lösenord")).to_have_attribute("type", "text")
+    finally:  # the session's other tests share these sites
+        fresh_mock_sites.set_faults("pmo", login_password_as_text=False)
 
 
 def test_a_user_option_is_username_password_and_an_optional_display_name() -> None:
