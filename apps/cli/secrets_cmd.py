@@ -17,6 +17,14 @@ from robot.secrets import KEYRING_SERVICE, SECRET_NAMES, keyring_set
 
 secrets_app = typer.Typer(no_args_is_help=True)
 
+
+@secrets_app.callback(
+    help="Robotkontots hemligheter i datorns nyckelring (lösenord, pseudonymnyckel)."
+)
+def secrets_main() -> None:
+    """The group of ``reservrobot secrets``."""
+
+
 _PROMPTS_SV = {
     "pmo": "Lösenord för robotens konto i PMO",
     "rns": "Lösenord för robotens konto i Reservnummersystemet",
@@ -25,9 +33,15 @@ _PROMPTS_SV = {
 }
 
 
-@secrets_app.command("set")
+@secrets_app.command(
+    "set",
+    help="Spara en hemlighet i nyckelringen för det här kontot i datorn. Värdet efterfrågas "
+    "två gånger och visas inte när du skriver.",
+)
 def set_secret(
-    name: Annotated[str, typer.Argument(help="pmo, rns, plexus or pseudonym-key.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAMN", help="Vilken: pmo, rns, plexus eller pseudonym-key.")
+    ],
 ) -> None:
     """Ask for a secret without echo and store it in this OS account's credential store."""
     field = SECRET_NAMES.get(name)

@@ -42,7 +42,9 @@ def test_demo_values_are_allowed_only_when_every_site_is_on_this_computer() -> N
 
 
 def test_the_attended_app_needs_no_robot_account_against_real_systems() -> None:
-    clerk_pc = Settings(pmo_url="https://pmo.region.example", rns_access="plexus")
+    clerk_pc = Settings(
+        pmo_url="https://pmo.region.example", rns_access="plexus", sole_entry_point=True
+    )
     problems = clerk_pc.unsafe_setup_problems(robot_accounts=False)
     assert len(problems) == 1 and "pseudonym_key" in problems[0]  # the key still matters
     keyed = clerk_pc.model_copy(update={"pseudonym_key": SecretStr("a-real-secret-key")})
