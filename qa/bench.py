@@ -341,7 +341,7 @@ def feature_off(runner: Runner, feature: str) -> Iterator[None]:
         elif feature == "lease":
             # No lease held around the request and none checked before a create or save.
             _patch(stack, runner, "_lease", lambda *a, **k: nullcontext(None))
-            _patch(stack, runner, "_check_lease", lambda: None)
+            _patch(stack, runner, "_fence", lambda: None)
         else:
             raise ValueError(f"unknown feature {feature!r}")
         yield

@@ -72,7 +72,7 @@ def test_failed_item_shows_reason_and_evidence_but_nothing_outside_the_evidence_
     expect(
         page.get_by_role("heading", name="Felunderlag för ett misslyckat ärende")
     ).to_be_visible()
-    expect(page.get_by_role("link", name="screen-0-0.png")).to_be_visible()
+    expect(page.get_by_role("link", name="Skärmbild av PMO (flik 1)")).to_be_visible()
     page.wait_for_function("document.querySelector('figure img')?.naturalWidth === 1")
 
     # Only files inside the evidence folder are ever served.
