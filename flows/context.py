@@ -71,6 +71,9 @@ class RoutineContext:
     transfer: Transfer
     pmo: PmoScreens
     rns: RnsScreens
+    # Told before every retry of a step: (step, attempt about to start, attempts at most). The
+    # Runner points it at the request's step tracker, so a retry reaches the caller live.
+    on_retry: Callable[[str, int, int], None] | None = None
 
     def retry(
         self,
@@ -80,4 +83,17 @@ class RoutineContext:
         already_done: Callable[[], T | None] | None = None,
     ) -> T:
         """Run a step with the configured retries (application errors only)."""
-        return call_with_retries(fn, policy=self.policy, step=step, already_done=already_done)
+        on_retry = self.on_retry
+        attempts = self.policy.max_attempts
+
+        def before_retry(retry: int, _error: BaseException) -> None:
+            if on_retry is not None:
+                on_retry(step, retry + 1, attempts)
+
+        return call_with_retries(
+            fn,
+            policy=self.policy,
+            step=step,
+            before_retry=before_retry,
+            already_done=already_done,
+        )

@@ -43,7 +43,7 @@ from flows.rules.outcome import Decision, Outcome, OutcomeKind, StepEvent, reaso
 from flows.rules.request import RegistrationRequest
 from flows.selectors import SiteSelectors
 from flows.sites import build_sites, open_and_log_in
-from flows.steps import StepTracker
+from flows.steps import StepTracker, StopRequested
 from flows.transfer import Transfer, make_transfer
 from robot import clipboard
 from robot.browser import BrowserSession
@@ -233,6 +233,7 @@ class Runner:
         *,
         decisions: Sequence[Decision] = (),
         on_step: Callable[[StepEvent], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
         dry_run: bool = False,
     ) -> Outcome:
         """Register one person (see ``flows.register``); never raises for the request.
@@ -243,7 +244,7 @@ class Runner:
         and the birth date's lease is held for the searches only.
         """
         ref = self._pseudonym(register_flow.journal_key(request))
-        steps = StepTracker(ref=ref, on_step=on_step)
+        steps = StepTracker(ref=ref, on_step=on_step, should_stop=should_stop)
 
         def flow() -> Outcome:
             # Under the birth date's lease: decisions stored by any entry point count too.
@@ -303,13 +304,15 @@ class Runner:
         identity_checked: bool,
         protected: bool = False,
         on_step: Callable[[StepEvent], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> Outcome:
         """Replace a reservnummer with the person's personnummer (see ``flows.complete``).
 
         ``protected``: the person has protected personal data; no evidence is ever kept.
+        ``should_stop``: as for ``register`` (a stop never falls after the change).
         """
         ref = self._pseudonym("complete:" + patient_id)
-        steps = StepTracker(ref=ref, on_step=on_step)
+        steps = StepTracker(ref=ref, on_step=on_step, should_stop=should_stop)
         try:
             born = parse_patient_id(patient_id, profile=self.context.profile).birth_date
         except InvalidIdentity:
@@ -347,6 +350,7 @@ class Runner:
         handle: EvidenceHandle | None = None
         if self.clerk is not None:
             self.clerk.lend_steps(steps)  # "Väntar på att du loggar in igen i PMO"
+        self.context.on_retry = steps.retrying  # retries reach the caller as step events
         try:
             self._open_sites()  # the first request: both logins at once, not one after the other
             with (
@@ -359,6 +363,8 @@ class Runner:
                 ) as handle,
             ):
                 outcome = flow()
+        except StopRequested as exc:
+            outcome = Outcome(kind=OutcomeKind.FAILED, reason_code=exc.code)
         except BusinessError as exc:
             outcome = Outcome(
                 kind=OutcomeKind.NEEDS_PERSON,
@@ -379,6 +385,7 @@ class Runner:
         finally:
             if self.clerk is not None:
                 self.clerk.lend_steps(None)
+            self.context.on_retry = None
         outcome.steps = steps.finished
         outcome.duration_s = round(steps.elapsed(), 3)
         self._trim_memory()

@@ -99,6 +99,7 @@ def _routes() -> list[Route | Mount]:
         Route("/jobb/{job_id}/urklipp", jobs.job_clipboard, methods=["GET"]),
         Route("/jobb/{job_id}/beslut", jobs.job_decide, methods=["POST"]),
         Route("/jobb/{job_id}/igen", jobs.job_retry, methods=["POST"]),
+        Route("/jobb/{job_id}/avbryt", jobs.job_stop, methods=["POST"]),
         Route("/komplettera", complete.complete_form, methods=["GET"]),
         Route("/komplettera", complete.complete_submit, methods=["POST"]),
         Route("/att-hantera", backlog.backlog_page, methods=["GET"]),

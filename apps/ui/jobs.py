@@ -24,9 +24,12 @@ if TYPE_CHECKING:
     from flows.rules.outcome import Decision, Outcome, StepEvent
     from flows.rules.request import RegistrationRequest
 
+from flows.rules.vocabulary import STOPPED_CODE
+
 log = logging.getLogger(__name__)
 
 StepCallback = Callable[["StepEvent"], None]
+StopCheck = Callable[[], bool]
 
 
 class RunnerLike(Protocol):
@@ -38,6 +41,7 @@ class RunnerLike(Protocol):
         *,
         decisions: Sequence[Decision] = (),
         on_step: StepCallback | None = None,
+        should_stop: StopCheck | None = None,
     ) -> Outcome: ...
 
     def complete_pnr(
@@ -48,11 +52,12 @@ class RunnerLike(Protocol):
         identity_checked: bool,
         protected: bool = False,
         on_step: StepCallback | None = None,
+        should_stop: StopCheck | None = None,
     ) -> Outcome: ...
 
 
 RunnerFactory = Callable[[], contextlib.AbstractContextManager[RunnerLike]]
-Work = Callable[[RunnerLike, StepCallback], "Outcome"]
+Work = Callable[[RunnerLike, StepCallback, StopCheck], "Outcome"]
 AfterHook = Callable[["Job", "Outcome"], None]
 
 
@@ -95,6 +100,8 @@ class Job:
     id: str = field(default_factory=lambda: secrets.token_urlsafe(9))
     state: JobState = JobState.QUEUED
     steps: OrderedDict[str, StepEvent] = field(default_factory=OrderedDict)
+    step_started: dict[str, float] = field(default_factory=dict)  # monotonic, per step
+    stop_requested: bool = False
     outcome: Outcome | None = None
     clipboard: ClipboardState | None = None
     clipboard_at: float | None = None  # when the robot wrote (or emptied) the clipboard
@@ -175,6 +182,14 @@ class JobManager:
             job.follow_up = follow_up
             return True
 
+    def request_stop(self, job: Job) -> bool:
+        """Ask the job to stop after its current step; False when it is already done."""
+        with self._lock:
+            if job.state is JobState.DONE:
+                return False
+            job.stop_requested = True
+            return True
+
     def steps(self, job: Job) -> list[StepEvent]:
         """A copy of the job's latest step events (the worker thread may be adding some)."""
         with self._lock:
@@ -186,11 +201,20 @@ class JobManager:
             job = self._jobs.get(job_id)
             if job is None:
                 return None
+            now = time.monotonic()
+            steps = []
+            for event in job.steps.values():
+                step = event.model_dump(mode="json")
+                if event.status == "started" and event.step in job.step_started:
+                    # How long the step has run: the page counts on from here by itself.
+                    step["running_s"] = round(now - job.step_started[event.step], 1)
+                steps.append(step)
             return {
                 "id": job.id,
                 "kind": job.kind.value,
                 "state": job.state.value,
-                "steps": [s.model_dump(mode="json") for s in job.steps.values()],
+                "stop_requested": job.stop_requested,
+                "steps": steps,
                 "outcome": job.outcome.model_dump(mode="json") if job.outcome else None,
                 "clipboard": job.clipboard.value if job.clipboard else None,
                 "queued_ahead": self._ahead_of(job),
@@ -226,6 +250,9 @@ class JobManager:
                 if self._stopping.is_set():
                     self._finish(job, _failed_outcome("ui_stopped", _STOPPED_SV))
                     continue
+                if job.stop_requested:  # stopped while queued: nothing was done
+                    self._finish(job, _failed_outcome(STOPPED_CODE, None))
+                    continue
                 if runner is None:
                     runner = self._open(stack)
                     if runner is None:
@@ -256,10 +283,16 @@ class JobManager:
 
         def on_step(event: StepEvent) -> None:
             with self._lock:
+                if event.status == "started" and event.attempt == 1:
+                    job.step_started[event.step] = time.monotonic()
                 job.steps[event.step] = event
 
+        def should_stop() -> bool:
+            with self._lock:
+                return job.stop_requested
+
         try:
-            return job.work(runner, on_step), True
+            return job.work(runner, on_step, should_stop), True
         except Exception as exc:
             log.exception("ui_job_crashed", extra={"job_kind": job.kind.value})
             return _failed_outcome(getattr(exc, "code", "ui_error"), _CRASHED_SV), False
@@ -287,7 +320,7 @@ _STOPPED_SV = "Appen stängdes innan roboten hann börja. Ingenting har gjorts."
 _CRASHED_SV = "Ett oväntat tekniskt fel stoppade roboten. Ingenting mer görs; försök igen."
 
 
-def _failed_outcome(code: str, reason_sv: str) -> Outcome:
+def _failed_outcome(code: str, reason_sv: str | None) -> Outcome:
     from flows.rules.outcome import Outcome, OutcomeKind
 
     return Outcome(kind=OutcomeKind.FAILED, reason_code=code, reason_sv=reason_sv)

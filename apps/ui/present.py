@@ -39,6 +39,8 @@ class StepRow:
     label: str
     status: str
     elapsed: float | None
+    # While a step is tried again: the retry in words; after: how many attempts it took.
+    note: str | None = None
 
 
 def step_rows(
@@ -65,8 +67,19 @@ def step_rows(
                 continue
             rows.append(StepRow(key, step_label_sv(key), unrun if done else "pending", None))
         else:
-            rows.append(StepRow(key, event.label_sv, event.status, event.elapsed_s))
+            rows.append(
+                StepRow(key, event.label_sv, event.status, event.elapsed_s, _step_note(event))
+            )
     return rows
+
+
+def _step_note(event: StepEvent) -> str | None:
+    """The retry while it happens, or how many attempts a finished step needed."""
+    if event.status == "started":
+        return event.note_sv
+    if event.attempt > 1:
+        return f"efter {event.attempt} försök"
+    return None
 
 
 _UNRUN = {

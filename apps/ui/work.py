@@ -12,7 +12,16 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal, cast
 
 from apps.backlog.store import StoreError
-from apps.ui.jobs import AfterHook, ClipboardState, Job, JobManager, RunnerLike, StepCallback, Work
+from apps.ui.jobs import (
+    AfterHook,
+    ClipboardState,
+    Job,
+    JobManager,
+    RunnerLike,
+    StepCallback,
+    StopCheck,
+    Work,
+)
 from flows.rules.outcome import Decision, Outcome
 from robot.clipboard import read_system, system_clipboard_available, write_system
 
@@ -29,8 +38,8 @@ def registration_work(request: RegistrationRequest, decisions: Sequence[Decision
     """Register ``request`` with the person's ``decisions`` so far."""
     frozen = list(decisions)
 
-    def work(runner: RunnerLike, on_step: StepCallback) -> Outcome:
-        return runner.register(request, decisions=frozen, on_step=on_step)
+    def work(runner: RunnerLike, on_step: StepCallback, should_stop: StopCheck) -> Outcome:
+        return runner.register(request, decisions=frozen, on_step=on_step, should_stop=should_stop)
 
     return work
 
@@ -58,13 +67,14 @@ def complete_work(
     ``protected``: the patient has protected personal data, so no evidence is kept.
     """
 
-    def work(runner: RunnerLike, on_step: StepCallback) -> Outcome:
+    def work(runner: RunnerLike, on_step: StepCallback, should_stop: StopCheck) -> Outcome:
         return runner.complete_pnr(
             patient_id,
             personnummer,
             identity_checked=identity_checked,
             protected=protected,
             on_step=on_step,
+            should_stop=should_stop,
         )
 
     return work

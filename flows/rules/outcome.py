@@ -149,6 +149,11 @@ class StepEvent(BaseModel):
     label_sv: str
     status: Literal["started", "done", "skipped", "failed"]
     elapsed_s: float
+    # Which attempt of the step this is (a site that answered with an error or too slowly is
+    # tried again: ``robot.retry``); ``note_sv`` says so in words while the step runs.
+    attempt: int = 1
+    max_attempts: int = 1
+    note_sv: str | None = None
 
     @property
     def system(self) -> str:

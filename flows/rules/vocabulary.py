@@ -126,6 +126,12 @@ STEP_STATUS_SV: dict[str, str] = {
 }
 
 
+def retry_note_sv(step: str, attempt: int, max_attempts: int) -> str:
+    """What a running step says while it tries again (``"PMO svarar långsamt, försök 2 av 3"``)."""
+    system = system_sv(STEP_SYSTEM[step]) if step in STEP_SYSTEM else "Systemet"
+    return f"{system} svarar långsamt, försök {attempt} av {max_attempts}"
+
+
 def step_label_sv(step: str) -> str:
     """The step's Swedish label; an unknown step reads as a generic "Ett steg"."""
     return STEP_LABELS_SV.get(step, "Ett steg")
@@ -169,6 +175,7 @@ class FailureKind(StrEnum):
     VERIFICATION = "verification"
     PMO_AFTER_NUMBER = "pmo_after_number"
     SITE_CHANGED = "site_changed"
+    STOPPED = "stopped"  # a person pressed Avbryt: the robot stopped before its next step
     OTHER = "other"
 
 
@@ -199,6 +206,10 @@ class FailureText:
     can_retry: bool
 
 
+# The reason code of a request a person stopped (``flows.steps.StopRequested``).
+STOPPED_CODE = "stopped_by_person"
+
+
 def failed_step(steps: Iterable[tuple[str, str]]) -> str | None:
     """The key of the step that failed, from ``(step, status)`` pairs (None if none did)."""
     return next((step for step, status in steps if status == "failed"), None)
@@ -209,6 +220,8 @@ def failure_kind(
 ) -> FailureKind:
     """Classify a failed request by its root reason code, its failed step and its number."""
     code = reason_code or ""
+    if code == STOPPED_CODE:
+        return FailureKind.STOPPED
     if code in _LOGIN_CODES:
         return FailureKind.LOGIN_REFUSED
     if code in _VERIFY_CODES:
@@ -247,6 +260,8 @@ def failure_text(
             f"{it_code}",
             can_retry=False,
         )
+    if kind is FailureKind.STOPPED:
+        return _stopped_text(reservnummer)
     if kind is FailureKind.VERIFICATION:
         number = patient_id or reservnummer
         saved = f" med Patient-ID {number}" if number else ""
@@ -294,6 +309,30 @@ def failure_text(
         "Det gick inte att slutföra",
         detail_sv or f"Ett tekniskt fel stoppade roboten{where}.",
         f"Försök igen om en stund. Fungerar det inte då: kontakta IT-support. {it_code}",
+        can_retry=True,
+    )
+
+
+def _stopped_text(reservnummer: str | None) -> FailureText:
+    """A stop between steps: what was done, what was not, and what not to do now."""
+    if reservnummer:
+        return FailureText(
+            FailureKind.STOPPED,
+            "Stoppad – reservnumret finns, men patienten är inte registrerad i PMO",
+            f"Du avbröt roboten. Reservnumret {reservnummer} hann skapas i "
+            "Reservnummersystemet; patienten är inte registrerad i PMO.",
+            "Skapa inget nytt reservnummer. Tryck Försök igen när du vill (roboten använder "
+            "samma nummer), eller registrera patienten i PMO för hand enligt rutinen med "
+            "reservnumret ovan.",
+            can_retry=True,
+        )
+    return FailureText(
+        FailureKind.STOPPED,
+        "Stoppad – ingenting har ändrats",
+        "Du avbröt roboten innan den ändrade något. Inget reservnummer har skapats och "
+        "ingenting har sparats i PMO.",
+        "Ingenting är gjort: starta ärendet igen när du vill, eller gör det för hand enligt "
+        "rutinen.",
         can_retry=True,
     )
 

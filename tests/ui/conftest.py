@@ -121,13 +121,14 @@ class HookedRunner(Runner):
         *,
         decisions: Sequence[Decision] = (),
         on_step: Callable[[StepEvent], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> Outcome:
         def both(event: StepEvent) -> None:
             self.hooks(self, event)
             if on_step is not None:
                 on_step(event)
 
-        return super().register(request, decisions=decisions, on_step=both)
+        return super().register(request, decisions=decisions, on_step=both, should_stop=should_stop)
 
 
 @pytest.fixture(scope="session")

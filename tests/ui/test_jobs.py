@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import ClassVar
 
-from apps.ui.jobs import Job, JobKind, JobManager, JobState, RunnerLike, StepCallback
+from apps.ui.jobs import Job, JobKind, JobManager, JobState, RunnerLike, StepCallback, StopCheck
 from flows.rules.outcome import Decision, Outcome, OutcomeKind, StepEvent
 
 
@@ -46,6 +46,7 @@ class StandInRunner:
         *,
         decisions: Sequence[Decision] = (),
         on_step: StepCallback | None = None,
+        should_stop: StopCheck | None = None,
     ) -> Outcome:
         raise NotImplementedError
 
@@ -56,12 +57,13 @@ class StandInRunner:
         *,
         identity_checked: bool,
         on_step: StepCallback | None = None,
+        should_stop: StopCheck | None = None,
     ) -> Outcome:
         raise NotImplementedError
 
 
 def _job(label: str, order: list[str], *, crash: bool = False) -> Job:
-    def work(runner: RunnerLike, on_step: StepCallback) -> Outcome:
+    def work(runner: RunnerLike, on_step: StepCallback, should_stop: StopCheck) -> Outcome:
         assert isinstance(runner, StandInRunner)
         runner.threads.add(threading.get_ident())
         on_step(
@@ -128,7 +130,9 @@ def test_browser_that_cannot_start_fails_the_job_and_is_tried_again_later() -> N
 
 def test_a_decision_can_start_only_one_follow_up() -> None:
     manager = JobManager(StandInRunner)
-    job = Job(kind=JobKind.REGISTER, work=lambda runner, on_step: Outcome(kind=OutcomeKind.FAILED))
+    job = Job(
+        kind=JobKind.REGISTER, work=lambda runner, on_step, stop: Outcome(kind=OutcomeKind.FAILED)
+    )
     manager.submit(job)
     assert manager.link_follow_up(job, "first")
     assert not manager.link_follow_up(job, "second")

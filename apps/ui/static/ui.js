@@ -112,9 +112,35 @@ function setupSignInNotice(notice) {
 }
 
 // ---- A running job: follow the robot's steps live ----------------------------------------
+// The running step's time counts on in the page from how long the server says it has run (no
+// extra requests); the live region speaks only when the step or its retry changes, and then at
+// most every 15 s with the time, so a screen reader is not flooded.
+function durationSv(seconds) {
+  const whole = Math.floor(seconds);
+  if (whole < 60) return whole + " s";
+  const rest = whole % 60;
+  return Math.floor(whole / 60) + " min " + (rest < 10 ? "0" : "") + rest + " s";
+}
+
 function setupSteps(list) {
   const url = list.dataset.statusUrl;
   const live = document.getElementById("job-live");
+  const stopButton = document.getElementById("stop-button");
+  const stopping = live.dataset.stopping || "";
+  let running = null; // {item, base, at, text}
+  let spoken = "";
+
+  function tick() {
+    if (!running) return;
+    const seconds = running.base + (performance.now() - running.at) / 1000;
+    running.item.querySelector(".step-time").textContent = durationSv(seconds);
+    let text = running.text;
+    if (seconds >= 15) text += " Pågått i " + durationSv(Math.floor(seconds / 15) * 15) + ".";
+    if (text !== spoken) {
+      spoken = text;
+      live.textContent = text;
+    }
+  }
 
   function render(data) {
     let current = null;
@@ -124,25 +150,45 @@ function setupSteps(list) {
         item = document.createElement("li");
         item.dataset.step = step.step;
         item.innerHTML = '<span class="step-icon" aria-hidden="true"></span>' +
-          '<span class="step-label"></span> <span class="step-status"></span> ' +
-          '<span class="step-time"></span>';
-        item.querySelector(".step-label").textContent = step.label_sv;
+          '<span class="step-label"><span class="step-name"></span><span class="step-note">' +
+          '</span></span> <span class="step-status"></span> <span class="step-time"></span>';
         list.appendChild(item);
       }
+      const note = item.querySelector(".step-note");
+      item.querySelector(".step-name").textContent = step.label_sv;
+      let noteText = "";
+      if (step.status === "started" && step.note_sv) noteText = step.note_sv;
+      else if (step.status !== "started" && step.attempt > 1) {
+        noteText = "efter " + step.attempt + " försök";
+      }
+      note.textContent = noteText ? " – " + noteText : "";
       item.className = "step step-" + step.status;
       item.querySelector(".step-status").textContent = STATUS_SV[step.status] || step.status;
-      item.querySelector(".step-time").textContent =
-        step.status === "started" ? "" : secondsSv(step.elapsed_s);
-      if (step.status === "started") current = step.label_sv;
+      if (step.status === "started") {
+        current = { item, base: step.running_s || 0, at: performance.now(),
+          text: "Roboten arbetar: " + step.label_sv + (step.note_sv ? ". " + step.note_sv : "") + " …" };
+      } else {
+        item.querySelector(".step-time").textContent = secondsSv(step.elapsed_s);
+      }
     }
     showSignInNotice(data.sign_in_notice || "");
+    if (data.stop_requested && stopButton) stopButton.disabled = true;
     if (data.state === "queued") {
-      live.textContent = data.queued_ahead
+      running = null;
+      live.textContent = data.stop_requested ? stopping : data.queued_ahead
         ? "Väntar på roboten (" + data.queued_ahead + " före i kön) …"
         : "Väntar på roboten …";
     } else if (data.state === "running") {
-      live.textContent = current ? "Roboten arbetar: " + current + " …" : "Roboten arbetar …";
+      running = current;
+      if (data.stop_requested) {
+        if (live.textContent !== stopping) live.textContent = stopping;
+        spoken = stopping;
+        if (running) running.text = stopping;
+      }
+      if (running) tick();
+      else live.textContent = data.stop_requested ? stopping : "Roboten arbetar …";
     } else {
+      running = null;
       live.textContent = "Klart. Resultatet visas nedan.";
     }
   }
@@ -164,7 +210,10 @@ function setupSteps(list) {
     }
     window.setTimeout(poll, 300);
   }
-  if (list.dataset.state !== "done") poll();
+  if (list.dataset.state !== "done") {
+    window.setInterval(tick, 1000);
+    poll();
+  }
 }
 
 // ---- Skyddade personuppgifter: no address is asked for ----------------------------------

@@ -19,6 +19,7 @@ from flows.rules.outcome import Candidate, OutcomeKind
 from flows.rules.vocabulary import MATCH_SV, PROTECTED_SV
 
 CANCELLED = "avbrutet"
+STOPPING_SV = "Du har avbrutit. Roboten gör klart steget den håller på med och stannar sedan …"
 
 TITLES_SV = {
     JobKind.REGISTER: "Registrerar patient",
@@ -45,6 +46,8 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
         "state": job.state.value,
         "done": done,
         "queued_ahead": snap.get("queued_ahead", 0),
+        "stop_requested": job.stop_requested,
+        "STOPPING_SV": STOPPING_SV,
         "steps": present.step_rows(
             job.kind,
             ui.jobs.steps(job),
@@ -251,6 +254,15 @@ def submit_follow_up(ui: UiContext, follow: Job) -> None:
         ui.backlog_busy.add(follow.backlog_item_id)
         ui.backlog_jobs[follow.backlog_item_id] = follow.id
     ui.jobs.submit(follow)
+
+
+async def job_stop(request: Request) -> Response:
+    """POST /jobb/{id}/avbryt: stop the job after its current step (nothing half done)."""
+    ui = ui_of(request)
+    await ui.csrf.form(request)
+    job = _job_or_404(ui, request.path_params["job_id"])
+    ui.jobs.request_stop(job)
+    return RedirectResponse(f"/jobb/{job.id}", status_code=303)
 
 
 async def job_retry(request: Request) -> Response:
