@@ -291,7 +291,8 @@ def _run(
 
         def on_step(event: StepEvent) -> None:
             if not quiet and event.status == "started":
-                err.print(f"… {event.label_sv}")
+                note = f" ({event.note_sv})" if event.note_sv else ""  # a retry, as it happens
+                err.print(f"… {event.label_sv}{note}")
             if audit is not None and event.status != "started":
                 _append(audit.step, actor, audit_ref, event)
 
