@@ -93,7 +93,12 @@ AUDIT_STEP_SV = {
     "register": "Registrering",
     "complete_pnr": "Komplettering av personnummer",
 }
-_CHOICE_SV = {"same": "Samma person", "different": "Annan person", "cancel": "Avbryt"}
+_CHOICE_SV = {
+    "same": "Samma person",
+    "different": "Annan person",
+    "cancel": "Avbryt",
+    "handled_by_person": "Klart – gjort för hand",
+}
 _DETAIL_KEYS_SV = {
     "via": "via",
     "job": "jobb",

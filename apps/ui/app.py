@@ -27,7 +27,7 @@ from apps.ui import forms
 from apps.ui.context import STATIC_DIR, UiContext, make_templates
 from apps.ui.jobs import JobManager, RunnerFactory, RunnerLike
 from apps.ui.security import Access, Csrf, TokenGuard, forbidden
-from apps.ui.views import backlog, complete, evidence, jobs, register
+from apps.ui.views import backlog, complete, evidence, jobs, register, today
 from flows.attended import AccountChange, SignInBoard
 from flows.config import RoutineConfig
 from robot.actor import os_user
@@ -100,6 +100,8 @@ def _routes() -> list[Route | Mount]:
         Route("/jobb/{job_id}/beslut", jobs.job_decide, methods=["POST"]),
         Route("/jobb/{job_id}/igen", jobs.job_retry, methods=["POST"]),
         Route("/jobb/{job_id}/avbryt", jobs.job_stop, methods=["POST"]),
+        Route("/jobb/{job_id}/klar", jobs.job_hand_close, methods=["POST"]),
+        Route("/idag", today.today_page, methods=["GET"]),
         Route("/komplettera", complete.complete_form, methods=["GET"]),
         Route("/komplettera", complete.complete_submit, methods=["POST"]),
         Route("/att-hantera", backlog.backlog_page, methods=["GET"]),

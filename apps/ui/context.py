@@ -86,6 +86,12 @@ class UiContext:
         except Exception:  # the page must render even when the queue file is unreadable
             return 0
 
+    def open_count(self) -> int:
+        """Cases of this app not yet closed (Dagens ärenden), the one being shown included."""
+        from apps.ui.jobs import is_open
+
+        return sum(1 for job in self.jobs.remembered() if is_open(job))
+
     def render(
         self,
         request: Request,
@@ -102,6 +108,7 @@ class UiContext:
             "headless": self.settings.headless,
             "region_name": self.region_name,
             "needs_count": self.needs_person_count(),
+            "open_count": self.open_count(),
             "has_store": self.store is not None,
             "sign_in_notice": self.sign_in_notice(),
             "attended": self.clerk is not None,

@@ -112,8 +112,29 @@ class Job:
     finished_at: float | None = None
 
 
+# ``Job.follow_up`` markers besides a follow-up job's id.
+CANCELLED = "avbrutet"  # a person ended the case (Avbryt ärendet)
+HANDLED = "klart-for-hand"  # a person did (the rest of) the work by hand
+
+
+def is_open(job: Job) -> bool:
+    """A job of this app still waiting for someone: running or queued, or ended needing a
+    person or failed with nobody having decided, retried or closed it since. Backlog jobs
+    are not: their item stays in the queue (Att hantera) whatever happens here."""
+    if job.state is not JobState.DONE:
+        return True
+    if job.kind is JobKind.BACKLOG or job.follow_up is not None or job.outcome is None:
+        return False
+    from flows.rules.outcome import OutcomeKind
+
+    return job.outcome.kind in (OutcomeKind.NEEDS_PERSON, OutcomeKind.FAILED)
+
+
 class JobManager:
-    """Owns the worker thread, the Runner inside it, and the jobs it has run."""
+    """Owns the worker thread, the Runner inside it, and the jobs it has run.
+
+    It keeps the last ``keep`` jobs, but never forgets an open one (``is_open``), so a case
+    nobody has closed stays on Dagens ärenden however many jobs follow it."""
 
     def __init__(self, runner_factory: RunnerFactory, *, keep: int = 200) -> None:
         self._factory = runner_factory
@@ -149,8 +170,11 @@ class JobManager:
     def submit(self, job: Job) -> Job:
         with self._lock:
             self._jobs[job.id] = job
-            while len(self._jobs) > self._keep:
-                self._jobs.popitem(last=False)
+            excess = len(self._jobs) - self._keep
+            if excess > 0:
+                closed = [j.id for j in self._jobs.values() if not is_open(j)][:excess]
+                for job_id in closed:
+                    del self._jobs[job_id]
         self._queue.put(job)
         return job
 
@@ -166,6 +190,11 @@ class JobManager:
                 return None
             self._changed.wait_for(lambda: job.state is JobState.DONE, timeout=timeout)
             return job
+
+    def remembered(self) -> list[Job]:
+        """Every job the app remembers, oldest first."""
+        with self._lock:
+            return list(self._jobs.values())
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:

@@ -10,7 +10,17 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import ClassVar
 
-from apps.ui.jobs import Job, JobKind, JobManager, JobState, RunnerLike, StepCallback, StopCheck
+from apps.ui.jobs import (
+    HANDLED,
+    Job,
+    JobKind,
+    JobManager,
+    JobState,
+    RunnerLike,
+    StepCallback,
+    StopCheck,
+    is_open,
+)
 from flows.rules.outcome import Decision, Outcome, OutcomeKind, StepEvent
 
 
@@ -137,3 +147,22 @@ def test_a_decision_can_start_only_one_follow_up() -> None:
     assert manager.link_follow_up(job, "first")
     assert not manager.link_follow_up(job, "second")
     assert job.follow_up == "first"
+
+
+def test_the_jobs_kept_never_drop_an_open_case() -> None:
+    manager = JobManager(StandInRunner, keep=3)  # never started: the jobs stay as submitted
+    undecided = manager.submit(Job(kind=JobKind.REGISTER, work=lambda r, s, t: None))  # type: ignore[arg-type,return-value]
+    undecided.state = JobState.DONE
+    undecided.outcome = Outcome(kind=OutcomeKind.NEEDS_PERSON, reason_code="uncertain_match_pmo")
+    finished = []
+    for _ in range(5):
+        job = manager.submit(Job(kind=JobKind.REGISTER, work=lambda r, s, t: None))  # type: ignore[arg-type,return-value]
+        job.state = JobState.DONE
+        job.outcome = Outcome(kind=OutcomeKind.REGISTERED, patient_id="x")
+        finished.append(job)
+    kept = manager.remembered()
+    assert undecided in kept, "an undecided case is never forgotten"
+    assert len(kept) <= 4 and finished[0] not in kept
+    assert is_open(undecided)
+    assert manager.link_follow_up(undecided, HANDLED)
+    assert not is_open(undecided)

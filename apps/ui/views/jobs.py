@@ -12,13 +12,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from apps.ui import decisions as dec
 from apps.ui import present
 from apps.ui.context import UiContext, ui_of
-from apps.ui.jobs import Job, JobKind, JobState
+from apps.ui.jobs import CANCELLED, HANDLED, Job, JobKind, JobState, is_open
 from apps.ui.work import clipboard_truth, rerun
 from flows.rules.compare import compare
 from flows.rules.outcome import Candidate, OutcomeKind
 from flows.rules.vocabulary import MATCH_SV, PROTECTED_SV
 
-CANCELLED = "avbrutet"
 STOPPING_SV = "Du har avbrutit. Roboten gör klart steget den håller på med och stannar sedan …"
 
 TITLES_SV = {
@@ -54,7 +53,7 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
             done=done,
             outcome_kind=job.outcome.kind if done and job.outcome else None,
         ),
-        "person": _lead(job, person),
+        "person": lead_line(job, person),
         "request_person": person,
         "match_sv": MATCH_SV,
         "compare_level": 2,
@@ -113,6 +112,7 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
             else None,
         }
     )
+    context.update(_hand_close(job))
     if job.kind is JobKind.BACKLOG:
         context["back_url"], context["back_text"] = "/att-hantera", "Tillbaka till Att hantera"
         if outcome.kind is OutcomeKind.FAILED:
@@ -127,7 +127,34 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
     return context
 
 
-def _lead(job: Job, person: dict[str, str]) -> str | None:
+HANDLED_NOTE_SV = "Stängt: en person har gjort det som var kvar för hand."
+
+
+def hand_close_label(job: Job) -> str | None:
+    """The button that closes an open case as done by hand, or None where none fits.
+
+    A failure: the clerk registered the person by hand. Protected identity registered up to
+    what a person must do: the clerk did the rest. Cases waiting for a choice between
+    candidates are closed by that choice (or Avbryt ärendet), not here."""
+    if not is_open(job) or job.state is not JobState.DONE or job.outcome is None:
+        return None
+    if job.outcome.kind is OutcomeKind.FAILED:
+        return "Klar – registrerad för hand"
+    if job.outcome.reason_code == "protected_identity" and job.outcome.patient_id:
+        return "Klart – resten är gjort för hand"
+    return None
+
+
+def _hand_close(job: Job) -> dict[str, Any]:
+    label = hand_close_label(job)
+    return {
+        "hand_close_label": label,
+        "hand_close_url": f"/jobb/{job.id}/klar" if label else None,
+        "handled_note": HANDLED_NOTE_SV if job.follow_up == HANDLED else None,
+    }
+
+
+def lead_line(job: Job, person: dict[str, str]) -> str | None:
     """The line under the heading: who the job is for (never the name of a protected person)."""
     if job.request is None:
         return None
@@ -262,6 +289,29 @@ async def job_stop(request: Request) -> Response:
     await ui.csrf.form(request)
     job = _job_or_404(ui, request.path_params["job_id"])
     ui.jobs.request_stop(job)
+    return RedirectResponse(f"/jobb/{job.id}", status_code=303)
+
+
+async def job_hand_close(request: Request) -> Response:
+    """POST /jobb/{id}/klar: a person did the (rest of the) work by hand; the case is closed
+    on Dagens ärenden and the audit log says who closed it."""
+    ui = ui_of(request)
+    await ui.csrf.form(request)
+    job = _job_or_404(ui, request.path_params["job_id"])
+    if hand_close_label(job) is None or not ui.jobs.link_follow_up(job, HANDLED):
+        return RedirectResponse(f"/jobb/{job.follow_up or job.id}", status_code=303)
+    assert job.outcome is not None
+    if ui.audit is not None:
+        ref = job.ref or (job.request.fingerprint() if job.request else job.id)
+        await run_in_threadpool(
+            ui.audit.decision,
+            ui.actor,
+            ref,
+            system="robot",
+            choice="handled_by_person",
+            reason=job.outcome.reason_code,
+            via="ui",
+        )
     return RedirectResponse(f"/jobb/{job.id}", status_code=303)
 
 
