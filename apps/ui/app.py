@@ -107,6 +107,11 @@ def _routes() -> list[Route | Mount]:
         Route("/att-hantera", backlog.backlog_page, methods=["GET"]),
         Route("/att-hantera/{item_id:int}", backlog.backlog_item_page, methods=["GET"]),
         Route("/att-hantera/{item_id:int}/beslut", backlog.backlog_decide, methods=["POST"]),
+        Route(
+            "/att-hantera/{item_id:int}/misslyckat",
+            backlog.backlog_failed_action,
+            methods=["POST"],
+        ),
         Route("/bevis/{kind}/{key}", evidence.evidence_page, methods=["GET"]),
         Route("/bevis/{kind}/{key}/{name:path}", evidence.evidence_file, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),

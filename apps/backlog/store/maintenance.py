@@ -58,11 +58,22 @@ class ItemMaintenance:
             )
 
     def close_by_person(
-        self, item_id: int, *, reason_code: str, reason_sv: str, actor: str
+        self,
+        item_id: int,
+        *,
+        reason_code: str,
+        reason_sv: str,
+        actor: str,
+        only_from: ItemStatus | None = None,
     ) -> bool:
-        """A person closed or handled the case by hand: ``closed``, terminal, never reopened."""
+        """A person closed or handled the case by hand: ``closed``, terminal, never reopened.
+
+        ``only_from``: close only an item still in that status (False otherwise), so a page
+        seen before another clerk sent the item back to the robot cannot close it under it."""
         with self.db.transaction() as tx:
             current = reload(tx, item_id)
+            if only_from is not None and current.status is not only_from:
+                return False
             return write_status(
                 tx,
                 item_id,

@@ -124,7 +124,13 @@ class QueueMaintenance(Protocol):
         decisions: Sequence[Decision] | None = ...,
     ) -> None: ...
     def close_by_person(
-        self, item_id: int, *, reason_code: str, reason_sv: str, actor: str
+        self,
+        item_id: int,
+        *,
+        reason_code: str,
+        reason_sv: str,
+        actor: str,
+        only_from: ItemStatus | None = ...,
     ) -> bool: ...
     def note_refused_writeback(self, item_id: int, outcome: Outcome, *, actor: str) -> None: ...
     def retry_failed(self, *, actor: str, item_ids: Sequence[int] | None = ...) -> list[int]: ...

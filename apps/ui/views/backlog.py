@@ -3,7 +3,10 @@
 An item waiting for a person is resolved with the same side-by-side view as a live
 registration. "Samma person" / "Annan person" run the robot here, with the decision, and the
 result is written back to the queue; "Avbryt" takes the item out of the queue (closed by a
-person, with the reason) so no robot registers that person. Every choice goes to the audit log.
+person, with the reason) so no robot registers that person. A failed item (its attempts used
+up: it never runs again by itself) gets "Försök igen" (back to pending with a fresh count, as
+``reservrobot backlog retry``) or "Klar – registrerad för hand" (closed by a person). Every
+choice goes to the audit log.
 """
 
 from __future__ import annotations
@@ -68,11 +71,22 @@ def _item_summary(item: QueueItem) -> dict[str, Any]:
     }
 
 
+# What the page says after an action on a failed item (``?gjort=``).
+DONE_SV = {
+    "igen": "Ärendet ligger i kön igen med nya försök. Roboten tar det vid nästa körning.",
+    "klar": "Ärendet är stängt som registrerat för hand. Roboten gör ingenting mer med det.",
+    "andrat": "Ärendet har redan ändrats av någon annan. Listan nedan visar hur det är nu.",
+}
+HANDLED_CODE = "handled_by_person"
+HANDLED_SV = "Registrerad för hand av en person."
+
+
 async def backlog_page(request: Request) -> Response:
     ui = ui_of(request)
     if ui.store is None:
         return ui.render(request, "backlog.html", {}, nav="backlog")
     store = ui.store
+    done_sv = DONE_SV.get(request.query_params.get("gjort", ""))
 
     def load() -> dict[str, Any]:
         counts = store.counts()
@@ -82,6 +96,7 @@ async def backlog_page(request: Request) -> Response:
             "counts": [(s.label_sv, counts.get(s, 0), s.value) for s in STATUS_ORDER],
             "last_run": store.last_run(),
             "exit_label_sv": exit_label_sv,
+            "done_sv": done_sv,
         }
 
     context = await run_in_threadpool(load)
@@ -262,3 +277,51 @@ async def _decide(
     ui.backlog_jobs[item.id] = job.id
     ui.jobs.submit(job)
     return RedirectResponse(f"/jobb/{job.id}", status_code=303), True
+
+
+async def backlog_failed_action(request: Request) -> Response:
+    """POST /att-hantera/{id}/misslyckat: a failed item back to the robot ("igen") or closed
+    as registered by hand ("klar"); only while it is still failed, in the audit log."""
+    ui = ui_of(request)
+    form = await ui.csrf.form(request)
+    item_id = int(request.path_params["item_id"])
+    action = str(form.get("action", ""))
+    if action not in ("igen", "klar"):
+        raise HTTPException(status_code=400, detail="Ogiltigt val. Ladda om sidan.")
+    store = _store(ui)
+    if item_id in ui.backlog_busy:
+        return RedirectResponse("/att-hantera?gjort=andrat", status_code=303)
+    ui.backlog_busy.add(item_id)
+    try:
+        done = await run_in_threadpool(_failed_action, ui, store, item_id, action)
+    finally:
+        ui.backlog_busy.discard(item_id)
+    return RedirectResponse(f"/att-hantera?gjort={action if done else 'andrat'}", status_code=303)
+
+
+def _failed_action(ui: UiContext, store: QueueStore, item_id: int, action: str) -> bool:
+    item = item_or_404(ui, item_id)
+    if action == "igen":
+        done = item_id in store.retry_failed(actor=ui.actor, item_ids=[item_id])
+        if done and ui.audit is not None:
+            ui.audit.append(
+                actor=ui.actor, ref=item.ref, system="queue", step="retry", result="requeued"
+            )
+        return done
+    done = store.close_by_person(
+        item_id,
+        reason_code=HANDLED_CODE,
+        reason_sv=HANDLED_SV,
+        actor=ui.actor,
+        only_from=ItemStatus.FAILED,
+    )
+    if done and ui.audit is not None:
+        ui.audit.decision(
+            ui.actor,
+            item.ref,
+            system="robot",
+            choice=HANDLED_CODE,
+            reason=item.reason_code,
+            via="ui-backlog",
+        )
+    return done

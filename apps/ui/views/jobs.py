@@ -116,15 +116,37 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
     if job.kind is JobKind.BACKLOG:
         context["back_url"], context["back_text"] = "/att-hantera", "Tillbaka till Att hantera"
         if outcome.kind is OutcomeKind.FAILED:
-            context["queue_note"] = (
-                "Ärendet ligger kvar i ärendekön med ditt beslut och körs igen vid nästa körning."
-            )
+            context["queue_note"] = _queue_note(ui, job)
             context["retry_form"] = None
     elif job.kind is JobKind.COMPLETE:
         context["back_url"], context["back_text"] = "/komplettera", "Komplettera ett till"
     else:
         context["back_url"], context["back_text"] = "/", "Registrera en till"
     return context
+
+
+def _queue_note(ui: UiContext, job: Job) -> str | None:
+    """What happens now to a backlog item whose robot run here failed, by its status in the
+    queue (``writeback_hook``: retried later while attempts remain, else failed for good)."""
+    from apps.backlog.store import ItemStatus
+
+    if ui.store is None or job.backlog_item_id is None:
+        return None
+    item = ui.store.get(job.backlog_item_id)
+    if item is None:
+        return None
+    if item.status is ItemStatus.PENDING:
+        return (
+            "Ärendet ligger kvar i ärendekön med ditt beslut. Roboten försöker igen vid nästa "
+            "körning."
+        )
+    if item.status is ItemStatus.FAILED:
+        return (
+            "Ärendet har gjort alla sina försök och körs inte igen av sig självt. När felet är "
+            "åtgärdat: välj Försök igen under Misslyckade i Att hantera. Brådskar det: registrera "
+            "patienten för hand och välj Klar – registrerad för hand där."
+        )
+    return None
 
 
 HANDLED_NOTE_SV = "Stängt: en person har gjort det som var kvar för hand."
