@@ -107,6 +107,7 @@ def _routes() -> list[Route | Mount]:
         Route("/att-hantera", backlog.backlog_page, methods=["GET"]),
         Route("/att-hantera/{item_id:int}", backlog.backlog_item_page, methods=["GET"]),
         Route("/att-hantera/{item_id:int}/beslut", backlog.backlog_decide, methods=["POST"]),
+        Route("/att-hantera/{item_id:int}/klart", backlog.backlog_rest_done, methods=["POST"]),
         Route(
             "/att-hantera/{item_id:int}/misslyckat",
             backlog.backlog_failed_action,

@@ -105,3 +105,44 @@ def test_failed_items_are_sent_back_or_closed_by_hand_and_the_words_say_so(
     # Leave nothing pending for the tests that claim the next item.
     for item in (again, stale):
         store.close_by_person(item.id, reason_code="test", reason_sv="Test.", actor="test")
+
+
+def test_a_protected_identity_registered_by_the_robot_is_closed_as_rest_done_by_hand(
+    app_page: Page, ui_server: UiServer, screens: Screens
+) -> None:
+    store, audit = ui_server.ui.store, ui_server.ui.audit
+    assert store is not None and audit is not None
+    request = RegistrationRequest.model_validate(
+        {
+            "birth_date": "1979-05-07",
+            "sex": "M",
+            "family_name": "Skyddsfall",
+            "given_names": "Sune",
+            "group": "asylsokande",
+            "protected": True,
+        }
+    )
+    item, added = store.add(f"protected-{secrets.token_hex(4)}", request, source="s.csv:2")
+    assert added is Added.ADDED
+    claimed = store.claim_next(WorkerIdentity.current("protected-test"))
+    assert claimed is not None and claimed.id == item.id
+    outcome = Outcome(
+        kind=OutcomeKind.NEEDS_PERSON,
+        reason_code="protected_identity",
+        reason_sv="Skyddade personuppgifter: Patient-ID, kön och namn är registrerade.",
+        patient_id="19790507-01M3",
+    )
+    store.finish(item.id, outcome, status=ItemStatus.NEEDS_PERSON, worker="protected-test")
+
+    page = app_page
+    page.goto(ui_server.base_url + f"att-hantera/{item.id}")
+    expect(page.get_by_role("button", name="Avbryt ärendet")).to_have_count(0)
+    screens.shot(page, "34-skyddad-resten-for-hand", "Skyddad identitet: Klart – resten för hand.")
+    page.get_by_role("button", name="Klart – resten är gjort för hand").click()
+    expect(page.locator("#done-note")).to_contain_text("resten är gjort för hand")
+    closed = store.get(item.id)
+    assert closed is not None and closed.status is ItemStatus.CLOSED
+    assert closed.reason_code == "handled_by_person"
+    assert [
+        (e.actor, e.result) for e in audit.for_ref(item.ref) if e.step == "person_decision"
+    ] == [("ui:testkanslist", "handled_by_person")]

@@ -76,9 +76,20 @@ DONE_SV = {
     "igen": "Ärendet ligger i kön igen med nya försök. Roboten tar det vid nästa körning.",
     "klar": "Ärendet är stängt som registrerat för hand. Roboten gör ingenting mer med det.",
     "andrat": "Ärendet har redan ändrats av någon annan. Listan nedan visar hur det är nu.",
+    "resten": "Ärendet är stängt: roboten registrerade det den fick, resten är gjort för hand.",
 }
 HANDLED_CODE = "handled_by_person"
 HANDLED_SV = "Registrerad för hand av en person."
+REST_HANDLED_SV = "Registrerad av roboten; resten gjort för hand av en person."
+
+
+def rest_by_hand(outcome: Outcome | None) -> bool:
+    """Registered by the robot except for what a person must do (a protected identity)."""
+    return (
+        outcome is not None
+        and outcome.reason_code == "protected_identity"
+        and outcome.patient_id is not None
+    )
 
 
 async def backlog_page(request: Request) -> Response:
@@ -163,6 +174,8 @@ async def _item_page(
         "resolved_by": None,
         "cancelled": False,
         "claimed_by": _clerk(claimed_by) if claimed_by else None,
+        "rest_by_hand": item.status is ItemStatus.NEEDS_PERSON and rest_by_hand(outcome),
+        "rest_url": f"/att-hantera/{item.id}/klart",
     }
     status = 409 if claimed_by and request.method == "POST" else 200
     response = ui.render(request, "backlog_item.html", context, nav="backlog")
@@ -322,6 +335,46 @@ def _failed_action(ui: UiContext, store: QueueStore, item_id: int, action: str) 
             system="robot",
             choice=HANDLED_CODE,
             reason=item.reason_code,
+            via="ui-backlog",
+        )
+    return done
+
+
+async def backlog_rest_done(request: Request) -> Response:
+    """POST /att-hantera/{id}/klart: a protected identity the robot registered, whose rest a
+    person has done by hand: closed (only while it still waits for a person), audited."""
+    ui = ui_of(request)
+    await ui.csrf.form(request)
+    item_id = int(request.path_params["item_id"])
+    store = _store(ui)
+    if item_id in ui.backlog_busy:
+        return RedirectResponse("/att-hantera?gjort=andrat", status_code=303)
+    ui.backlog_busy.add(item_id)
+    try:
+        done = await run_in_threadpool(_close_rest, ui, store, item_id)
+    finally:
+        ui.backlog_busy.discard(item_id)
+    return RedirectResponse(f"/att-hantera?gjort={'resten' if done else 'andrat'}", status_code=303)
+
+
+def _close_rest(ui: UiContext, store: QueueStore, item_id: int) -> bool:
+    item = item_or_404(ui, item_id)
+    if item.status is not ItemStatus.NEEDS_PERSON or not rest_by_hand(item.outcome):
+        return False
+    done = store.close_by_person(
+        item_id,
+        reason_code=HANDLED_CODE,
+        reason_sv=REST_HANDLED_SV,
+        actor=ui.actor,
+        only_from=ItemStatus.NEEDS_PERSON,
+    )
+    if done and ui.audit is not None:
+        ui.audit.decision(
+            ui.actor,
+            item.ref,
+            system="robot",
+            choice=HANDLED_CODE,
+            reason="protected_identity",
             via="ui-backlog",
         )
     return done
