@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -28,12 +30,19 @@ def test_protected_identity_is_handed_over_without_address_or_clipboard(
     person = new_person(fresh_mock_sites, sex="M")
     # No address: it is secret and not registered, so the form must not ask for it.
     fill_registration(page, person, street="", postal_code="", city="")
+    expect(page.locator("#group-protected")).to_be_hidden()
     page.get_by_label("Skyddade personuppgifter").check()
     expect(page.locator("#address-box")).to_be_hidden()
+    # What the robot does not register is not asked for, or the form says where it goes.
+    expect(page.locator("#field-info")).to_be_hidden()
+    expect(page.locator("#group-protected")).to_contain_text("för inte in patientgruppens Kommun")
     submit_registration(page)
 
     expect_outcome(page, "Registrerad – resten görs för hand")
     expect(page.locator("#reason")).to_contain_text("Skyddade personuppgifter – PMO")
+    rest = page.locator("#protected-rest")
+    expect(rest).to_contain_text("Kommun, Län och Info tomma")
+    expect(rest).to_contain_text(re.compile(r"Kommun \d+, Län \d+"))
     patient_id = page.get_by_label("Patient-ID").input_value()
     assert patient_id.startswith(person.birth_date.strftime("%Y%m%d"))
     expect(page.locator("#clipboard-note")).to_contain_text("lägger inte Patient-ID i urklipp")
@@ -54,5 +63,9 @@ def test_protected_identity_is_handed_over_without_address_or_clipboard(
     ]
     assert (saved["family_name"], saved["given_names"]) == (person.family_name, person.given_names)
     assert not saved["street"] and not saved["postal_code"]
+    # As the page says: Kommun, Län and Info are left to the protected routine.
+    assert not saved["kommun"] and not saved["lan"] and not saved["info"]
+    page.get_by_role("button", name="Klart – resten är gjort för hand").click()
+    expect(page.locator("#handled-note")).to_be_visible()
     evidence = ui_server.settings.evidence_path
     assert not any(evidence.rglob(f"*{patient_id}*"))

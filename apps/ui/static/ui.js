@@ -221,7 +221,13 @@ function setupProtected(form) {
   const box = document.getElementById("address-box");
   const check = form.elements.namedItem("protected");
   if (!box || !check) return;
-  const update = () => { box.hidden = check.checked; };
+  const info = document.getElementById("field-info");
+  const only = document.querySelectorAll(".protected-only");
+  const update = () => {
+    box.hidden = check.checked;
+    if (info) info.hidden = check.checked; // Info is not registered for a protected person
+    for (const el of only) el.hidden = !check.checked;
+  };
   check.addEventListener("change", update);
   update();
 }

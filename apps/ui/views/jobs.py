@@ -113,6 +113,7 @@ def job_context(ui: UiContext, job: Job) -> dict[str, Any]:
         }
     )
     context.update(_hand_close(job))
+    context["protected_rest"] = _protected_rest(ui, job)
     if job.kind is JobKind.BACKLOG:
         context["back_url"], context["back_text"] = "/att-hantera", "Tillbaka till Att hantera"
         if outcome.kind is OutcomeKind.FAILED:
@@ -147,6 +148,20 @@ def _queue_note(ui: UiContext, job: Job) -> str | None:
             "patienten för hand och välj Klar – registrerad för hand där."
         )
     return None
+
+
+def _protected_rest(ui: UiContext, job: Job) -> dict[str, str] | None:
+    """A protected identity registered up to what a person must do: the group the clerk chose,
+    whose Kommun/Län the robot left empty in PMO (the protected routine decides them)."""
+    outcome = job.outcome
+    if outcome is None or job.request is None:
+        return None
+    if outcome.reason_code != "protected_identity" or not outcome.patient_id:
+        return None
+    group = ui.groups.get(job.request.group)
+    if group is None:
+        return None
+    return {"label": group.label_sv, "kommun": group.kommun, "lan": group.lan}
 
 
 HANDLED_NOTE_SV = "Stängt: en person har gjort det som var kvar för hand."
