@@ -166,3 +166,17 @@ def test_the_jobs_kept_never_drop_an_open_case() -> None:
     assert is_open(undecided)
     assert manager.link_follow_up(undecided, HANDLED)
     assert not is_open(undecided)
+
+
+def test_a_job_stopped_while_queued_ends_before_it_starts_with_nothing_done() -> None:
+    manager = JobManager(StandInRunner)
+    ran: list[str] = []
+    job = Job(kind=JobKind.REGISTER, work=lambda r, s, t: ran.append("x"))  # type: ignore[arg-type,return-value,func-returns-value]
+    manager.submit(job)
+    assert manager.request_stop(job)
+    manager.start()
+    assert manager.wait(job.id, timeout=10) is job
+    manager.stop()
+    assert ran == []
+    assert job.outcome is not None and job.outcome.reason_code == "stopped_by_person"
+    assert not manager.request_stop(job), "a finished job cannot be stopped"

@@ -176,7 +176,11 @@ def hand_close_label(job: Job) -> str | None:
     if not is_open(job) or job.state is not JobState.DONE or job.outcome is None:
         return None
     if job.outcome.kind is OutcomeKind.FAILED:
-        return "Klar – registrerad för hand"
+        return (
+            "Klar – gjort för hand"
+            if job.kind is JobKind.COMPLETE
+            else "Klar – registrerad för hand"
+        )
     if job.outcome.reason_code == "protected_identity" and job.outcome.patient_id:
         return "Klart – resten är gjort för hand"
     return None
