@@ -54,7 +54,7 @@ def test_a_failed_case_stays_listed_until_closed_by_hand_and_a_success_is_listed
     open_row = page.locator("#open-cases tbody tr").filter(has_text=failing.display_name)
     expect(open_row).to_have_count(1)
     expect(open_row).to_contain_text(SITE_DOWN_RNS)
-    expect(open_row).to_contain_text("Inte klart")
+    expect(open_row).to_contain_text("Försök igen eller registrera för hand")
     done_row = page.locator("#done-cases tbody tr").filter(has_text=ok.display_name)
     expect(done_row).to_contain_text(REGISTERED)
     expect(done_row).to_contain_text(patient_id)

@@ -64,7 +64,7 @@ def _status(job: Job) -> tuple[str, str | None]:
         if outcome.reason_code == "protected_identity" and outcome.patient_id:
             return result, "Det som ska göras för hand är kvar"
         return result, "Väntar på ditt beslut"
-    return result, "Inte klart – försök igen eller registrera för hand"
+    return result, "Försök igen eller registrera för hand"
 
 
 def _row(job: Job, groups: Groups) -> TodayRow:
