@@ -82,7 +82,7 @@ def test_a_refused_write_back_is_shown_and_recorded_in_the_history(settings: Set
         # Meanwhile the case was closed (say by hand, from the command line).
         store.close_by_person(item.id, reason_code="closed", reason_sv="Stängt.", actor="cli")
 
-        job = Job(kind=JobKind.BACKLOG, work=lambda runner, on_step: needs, request=REQUEST)
+        job = Job(kind=JobKind.BACKLOG, work=lambda runner, on_step, stop: needs, request=REQUEST)
         registered = Outcome(kind=OutcomeKind.REGISTERED, patient_id="19800203-01K3")
         writeback_hook(store, item_id=item.id, actor="ui:anna")(job, registered)
 
