@@ -75,6 +75,7 @@ class HookedRunner(Runner):
         decisions: Sequence[Decision] = (),
         on_step: Callable[[StepEvent], None] | None = None,
         dry_run: bool = False,
+        should_stop: Callable[[], bool] | None = None,
     ) -> Outcome:
         def both(event: StepEvent) -> None:
             if _STEP_HOOK and HookedRunner.sites is not None:
@@ -82,7 +83,9 @@ class HookedRunner(Runner):
             if on_step is not None:
                 on_step(event)
 
-        return super().register(request, decisions=decisions, on_step=both, dry_run=dry_run)
+        return super().register(
+            request, decisions=decisions, on_step=both, dry_run=dry_run, should_stop=should_stop
+        )
 
 
 @dataclass

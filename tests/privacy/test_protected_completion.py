@@ -43,11 +43,12 @@ class _Recorder:
 def test_the_apps_completion_passes_protected_on() -> None:
     _Recorder.calls = []
     work = complete_work("19612121201M7", "196121212018", identity_checked=True, protected=True)
-    work(_Recorder(), lambda event: None)  # type: ignore[arg-type]
+    work(_Recorder(), lambda event: None, lambda: False)  # type: ignore[arg-type]
     assert _Recorder.calls[-1]["protected"] is True
     complete_work("19612121201M7", "196121212018", identity_checked=True)(
         _Recorder(),  # type: ignore[arg-type]
         lambda event: None,
+        lambda: False,
     )
     assert _Recorder.calls[-1]["protected"] is False
 
