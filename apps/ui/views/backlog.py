@@ -321,23 +321,9 @@ def _failed_action(ui: UiContext, store: QueueStore, item_id: int, action: str) 
                 actor=ui.actor, ref=item.ref, system="queue", step="retry", result="requeued"
             )
         return done
-    done = store.close_by_person(
-        item_id,
-        reason_code=HANDLED_CODE,
-        reason_sv=HANDLED_SV,
-        actor=ui.actor,
-        only_from=ItemStatus.FAILED,
+    return _close_by_hand(
+        ui, store, item, reason_sv=HANDLED_SV, only_from=ItemStatus.FAILED, reason=item.reason_code
     )
-    if done and ui.audit is not None:
-        ui.audit.decision(
-            ui.actor,
-            item.ref,
-            system="robot",
-            choice=HANDLED_CODE,
-            reason=item.reason_code,
-            via="ui-backlog",
-        )
-    return done
 
 
 async def backlog_rest_done(request: Request) -> Response:
@@ -361,20 +347,36 @@ def _close_rest(ui: UiContext, store: QueueStore, item_id: int) -> bool:
     item = item_or_404(ui, item_id)
     if item.status is not ItemStatus.NEEDS_PERSON or not rest_by_hand(item.outcome):
         return False
-    done = store.close_by_person(
-        item_id,
-        reason_code=HANDLED_CODE,
+    return _close_by_hand(
+        ui,
+        store,
+        item,
         reason_sv=REST_HANDLED_SV,
-        actor=ui.actor,
         only_from=ItemStatus.NEEDS_PERSON,
+        reason="protected_identity",
+    )
+
+
+def _close_by_hand(
+    ui: UiContext,
+    store: QueueStore,
+    item: QueueItem,
+    *,
+    reason_sv: str,
+    only_from: ItemStatus,
+    reason: str | None,
+) -> bool:
+    """Close ``item`` as handled by the clerk (only from ``only_from``: a page loaded before
+    another clerk acted closes nothing) and record the clerk's decision in the audit log."""
+    done = store.close_by_person(
+        item.id,
+        reason_code=HANDLED_CODE,
+        reason_sv=reason_sv,
+        actor=ui.actor,
+        only_from=only_from,
     )
     if done and ui.audit is not None:
         ui.audit.decision(
-            ui.actor,
-            item.ref,
-            system="robot",
-            choice=HANDLED_CODE,
-            reason="protected_identity",
-            via="ui-backlog",
+            ui.actor, item.ref, system="robot", choice=HANDLED_CODE, reason=reason, via="ui-backlog"
         )
     return done
