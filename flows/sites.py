@@ -70,6 +70,19 @@ def build_sites(
     return sites
 
 
+def refused_logins(settings: Settings) -> list[str]:
+    """The sites whose configured robot login was refused before (``RefusedLogins``): nothing
+    can run there until the password in the settings is changed, so entry points can say so
+    before a person fills in a form."""
+    refusals = RefusedLogins(settings.data_dir, settings.pseudonym_key)
+    found = []
+    for site in SITES:
+        login = settings.site(site)
+        if login.username and refusals.refused(site, login.username, login.password):
+            found.append(site)
+    return found
+
+
 def _page_factory(session: BrowserSession, site: str) -> Callable[[], Page]:
     return lambda: session.page(site)
 

@@ -76,6 +76,26 @@ class UiContext:
         """What the clerk must do for the robot to go on ("Logga in i PMO i robotens fönster")."""
         return self.clerk.notice_sv() if self.clerk is not None else ""
 
+    def login_block_sv(self) -> str:
+        """Why the robot cannot work now, when a site refused the robot account's password
+        ("" when nothing blocks). The clerk's own sign-in (attended work) never blocks: the
+        clerk simply signs in again in the robot's window."""
+        if self.clerk is not None:
+            return ""
+        from flows.rules.vocabulary import system_sv
+        from flows.sites import refused_logins
+
+        sites = refused_logins(self.settings)
+        if not sites:
+            return ""
+        names = " och ".join(system_sv(site) for site in sites)
+        return (
+            f"Roboten kommer inte in i {names}: inloggningen med robotens konto nekades. "
+            "Registrera är avstängt, så att kontot inte låses av fler försök. Be den som sköter "
+            "roboten att byta lösenordet i inställningarna och starta om appen. Till dess "
+            "registrerar du för hand enligt rutinen."
+        )
+
     def needs_person_count(self) -> int:
         if self.store is None:
             return 0
@@ -112,6 +132,7 @@ class UiContext:
             "has_store": self.store is not None,
             "sign_in_notice": self.sign_in_notice(),
             "attended": self.clerk is not None,
+            "login_block": self.login_block_sv(),
         }
         base.update(context or {})
         response = self.templates.TemplateResponse(request, name, base, status_code=status_code)

@@ -79,6 +79,8 @@ async def complete_submit(request: Request) -> Response:
         errors["identity_checked"] = NOT_CHECKED_SV
     if errors or reserv is None or new_value is None:
         return _page(ui, request, values, errors, status_code=400)
+    if ui.login_block_sv():
+        return _page(ui, request, values, status_code=409)
     protected = values["protected"] == "1"
     job = Job(
         kind=JobKind.COMPLETE,

@@ -79,6 +79,9 @@ async def register_submit(request: Request) -> Response:
         registration = None
     if errors or registration is None:
         return _page(ui, request, values, errors, status_code=400)
+    if ui.login_block_sv():
+        # The button is disabled; a form sent anyway (an old tab) starts nothing either.
+        return _page(ui, request, values, status_code=409)
     job = Job(
         kind=JobKind.REGISTER,
         work=registration_work(registration, []),
