@@ -119,7 +119,7 @@ body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}
 th,td{border:1px solid #999;padding:.25rem .5rem;text-align:left;vertical-align:top}
 .counted{color:#8a1c1c}.check{color:#7a5b00}
-</style></head><body>
+</style></head><body><main>
 <h1>Svep av PMO och Reservnummersystemet</h1>
 <p>{{ period }}. {{ covered }} av {{ total }} födelsedatum kontrollerade.
 Avvikelser: <strong>{{ anomalies }}</strong>. Att kontrollera: {{ checks }}.</p>
@@ -154,7 +154,7 @@ registrering av roboten syns som en avvikelse.
 {% if reread %}{{ reread }} datum med nummer utan patient lästes en gång till efter
 {{ grace }}; {{ young }} fynd syntes bara vid den andra läsningen och räknas inte ännu
 (de kan vara registreringar som pågår).{% endif %}</p>
-</body></html>
+</main></body></html>
 """
 
 

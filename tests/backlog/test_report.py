@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import Page, expect
 
 from apps.backlog.report import NoSuchRun, build_report
 from apps.backlog.store import DatabaseQueueStore, ItemStatus, WorkerIdentity
 from apps.backlog.store.model import RowProblem, RowRejection
 from flows.rules.outcome import Candidate, Outcome, OutcomeKind
+from tests.fixtures.accessibility import assert_accessible
 
 from .helpers import make_request
 
@@ -281,3 +283,21 @@ def test_a_number_without_a_patient_says_skapa_inget_nytt_everywhere(
         [row] = list(csv.DictReader(fh, delimiter=";"))
     assert "Reservnummer 20150505-01K3 finns redan" in row["orsak"]
     assert "skapa inget nytt" in row["orsak"]
+
+
+def test_the_report_passes_axe_core_with_every_section_filled(
+    store: DatabaseQueueStore, tmp_path: Path, page: Page
+) -> None:
+    """The report a coordinator opens: what needs a person, rejected rows, runs, the queue."""
+    _run_with_three_outcomes(store, tmp_path / "ev")
+    rejection = RowRejection(
+        row=7,
+        errors=[
+            RowProblem(column="Födelsedatum", code="birth_date_invalid", message_sv="Fel datum.")
+        ],
+    )
+    store.add_rejected("ogiltig-1", rejection, reason_sv="Rad 7: fel", source="patienter.csv:7")
+    files = build_report(store, tmp_path / "out")
+    page.goto(files.html.as_uri())
+    expect(page.get_by_role("heading", name="Behöver en person nu (1)")).to_be_visible()
+    assert_accessible(page, "rapporten")

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_sites.testing import MockSites
 from qa.people import InventedPeople, personnummer, taken_in
+from tests.fixtures.accessibility import assert_accessible
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,8 @@ class Screens:
         self.shots: dict[str, str] = {}
 
     def shot(self, page: Page, name: str, caption: str) -> Path:
+        """A full-page screenshot of the screen, after axe-core found no violation on it."""
+        assert_accessible(page, name)
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)

@@ -110,6 +110,15 @@ def test_browser_without_token_sees_swedish_refusal(
     screens.shot(page, "90-atkomst-nekad", "Utan den hemliga länken: åtkomst nekad (403).")
 
 
+def test_a_page_that_does_not_exist_says_so_in_swedish_and_passes_axe(
+    app_page: Page, ui_server: UiServer, screens: Screens
+) -> None:
+    response = app_page.goto(ui_server.base_url + "finns-inte")
+    assert response is not None and response.status == 404
+    expect(app_page.locator("main")).to_contain_text("finns inte")
+    screens.shot(app_page, "91-sidan-finns-inte", "En adress som inte finns (404).")
+
+
 # -- The session: a random id, one-time codes, port-blind cookies, framing, caching ----------
 
 

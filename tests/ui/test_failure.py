@@ -96,6 +96,7 @@ def test_rns_down_says_so_with_next_step_and_try_again_succeeds(
     expect(
         page.get_by_role("heading", name="Felunderlag för ett misslyckat ärende")
     ).to_be_visible()
+    screens.shot(page, "16-felunderlag", "Felunderlag: skärmbilder av det roboten såg, bara här.")
     expect(page.locator("main")).not_to_contain_text("playwright")
     # Files named by what they are, sizes as people read them: no file names, no "byte".
     main = page.locator("main")
@@ -261,11 +262,26 @@ def test_wrong_pmo_password_is_tried_once_and_says_call_it_support(
     )
     assert wrong_password_app.pmo_logins.attempts == 1
 
-    # A second registration does not send the refused password again (the account would lock).
+    # The form now says so and offers no Registrera (nor does Komplettera): a clerk does not
+    # fill in a whole form to learn it again, and the refused password is never sent again.
     page.get_by_role("link", name="Registrera en till").click()
+    banner = page.locator("#login-block")
+    expect(banner).to_contain_text("Roboten kommer inte in i PMO")
+    expect(banner).to_contain_text("byta lösenordet")
+    expect(page.get_by_role("button", name="Registrera", exact=True)).to_be_disabled()
+    screens.shot(
+        page, "15-inloggning-nekad-formular", "Efter en nekad inloggning: Registrera är avstängt."
+    )
     fill_registration(page, new_person(mock_sites, sex="M"))
-    submit_registration(page)
-    expect_outcome(page, LOGIN_REFUSED)
+    # A form sent anyway (an old tab, the button enabled by hand) starts nothing either.
+    page.get_by_role("button", name="Registrera", exact=True).evaluate("b => b.disabled = false")
+    with page.expect_response(lambda r: r.request.method == "POST") as sent:
+        page.get_by_role("button", name="Registrera", exact=True).click()
+    assert sent.value.status == 409
+    expect(page.locator("#login-block")).to_be_visible()
+    page.goto(wrong_password_app.running.base_url.rstrip("/") + "/komplettera")
+    expect(page.locator("#login-block")).to_contain_text("Roboten kommer inte in i PMO")
+    expect(page.get_by_role("button", name="Komplettera", exact=True)).to_be_disabled()
     assert wrong_password_app.pmo_logins.attempts == 1
     assert not persons_born(mock_sites, person)
 

@@ -7,6 +7,8 @@ import stat
 from datetime import date, timedelta
 from pathlib import Path
 
+from playwright.sync_api import Page
+
 from apps.backlog.store import RetryPlan, WorkerIdentity, open_store
 from apps.sweep.metrics import render_metrics, save_state
 from apps.sweep.report import (
@@ -23,6 +25,7 @@ from flows.rules.sweep import Finding, FindingKind, Record
 from flows.sweep import DateResult, SweepResult
 from robot.settings import Settings
 from tests.backlog.helpers import make_request
+from tests.fixtures.accessibility import assert_accessible
 
 BORN = date(1931, 3, 2)
 OPEN = Record("pmo", "19310302001M5", "Al-Hassan, Mohammed", Sex.MAN)
@@ -129,3 +132,11 @@ def test_protected_numbers_are_the_patient_ids_of_queue_items_marked_protected(
                 kind = OutcomeKind.NEEDS_PERSON if c.request.protected else OutcomeKind.REGISTERED
                 c.settle(Outcome(kind=kind, patient_id=number, reason_code="protected_identity"))
     assert protected_numbers(settings) == {"19310302001K5"}
+
+
+def test_the_sweep_report_passes_axe_core(tmp_path: Path, page: Page) -> None:
+    html = render_html(_result(), {HIDDEN.id_value}, period="p", retention_days=30, grace_s=300)
+    report = tmp_path / "svep.html"
+    report.write_text(html, encoding="utf-8")
+    page.goto(report.as_uri())
+    assert_accessible(page, "svepets rapport")
