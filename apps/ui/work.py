@@ -11,6 +11,8 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal, cast
 
+from starlette.concurrency import run_in_threadpool
+
 from apps.backlog.store import StoreError
 from apps.ui.jobs import (
     AfterHook,
@@ -28,6 +30,7 @@ from robot.clipboard import read_system, system_clipboard_available, write_syste
 if TYPE_CHECKING:
     from apps.backlog.store import QueueStore, RetryPlan
     from apps.backlog.store.decision_claims import Claimed
+    from apps.ui.context import UiContext
     from flows.rules.request import RegistrationRequest
     from robot.audit import AuditLog
 
@@ -234,6 +237,16 @@ WRITEBACK_REFUSED_SV = (
     "under tiden, eller så gick kön inte att nå. Det som står här gäller ändå; kontrollera "
     "ärendet i Att hantera innan något mer görs."
 )
+
+
+async def claim_case(ui: UiContext, item_id: int) -> tuple[Claimed | None, str | None]:
+    """Claim the case in the shared store before acting on it: ``(claim, None)``, or
+    ``(None, holder)`` when another clerk holds it now (``(None, None)``: no shared store)."""
+    claims = ui.claims
+    if claims is None:
+        return None, None
+    got = await run_in_threadpool(lambda: claims.claim(item_id, actor=ui.actor))
+    return (None, got) if isinstance(got, str) else (got, None)
 
 
 def claim_release_hook(claim: Claimed | None) -> AfterHook:

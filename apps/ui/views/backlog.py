@@ -11,6 +11,7 @@ choice goes to the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +28,7 @@ from apps.ui.context import UiContext, ui_of
 from apps.ui.jobs import Job, JobKind, JobState
 from apps.ui.work import (
     audit_hook,
+    claim_case,
     claim_release_hook,
     clipboard_hook,
     registration_work,
@@ -76,6 +78,8 @@ DONE_SV = {
     "igen": "Ärendet ligger i kön igen med nya försök. Roboten tar det vid nästa körning.",
     "klar": "Ärendet är stängt som registrerat för hand. Roboten gör ingenting mer med det.",
     "andrat": "Ärendet har redan ändrats av någon annan. Listan nedan visar hur det är nu.",
+    "upptaget": "En annan handläggare hanterar ärendet just nu, så ingenting ändrades. Vänta en "
+    "stund och se efter i listan nedan hur det gick.",
     "resten": "Ärendet är stängt: roboten registrerade det den fick, resten är gjort för hand.",
 }
 HANDLED_CODE = "handled_by_person"
@@ -212,12 +216,9 @@ async def backlog_decide(request: Request) -> Response:
     claim: Claimed | None = None
     try:
         # Then in the shared store, atomically: a clerk at another PC may be choosing now.
-        claims = ui.claims
-        if claims is not None:
-            got = await run_in_threadpool(lambda: claims.claim(item_id, actor=ui.actor))
-            if isinstance(got, str):
-                return await _item_page(ui, request, item_id, claimed_by=got)
-            claim = got
+        claim, holder = await claim_case(ui, item_id)
+        if holder is not None:
+            return await _item_page(ui, request, item_id, claimed_by=holder)
         response, started = await _decide(ui, request, form, item_id, claim)
         return response
     finally:
@@ -225,6 +226,28 @@ async def backlog_decide(request: Request) -> Response:
             ui.backlog_busy.discard(item_id)
             if claim is not None:
                 await run_in_threadpool(claim.release)
+
+
+async def _claimed_action(
+    ui: UiContext, item_id: int, act: Callable[[], bool], *, done: str
+) -> Response:
+    """Run ``act`` (a change of one case's status) while holding the case's claim; the page
+    says ``done``, or that the case changed meanwhile, or that another clerk holds it."""
+    if item_id in ui.backlog_busy:
+        return RedirectResponse("/att-hantera?gjort=andrat", status_code=303)
+    ui.backlog_busy.add(item_id)
+    try:
+        claim, holder = await claim_case(ui, item_id)
+        if holder is not None:
+            return RedirectResponse("/att-hantera?gjort=upptaget", status_code=303)
+        try:
+            changed = await run_in_threadpool(act)
+        finally:
+            if claim is not None:
+                await run_in_threadpool(claim.release)
+    finally:
+        ui.backlog_busy.discard(item_id)
+    return RedirectResponse(f"/att-hantera?gjort={done if changed else 'andrat'}", status_code=303)
 
 
 async def _decide(
@@ -302,14 +325,9 @@ async def backlog_failed_action(request: Request) -> Response:
     if action not in ("igen", "klar"):
         raise HTTPException(status_code=400, detail="Ogiltigt val. Ladda om sidan.")
     store = _store(ui)
-    if item_id in ui.backlog_busy:
-        return RedirectResponse("/att-hantera?gjort=andrat", status_code=303)
-    ui.backlog_busy.add(item_id)
-    try:
-        done = await run_in_threadpool(_failed_action, ui, store, item_id, action)
-    finally:
-        ui.backlog_busy.discard(item_id)
-    return RedirectResponse(f"/att-hantera?gjort={action if done else 'andrat'}", status_code=303)
+    return await _claimed_action(
+        ui, item_id, lambda: _failed_action(ui, store, item_id, action), done=action
+    )
 
 
 def _failed_action(ui: UiContext, store: QueueStore, item_id: int, action: str) -> bool:
@@ -333,14 +351,9 @@ async def backlog_rest_done(request: Request) -> Response:
     await ui.csrf.form(request)
     item_id = int(request.path_params["item_id"])
     store = _store(ui)
-    if item_id in ui.backlog_busy:
-        return RedirectResponse("/att-hantera?gjort=andrat", status_code=303)
-    ui.backlog_busy.add(item_id)
-    try:
-        done = await run_in_threadpool(_close_rest, ui, store, item_id)
-    finally:
-        ui.backlog_busy.discard(item_id)
-    return RedirectResponse(f"/att-hantera?gjort={'resten' if done else 'andrat'}", status_code=303)
+    return await _claimed_action(
+        ui, item_id, lambda: _close_rest(ui, store, item_id), done="resten"
+    )
 
 
 def _close_rest(ui: UiContext, store: QueueStore, item_id: int) -> bool:

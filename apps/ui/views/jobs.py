@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -13,10 +13,13 @@ from apps.ui import decisions as dec
 from apps.ui import present
 from apps.ui.context import UiContext, ui_of
 from apps.ui.jobs import CANCELLED, HANDLED, Job, JobKind, JobState, is_open
-from apps.ui.work import clipboard_truth, rerun
+from apps.ui.work import claim_case, claim_release_hook, clipboard_truth, rerun
 from flows.rules.compare import compare
 from flows.rules.outcome import Candidate, OutcomeKind
 from flows.rules.vocabulary import MATCH_SV, PROTECTED_SV
+
+if TYPE_CHECKING:
+    from apps.backlog.store.decision_claims import Claimed
 
 STOPPING_SV = "Du har avbrutit. Roboten gör klart steget den håller på med och stannar sedan …"
 
@@ -275,9 +278,20 @@ async def job_decide(request: Request) -> Response:
             ),
         )
     )
+    # A queue item's case is claimed in the shared store first: a clerk at another PC may be
+    # deciding it in Att hantera now (and sees it read-only while this clerk holds it).
+    claim: Claimed | None = None
+    if job.backlog_item_id is not None:
+        claim, holder = await claim_case(ui, job.backlog_item_id)
+        if holder is not None:
+            return RedirectResponse(f"/att-hantera/{job.backlog_item_id}", status_code=303)
     # Claim the decision first: a double click must neither start nor record anything twice.
     if not ui.jobs.link_follow_up(job, follow.id if follow else CANCELLED):
+        if claim is not None:
+            await run_in_threadpool(claim.release)
         return RedirectResponse(f"/jobb/{job.follow_up or job.id}", status_code=303)
+    if follow is not None and claim is not None:
+        follow.after = [*follow.after, claim_release_hook(claim)]
     await run_in_threadpool(
         dec.audit_choice,
         ui.audit,
@@ -290,8 +304,12 @@ async def job_decide(request: Request) -> Response:
         source="ui",
     )
     if follow is None:
-        if job.backlog_item_id is not None and ui.store is not None:
-            await run_in_threadpool(_end_queue_item, ui, job, choice)
+        try:
+            if job.backlog_item_id is not None and ui.store is not None:
+                await run_in_threadpool(_end_queue_item, ui, job, choice)
+        finally:
+            if claim is not None:
+                await run_in_threadpool(claim.release)
         return ui.render(
             request,
             "cancelled.html",
