@@ -48,10 +48,12 @@ def parse_interval(text: str) -> float:
     """ "90", "90s", "10m", "1h" -> seconds."""
     match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([smh]?)\s*", text)
     if not match:
-        raise typer.BadParameter("ange t.ex. 90, 90s, 10m eller 1h")
+        raise typer.BadParameter(
+            f"'{text}' – ange t.ex. 90, 90s, 10m eller 1h", param_hint="--watch"
+        )
     value = float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
     if value <= 0:
-        raise typer.BadParameter("intervallet måste vara större än 0")
+        raise typer.BadParameter("intervallet måste vara större än 0", param_hint="--watch")
     return value
 
 
@@ -229,7 +231,9 @@ def run(
             raise typer.BadParameter("en provkörning körs en gång", param_hint="--watch")
         raise typer.Exit(int(_dry_run(settings, limit=limit, out=out)))
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", slot):
-        raise typer.BadParameter("bokstäver, siffror, - och _", param_hint="--slot")
+        raise typer.BadParameter(
+            f"'{slot}' – ange högst 40 bokstäver (a–z), siffror, - och _", param_hint="--slot"
+        )
     options = RunOptions(
         workers=workers,
         limit=limit,

@@ -11,6 +11,10 @@ Swedish line each:
     the store (queue, journal, audit)     -> 4
     another run holds the queue's lock    -> 75
     any other error of the robot          -> 1
+
+A wrong command line (an unknown option, a missing argument, a value of the wrong type) is
+Click's usage error: said in Swedish (``apps.cli.usage_sv``) and ended with exit code 3, as
+wrong input.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typer.core import TyperGroup
 
 from apps.backlog.lock import RunLockHeld
 from apps.cli.help_sv import HELP_OPTION_NAMES, swedish_help, write_usage_sv
+from apps.cli.usage_sv import usage_error_sv
 from apps.exitcodes import ExitCode
 from robot.actor import os_user
 from robot.errors import BusinessError, ConfigError, RobotError, StoreError
@@ -160,14 +165,14 @@ class EdgeGroup(TyperGroup):
         try:
             return super().parse_args(ctx, args)
         except typer.TyperException as exc:
-            _as_invalid_input(exc)
+            _usage_error(exc, ctx)
             raise
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except typer.TyperException as exc:  # Click's own (usage) errors: Click prints them
-            _as_invalid_input(exc)
+        except typer.TyperException as exc:  # Click's own (usage) errors
+            _usage_error(exc, ctx)
             raise
         except (typer.Exit, typer.Abort):
             raise
@@ -180,6 +185,14 @@ class EdgeGroup(TyperGroup):
             raise typer.Exit(int(code)) from None
 
 
-def _as_invalid_input(exc: typer.TyperException) -> None:
-    if exc.exit_code == _CLICK_USAGE:
-        exc.exit_code = ExitCode.INVALID_INPUT
+def _usage_error(exc: typer.TyperException, ctx: Any) -> None:
+    """A usage error: its Swedish lines on stderr, and exit 3 (wrong input). Any other error of
+    Typer's (and "no arguments: the help") goes on to Typer, with Click's 2 made 3 too."""
+    lines = usage_error_sv(exc, ctx)
+    if lines is None:
+        if exc.exit_code == _CLICK_USAGE:
+            exc.exit_code = ExitCode.INVALID_INPUT
+        return
+    for line in lines:
+        err.print(line)
+    raise typer.Exit(ExitCode.INVALID_INPUT) from None

@@ -12,7 +12,8 @@ those texts is English in the library, and is made Swedish here, in one place:
   group calls it, ``apps.cli.edge.EdgeGroup``), so every command, also one added later, is
   covered without its own code. The objects' classes become Swedish subclasses of Typer's own
   (``_SwedishCommand``, ``_SwedishOption``...): Typer has no setting for these words, and
-  Click makes the usage line and the help option inside the command object.
+  Click makes the usage line and the help option inside the command object. The same
+  classes say a wrong value and a wrong command line in Swedish (``apps.cli.usage_sv``).
 
 Shell completion (``--install-completion``) is switched off on both apps instead: its texts
 are Typer's own English, and no clerk or scheduler completes commands in a shell.
@@ -20,10 +21,14 @@ are Typer's own English, and no clerk or scheduler completes commands in a shell
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from typer import rich_utils
+from typer._click.exceptions import UsageError
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+
+from apps.cli.usage_sv import swedish_coercion, with_context
 
 HELP_OPTION_NAMES = ["--help", "-h"]
 HELP_OPTION_SV = "Visa den här hjälpen."
@@ -71,19 +76,25 @@ def _number_sv(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
-def _range_sv(low: float | None, high: float | None) -> str | None:
+def range_sv(
+    low: float | None, high: float | None, *, number: Callable[[float], str] = _number_sv
+) -> str | None:
     """A number range as staff say it: ``minst 1``, ``högst 16``, ``1–16``."""
     if low is not None and high is not None:
-        return f"{_number_sv(low)}–{_number_sv(high)}"
+        return f"{number(low)}–{number(high)}"
     if low is not None:
-        return f"minst {_number_sv(low)}"
+        return f"minst {number(low)}"
     if high is not None:
-        return f"högst {_number_sv(high)}"
+        return f"högst {number(high)}"
     return None
 
 
 class _SwedishOption(TyperOption):
-    """An option whose type and range read in Swedish in ``--help`` (a flag shows none)."""
+    """An option whose type and range read in Swedish in ``--help`` (a flag shows none), and
+    whose wrong value is said in Swedish."""
+
+    def get_runtime_param(self) -> Any:
+        return swedish_coercion(super().get_runtime_param())
 
     def display_type_rich(self, ctx: Any) -> str | None:
         if self.metavar is not None:
@@ -93,7 +104,7 @@ class _SwedishOption(TyperOption):
         return _type_sv(self.display_type(ctx))
 
     def _get_number_range_help_str(self) -> str | None:
-        return _range_sv(self.min, self.max)
+        return range_sv(self.min, self.max)
 
     def _get_default_string(self, *, default_value: Any, **kwargs: Any) -> str:
         if isinstance(default_value, float):
@@ -103,7 +114,10 @@ class _SwedishOption(TyperOption):
 
 class _SwedishArgument(TyperArgument):
     """An argument whose type and range read in Swedish in ``--help`` (none when its name
-    says what it is: ``FIL``, ``ÄRENDE``)."""
+    says what it is: ``FIL``, ``ÄRENDE``), and whose wrong value is said in Swedish."""
+
+    def get_runtime_param(self) -> Any:
+        return swedish_coercion(super().get_runtime_param())
 
     def display_type_rich(self, ctx: Any) -> str | None:
         if self.metavar is not None:
@@ -111,7 +125,7 @@ class _SwedishArgument(TyperArgument):
         return _type_sv(self.display_type(ctx))
 
     def _get_number_range_help_str(self) -> str | None:
-        return _range_sv(self.min, self.max)
+        return range_sv(self.min, self.max)
 
 
 def write_usage_sv(command: Any, ctx: Any, formatter: Any) -> None:
@@ -121,17 +135,31 @@ def write_usage_sv(command: Any, ctx: Any, formatter: Any) -> None:
 
 
 class _SwedishCommand(TyperCommand):
-    """A command whose usage line reads in Swedish."""
+    """A command whose usage line reads in Swedish, and whose usage errors know it."""
 
     def format_usage(self, ctx: Any, formatter: Any) -> None:
         write_usage_sv(self, ctx, formatter)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as exc:
+            with_context(exc, ctx)
+            raise
 
 
 class _SwedishGroup(TyperGroup):
-    """A group whose usage line reads in Swedish."""
+    """A group whose usage line reads in Swedish, and whose usage errors know it."""
 
     def format_usage(self, ctx: Any, formatter: Any) -> None:
         write_usage_sv(self, ctx, formatter)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as exc:
+            with_context(exc, ctx)
+            raise
 
 
 def swedish_help(command: Any) -> None:

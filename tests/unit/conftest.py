@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,15 @@ def pnr_vectors() -> Path:
     if not folder.is_dir():
         pytest.skip(f"shared personnummer vectors not found at {folder} (../shared is absent)")
     return folder
+
+
+@pytest.fixture
+def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """For a command line run in-process: no RESERVROBOT_ variable of the caller's, no .env or
+    reservrobot.toml in the folder, and the data folder in ``tmp_path``."""
+    for name in list(os.environ):
+        if name.startswith("RESERVROBOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RESERVROBOT_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path

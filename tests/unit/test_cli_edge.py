@@ -7,7 +7,6 @@ setting must stop it before it does anything, with one Swedish line and exit cod
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,13 +29,14 @@ from robot.errors import (
 from robot.settings import Settings, load_settings
 
 
-def _leaves(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+def leaves(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every command below ``command`` (nested groups walked), with its path of names."""
     children = getattr(command, "commands", None)
     if children is None:
         yield path, command
         return
     for name, child in sorted(children.items()):
-        yield from _leaves(child, (*path, name))
+        yield from leaves(child, (*path, name))
 
 
 def _placeholder_args(command: Any) -> list[str]:
@@ -51,7 +51,7 @@ def _placeholder_args(command: Any) -> list[str]:
 
 COMMANDS = {
     " ".join(path): [*path, *_placeholder_args(command)]
-    for path, command in _leaves(typer.main.get_command(app))
+    for path, command in leaves(typer.main.get_command(app))
 }
 
 BROKEN_SETTINGS = {
@@ -61,17 +61,6 @@ BROKEN_SETTINGS = {
     "port": ("RESERVROBOT_PMO_URL", "http://127.0.0.1:åtta"),
     "number": ("RESERVROBOT_TIMEOUT_MS", "snabbt"),
 }
-
-
-@pytest.fixture
-def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No RESERVROBOT_ variable of the caller's, no .env or reservrobot.toml in the folder."""
-    for name in list(os.environ):
-        if name.startswith("RESERVROBOT_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("RESERVROBOT_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path
 
 
 def test_every_command_is_enumerated() -> None:
