@@ -15,6 +15,10 @@ Nothing that names a person or opens a system may reach a log in clear text:
 
 Usage: ``configure_logging(settings)`` once at the edge, then
 ``get_logger(__name__).event("step_done", step="search_pmo", ref=ref, duration_ms=412)``.
+
+A console window a person watches (the attended app's) gets ``ConsoleFormatter`` instead: one
+short line per event in the words the caller gives (``configure_logging(..., console=...)``),
+while the log file keeps every event as JSON.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import logging
 import re
 import secrets
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
@@ -207,6 +211,39 @@ class TextFormatter(_Formatter):
         return IDENTITY_PATTERN.sub(MASK, line)
 
 
+# What a console line says for an event: ``(event, fields, level)`` -> the words, or None to
+# leave the event out. ``event`` is the event's name (a plain log call: its message template);
+# ``fields`` are the event's fields, already pseudonymised.
+ConsoleWording = Callable[[str, Mapping[str, Any], int], str | None]
+
+
+class ConsoleFormatter(_Formatter):
+    """``17:05:12  <words>``: one short line per event, for a person watching a console window.
+
+    The words come from the caller (``wording``; the runtime has no business words). An event it
+    has no words for is left out (``shows``, the handler's filter); never a field, a reference
+    or a traceback, and the line still passes the identity mask.
+    """
+
+    def __init__(self, redactor: Redactor, wording: ConsoleWording) -> None:
+        super().__init__(redactor)
+        self.wording = wording
+
+    def words(self, record: logging.LogRecord) -> str | None:
+        doc = self.document(record)
+        fields = {k: v for k, v in doc.items() if k not in _RESERVED}
+        event = getattr(record, "event", None) or str(record.msg)
+        return self.wording(event, fields, record.levelno)
+
+    def shows(self, record: logging.LogRecord) -> bool:
+        return self.words(record) is not None
+
+    def format(self, record: logging.LogRecord) -> str:
+        clock = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        words = " ".join((self.words(record) or "").split())  # one line, whatever it was given
+        return IDENTITY_PATTERN.sub(MASK, f"{clock}  {words}")
+
+
 def _message(record: logging.LogRecord) -> str:
     try:
         return record.getMessage()
@@ -266,10 +303,12 @@ def configure_logging(
     to_file: bool = False,
     level: int | str = logging.INFO,
     stderr_level: int | str | None = None,
+    console: ConsoleWording | None = None,
 ) -> None:
     """Send every log record (the robot's and its libraries') through the redacting formatter.
 
-    stderr gets JSON lines (``json=False``: readable text); ``to_file`` also appends JSON lines
+    stderr gets JSON lines (``json=False``: readable text; ``console``: one short line in those
+    words per event it has words for, ``ConsoleFormatter``); ``to_file`` also appends JSON lines
     to ``<data_dir>/logs/reservrobot.jsonl`` (folder 0700, file 0600). ``stderr_level`` lets
     stderr show less than the file (a person at a terminal: warnings only, or
     ``logging.CRITICAL + 1`` for nothing). Calling it again replaces the earlier configuration.
@@ -282,7 +321,12 @@ def configure_logging(
     unconfigure_logging()
     root = logging.getLogger()
     handlers: list[logging.Handler] = [_StderrHandler()]
-    handlers[0].setFormatter(JsonFormatter(_redactor) if json else TextFormatter(_redactor))
+    if console is not None:
+        on_console = ConsoleFormatter(_redactor, console)
+        handlers[0].setFormatter(on_console)
+        handlers[0].addFilter(on_console.shows)
+    else:
+        handlers[0].setFormatter(JsonFormatter(_redactor) if json else TextFormatter(_redactor))
     if stderr_level is not None:
         handlers[0].setLevel(stderr_level)
     if to_file:
@@ -304,5 +348,10 @@ def unconfigure_logging() -> None:
             handler.close()
 
 
+def log_file_path(data_dir: Path) -> Path:
+    """Where ``configure_logging(..., to_file=True)`` writes (``<data_dir>/logs/...``)."""
+    return data_dir / "logs" / LOG_FILE_NAME
+
+
 def _private_log_file(data_dir: Path) -> Path:
-    return private_file(data_dir / "logs" / LOG_FILE_NAME)
+    return private_file(log_file_path(data_dir))

@@ -33,9 +33,10 @@ from apps.backlog.lock import RunLockHeld
 from apps.cli.help_sv import HELP_OPTION_NAMES, swedish_help, write_usage_sv
 from apps.cli.usage_sv import usage_error_sv
 from apps.exitcodes import ExitCode
+from apps.ui.console import console_wording
 from robot.actor import os_user
 from robot.errors import BusinessError, ConfigError, RobotError, StoreError
-from robot.logs import configure_logging
+from robot.logs import configure_logging, log_file_path
 from robot.settings import Settings, load_settings
 
 # Every line printed for people is plain text: user data (names, file headers) may contain
@@ -52,7 +53,7 @@ STORE_BROKEN_SV = (
 # Set by ``EdgeGroup`` when the command line asks for help: help needs no settings.
 _HELP_ONLY = "reservrobot.help_only"
 
-LogMode = Literal["people", "machines", "batch"]
+LogMode = Literal["people", "machines", "batch", "console"]
 
 
 @dataclass
@@ -90,10 +91,14 @@ class Edge:
         ``people``: readable warnings on stderr (the default of every command).
         ``machines`` (``--json``, the attended app's server): every event as JSON lines on
         stderr. ``batch`` (a queue run or import): at a terminal, warnings on stderr and every
-        event as JSON in the log file; under a scheduler, JSON lines on stderr.
+        event as JSON in the log file; under a scheduler, JSON lines on stderr. ``console``
+        (the attended app's window, ``apps.ui.console``): short Swedish lines on stderr, every
+        event as JSON in the log file.
         """
         s = self.settings
-        if mode == "machines" or (mode == "batch" and not sys.stderr.isatty()):
+        if mode == "console":
+            configure_logging(s, to_file=True, console=console_wording(log_file_path(s.data_dir)))
+        elif mode == "machines" or (mode == "batch" and not sys.stderr.isatty()):
             configure_logging(s, json=True)
         elif mode == "batch":
             configure_logging(s, json=False, to_file=True, stderr_level=logging.WARNING)

@@ -67,7 +67,7 @@ def ui(
         else:
             webbrowser.open(url)
         raise typer.Exit(ExitCode.OK)
-    edge.use_logging("machines")
+    edge.use_logging("console")  # the clerk's window: Swedish lines; JSON in the log file
     prepare_evidence(settings)
     token = secrets.token_urlsafe(32)
     try:

@@ -309,6 +309,7 @@ class JobManager:
     def _run(self, job: Job, runner: RunnerLike) -> tuple[Outcome, bool]:
         with self._lock:
             job.state = JobState.RUNNING
+        log.info("ui_job_started", extra={"event": "ui_job_started", "job_kind": job.kind.value})
 
         def on_step(event: StepEvent) -> None:
             with self._lock:

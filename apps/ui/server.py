@@ -41,8 +41,12 @@ def app_url(port: int, token: str | None = None, *, code: str | None = None) -> 
 
 
 def make_server(app: Starlette) -> uvicorn.Server:
-    # No access log: the first request's URL holds the token.
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    # No access log: the first request's URL holds the token. No logging set-up of uvicorn's
+    # own (``log_config=None``): its warnings and errors go through the robot's (redacting)
+    # handlers like every other record: the log file, and the console's generic line.
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="on", log_config=None
+    )
     return uvicorn.Server(config)
 
 

@@ -126,10 +126,15 @@ STEP_STATUS_SV: dict[str, str] = {
 }
 
 
+def slow_system_sv(step: str) -> str:
+    """Why a step is tried again: ``"PMO svarar långsamt"`` (the step's system)."""
+    system = system_sv(STEP_SYSTEM[step]) if step in STEP_SYSTEM else "Systemet"
+    return f"{system} svarar långsamt"
+
+
 def retry_note_sv(step: str, attempt: int, max_attempts: int) -> str:
     """What a running step says while it tries again (``"PMO svarar långsamt, försök 2 av 3"``)."""
-    system = system_sv(STEP_SYSTEM[step]) if step in STEP_SYSTEM else "Systemet"
-    return f"{system} svarar långsamt, försök {attempt} av {max_attempts}"
+    return f"{slow_system_sv(step)}, försök {attempt} av {max_attempts}"
 
 
 def step_label_sv(step: str) -> str:

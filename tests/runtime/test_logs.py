@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from robot.logs import (
     configure_logging,
     contains_identity,
     get_logger,
+    log_file_path,
     pseudonymize,
     unconfigure_logging,
 )
@@ -219,3 +221,40 @@ def test_retry_attempts_are_logged_as_events_without_the_error_text(
     assert line["event"] == "step_attempt_failed"
     assert (line["step"], line["attempt"], line["code"]) == ("search_pmo", 1, "site_error")
     assert PERSONNUMMER not in json.dumps(line)
+
+
+def test_a_console_shows_only_the_callers_words_one_line_each_and_the_file_keeps_every_event(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    given: list[tuple[str, dict[str, object], int]] = []
+
+    def wording(event: str, fields: Mapping[str, object], level: int) -> str | None:
+        given.append((event, dict(fields), level))
+        if event == "step_done":
+            return f"steg {fields['step']}\nklart"  # a line break is never a second line
+        return "ett problem" if level >= logging.WARNING else None
+
+    configure_logging(settings, to_file=True, console=wording)
+    for value in ALL_FORMS:
+        _log_every_way(value)
+    unconfigure_logging()  # closes and flushes the file
+
+    shown = capsys.readouterr().err.splitlines()
+    # Per value: two worded steps, the exception and the library's warning; no plain info line.
+    assert len(shown) == len(ALL_FORMS) * 4
+    assert all(re.fullmatch(r"\d\d:\d\d:\d\d  (steg (search_pmo|verify) klart|ett problem)", line)
+               for line in shown), shown  # fmt: skip
+    text = "\n".join(shown)
+    assert "Traceback" not in text and "{" not in text
+    for value in ALL_FORMS:
+        assert value not in text
+    # The words are chosen from pseudonymised fields, the event's name (or a plain call's
+    # message template) and its level.
+    steps = [
+        fields for event, fields, _ in given if event == "step_done" and "personnummer" in fields
+    ]
+    assert steps and all(str(f["personnummer"]).startswith("p_") for f in steps)
+    assert ("misslyckades", logging.ERROR) in {(event, level) for event, _, level in given}
+    lines = log_file_path(settings.data_dir).read_text().splitlines()
+    assert len(lines) == len(ALL_FORMS) * 6  # every record, as JSON
+    assert all(value not in "\n".join(lines) for value in ALL_FORMS)

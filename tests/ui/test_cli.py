@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -13,8 +15,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Page
 
+from flows.rules.vocabulary import step_label_sv
 from mock_sites.testing import MockSites
+from robot.logs import contains_identity, log_file_path
+from tests.fixtures.settings import environment_of, settings_for
+from tests.ui.forms import REGISTERED, expect_outcome, fill_registration, submit_registration
+from tests.ui.helpers import new_person
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 URL_RE = re.compile(r"(http://127\.0\.0\.1:[0-9]+/\?token=[\w-]+)")
@@ -25,27 +33,28 @@ def _lines(stream: object, out: queue.Queue[str]) -> None:
         out.put(line)
 
 
-def test_ui_command_prints_token_url_and_stops_on_ctrl_c(
-    mock_sites: MockSites, tmp_path: Path
+def test_ui_command_prints_token_url_says_its_work_in_swedish_and_stops_on_ctrl_c(
+    mock_sites: MockSites, page: Page, tmp_path: Path
 ) -> None:
-    env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "RESERVROBOT_PMO_URL": mock_sites.pmo_url,
-        "RESERVROBOT_RNS_URL": mock_sites.rns_url,
-        "RESERVROBOT_PLEXUS_URL": mock_sites.plexus_url,
-        "RESERVROBOT_DATA_DIR": str(tmp_path),
-    }
+    """The app's console window (issue 24, point 11): one Swedish line per event a clerk can
+    follow, no JSON, no reference, no name or number; every event as JSON in the log file."""
+    data = tmp_path / "data"
+    # A shared robot station (the robot's demo account, headless): no clerk signs in here.
+    settings = settings_for(mock_sites, data, ui_sign_in="robot_account")
     proc = subprocess.Popen(
         [sys.executable, "-m", "apps", "ui", "--no-browser", "--port", "0"],
         cwd=tmp_path,
-        env=env,
+        env=environment_of(settings, PYTHONUNBUFFERED="1"),
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
+    console: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
+    reader = threading.Thread(target=_lines, args=(proc.stderr, console), daemon=True)
+    reader.start()
+    person = new_person(mock_sites)
     try:
         url = None
         while url is None:
@@ -54,9 +63,19 @@ def test_ui_command_prints_token_url_and_stops_on_ctrl_c(
         base = url.split("?", 1)[0]
         with httpx.Client(trust_env=False, timeout=10.0, follow_redirects=True) as client:
             assert client.get(base).status_code == 403
-            page = client.get(url)  # follows the redirect with the cookie set
-            assert page.status_code == 200
-            assert "Registrera ny patient" in page.text
+            opened = client.get(url)  # follows the redirect with the cookie set
+            assert opened.status_code == 200
+            assert "Registrera ny patient" in opened.text
+        page.goto(url)
+        fill_registration(page, person)
+        submit_registration(page)
+        expect_outcome(page, REGISTERED)
+        # Something that is not HTTP (a port scanner, say): uvicorn's warning, said before its
+        # 400 answer, is the console's generic line, not uvicorn's own English.
+        port = int(base.rsplit(":", 1)[1].strip("/"))
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            raw.sendall(b"INTE HTTP\r\n\r\n")
+            assert raw.recv(64).startswith(b"HTTP/1.1 400")
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -65,6 +84,44 @@ def test_ui_command_prints_token_url_and_stops_on_ctrl_c(
             proc.kill()
             pytest.fail("reservrobot ui did not stop on Ctrl+C")
     assert code == 0
+    reader.join(timeout=10)  # the process has ended: its stderr is read to the end
+
+    shown = "".join(_drain(console))
+    shown_lines = shown.splitlines()
+    assert shown_lines and all(CONSOLE_LINE.fullmatch(line) for line in shown_lines), shown
+    problem = (
+        "Problem: Ett tekniskt fel inträffade (appen fortsätter om den kan). "
+        f"Se loggfilen {log_file_path(data)}"
+    )
+    for words in (
+        problem,
+        "Registrering startad",
+        f"{step_label_sv('search_pmo')} – klar",
+        f"{step_label_sv('create_rns')} – klar",
+        "Resultat: Registrerad i PMO",
+    ):
+        assert any(line.endswith(f"  {words}") for line in shown_lines), shown
+    assert '{"' not in shown and "=" not in shown
+    assert not re.search(r"\bp_[0-9a-f]{12}\b", shown)
+    assert not contains_identity(shown)
+    assert person.family_name not in shown and person.given_names not in shown
+    # The log file keeps every event, as JSON.
+    events = [json.loads(line) for line in log_file_path(data).read_text().splitlines()]
+    done = [e for e in events if e["event"] == "request_done"]
+    assert [e["kind"] for e in done] == ["registered"] and done[0]["ref"].startswith("p_")
+    assert {"ui_job_started", "step_done"} <= {e["event"] for e in events}
+    assert any(e["logger"] == "uvicorn.error" and e["level"] == "warning" for e in events)
+
+
+# ``17:05:12  Söker i PMO – klar``: a clock, two spaces, words.
+CONSOLE_LINE = re.compile(r"[0-2][0-9]:[0-5][0-9]:[0-5][0-9]  \S.*")
+
+
+def _drain(out: queue.Queue[str]) -> list[str]:
+    found: list[str] = []
+    while not out.empty():
+        found.append(out.get_nowait())
+    return found
 
 
 CODE_URL_RE = re.compile(r"(http://127\.0\.0\.1:[0-9]+/\?kod=[\w-]+)")
