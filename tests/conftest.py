@@ -13,8 +13,13 @@ pytest_plugins = [
 ]
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep tests that share an expensive fixture in one pytest-xdist worker.
+
+    ``tryfirst``: pytest-xdist's worker reads the groups in its own hook of the same name,
+    which pluggy would otherwise call before this one (the group would then be ignored, and a
+    module's expensive fixture set up once per worker).
 
     ``./run test`` runs pytest-xdist with ``--dist loadgroup``: tests of one ``xdist_group``
     run in the same worker, everything else is spread test by test. The attended app (started
