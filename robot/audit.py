@@ -124,7 +124,7 @@ class AuditEntry:
     detail: str
 
 
-def _entry_hash(
+def entry_hash(
     prev: str,
     at: str,
     actor: str,
@@ -135,6 +135,8 @@ def _entry_hash(
     result: str,
     detail: str,
 ) -> str:
+    """The chain hash of one entry after ``prev`` (``GENESIS`` for the first): how the log
+    links its rows, and how an export (FHIR AuditEvents) shows the same chain."""
     payload = json.dumps(
         [prev, at, actor, ref, subject, system, step, result, detail], ensure_ascii=False
     )
@@ -189,7 +191,7 @@ class AuditLog:
             prev = row["hash"] if row else GENESIS
             # Taken under the lock, so the chain's timestamps never run backwards.
             at = datetime.now(UTC).isoformat(timespec="microseconds")
-            digest = _entry_hash(prev, at, actor, ref_h, subject, system, step, result, detail)
+            digest = entry_hash(prev, at, actor, ref_h, subject, system, step, result, detail)
             tx.execute(
                 "INSERT INTO audit (at, actor, ref, subject, system, step, result, detail,"
                 " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -294,7 +296,7 @@ class AuditLog:
             rows: list[dict[str, Any]] = tx.all("SELECT * FROM audit ORDER BY id")
         prev = GENESIS
         for r in rows:
-            expected = _entry_hash(
+            expected = entry_hash(
                 prev,
                 r["at"],
                 r["actor"],

@@ -29,8 +29,7 @@ from apps.fhir import terms
 from flows.rules.vocabulary import STEP_LABELS_SV
 
 # The chain's own hash function and start value: one home for the rule (robot/audit.py).
-from robot.audit import GENESIS, AuditEntry
-from robot.audit import _entry_hash as chain_hash
+from robot.audit import GENESIS, AuditEntry, entry_hash
 
 CHAIN_EXTENSION = f"{terms.PROJECT}/StructureDefinition/audit-chain"
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
@@ -72,7 +71,7 @@ def chain(entries: Sequence[AuditEntry]) -> list[ChainedEntry]:
     out: list[ChainedEntry] = []
     previous = GENESIS
     for e in entries:
-        digest = chain_hash(
+        digest = entry_hash(
             previous,
             e.at.isoformat(timespec="microseconds"),
             e.actor,
