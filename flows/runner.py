@@ -19,6 +19,7 @@ never raises for one request.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from types import TracebackType
@@ -289,12 +290,33 @@ class Runner:
         if outcome.kind is OutcomeKind.FAILED and outcome.reason_code != "lease_lost_unchecked":
             # A clerk finishing by hand must use the number already created, never a second one
             # (not after a lost lease that PMO could not rule out: another patient may exist).
-            key = register_flow.journal_key(request)
-            known = self._ctx.journal.get(key, register_flow.JOURNAL_NUMBER) if self._ctx else None
-            outcome.reservnummer = str(known["value"]) if known else None
+            outcome.reservnummer = self._journaled_number(request, ref=ref)
         if outcome.patient_id and outcome.ok and not request.protected:
             self._leave_on_clipboard(outcome.patient_id)
         return outcome
+
+    def _journaled_number(self, request: RegistrationRequest, *, ref: str) -> str | None:
+        """The reservnummer the journal holds for ``request``, for a failed outcome's text.
+
+        None when there is none, or when the journal cannot be read now (a store outage after
+        the flow): the outcome then goes out without the number, logged, and never raises.
+        """
+        if self._ctx is None:
+            return None
+        try:
+            known = self._ctx.journal.get(
+                register_flow.journal_key(request), register_flow.JOURNAL_NUMBER
+            )
+        except Exception as exc:
+            _log.event(
+                "journal_read_failed",
+                level=logging.WARNING,
+                ref=ref,
+                error=type(exc).__name__,
+                code=getattr(exc, "code", None),
+            )
+            return None
+        return str(known["value"]) if known else None
 
     def complete_pnr(
         self,

@@ -152,6 +152,10 @@ class Settings(BaseSettings):
     # store (local to one OS account) is allowed only when this says it is the region's only
     # entry point.
     sole_entry_point: bool = False
+    # A store that goes out of reach (or stays busy) inside a backlog run is waited for, with
+    # backoff, for up to this many seconds; then the run ends with exit code 4 and says what it
+    # finished before (robot/store_outage.py).
+    store_outage_wait_s: float = Field(default=120.0, ge=0)
     # Coordination leases (one request per birth date at a time, everywhere): a holder that
     # stops renewing loses its lease after ``lease_ttl_s``; another request waits for it up
     # to ``lease_wait_s`` before it gives up and says who holds it.

@@ -128,7 +128,7 @@ def _print_summary(summary: RunSummary, settings: Settings | None = None) -> Non
         return
     causes: dict[str, int] = {}
     waiting: int | None = None
-    if settings is not None:
+    if settings is not None and summary.store_lost is None:
         with contextlib.suppress(StoreError), open_store(settings) as store:
             causes = dict(failure_causes(store, summary.run_id))
             waiting = store.counts().get(ItemStatus.NEEDS_PERSON, 0)
@@ -139,8 +139,9 @@ def _print_summary(summary: RunSummary, settings: Settings | None = None) -> Non
 @backlog_app.command(
     help="Registrera personerna i kön, en webbläsare per arbetsprocess; Ctrl+C stoppar "
     "säkert.\n\n"
-    "Slutkod: 0 alla klara, 1 några misslyckades, 2 några behöver en person, 75 en annan "
-    "körning håller kön. Med --dry-run: samma slutkod som en riktig körning; inget ändras."
+    "Slutkod: 0 alla klara, 1 några misslyckades, 2 några behöver en person, 4 databasen gick "
+    "inte att nå (vid start, eller för länge under körningen), 75 en annan körning håller "
+    "kön. Med --dry-run: samma slutkod som en riktig körning; inget ändras."
 )
 def run(
     ctx: typer.Context,
@@ -217,8 +218,9 @@ def run(
 ) -> None:
     """Work through the queue: N worker processes, one browser each; Ctrl+C stops cleanly.
 
-    Exit codes: 0 all done, 1 some failed, 2 some need a person, 75 another run holds the queue.
-    With --dry-run: the codes the real run would end with; nothing is changed.
+    Exit codes: 0 all done, 1 some failed, 2 some need a person, 4 the store was out of reach
+    (at the start, or longer than store_outage_wait_s during the run), 75 another run holds the
+    queue. With --dry-run: the codes the real run would end with; nothing is changed.
     """
     from apps.backlog.run import run_backlog, watch_backlog
 

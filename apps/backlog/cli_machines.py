@@ -37,6 +37,7 @@ def workers(
     from apps.backlog.metrics import ALIVE_WITHIN_S
 
     with open_store(edge_of(ctx).settings) as store:
+        store.expire_workers()  # a worker that died without signing off: stopped, not silent
         found = store.workers()
         modes = store.machine_modes()
 
@@ -136,6 +137,7 @@ def metrics(
     from apps.backlog.metrics import render_metrics, write_metrics_file
 
     with open_store(edge_of(ctx).settings) as store:
+        store.expire_workers()  # a worker that died without signing off: stopped, not silent
         text = render_metrics(store)
     if out_file is None:
         sys.stdout.write(text)

@@ -4,6 +4,10 @@ Queue depth by status, the age of the oldest case waiting for a person and of th
 pending one, failed attempts in the last hour, each worker's heartbeat age and whether it is
 alive, and each machine's mode. Written on demand, or to a file for node_exporter's textfile
 collector (``--out``; replaced atomically). See docs/operations.md for alert rules.
+
+A worker whose process is provably gone (it died without signing off: ``WorkerRecord.gone``)
+is not a silent worker: it is left out like a stopped one, so the worker-silent alert clears
+(``backlog metrics`` also signs such workers off first, ``expire_workers``).
 """
 
 from __future__ import annotations
@@ -84,18 +88,17 @@ def render_metrics(store: QueueReader) -> str:
     out.family(
         "worker_heartbeat_age_seconds", "gauge", "Seconds since each worker's last heartbeat."
     )
-    for w in workers:
-        if w.running:
-            out.sample(
-                "worker_heartbeat_age_seconds", round(w.age_s, 1), machine=w.machine, worker=w.name
-            )
+    running = [w for w in workers if w.running and not w.gone]
+    for w in running:
+        out.sample(
+            "worker_heartbeat_age_seconds", round(w.age_s, 1), machine=w.machine, worker=w.name
+        )
     out.family("worker_up", "gauge", "1 when the worker runs and its heartbeat is fresh.")
     alive: Counter[str] = Counter()
-    for w in workers:
-        up = w.running and w.age_s <= ALIVE_WITHIN_S
+    for w in running:
+        up = w.age_s <= ALIVE_WITHIN_S
         alive[w.machine] += int(up)
-        if w.running:
-            out.sample("worker_up", 1 if up else 0, machine=w.machine, worker=w.name)
+        out.sample("worker_up", 1 if up else 0, machine=w.machine, worker=w.name)
     out.family("machine_workers_alive", "gauge", "Workers alive per machine.")
     modes = store.machine_modes()
     for machine in sorted({w.machine for w in workers} | set(modes)):

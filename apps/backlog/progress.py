@@ -93,6 +93,8 @@ def summary_lines(
     ``causes``: failed items per cause (``failure_causes``); ``waiting``: items in the queue
     that need a person now (all runs), for the "Att hantera" line.
     """
+    if summary.store_lost is not None:
+        return [store_lost_line(summary.finished_before_loss, summary.store_lost)]
     run = summary.run_id
     minutes = decimal_sv(summary.per_minute)
     lines = [
@@ -135,6 +137,16 @@ def summary_lines(
     if retrying or failed or need:
         lines.append(f"Se rapporten: reservrobot backlog report --run {run} --out rapport")
     return lines
+
+
+def store_lost_line(finished: int, where: str) -> str:
+    """The one line of a run whose store went away for good: what it finished before, and
+    that nothing is registered twice when the interrupted items run again."""
+    done = count_sv(finished, "ärende klart", "ärenden klara")
+    return (
+        f"{done}, sedan tappades databasen ({where}). Ärendena som pågick körs om vid nästa "
+        "körning: ingenting registreras två gånger."
+    )
 
 
 class RichProgress:

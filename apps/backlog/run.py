@@ -7,6 +7,13 @@ the robot searches first and keeps a durable record of a created reservnummer), 
 cleanly on Ctrl+C or SIGTERM: workers finish their current item, then exit; a second Ctrl+C
 terminates them at once (their items are recovered by the next run).
 
+A store outage during the run (``robot.store_outage``) is waited out: the workers wait at their
+store calls, and the run's own polling says once that it waits and goes on following its
+workers. When the store stays away past ``Settings.store_outage_wait_s`` (a worker exits with
+``EXIT_STORE_LOST``, or the run's own polling gives up) the run stops its workers and ends with
+exit code 4 and ``RunSummary.store_lost``: how many items it finished before (the workers count
+them as they write their outcomes; the store cannot be read then) and where the store was.
+
 Long (about 400 lines) because a run is one supervisor: the lock, the worker processes, signals,
 recovery and the summary share its state; split, each part would need all of it.
 """
@@ -26,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from multiprocessing.connection import wait as wait_for
 from multiprocessing.process import BaseProcess
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from apps.backlog.lock import run_lock
 from apps.backlog.progress import settled_count
@@ -40,16 +47,19 @@ from apps.backlog.store import (
     queue_path,
     utcnow,
 )
-from apps.backlog.worker import EXIT_RUNNER_FAILED, WorkerConfig, worker_main
+from apps.backlog.worker import EXIT_RUNNER_FAILED, EXIT_STORE_LOST, WorkerConfig, worker_main
 from apps.exitcodes import ExitCode
+from flows.rules.vocabulary import decimal_sv
+from robot.errors import StoreError
 from robot.logs import get_logger
 from robot.settings import Settings
+from robot.store_outage import StoreLost, StoreOutage, is_outage
 
 log = get_logger(__name__)
 
 POLL_S = 0.3
-# Workers that stopped, or went silent, this long ago leave the registry (``backlog workers``).
-WORKERS_KEPT_S = 24 * 3600.0
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,10 @@ class RunSummary:
     worker_failures: int = 0
     runner_failed: bool = False
     machine_mode: MachineMode = MachineMode.RUN
+    # The store went away for longer than store_outage_wait_s: where it was (file, or database
+    # and host: never a password), and how many items the run had finished before.
+    store_lost: str | None = None
+    finished_before_loss: int = 0
 
     @property
     def finished(self) -> int:
@@ -108,6 +122,7 @@ class RunSummary:
             "exit_code": int(self.exit_code),
             "stopped": self.stopped,
             "worker_failures": self.worker_failures,
+            "store_lost": self.store_lost is not None,
         }
 
 
@@ -234,7 +249,7 @@ def run_locked(
                 machine_mode=mode,
             )
         recovered = _recover(store, options)
-        store.forget_workers(older_than_s=WORKERS_KEPT_S)
+        store.expire_workers()  # workers that died without signing off, old rows
         due, soon = _due_count(store, options.wait_for_retries_s, options)
         if due == 0 and not soon:
             return RunSummary(
@@ -251,7 +266,13 @@ def run_locked(
         summary = _supervise(settings, options, store, run_id, total, progress, stop)
         summary.recovered = recovered
         summary.duration_s = time.monotonic() - started
-        store.end_run(run_id, exit_code=int(summary.exit_code), summary=summary.as_dict())
+        try:
+            store.end_run(run_id, exit_code=int(summary.exit_code), summary=summary.as_dict())
+        except StoreError:
+            if summary.store_lost is None:
+                raise
+            # Still away: the run stays open in the store; its items are recovered next time.
+            log.event("run_end_not_written", level=logging.WARNING, run_id=run_id)
         return summary
     finally:
         store.close()
@@ -287,13 +308,51 @@ def _supervise(
     ctx = mp.get_context("spawn")
     stop_event = ctx.Event()
     budget = ctx.Value("i", options.limit if options.limit else -1)
+    finished = ctx.Value("i", 0)  # items whose outcome a worker wrote (see Worker.finished)
     procs: dict[int, BaseProcess] = {}
     serial = 0
     failures = 0
     runner_failed = False
+    lost = False
     max_restarts = (
         options.max_restarts if options.max_restarts is not None else 2 * options.workers + 3
     )
+    limit = settings.store_outage_wait_s
+    outage = StoreOutage(
+        limit_s=limit,
+        wait=lambda seconds: _wait_unless_killed(stop, seconds),
+        on_down=lambda exc: progress.message(
+            f"Databasen {store.db.where} går inte att nå just nu. Roboten väntar upp till "
+            f"{limit:g} s på att den kommer tillbaka; pågående ärenden fortsätter sedan."
+        ),
+        on_back=lambda waited: progress.message(
+            f"Databasen svarar igen efter {decimal_sv(waited)} s; körningen fortsätter."
+        ),
+    )
+
+    def lose() -> None:
+        nonlocal lost
+        if not lost:
+            lost = True
+            stop_event.set()  # the workers leave what they hold as the store has it
+
+    def poll(call: Callable[[], T]) -> T | None:
+        """One store call of the run's loop, which must not block while workers run: None
+        while the store is away (said once), and the run is lost past the limit."""
+        if lost:
+            return None
+        try:
+            result = call()
+        except StoreError as exc:
+            if not is_outage(exc):
+                raise
+            try:
+                outage.failed(exc)
+            except StoreLost:
+                lose()
+            return None
+        outage.succeeded()
+        return result
 
     def spawn() -> None:
         nonlocal serial
@@ -311,7 +370,10 @@ def _supervise(
             max_claims=options.retry.max_attempts + 2,
         )
         proc = ctx.Process(
-            target=worker_main, args=(config, stop_event, budget), name=config.name, daemon=False
+            target=worker_main,
+            args=(config, stop_event, budget, finished),
+            name=config.name,
+            daemon=False,
         )
         proc.start()
         procs[serial] = proc
@@ -338,6 +400,9 @@ def _supervise(
                 del procs[key]
                 if proc.exitcode == 0:
                     continue
+                if proc.exitcode == EXIT_STORE_LOST:
+                    lose()  # the store stayed away past the limit for this worker
+                    continue
                 failures += 1
                 if proc.exitcode == EXIT_RUNNER_FAILED:
                     runner_failed = True
@@ -345,19 +410,20 @@ def _supervise(
                         "En arbetsprocess kunde inte starta webbläsaren eller logga in."
                     )
                     continue
-                _recover(store, options)
-                if (
-                    not stop
-                    and failures <= max_restarts
-                    and _due_count(store, options.wait_for_retries_s, options) != (0, False)
-                ):
+                poll(lambda: _recover(store, options))
+                if stop or lost or failures > max_restarts:
+                    continue
+                due = poll(lambda: _due_count(store, options.wait_for_retries_s, options))
+                if due is not None and due != (0, False):
                     progress.message(
                         f"En arbetsprocess avslutades oväntat (kod {proc.exitcode});"
                         " ärendet återupptas."
                     )
                     spawn()
-            by_status = _run_counts(store, run_id)
-            progress.update(by_status, settled_count(by_status))
+            counts = poll(lambda: _run_counts(store, run_id))
+            if counts is not None:
+                by_status = counts
+                progress.update(by_status, settled_count(by_status))
     finally:
         stop_event.set()
         for proc in procs.values():
@@ -366,12 +432,17 @@ def _supervise(
                 proc.terminate()
                 proc.join(timeout=5)
         progress.stop()
-    if killed:
-        _recover(store, options)
-    by_status = _run_counts(store, run_id)
-    if failures and not stop and _due_count(store, 0)[0]:
-        runner_failed = True  # workers kept dying while work was left: say so
-    return RunSummary(
+    if not lost:
+        try:
+            # The last reads ride the outage out (a run ends with its true counts).
+            if killed:
+                outage.call(lambda: _recover(store, options))
+            by_status = outage.call(lambda: _run_counts(store, run_id))
+            if failures and not stop and outage.call(lambda: _due_count(store, 0))[0]:
+                runner_failed = True  # workers kept dying while work was left: say so
+        except StoreLost:
+            lost = True
+    summary = RunSummary(
         run_id=run_id,
         by_status=by_status,
         recovered=[],
@@ -381,6 +452,21 @@ def _supervise(
         worker_failures=failures,
         runner_failed=runner_failed,
     )
+    if lost:
+        summary.exit_code = ExitCode.STORE_BROKEN
+        summary.store_lost = store.db.where
+        summary.finished_before_loss = finished.value
+        log.event("run_store_lost", level=logging.WARNING, finished=finished.value)
+    return summary
+
+
+def _wait_unless_killed(stop: StopRequest, seconds: float) -> bool:
+    """The run's pause in an outage: a first Ctrl+C lets it finish (and so wait); a second
+    ends the wait."""
+    if stop.requested > 1:
+        return True
+    time.sleep(seconds)
+    return stop.requested > 1
 
 
 def _run_counts(store: DatabaseQueueStore, run_id: int) -> dict[str, int]:
@@ -397,7 +483,8 @@ def watch_backlog(
     on_summary: Callable[[RunSummary], None],
     stop: StopRequest | None = None,
 ) -> ExitCode:
-    """Run again and again, ``interval_s`` apart, holding the lock throughout, until stopped.
+    """Run again and again, ``interval_s`` apart, holding the lock throughout, until stopped
+    (or until a run lost its store).
 
     Returns the exit code of the last run that had anything to do.
     """
@@ -409,7 +496,7 @@ def watch_backlog(
             if summary.run_id is not None:
                 last = summary.exit_code
                 on_summary(summary)
-            if stop:
-                break
+            if stop or summary.store_lost is not None:
+                break  # store lost: exit 4, and a service manager starts the watch again
             stop.event.wait(interval_s)
     return last

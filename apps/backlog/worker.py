@@ -15,6 +15,13 @@ to a worker itself means "stop after the current item".
 
 Every step event of the robot becomes an audit entry and refreshes the item's heartbeat; a
 background thread of the claim keeps it fresh during long steps as well.
+
+A store outage (``robot.store_outage``) is waited out at every store call of the loop, the
+write-back of a finished item's outcome included, for up to ``Settings.store_outage_wait_s``;
+past that (or when the run asks it to stop meanwhile) the worker leaves the item as the store
+has it and exits with ``EXIT_STORE_LOST``, never with a traceback. Each item whose outcome was
+written counts in the run's ``finished`` counter, so the run can say what was finished before
+the store went away (it cannot read the store then).
 """
 
 from __future__ import annotations
@@ -22,18 +29,22 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import logging
 import os
 import signal
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from apps.backlog.store import (
     Claim,
+    DatabaseQueueStore,
+    ItemStatus,
     MachineMode,
     QueueWorker,
     RetryPlan,
@@ -48,10 +59,14 @@ from robot.actor import os_user
 from robot.audit import AuditLog
 from robot.logs import get_logger
 from robot.settings import Settings
+from robot.store_outage import StoreLost, StoreOutage
 
 log = get_logger(__name__)
 
+T = TypeVar("T")
+
 EXIT_RUNNER_FAILED = 3  # the worker could not start its browser / log in
+EXIT_STORE_LOST = 4  # the store stayed away longer than store_outage_wait_s
 RUNNER_FAILED_SV = "Roboten kunde inte starta webbläsaren eller logga in."
 
 
@@ -66,6 +81,15 @@ class Budget(Protocol):
     value: int
 
     def get_lock(self) -> _Lock: ...
+
+
+class _Counter:
+    """A counter of this worker alone (a worker used in-process, without a run)."""
+
+    value = 0
+
+    def get_lock(self) -> _Lock:
+        return contextlib.nullcontext()
 
 
 class StopFlag(Protocol):
@@ -97,29 +121,65 @@ def actor_name(worker: str) -> str:
 class Worker:
     """The loop of one worker process (also usable in-process, e.g. for a single worker)."""
 
-    def __init__(self, config: WorkerConfig, *, stop: StopFlag, budget: Budget) -> None:
+    def __init__(
+        self,
+        config: WorkerConfig,
+        *,
+        stop: StopFlag,
+        budget: Budget,
+        finished: Budget | None = None,
+    ) -> None:
+        """``finished`` counts the items whose outcome this worker wrote (shared with the run)."""
         self.config = config
         self.stop = stop
         self.budget = budget
+        self.finished: Budget = finished if finished is not None else _Counter()
         self.terminating = False
         self.identity = WorkerIdentity.current(config.name, machine=config.machine)
         self.actor = actor_name(config.name)
         self._runner: Runner | None = None
+        self.outage = StoreOutage(
+            limit_s=config.settings.store_outage_wait_s,
+            wait=lambda seconds: self.stop.wait(seconds) or self._should_stop(),
+        )
 
     # -- the loop -------------------------------------------------------------------------
 
     def run(self) -> int:
-        store = open_store(self.config.settings)
-        audit = AuditLog(self.config.settings)
-        store.register_worker(self.identity, run_id=self.config.run_id)
+        """Work until nothing is due or a stop; 0, ``EXIT_RUNNER_FAILED`` or ``EXIT_STORE_LOST``."""
+        store: DatabaseQueueStore | None = None
+        audit: AuditLog | None = None
         try:
-            return self._loop(store, audit)
+            opened = self._store(lambda: open_store(self.config.settings))
+            store = opened
+            audit = self._store(lambda: AuditLog(self.config.settings))
+            self._store(lambda: opened.register_worker(self.identity, run_id=self.config.run_id))
+            return self._loop(opened, audit)
+        except StoreLost as lost:
+            # What it held stays as the store has it: the next run recovers it (this process
+            # is gone by then), and the robot searches first, so nothing is registered twice.
+            log.event(
+                "worker_store_lost",
+                level=logging.WARNING,
+                worker=self.config.name,
+                code=lost.cause.code,
+                waited_s=round(lost.waited_s, 1),
+                stopped=lost.stopped,
+            )
+            return EXIT_STORE_LOST
         finally:
             self._close_runner()
-            with contextlib.suppress(Exception):
-                store.stop_worker(self.identity.name)
-            store.close()
-            audit.close()
+            if store is not None:
+                # One try only: a worker that could not sign off is recognised as gone.
+                with contextlib.suppress(Exception):
+                    store.stop_worker(self.identity.name)
+                store.close()
+            if audit is not None:
+                audit.close()
+
+    def _store(self, call: Callable[[], T]) -> T:
+        """A store call, waited out through an outage (``StoreLost`` past the limit)."""
+        return self.outage.call(call)
 
     def _should_stop(self) -> bool:
         if self.stop.is_set() or self.terminating:
@@ -141,34 +201,42 @@ class Worker:
 
     def _loop(self, store: QueueWorker, audit: AuditLog) -> int:
         stale_after = timedelta(seconds=self.config.stale_after_s)
+        me = self.identity.name
         while not self._should_stop():
-            mode = store.machine_mode(self.config.machine)
+            mode = self._store(lambda: store.machine_mode(self.config.machine))
             if mode is MachineMode.DRAINING:
                 log.event("worker_drained", worker=self.config.name)
                 return 0
             if mode is MachineMode.PAUSED:
-                store.beat_worker(self.identity.name, item_id=None)
+                self._store(lambda: store.beat_worker(me, item_id=None))
                 self.stop.wait(1.0)
                 continue
             if not self._take_budget():
                 return 0
-            claim = store.claim(
-                self.identity,
-                plan=self.config.retry,
-                actor=self.actor,
-                run_id=self.config.run_id,
-                beat_s=self.config.beat_s,
-            )
+            try:
+                claim = store.claim(
+                    self.identity,
+                    plan=self.config.retry,
+                    actor=self.actor,
+                    run_id=self.config.run_id,
+                    beat_s=self.config.beat_s,
+                    ride_out=self.outage.call,
+                )
+            except StoreLost:
+                self._give_back_budget()
+                raise
             if claim is None:
                 self._give_back_budget()
-                if store.recover_interrupted(
-                    stale_after=stale_after, actor=self.actor, max_claims=self.config.max_claims
+                if self._store(
+                    lambda: store.recover_interrupted(
+                        stale_after=stale_after, actor=self.actor, max_claims=self.config.max_claims
+                    )
                 ):
                     continue
                 if not self._wait_for_work(store, stale_after):
                     return 0
                 continue
-            store.beat_worker(self.identity.name, item_id=claim.item.id)
+            self._store(functools.partial(store.beat_worker, me, item_id=claim.item.id))
             if self._runner is None:
                 try:
                     self._start_runner()
@@ -184,14 +252,16 @@ class Worker:
                     self._audit_outcome(audit, claim)
                     return EXIT_RUNNER_FAILED
             self._process(store, audit, claim)
-            store.beat_worker(self.identity.name, item_id=None, finished_one=True)
+            self._store(lambda: store.beat_worker(me, item_id=None, finished_one=True))
         return 0
 
     def _wait_for_work(self, store: QueueWorker, stale_after: timedelta) -> bool:
         """Wait a little when a retry, or a takeover of a silent worker's item, is near."""
         moments = [
-            store.next_due(),
-            store.next_takeover(stale_after=stale_after, quiet_s=3 * self.config.beat_s),
+            self._store(store.next_due),
+            self._store(
+                lambda: store.next_takeover(stale_after=stale_after, quiet_s=3 * self.config.beat_s)
+            ),
         ]
         due = min((m for m in moments if m is not None), default=None)
         if due is None:
@@ -199,7 +269,7 @@ class Worker:
         wait = (due - utcnow()).total_seconds()
         if wait > self.config.wait_for_retries_s:
             return False
-        store.beat_worker(self.identity.name, item_id=None)
+        self._store(lambda: store.beat_worker(self.identity.name, item_id=None))
         self.stop.wait(min(max(wait, 0.05), 1.0))
         return True
 
@@ -248,7 +318,15 @@ class Worker:
         if claim.error is not None:
             # Runner promises not to raise; it did, so the browser may be broken: start anew.
             self._close_runner()
+        self._count_finished(claim)
         self._audit_outcome(audit, claim)
+
+    def _count_finished(self, claim: Claim) -> None:
+        """Count an item whose outcome was written and that is finished for this run (not
+        waiting for a retry) in the run's ``finished`` counter."""
+        if claim.kept and claim.next is not None and claim.next.status is not ItemStatus.PENDING:
+            with self.finished.get_lock():
+                self.finished.value += 1
 
     def _audit_outcome(self, audit: AuditLog, claim: Claim) -> None:
         outcome, nxt = claim.outcome, claim.next
@@ -256,17 +334,21 @@ class Worker:
             return
         retry = {"retry_at": nxt.not_before.isoformat(timespec="seconds")} if nxt.not_before else {}
         try:
-            audit.outcome(
-                self.actor,
-                claim.item.ref,
-                outcome.kind,
-                reason=outcome.reason_code,
-                patient_id=outcome.patient_id,
-                via="queue",
-                status=str(nxt.status),
-                attempts=nxt.attempts,
-                **retry,
+            self._store(
+                lambda: audit.outcome(
+                    self.actor,
+                    claim.item.ref,
+                    outcome.kind,
+                    reason=outcome.reason_code,
+                    patient_id=outcome.patient_id,
+                    via="queue",
+                    status=str(nxt.status),
+                    attempts=nxt.attempts,
+                    **retry,
+                )
             )
+        except StoreLost:
+            raise
         except Exception:
             log.event("audit_outcome_failed", level=logging.WARNING, item=claim.item.id)
         log.event(
@@ -300,14 +382,17 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def worker_main(config: WorkerConfig, stop: StopFlag, budget: Budget) -> None:
-    """Entry point of a spawned worker process (exit code: 0, or ``EXIT_RUNNER_FAILED``)."""
+def worker_main(
+    config: WorkerConfig, stop: StopFlag, budget: Budget, finished: Budget | None = None
+) -> None:
+    """Entry point of a spawned worker process (exit code: 0, ``EXIT_RUNNER_FAILED`` or
+    ``EXIT_STORE_LOST``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(os, "setsid"):
         with contextlib.suppress(OSError):
             os.setsid()  # leave the terminal's process group: Ctrl+C goes to the run only
     die_with_parent(config.parent_pid)
-    worker = Worker(config, stop=stop, budget=budget)
+    worker = Worker(config, stop=stop, budget=budget, finished=finished)
 
     def _terminate(signum: int, frame: object) -> None:
         worker.terminating = True

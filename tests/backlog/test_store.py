@@ -17,6 +17,7 @@ from typing import Any
 import psutil
 import pytest
 
+from apps.backlog.metrics import render_metrics
 from apps.backlog.store import (
     Added,
     DatabaseQueueStore,
@@ -373,6 +374,42 @@ def test_worker_registry_and_machine_modes(store: DatabaseQueueStore) -> None:
     assert store.machine_modes() == {"m1": MachineMode.PAUSED}
     assert store.forget_workers(older_than_s=3600) == 0  # signed off just now: kept
     assert store.forget_workers(older_than_s=-1) == 1 and store.workers() == []
+
+
+def test_a_worker_that_died_without_signing_off_stops_counting_as_silent(
+    store: DatabaseQueueStore,
+) -> None:
+    """Killed (or its store gone when it stopped), a worker never signs off: on its own
+    machine its dead process shows it, so the worker-silent alert clears; a silent worker of
+    another machine stays silent until it has been silent for a day, then it leaves."""
+    dead_proc = subprocess.Popen([sys.executable, "-c", "input()"], stdin=subprocess.PIPE)
+    started = psutil.Process(dead_proc.pid).create_time()
+    dead_proc.communicate(b"\n")
+    live = me("live")
+    process = HolderProcess(this_machine(), dead_proc.pid, started, psutil.boot_time())
+    dead = WorkerIdentity(name="dead", pid=dead_proc.pid, host=live.host, process=process)
+    far_process = HolderProcess("another-host", 1, 0.0, psutil.boot_time())
+    far = WorkerIdentity(name="far", pid=1, host="another-host", process=far_process, machine="m2")
+    for worker in (dead, live, far):
+        store.register_worker(worker, run_id=1)
+    with store.db.transaction() as tx:  # every one silent for two minutes, "far" for two days
+        now = store.db.now_sql
+        tx.execute(f"UPDATE queue_workers SET heartbeat = {now} - 120")  # noqa: S608
+        tx.execute(f"UPDATE queue_workers SET heartbeat = {now} - 172800 WHERE name = 'far'")  # noqa: S608
+
+    found = {w.name: w for w in store.workers()}
+    assert [n for n, w in found.items() if w.gone] == ["dead"]
+    text = render_metrics(store)
+    assert 'worker="dead"' not in text  # not a silent worker, though it never signed off
+    assert 'reservrobot_worker_up{machine="m1",worker="live"} 0' in text  # alive but silent
+    assert 'reservrobot_worker_up{machine="m2",worker="far"} 0' in text
+
+    assert store.expire_workers() == 1
+    found = {w.name: w for w in store.workers()}
+    assert sorted(found) == ["dead", "live"]  # "far": silent for longer than a day, gone
+    assert not found["dead"].running and not found["dead"].gone
+    assert found["dead"].age_s >= 120  # its last sign of life stays as it was
+    assert found["live"].running
 
 
 def _claim_all(settings: Settings, name: str, out: mp.Queue) -> None:  # type: ignore[type-arg]

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from apps.backlog.store.claim import Claim, failed_outcome
+from apps.backlog.store.claim import Claim, RideOut, call_directly, failed_outcome
 from apps.backlog.store.identity import (
     SIMULATED_HOST_ENV,
     WorkerIdentity,
@@ -88,6 +88,7 @@ __all__ = [
     "QueueWorker",
     "QueueWriter",
     "RetryPlan",
+    "RideOut",
     "RowProblem",
     "RowRejection",
     "RunItem",
@@ -130,12 +131,18 @@ class DatabaseQueueStore(ItemWrites, ItemMaintenance, ItemReads, Runs, WorkerReg
         actor: str,
         run_id: int | None = None,
         beat_s: float | None = None,
+        ride_out: RideOut | None = None,
     ) -> Claim | None:
-        """Take the next due item (see ``claim_next``) as a ``Claim`` to settle."""
-        item = self.claim_next(worker, run_id=run_id)
+        """Take the next due item (see ``claim_next``) as a ``Claim`` to settle.
+
+        ``ride_out`` carries the claim and its outcome's write-back through a store outage
+        (the worker's ``StoreOutage.call``; see ``Claim``).
+        """
+        through = ride_out or call_directly
+        item = through(lambda: self.claim_next(worker, run_id=run_id))
         if item is None:
             return None
-        return Claim(self, item, worker, plan=plan, actor=actor, beat_s=beat_s)
+        return Claim(self, item, worker, plan=plan, actor=actor, beat_s=beat_s, ride_out=through)
 
     def close(self) -> None:
         self.db.close()

@@ -12,15 +12,22 @@ without a settled outcome settles one: an exception becomes a failed attempt (re
 one rule in ``policy.next_status``) and is swallowed after being logged, so the worker goes on
 with the next item; a stop (KeyboardInterrupt, SystemExit) gives the item back to pending
 without counting an attempt, and propagates.
+
+Writing the outcome back must not be lost to a short store outage: the store calls of the
+claim (the outcome, the release) go through ``ride_out`` (the worker's
+``robot.store_outage.StoreOutage.call``), which waits the outage out and raises ``StoreLost``
+when it lasts too long; the item then stays as the store has it (in progress, recovered later:
+the robot searches first, and its journal and lease fence keep a second number from being made).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from apps.backlog.store.identity import WorkerIdentity
 from apps.backlog.store.model import QueueItem
@@ -33,7 +40,20 @@ from robot.logs import get_logger
 
 log = get_logger(__name__)
 
+T = TypeVar("T")
+
 UNEXPECTED_SV = "Oväntat tekniskt fel i roboten."
+
+
+class RideOut(Protocol):
+    """Calls a store operation through an outage (``StoreOutage.call``)."""
+
+    def __call__(self, fn: Callable[[], T], /) -> T: ...
+
+
+def call_directly(fn: Callable[[], T], /) -> T:
+    """No riding out: the call as it is (tools and tests that want the error at once)."""
+    return fn()
 
 
 class _Settles(Protocol):
@@ -68,8 +88,10 @@ class Claim:
         plan: RetryPlan,
         actor: str,
         beat_s: float | None = None,
+        ride_out: RideOut = call_directly,
     ) -> None:
         self.store = store
+        self.ride_out = ride_out
         self.item = item
         self.worker = worker
         self.plan = plan
@@ -96,14 +118,16 @@ class Claim:
             raise RuntimeError(f"item {self.item.id} is settled already")
         nxt = next_status(outcome.kind, attempts=self.item.attempts, plan=self.plan, now=utcnow())
         self.outcome, self.next = outcome, nxt
-        self.kept = self.store.finish(
-            self.item.id,
-            outcome,
-            status=nxt.status,
-            attempts=nxt.attempts,
-            not_before=nxt.not_before,
-            worker=self.worker.name,
-            actor=self.actor,
+        self.kept = self.ride_out(
+            lambda: self.store.finish(
+                self.item.id,
+                outcome,
+                status=nxt.status,
+                attempts=nxt.attempts,
+                not_before=nxt.not_before,
+                worker=self.worker.name,
+                actor=self.actor,
+            )
         )
         if not self.kept:
             log.event(
@@ -142,8 +166,10 @@ class Claim:
         if self.settled:
             return False
         if exc is not None and not isinstance(exc, Exception):
-            self.store.release(
-                self.item.id, worker=self.worker.name, reason="worker_stopped", actor=self.actor
+            self.ride_out(
+                lambda: self.store.release(
+                    self.item.id, worker=self.worker.name, reason="worker_stopped", actor=self.actor
+                )
             )
             return False
         if isinstance(exc, Exception):

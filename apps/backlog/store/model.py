@@ -163,6 +163,9 @@ class WorkerRecord:
     items_done: int
     # Seconds since the last heartbeat, in the store's clock, when read.
     age_s: float = 0.0
+    # When read: its process provably no longer runs (``HolderProcess.is_gone``: only on its
+    # own machine and boot), although it never signed off (killed, or its store was gone).
+    gone: bool = False
 
     @property
     def running(self) -> bool:

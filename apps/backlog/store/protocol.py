@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from apps.backlog.store.claim import Claim
+from apps.backlog.store.claim import Claim, RideOut
 from apps.backlog.store.identity import WorkerIdentity
 from apps.backlog.store.model import (
     Added,
@@ -88,6 +88,7 @@ class QueueWorker(Protocol):
         actor: str,
         run_id: int | None = ...,
         beat_s: float | None = ...,
+        ride_out: RideOut | None = ...,
     ) -> Claim | None: ...
     def heartbeat(self, item_id: int, worker: str | None = ...) -> bool: ...
     def finish(
@@ -142,6 +143,7 @@ class QueueMaintenance(Protocol):
     def end_run(self, run_id: int, *, exit_code: int, summary: Mapping[str, object]) -> None: ...
     def set_machine_mode(self, machine: str, mode: MachineMode, *, actor: str) -> None: ...
     def forget_workers(self, *, older_than_s: float) -> int: ...
+    def expire_workers(self, *, kept_s: float = ...) -> int: ...
 
 
 class QueueStore(QueueWriter, QueueReader, QueueWorker, QueueMaintenance, Protocol):

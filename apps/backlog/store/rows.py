@@ -161,7 +161,7 @@ def run_item(row: Row) -> RunItem:
     )
 
 
-def worker(row: Row, *, now: float) -> WorkerRecord:
+def worker(row: Row, *, now: float, gone: bool = False) -> WorkerRecord:
     beat = epoch(row["heartbeat"])
     assert beat is not None
     return WorkerRecord(
@@ -176,4 +176,5 @@ def worker(row: Row, *, now: float) -> WorkerRecord:
         item_id=row["item_id"],
         items_done=int(row["items_done"]),
         age_s=max(0.0, now - float(row["heartbeat"])),
+        gone=gone,
     )

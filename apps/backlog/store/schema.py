@@ -7,7 +7,8 @@ every component in one database), adds the birth date (two items of one birth da
 in progress at once: a partial unique index says so in the database itself), the closed-by-a-
 person state, typed rejections of import rows, the worker registry and per-machine modes. On
 PostgreSQL, where no version-1 queue ever existed, version 1 creates the current tables and
-version 2 has nothing to do. Version 3 records the holder's boot time (see ``MIGRATIONS``).
+version 2 has nothing to do. Version 3 records the holder's boot time, version 4 every import
+row, version 5 each registered worker's process (see ``MIGRATIONS``).
 
 Timestamps are fixed-width UTC ISO text (comparing the text compares the instants), except
 heartbeats, which are seconds in the store's own clock (``Database.now_sql``), so that machines
@@ -196,6 +197,22 @@ MIGRATIONS = [
         postgresql=["ALTER TABLE queue_items ADD COLUMN worker_booted DOUBLE PRECISION"],
     ),
     Migration(4, sqlite=_V4, postgresql=_V4),
+    # The worker's process as the process rule needs it (its machine, start and boot time), so
+    # that the registry can tell a worker that died without signing off: it then stops counting
+    # as silent. Rows registered before stay NULL and are judged by their heartbeat alone.
+    Migration(
+        5,
+        sqlite=[
+            "ALTER TABLE queue_workers ADD COLUMN process_host TEXT",
+            "ALTER TABLE queue_workers ADD COLUMN process_started REAL",
+            "ALTER TABLE queue_workers ADD COLUMN process_booted REAL",
+        ],
+        postgresql=[
+            "ALTER TABLE queue_workers ADD COLUMN process_host TEXT,"
+            " ADD COLUMN process_started DOUBLE PRECISION,"
+            " ADD COLUMN process_booted DOUBLE PRECISION"
+        ],
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
