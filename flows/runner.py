@@ -49,9 +49,10 @@ from robot import clipboard
 from robot.browser import BrowserSession
 from robot.db import Database, open_database
 from robot.errors import ApplicationError, BusinessError, RobotError
-from robot.evidence import EvidenceHandle, EvidenceRecorder
+from robot.evidence import EvidenceHandle, EvidenceRecorder, remove_leftovers
 from robot.journal import StepJournal
 from robot.leases import LeaseLost
+from robot.leftovers import LeftoverCleaner
 from robot.logs import Pseudonymizer, get_logger
 from robot.retry import RetriesExhausted, RetryPolicy
 from robot.settings import Settings
@@ -92,6 +93,7 @@ class Runner:
         self._ctx: RoutineContext | None = None
         self._evidence: EvidenceRecorder | None = None
         self._sites: dict[str, SiteUI] = {}
+        self._cleaner: LeftoverCleaner | None = None
 
     # Lifecycle -------------------------------------------------------------------------------
 
@@ -158,12 +160,19 @@ class Runner:
                 skip_page=self._shows_login if self.clerk is not None else None,
             )
             self._evidence.start(self._contexts())
+            # What a process killed meanwhile leaves (a raw trace in memory, a browser's temp
+            # profile) is removed while this runs, not only at the next start.
+            self._cleaner = LeftoverCleaner(lambda: remove_leftovers(s))
+            self._cleaner.start()
         except BaseException:
             self.close()
             raise
         _log.event("runner_started", transfer=transfer.mode, rns_access=s.rns.access)
 
     def close(self) -> None:
+        cleaner, self._cleaner = self._cleaner, None
+        if cleaner is not None:
+            cleaner.stop()
         session, self._session = self._session, None
         self._ctx = None
         coordination, self._coordination = self._coordination, None
