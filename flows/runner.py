@@ -34,6 +34,7 @@ from flows.attended import SignInBoard
 from flows.config import RoutineConfig
 from flows.context import PmoScreens, RnsScreens, RoutineContext
 from flows.coordination import Coordination
+from flows.journaled import clear_number
 from flows.lease_lost import after_lease_lost
 from flows.pages.site import SiteUI
 from flows.rns_access import direct_access, plexus_access
@@ -298,9 +299,11 @@ class Runner:
         if outcome.kind is OutcomeKind.FAILED and outcome.reason_code != "lease_lost_unchecked":
             # A clerk finishing by hand must use the number already created, never a second one
             # (not after a lost lease that PMO could not rule out: another patient may exist).
+            # A protected person's is journaled keyed only: no number here (the protected flow
+            # shows the Patient-ID it saved, and a person takes over anyway).
             key = register_flow.journal_key(request)
             known = self._ctx.journal.get(key, register_flow.JOURNAL_NUMBER) if self._ctx else None
-            outcome.reservnummer = str(known["value"]) if known else None
+            outcome.reservnummer = clear_number(known)
         if outcome.patient_id and outcome.ok and not request.protected:
             self._leave_on_clipboard(outcome.patient_id)
         return outcome
