@@ -50,8 +50,9 @@ ARTIFACTS_PREFIX = "playwright-artifacts-"
 # A temp folder younger than this may belong to a browser being launched (the folder is made
 # before the browser that names it starts): left for the next pass.
 GRACE_S = 300.0
-# How often the cleaner looks while an entry point runs.
+# How often the cleaner looks while an entry point runs, and its thread's name.
 CLEAN_INTERVAL_S = 300.0
+CLEANER_THREAD = "reservrobot-leftover-cleaner"
 
 
 def process_tag() -> str:
@@ -211,9 +212,7 @@ class LeftoverCleaner:
         if self._thread is not None:
             return
         self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, name="reservrobot-leftover-cleaner", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name=CLEANER_THREAD, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
