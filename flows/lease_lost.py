@@ -15,6 +15,7 @@ anything, PMO is searched again (a read, safe without the lease) and judged like
 from __future__ import annotations
 
 from flows.context import RoutineContext
+from flows.journaled import number_of
 from flows.register import JOURNAL_NUMBER, journal_key
 from flows.rules.judge import Verdicts, judge_pmo, person_key
 from flows.rules.outcome import Outcome, OutcomeKind, reason_sv
@@ -37,11 +38,13 @@ def after_lease_lost(
         known = ctx.journal.steps(journal_key(request)).get(JOURNAL_NUMBER)
     except Exception:  # the store may be what failed: judge without the journaled number
         known = None
-    person = person_key(request, reservnummer=str(known["value"]) if known else None)
     try:
         hits = ctx.retry(
             lambda: ctx.pmo.search.search_by_birth_date(request.birth_date), step="search_pmo"
         )
+        # A protected person's number is journaled keyed: the one PMO lists, if it does.
+        number = number_of(known, [h.patient_id for h in hits], journal=ctx.journal)
+        person = person_key(request, reservnummer=number)
         found = judge_pmo(
             person,
             hits,

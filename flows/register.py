@@ -18,8 +18,10 @@ Reconcile, never blind retry: a rerun reads the journal, and still searches both
 before any create or save. A PMO patient holding the journaled number is judged like any hit:
 our own spelling and sex mean our own earlier save (verified, not repeated); the same person
 in another spelling means somebody else registered them (an old race): already registered. A
-journaled number is never created again. Creating and saving are retried only after
-``already_done`` looked whether the failed attempt had in fact succeeded.
+journaled number is never created again. A protected person's number is journaled as a keyed
+hash only (``flows.journaled``): the rerun finds it again among the hits, and where neither
+system lists it a person takes over ("journaled_number_missing"). Creating and saving are
+retried only after ``already_done`` looked whether the failed attempt had in fact succeeded.
 
 Protected identities (``request.protected``) get the Patient-ID, sex and name only, and always
 end with a person ("protected_identity"); the runner makes sure no evidence is kept. A region
@@ -36,7 +38,7 @@ A dry run (``dry_run=True``) searches and judges like the real run, then stops b
 create or save and returns what the real run would end with, marked ``dry_run`` with the
 ``planned`` action and the codes and address it would write. It never writes the journal.
 
-Long (about 550 lines) because the routine is one ordered chain (search PMO, search RNS, create,
+Long (about 570 lines) because the routine is one ordered chain (search PMO, search RNS, create,
 register, verify, with the dry run stopping inside it); judging lives in judge.py and
 verification in verify.py.
 """
@@ -49,6 +51,7 @@ from dataclasses import dataclass, replace
 
 from flows.context import RoutineContext
 from flows.crashpoint import crash_point, pause_point
+from flows.journaled import clear_number, number_of, number_record, saved_record
 from flows.pages.errors import NamedElement
 from flows.pages.pmo_form import SaveRefused
 from flows.rules.countries import country_name_sv
@@ -81,8 +84,9 @@ from flows.transfer import FillTransfer, copy_number, paste_number
 from flows.verify import check_patient_id, norm, open_patient, verify_patient
 from robot.errors import VerificationFailed
 
-JOURNAL_NUMBER = "reservnummer"  # {"value": str, "reused": bool}
-JOURNAL_SAVED = "register_pmo"  # {"patient_id": str}
+# The data of both: flows.journaled (a protected person's number is kept as a keyed hash).
+JOURNAL_NUMBER = "reservnummer"  # {"value": str, "reused": bool} or {"keyed": str, ...}
+JOURNAL_SAVED = "register_pmo"  # {"patient_id": str} or {"keyed": str}
 
 
 def journal_key(request: RegistrationRequest) -> str:
@@ -189,7 +193,9 @@ def _register(
         return needs_person("sex_unknown")
     key = journal_key(request)
     known = ctx.journal.steps(key).get(JOURNAL_NUMBER)
-    person = person_key(request, reservnummer=known["value"] if known else None)
+    # The journaled number: in clear, or (a protected person's, keyed) once a search shows it.
+    number_known = clear_number(known)
+    person = person_key(request, reservnummer=number_known)
     estimated = ctx.profile.is_estimated_birth_date(request.birth_date)
     if verdicts is None:
         verdicts = Verdicts.of(decisions)
@@ -205,6 +211,10 @@ def _register(
         )
     crash_point("search_pmo")
     seen.pmo_hits = pmo_hits
+    if known is not None and number_known is None:
+        number_known = number_of(known, [h.patient_id for h in pmo_hits], journal=ctx.journal)
+        person = person_key(request, reservnummer=number_known)
+        seen.person = person
     found = judge_pmo(
         person,
         pmo_hits,
@@ -216,12 +226,12 @@ def _register(
     if isinstance(found, Outcome):
         return _with_records(request, found, ctx=ctx)
     if found is not None:
-        journaled = known is not None and found.patient_id == _pmo_text(known["value"], ctx=ctx)
-        if known is not None and journaled and is_exactly(request, found):
+        mine = number_known is not None and found.patient_id == _pmo_text(number_known, ctx=ctx)
+        if known is not None and number_known is not None and mine and is_exactly(request, found):
             # Our own save from an earlier run that did not finish: verify it, do not redo it.
             for skipped in ("search_rns", "create_rns", "register_pmo"):
                 steps.skipped(skipped)
-            number = _Number(known["value"], bool(known.get("reused")), None)
+            number = _Number(number_known, bool(known.get("reused")), None)
             if dry_run:
                 # Reading the saved patient changes nothing: check it as the real run would.
                 _verify(request, group, number, ctx=ctx, steps=steps)
@@ -242,6 +252,11 @@ def _register(
         return outcome
 
     # 2. Reservnummersystemet (searched again on a rerun too: reconcile, never assume) -------
+    rns_hits = _search_rns(request, ctx=ctx, steps=steps)
+    if known is not None and number_known is None:
+        number_known = number_of(known, [h.id_value for h in rns_hits], journal=ctx.journal)
+        person = person_key(request, reservnummer=number_known)
+        seen.person = person
     rns = RnsJudge.build(
         person,
         verdicts,
@@ -251,24 +266,31 @@ def _register(
         estimated_birth_date=estimated,
     )
     seen.rns = rns
-    searched = _search_rns(request, rns, ctx=ctx, steps=steps)
-    if isinstance(searched, Outcome):
-        return searched
-    rns_hits, reuse = searched
+    reuse = rns.judge(rns_hits)
+    if isinstance(reuse, Outcome):
+        return reuse
     seen.rns_hits = rns_hits
+    if reuse is None and known is not None and number_known is None:
+        # A protected person's number was journaled (keyed) and neither system lists it: a
+        # person looks; a second number is never created.
+        return needs_person("journaled_number_missing")
     if dry_run:
-        return _plan(request, group, reuse, known, ctx=ctx)
+        return _plan(request, group, reuse, known, number_known, ctx=ctx)
     if reuse is not None:
         steps.skipped("create_rns")
-        journaled = known is not None and reuse.id_value == known["value"]
+        journaled = number_known is not None and reuse.id_value == number_known
         reused = bool(known.get("reused")) if known is not None and journaled else True
         number = _Number(reuse.id_value, reused, ctx.rns.search.number_cell(reuse.id_value))
-        if known is None or known["value"] != number.value:
-            ctx.journal.record(key, JOURNAL_NUMBER, {"value": number.value, "reused": True})
-    elif known is not None:
+        if known is None or number_known != number.value:
+            ctx.journal.record(
+                key,
+                JOURNAL_NUMBER,
+                number_record(request, number.value, reused=True, journal=ctx.journal),
+            )
+    elif known is not None and number_known is not None:
         # Journaled but not listed as the person's: never create a second one.
         steps.skipped("create_rns")
-        number = _Number(known["value"], bool(known.get("reused")), None)
+        number = _Number(number_known, bool(known.get("reused")), None)
     else:
         # PMO's empty form, loaded while RNS's form is: checked before anything is created, so
         # a drifted or unavailable form never leaves a number without a patient (issue 25).
@@ -297,7 +319,8 @@ def _register(
             already_done=lambda: _saved_in_pmo(request, _pmo_text(number.value, ctx=ctx), ctx=ctx),
         )
     crash_point("register_pmo")
-    ctx.journal.record(key, JOURNAL_SAVED, {"patient_id": _pmo_text(number.value, ctx=ctx)})
+    saved = saved_record(request, _pmo_text(number.value, ctx=ctx), journal=ctx.journal)
+    ctx.journal.record(key, JOURNAL_SAVED, saved)
 
     # 4. Verify -------------------------------------------------------------------------------
     return _verify_and_finish(request, group, number, ctx=ctx, steps=steps, key=key)
@@ -311,18 +334,20 @@ def _plan(
     group: PatientGroup,
     reuse: RnsHit | None,
     known: dict[str, object] | None,
+    number_known: str | None,
     *,
     ctx: RoutineContext,
 ) -> Outcome:
     """What the real run would do after both searches found nobody to stop for (the same
-    choices as ``register`` below, made without creating or saving anything)."""
+    choices as ``register`` below, made without creating or saving anything). ``known`` is
+    the journaled number's record, ``number_known`` that number (found again, if keyed)."""
     if reuse is not None:
-        journaled = known is not None and reuse.id_value == known["value"]
+        journaled = number_known is not None and reuse.id_value == number_known
         reused = bool(known.get("reused")) if known is not None and journaled else True
         number = _Number(reuse.id_value, reused, None)
         return _would(request, "reuse_reservnummer", number, group, ctx=ctx)
-    if known is not None:
-        number = _Number(str(known["value"]), bool(known.get("reused")), None)
+    if known is not None and number_known is not None:
+        number = _Number(number_known, bool(known.get("reused")), None)
         return _would(request, "register_journaled", number, group, ctx=ctx)
     return _would(request, "register_new", None, group, ctx=ctx)
 
@@ -359,9 +384,9 @@ def _would(
 
 
 def _search_rns(
-    request: RegistrationRequest, rns: RnsJudge, *, ctx: RoutineContext, steps: StepTracker
-) -> tuple[list[RnsHit], RnsHit | None] | Outcome:
-    """Search RNS; the hits and the hit to reuse (or None), or an Outcome for a person."""
+    request: RegistrationRequest, *, ctx: RoutineContext, steps: StepTracker
+) -> list[RnsHit]:
+    """Search RNS by birth date (the hits are judged by the caller)."""
 
     def search() -> list[RnsHit]:
         ctx.rns.reach()
@@ -370,10 +395,7 @@ def _search_rns(
     with steps.step("search_rns"):
         hits = ctx.retry(search, step="search_rns")
     crash_point("search_rns")
-    judged = rns.judge(hits)
-    if isinstance(judged, Outcome):
-        return judged
-    return hits, judged
+    return hits
 
 
 def _create_rns(
@@ -403,7 +425,8 @@ def _create_rns(
             before_submit=before_create,
         )
         value = ctx.rns.result.read_number()
-        ctx.journal.record(key, JOURNAL_NUMBER, {"value": value, "reused": False})
+        record = number_record(request, value, reused=False, journal=ctx.journal)
+        ctx.journal.record(key, JOURNAL_NUMBER, record)
         return _Number(value, False, ctx.rns.result.number_to_copy(), just_read=True)
 
     def already_created() -> _Number | None:
@@ -413,7 +436,8 @@ def _create_rns(
         hit = rns.new_number(ctx.rns.search.search_by_birth_date(request.birth_date), before=before)
         if hit is None:
             return None
-        ctx.journal.record(key, JOURNAL_NUMBER, {"value": hit.id_value, "reused": False})
+        record = number_record(request, hit.id_value, reused=False, journal=ctx.journal)
+        ctx.journal.record(key, JOURNAL_NUMBER, record)
         return _Number(hit.id_value, False, ctx.rns.search.number_cell(hit.id_value))
 
     with steps.step("create_rns"):

@@ -35,6 +35,7 @@ from flows.attended import SignInBoard
 from flows.config import RoutineConfig
 from flows.context import PmoScreens, RnsScreens, RoutineContext
 from flows.coordination import Coordination
+from flows.journaled import clear_number
 from flows.lease_lost import after_lease_lost
 from flows.pages.site import SiteUI
 from flows.rns_access import direct_access, plexus_access
@@ -50,9 +51,10 @@ from robot import clipboard
 from robot.browser import BrowserSession
 from robot.db import Database, open_database
 from robot.errors import ApplicationError, BusinessError, RobotError
-from robot.evidence import EvidenceHandle, EvidenceRecorder
+from robot.evidence import EvidenceHandle, EvidenceRecorder, remove_leftovers
 from robot.journal import StepJournal
 from robot.leases import LeaseLost
+from robot.leftovers import LeftoverCleaner
 from robot.logs import Pseudonymizer, get_logger
 from robot.retry import RetriesExhausted, RetryPolicy
 from robot.settings import Settings
@@ -93,6 +95,7 @@ class Runner:
         self._ctx: RoutineContext | None = None
         self._evidence: EvidenceRecorder | None = None
         self._sites: dict[str, SiteUI] = {}
+        self._cleaner: LeftoverCleaner | None = None
 
     # Lifecycle -------------------------------------------------------------------------------
 
@@ -159,12 +162,19 @@ class Runner:
                 skip_page=self._shows_login if self.clerk is not None else None,
             )
             self._evidence.start(self._contexts())
+            # What a process killed meanwhile leaves (a raw trace in memory, a browser's temp
+            # profile) is removed while this runs, not only at the next start.
+            self._cleaner = LeftoverCleaner(lambda: remove_leftovers(s))
+            self._cleaner.start()
         except BaseException:
             self.close()
             raise
         _log.event("runner_started", transfer=transfer.mode, rns_access=s.rns.access)
 
     def close(self) -> None:
+        cleaner, self._cleaner = self._cleaner, None
+        if cleaner is not None:
+            cleaner.stop()
         session, self._session = self._session, None
         self._ctx = None
         coordination, self._coordination = self._coordination, None
@@ -290,6 +300,8 @@ class Runner:
         if outcome.kind is OutcomeKind.FAILED and outcome.reason_code != "lease_lost_unchecked":
             # A clerk finishing by hand must use the number already created, never a second one
             # (not after a lost lease that PMO could not rule out: another patient may exist).
+            # A protected person's is journaled keyed only: no number here (the protected flow
+            # shows the Patient-ID it saved, and a person takes over anyway).
             outcome.reservnummer = self._journaled_number(request, ref=ref)
         if outcome.patient_id and outcome.ok and not request.protected:
             self._leave_on_clipboard(outcome.patient_id)
@@ -316,7 +328,7 @@ class Runner:
                 code=getattr(exc, "code", None),
             )
             return None
-        return str(known["value"]) if known else None
+        return clear_number(known)
 
     def complete_pnr(
         self,

@@ -9,10 +9,18 @@ Threading: Playwright's sync API is bound to the thread that started it. A ``Bro
 and everything it returns must be used from the thread that called ``start()`` (or entered the
 ``with`` block). Run one session per worker thread if you need parallelism.
 
-Recording stays out of the system temp folder: the browser is launched with its Playwright
-traces and artifacts folders in a private folder of this process under the evidence folder
-(``<evidence>/.recording/<pid>-<start>-browser-<id>/``), removed when the session closes and,
-after a kill, by ``robot.evidence.prepare_evidence`` at the next start.
+Recording stays out of the system temp folder and off the disk: the browser is launched with
+its Playwright traces and artifacts folders in a private folder of this process in memory
+(``robot.volatile``: ``<memory>/<process>-browser-<id>/``), or where the computer has no such
+folder under the evidence folder (``<evidence>/.recording/<process>-browser-<id>/``, and then no
+trace is recorded). It is removed when the session closes and, after a kill, by
+``robot.evidence.remove_leftovers`` (at the next start, and on the Runner's timer).
+
+Chromium's own profile folder still goes to the system temp folder: ``launch()`` takes no
+profile folder (a ``--user-data-dir`` switch is refused; only ``launch_persistent_context``
+takes one, and it gives one context per browser, not one per site), and the Playwright driver
+picks the folder from its own environment. Playwright deletes it on close; a killed browser's
+is removed by ``robot.leftovers``.
 
 Only one sync Playwright can run per thread (a second ``sync_playwright()`` fails with "using
 Playwright Sync API inside the asyncio loop"), so sessions of one thread share a reference-counted
@@ -42,6 +50,7 @@ from robot.evidence import process_recording_dir
 from robot.files import private_dir
 from robot.settings import Settings
 from robot.site_settings import SITES
+from robot.volatile import volatile_folder
 
 CLIPBOARD_PERMISSIONS = ["clipboard-read", "clipboard-write"]
 LOCALE = "sv-SE"
@@ -127,6 +136,7 @@ class BrowserSession:
         self._contexts: dict[str, BrowserContext] = {}
         self._pages: dict[str, Page] = {}
         self._recording: Path | None = None
+        self._in_memory = False
 
     # Lifecycle -------------------------------------------------------------------------------
 
@@ -193,8 +203,12 @@ class BrowserSession:
                     _release_playwright()
 
     def _make_recording_dir(self) -> Path:
-        base = process_recording_dir(self.settings.evidence_path)
-        folder = private_dir(base.parent / f"{base.name}-browser-{self._marker[:12]}")
+        what = f"browser-{self._marker[:12]}"
+        folder = volatile_folder(self.settings, what)
+        self._in_memory = folder is not None
+        if folder is None:
+            base = process_recording_dir(self.settings.evidence_path)
+            folder = private_dir(base.parent / f"{base.name}-{what}")
         private_dir(folder / "traces")
         private_dir(folder / "artifacts")
         self._recording = folder
@@ -204,14 +218,21 @@ class BrowserSession:
         folder, self._recording = self._recording, None
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
-            # This process's own working folder, when nothing else of it is left.
-            with contextlib.suppress(OSError):
-                process_recording_dir(self.settings.evidence_path).rmdir()
+            if not self._in_memory:
+                # This process's own working folder, when nothing else of it is left.
+                with contextlib.suppress(OSError):
+                    process_recording_dir(self.settings.evidence_path).rmdir()
 
     @property
     def traces_dir(self) -> Path | None:
-        """Where Playwright writes this browser's trace files while tracing (private)."""
+        """Where Playwright writes this browser's trace files while tracing (private; in
+        memory where the computer has a folder there, ``recording_in_memory``)."""
         return self._recording / "traces" if self._recording is not None else None
+
+    @property
+    def recording_in_memory(self) -> bool:
+        """True when the browser's recording folder is in memory (``robot.volatile``)."""
+        return self._recording is not None and self._in_memory
 
     # Access ----------------------------------------------------------------------------------
 

@@ -13,7 +13,9 @@ What a failed item keeps, in ``<evidence_path>/<YYYY-MM-DD>/<item_key>/`` (folde
 - ``steps.json``: the item's step log and the error's type, code and (masked) message.
 - only with ``Settings.evidence_trace`` (a support session): ``trace-<c>.zip``, a Playwright
   trace without screencast, redacted by ``robot.trace_redaction`` (no typed values, no network
-  bodies, headers or form posts, no table text or input values in the DOM snapshots).
+  bodies, headers or form posts, no table text or input values in the DOM snapshots). The raw
+  trace is never on a disk: Playwright writes it into the browser's folder in memory
+  (``robot.volatile``), and where this computer has none no trace is recorded.
 
 Pages the item did not navigate are left out: they still show whoever came before. Nothing at
 all is recorded or written for a protected identity, and its pages are blanked afterwards.
@@ -22,12 +24,14 @@ error): the screenshots and HTML are taken only once the item has failed.
 
 Everything is first written into ``<evidence_path>/.recording/<process>/`` and moved into place
 with one rename, so a killed run leaves nothing half-written among the evidence; the
-Playwright trace and artifacts folders of a browser live there too (``robot.browser``), never in
-the system temp folder. ``prepare_evidence(settings)``, which every entry point calls at start
-(the ``Runner`` does, through ``EvidenceRecorder.start``), removes what dead processes left
-there, tightens the data and evidence folders to 0700 and deletes expired evidence.
+Playwright trace and artifacts folders of a browser live in memory (``robot.browser``), or
+without memory beside that folder, never in the system temp folder. ``prepare_evidence``,
+which every entry point calls at start (the ``Runner`` does, through
+``EvidenceRecorder.start``), removes what dead processes left in either place and Chromium's
+orphaned temp profiles (``remove_leftovers``, also on the Runner's timer), tightens the data
+and evidence folders to 0700 and deletes expired evidence.
 
-Long (about 510 lines) because evidence must hold by construction: recording, masking, redaction
+Long (about 530 lines) because evidence must hold by construction: recording, masking, redaction
 and retention are one design, and splitting them would put the masking rules apart from the
 files they protect.
 """
@@ -48,15 +52,15 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psutil
 from playwright.sync_api import BrowserContext, Locator, Page
 
 from robot.errors import BusinessError
 from robot.files import DIR_MODE, FILE_MODE, private_dir, write_private
+from robot.leftovers import process_tag, remove_browser_temp_folders, remove_dead_folders
 from robot.logs import IDENTITY_PATTERN, MASK, contains_identity
-from robot.processes import HolderProcess, this_machine
 from robot.settings import Settings
 from robot.trace_redaction import redact_trace
+from robot.volatile import holds, volatile_root
 
 _log = logging.getLogger(__name__)
 SCREENSHOT_TIMEOUT_MS = 10_000  # a busy machine needs seconds; only a failure waits
@@ -124,12 +128,25 @@ class EvidenceRecorder:
         ``traces_dir`` is the browser's Playwright traces folder (``BrowserSession.traces_dir``),
         emptied after every traced item; ``trace`` overrides ``settings.evidence_trace``;
         a page for which ``skip_page`` is True is never kept (a login page a person types on).
+
+        A trace is recorded only when ``traces_dir`` is in memory (``robot.volatile``): its raw
+        files hold the password and the pages as shown, and must not outlive a killed process
+        on a disk. Otherwise the trace is off, and the log says why.
         """
         self.settings = settings
         self.skip_page = skip_page
         self.masks = masks
         self.traces_dir = traces_dir
-        self.trace = settings.evidence_trace if trace is None else trace
+        wanted = settings.evidence_trace if trace is None else trace
+        self.trace = wanted and traces_dir is not None and holds(settings, traces_dir)
+        if wanted and not self.trace:
+            _log.warning(
+                "support trace not recorded: no folder in memory",
+                extra={
+                    "event": "evidence_trace_unavailable",
+                    "fields": {"reason": "no_memory_folder"},
+                },
+            )
 
     @property
     def root(self) -> Path:
@@ -297,7 +314,10 @@ class EvidenceRecorder:
         return masks
 
     def _keep_trace(self, staging: Path, context: BrowserContext, index: int) -> None:
-        raw = staging / f".raw-trace-{index}.zip"
+        """The redacted trace into ``staging``; the raw one only ever in memory, beside
+        Playwright's own files (``self.trace`` is True only when they are there)."""
+        assert self.traces_dir is not None
+        raw = self.traces_dir.parent / f"raw-trace-{uuid.uuid4().hex}.zip"
         try:
             context.tracing.stop(path=raw)
             redact_trace(raw, staging / f"trace-{index}.zip")
@@ -396,67 +416,46 @@ class _NavigationWatch:
 
 def process_recording_dir(evidence_root: Path) -> Path:
     """This process's private working folder under ``<evidence>/.recording/`` (0700)."""
-    return private_dir(Path(evidence_root) / RECORDING_DIR / _process_tag())
-
-
-def _process_tag() -> str:
-    """This process as a folder name (``HolderProcess.tag``)."""
-    me = HolderProcess.current()
-    # Without it (the system will not say) the folder names no process and is kept.
-    return me.tag() if me is not None else f"{os.getpid()}-unknown"
-
-
-def _owner_alive(name: str) -> bool:
-    """False only when the process that made ``.recording/<name>`` provably no longer runs
-    (the runtime's one rule, ``robot.processes``); any doubt keeps the folder."""
-    owner = HolderProcess.from_tag(name)
-    if owner is None:
-        owner = _legacy_owner(name)
-    return owner is None or not owner.is_gone()
-
-
-def _legacy_owner(name: str) -> HolderProcess | None:
-    """A folder named by a release before the rule (``<pid>-<start>``): taken to be of this
-    machine and boot, as that release did, so that its leftovers are still removed."""
-    match = re.fullmatch(r"([0-9]+)-([0-9]+)(?:-.*)?", name)
-    if match is None:
-        return None
-    try:
-        booted = psutil.boot_time()
-    except (psutil.Error, OSError):
-        return None
-    return HolderProcess(this_machine(), int(match.group(1)), float(match.group(2)), booted)
+    return private_dir(Path(evidence_root) / RECORDING_DIR / process_tag())
 
 
 def prepare_evidence(settings: Settings) -> int:
     """Start of every entry point: private folders, leftovers removed, expired evidence gone.
 
     Tightens the data folder and the evidence tree (0700 folders, 0600 files), removes what
-    processes that no longer run left in ``<evidence>/.recording/`` (half-written evidence,
-    Playwright's trace and artifact files of a killed run) and purges expired day folders.
-    Returns how many leftovers were removed. Safe while other runs work: a live process's
-    folder is never touched.
+    processes that no longer run left behind (``remove_leftovers``) and purges expired day
+    folders. Returns how many folders of dead processes were removed. Safe while other runs
+    work: a live process's folder is never touched.
     """
     private_dir(settings.data_dir)
     root = private_dir(settings.evidence_path)
     _tighten_tree(root)
-    removed = 0
-    recording = root / RECORDING_DIR
-    if recording.is_dir():
-        for child in recording.iterdir():
-            if _owner_alive(child.name):
-                continue
-            if child.is_dir() and not child.is_symlink():
-                shutil.rmtree(child, ignore_errors=True)
-            else:
-                child.unlink(missing_ok=True)
-            removed += 1
+    removed = remove_leftovers(settings)
+    purge_expired(settings)
+    return removed
+
+
+def remove_leftovers(settings: Settings) -> int:
+    """Remove what processes that provably no longer run left behind; how many folders.
+
+    Half-written evidence in ``<evidence>/.recording/``, the browser's folders in memory (a
+    raw trace among them, ``robot.volatile``) or, without memory, in ``.recording/``, and
+    Chromium's temp profiles and Playwright's artifacts folders in the system temp folder whose
+    browser is gone (``robot.leftovers``). At every start (``prepare_evidence``) and on the
+    running entry points' timer (``Runner``). Never raises for a leftover it cannot remove.
+    Returns how many folders of dead processes went (the temp folders are logged apart: other
+    programs of this user make them too).
+    """
+    removed = remove_dead_folders(settings.evidence_path / RECORDING_DIR)
+    memory = volatile_root(settings)
+    if memory is not None:
+        removed += remove_dead_folders(memory)
     if removed:
         _log.info(
             "leftovers of an interrupted run deleted",
             extra={"event": "evidence_leftovers_removed", "fields": {"folders": removed}},
         )
-    purge_expired(settings)
+    remove_browser_temp_folders()
     return removed
 
 

@@ -73,6 +73,14 @@ class StepJournal:
         """The row key to write first, then a legacy one to read and clear too."""
         return (self._keyed(key), key) if self._keyed is not None else (key,)
 
+    def keyed_value(self, value: str) -> str:
+        """The keyed hash (the row keys' HMAC) to store in place of a value that must never be
+        in the store in clear, a protected person's number: a rerun that sees the number again
+        recognises it by the hash. A journal without a key refuses (``ValueError``)."""
+        if self._keyed is None:
+            raise ValueError("this journal has no key to hash a value with")
+        return self._keyed(value)
+
     def record(self, key: str, step: str, data: Mapping[str, Any]) -> None:
         """Store (or replace) a step's data; committed (and on SQLite synced) before returning."""
         payload = json.dumps(dict(data), ensure_ascii=False, sort_keys=True)

@@ -142,6 +142,11 @@ class Settings(BaseSettings):
     # Also keep a (masked) Playwright trace of a failed request: costs time on every request,
     # so only for a support session (docs/architecture.md, "Evidence").
     evidence_trace: bool = False
+    # Where the browser's raw recordings live while it runs (a raw trace holds the password and
+    # the pages as shown): a folder in memory, so nothing of it outlives the process on a disk.
+    # Empty: found by itself on Linux ($XDG_RUNTIME_DIR, /dev/shm; robot/volatile.py). Set it
+    # only to a RAM-backed folder (a RAM disk on Windows); without one the trace is not kept.
+    volatile_dir: Path | None = None
 
     # The store of queue, leases, journal and audit log (robot/db.py). Empty: SQLite files in
     # data_dir (one machine). ``postgresql://user:password@host:5432/dbname``: one PostgreSQL

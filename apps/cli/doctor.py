@@ -26,6 +26,7 @@ from robot.errors import RobotError
 from robot.secrets import ROBOT_PASSWORDS, secret_origins
 from robot.settings import Settings, toml_file
 from robot.store_key import verify_store_key
+from robot.volatile import volatile_root
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ def doctor_checks(settings: Settings) -> Iterator[Check]:
     yield secrets_check(settings)
     yield sign_in_check(settings)
     yield from folder_checks(settings)
+    yield memory_check(settings)
     yield store_check(settings)
     try:
         mode = clipboard.resolve_transfer_mode(settings.transfer_mode, headless=settings.headless)
@@ -318,6 +320,27 @@ def folder_checks(settings: Settings) -> Iterator[Check]:
             )
         else:
             yield Check(label, True, f"{folder} (privat, {mode:o})")
+
+
+def memory_check(settings: Settings) -> Check:
+    """Where the browser's raw recordings live: a folder in memory, or none (then the support
+    trace is never recorded, since its raw files must not outlive a killed run on a disk)."""
+    try:
+        root = volatile_root(settings)
+    except OSError as exc:
+        root, problem = None, f" ({type(exc).__name__})"
+    else:
+        problem = ""
+    if root is not None:
+        return Check("Minnesmapp", True, f"{root} (i minnet, försvinner vid omstart)")
+    detail = (
+        f"Datorn har ingen mapp i minnet{problem}: felsökningsspåret (evidence_trace) "
+        "sparas inte här."
+    )
+    if not settings.evidence_trace:
+        return Check("Minnesmapp", True, detail)
+    wanted = " Ange en RAM-disk i RESERVROBOT_VOLATILE_DIR om spåret behövs på den här datorn."
+    return Check("Minnesmapp", True, detail + wanted, warning=True)
 
 
 def region_check(settings: Settings) -> Check:

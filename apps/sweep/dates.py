@@ -4,8 +4,10 @@
 reservnummer the journal recorded in it (registrations still open, or stopped between the two
 systems). The audit log holds keyed hashes only, never a date, so it names no dates; every
 registration of the backlog is in the queue, and an unfinished one of any entry point is in the
-journal. ``--from/--to`` is a range (both ends included); ``--file`` one date per line
-(ÅÅÅÅ-MM-DD or ÅÅÅÅMMDD, ``#`` starts a comment).
+journal, except a protected person's number, which the journal keeps as a keyed hash (it names
+no date: sweep such a date with ``--from/--to`` or ``--file``). ``--from/--to`` is a range
+(both ends included); ``--file`` one date per line (ÅÅÅÅ-MM-DD or ÅÅÅÅMMDD, ``#`` starts a
+comment).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from apps.backlog.store import open_store, queue_path
+from flows.journaled import clear_number
 from flows.register import JOURNAL_NUMBER
 from flows.rules.identity import InvalidIdentity, parse_patient_id
 from flows.rules.region import RegionProfile
@@ -90,7 +93,8 @@ def touched_since(settings: Settings, since: timedelta, *, profile: RegionProfil
         db = open_database(settings, JOURNAL)
         try:
             for data in StepJournal(db).recorded_since(JOURNAL_NUMBER, cutoff):
-                born = _number_date(str(data.get("value", "")), profile)
+                # A protected person's number is journaled keyed: it names no date.
+                born = _number_date(clear_number(data) or "", profile)
                 if born is not None:
                     found.add(born)
         finally:

@@ -57,6 +57,12 @@ REASONS_SV: dict[str, str] = {
         "registrera med personens eget nummer från folkbokföringen enligt regionens rutin "
         "för skyddade personuppgifter."
     ),
+    "journaled_number_missing": (
+        "Roboten skapade tidigare ett reservnummer för personen, men numret syns nu varken i "
+        "Reservnummersystemet eller i PMO. Inget nytt har skapats: sök på personen i "
+        "Reservnummersystemet och fortsätt enligt rutinen ”Skyddade personuppgifter – PMO”. "
+        "Skapa inget nytt reservnummer."
+    ),
     "request_invalid": "Uppgifterna i ärendet är ofullständiga eller felaktiga.",
     "sex_unknown": (
         "Könet är okänt. Rutinen känner bara Man och Kvinna i PMO, och regionprofilen säger "

@@ -12,12 +12,16 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
+import psycopg
 import pytest
 
+from flows.runner import JOURNAL_FILE
 from mock_sites.testing import MockSites
 from tests.e2e.conftest import cli_env
 from tests.e2e.people import People, patients_born, persons_born
@@ -33,9 +37,12 @@ def _run_cli(
     sites: MockSites,
     data_dir: Path,
     crash_after: str | None,
+    store_dsn: str = "",
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESERVROBOT_")}
     env.update(cli_env(sites, data_dir))
+    if store_dsn:
+        env["RESERVROBOT_STORE_DSN"] = store_dsn
     env.update(
         {
             "RESERVROBOT_BACKOFF_BASE_S": "0.05",
@@ -94,3 +101,59 @@ def test_register_should_not_duplicate_after_a_crash_and_rerun(
         assert done == ["search_pmo", "search_rns", "register_pmo", "verify"]
     else:  # PMO shows our own save, in our spelling: verified, nothing redone
         assert done == ["search_pmo", "verify"]
+
+
+def _journal_data(data_dir: Path, store_dsn: str) -> list[str]:
+    """What the journal's table holds now, row by row (its ``data`` column)."""
+    if store_dsn:
+        with psycopg.connect(store_dsn) as conn:
+            return [row[0] for row in conn.execute("SELECT data FROM journal_steps")]
+    with closing(sqlite3.connect(data_dir / JOURNAL_FILE)) as conn:
+        return [row[0] for row in conn.execute("SELECT data FROM journal_steps")]
+
+
+def _files_holding(folder: Path, needles: list[bytes]) -> list[str]:
+    """Files of ``folder`` (the SQLite stores with their write-ahead logs, logs) holding any."""
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    return [str(p) for p in files for n in needles if n in p.read_bytes()]
+
+
+def test_a_protected_persons_number_is_never_in_the_journal_in_clear_across_a_crash(
+    mock_sites: MockSites, tmp_path: Path, store_dsn: str
+) -> None:
+    sites = mock_sites
+    request = People(sites).request(protected=True)
+    request_file = tmp_path / "request.json"
+    request_file.write_text(request.model_dump_json(), encoding="utf-8")
+    args = ["register", "--file", str(request_file), "--json"]
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+
+    crashed = _run_cli(
+        args, sites=sites, data_dir=data_dir, crash_after="create_rns", store_dsn=store_dsn
+    )
+
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
+    [person] = persons_born(sites, request.birth_date)
+    number = person["id_value"]
+    needles = [number.encode(), number.replace("-", "").encode()]
+    # Between the crash and the rerun: the number was journaled, as a keyed hash only.
+    [row] = _journal_data(data_dir, store_dsn)
+    assert [n for n in needles if n in row.encode()] == []
+    assert json.loads(row)["keyed"].startswith("k_")
+    assert _files_holding(data_dir, needles) == []
+
+    rerun = _run_cli(args, sites=sites, data_dir=data_dir, crash_after=None, store_dsn=store_dsn)
+
+    assert rerun.stdout, rerun.stderr[-2000:]
+    outcome = json.loads(rerun.stdout)
+    assert outcome["reason_code"] == "protected_identity", outcome
+    # Found again by its hash among RNS's hits and registered: one number, one patient.
+    assert [p["id_value"] for p in persons_born(sites, request.birth_date)] == [number]
+    [patient] = patients_born(sites, request.birth_date)
+    assert outcome["patient_id"] == patient["patient_id"] == number
+    assert outcome["reservnummer_reused"] is False  # the journal's own number, not a found one
+    skipped = {s["step"] for s in outcome["steps"] if s["status"] == "skipped"}
+    assert "create_rns" in skipped
+    assert _journal_data(data_dir, store_dsn) == []
+    assert _files_holding(data_dir, needles) == []

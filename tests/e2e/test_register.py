@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.journaled import number_record
 from flows.register import JOURNAL_NUMBER, journal_key
 from flows.rules.outcome import Decision, OutcomeKind
 from flows.runner import Runner
@@ -240,6 +241,28 @@ def test_register_should_be_already_registered_when_another_spelling_saved_its_n
     assert [p["id_value"] for p in persons_born(sites, request.birth_date)] == [number]
     assert [p["patient_id"] for p in patients_born(sites, request.birth_date)] == [number]
     assert runner.context.journal.steps(key) == {}
+
+
+def test_register_protected_should_stop_when_its_keyed_journaled_number_is_listed_nowhere(
+    runner: Runner, sites: MockSites, people: People
+) -> None:
+    # A protected person's number is journaled as a keyed hash only (flows/journaled.py): a
+    # rerun can name it only by finding it among the hits. Here neither system lists it.
+    request = people.request(protected=True)
+    journal = runner.context.journal
+    key = journal_key(request)
+    gone = f"{request.birth_date:%Y%m%d}-99K0"
+    journal.record(key, JOURNAL_NUMBER, number_record(request, gone, reused=False, journal=journal))
+
+    outcome = runner.register(request)
+
+    assert outcome.kind is OutcomeKind.NEEDS_PERSON, outcome
+    assert outcome.reason_code == "journaled_number_missing"
+    assert "Skapa inget nytt reservnummer" in (outcome.reason_sv or "")
+    # Never a second number: nothing created, nothing saved; the record stays for the rerun.
+    assert persons_born(sites, request.birth_date) == []
+    assert patients_born(sites, request.birth_date) == []
+    assert JOURNAL_NUMBER in journal.steps(key)
 
 
 def test_register_should_take_a_same_person_decision_as_already_registered(

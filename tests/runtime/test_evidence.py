@@ -25,6 +25,7 @@ from robot.evidence import (
     process_recording_dir,
 )
 from robot.settings import Settings
+from robot.volatile import ram_backed
 
 # A page like a search result: this person in a heading, other people in a table, a filled form.
 PEOPLE_HTML = """<!doctype html><html lang="sv"><title>Sök</title>
@@ -217,7 +218,8 @@ def test_opt_in_trace_is_redacted_and_playwrights_own_files_are_removed(
 ) -> None:
     traces_dir = session.traces_dir
     assert traces_dir is not None
-    assert traces_dir.is_relative_to(session.settings.evidence_path)  # never the temp folder
+    # In memory: never the temp folder, never the disk (the raw trace holds the password).
+    assert session.recording_in_memory and ram_backed(traces_dir)
     recorder = EvidenceRecorder(
         runtime_settings.model_copy(update={"evidence_dir": tmp_path / "ev"}),
         traces_dir=traces_dir,
@@ -276,7 +278,11 @@ def test_prepare_removes_leftovers_of_dead_processes_and_tightens_the_folders(
     runtime_settings: Settings, tmp_path: Path
 ) -> None:
     settings = runtime_settings.model_copy(
-        update={"data_dir": tmp_path / "data", "evidence_dir": tmp_path / "data" / "evidence"}
+        update={
+            "data_dir": tmp_path / "data",
+            "evidence_dir": tmp_path / "data" / "evidence",
+            "volatile_dir": tmp_path / "memory",  # not the one other tests' processes share
+        }
     )
     settings.data_dir.mkdir(mode=0o755)
     old = settings.evidence_path / "2026-01-01" / "p_x"

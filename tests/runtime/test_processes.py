@@ -35,7 +35,9 @@ sys.stdin.read()
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", evidence_retention_days=36500)
+    return Settings(
+        data_dir=tmp_path / "data", volatile_dir=tmp_path / "memory", evidence_retention_days=36500
+    )
 
 
 def _owner(
