@@ -9,6 +9,7 @@ that mean the server is at fault (unreachable, login refused, busy, missing righ
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Literal
@@ -112,11 +113,12 @@ class PostgresBackend:
                 "rättigheter som docs/operations.md beskriver.",
                 code="store_forbidden",
             )
-        if state in {"28P01", "28000"} or "password authentication failed" in str(exc):
+        if state in {"28P01", "28000"} or _login_refused(str(exc)):
             return StoreError(
                 f"Inloggningen till databasen {self.where} nekades. Kontrollera användare och "
                 "lösenord i RESERVROBOT_STORE_DSN.",
-                code="store_unavailable",
+                # Not "unavailable": waiting would not help, and an outage is waited out.
+                code="store_login_refused",
             )
         lost = isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) and not state
         if lost or state.startswith(("08", "57P", "53")) or state == "3D000":
@@ -126,6 +128,19 @@ class PostgresBackend:
                 code="store_unavailable",
             )
         return None
+
+
+# A refused login at connect time carries no SQLSTATE in psycopg, only the server's message
+# (in English unless the server's lc_messages says otherwise: then it counts as an outage,
+# waited out for a bounded time).
+_REFUSED_LOGIN = re.compile(
+    r"password authentication failed|role \".*\" does not exist|no pg_hba\.conf entry"
+    r"|(GSSAPI|SSPI|certificate) authentication failed|certificate .* does not match"
+)
+
+
+def _login_refused(message: str) -> bool:
+    return _REFUSED_LOGIN.search(message) is not None
 
 
 @lru_cache(maxsize=512)

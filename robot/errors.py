@@ -68,8 +68,9 @@ class StoreError(RobotError):
     """The store (SQLite file or PostgreSQL database) is unreadable, corrupt, busy or out of reach.
 
     ``code`` says which: ``store_corrupt``, ``store_unavailable``, ``store_busy``,
-    ``store_forbidden``, ``store_too_new``. The message names the file or the host, never a
-    password. Never "nothing to do": an entry point that meets one exits non-zero.
+    ``store_forbidden``, ``store_login_refused``, ``store_too_new``. The message names the
+    file or the host, never a password. Never "nothing to do": an entry point that meets one
+    exits non-zero.
     """
 
     default_code = "store_error"

@@ -154,3 +154,17 @@ def test_a_real_postgresql_cut_off_and_restored_is_ridden_out(
             assert restored.finished.is_set() and not watch.down
         finally:
             db.close()
+
+
+def test_a_refused_database_login_is_not_an_outage_and_is_never_waited_for(
+    postgres_server: PostgresServer,
+) -> None:
+    """A wrong role or password in RESERVROBOT_STORE_DSN: waiting cannot heal it, so the run
+    says so at once instead of waiting out the outage limit."""
+    dsn = f"postgresql://ingen_sadan_roll@{postgres_server.host}:{postgres_server.port}/postgres"
+    time = FakeTime()
+    with pytest.raises(StoreError) as raised:
+        outage(time).call(lambda: open_postgresql(dsn))
+    assert raised.value.code == "store_login_refused"
+    assert "nekades" in raised.value.message
+    assert time.waits == []
