@@ -138,6 +138,10 @@ class _Walk:
         self.site.open_home()
         if "nav" in self.site.selectors.screens:
             self.check("nav")
+        if "session" in self.site.selectors.screens:
+            # Who is signed in: the attended app reads it after every clerk's sign-in (an
+            # account name, not patient data, but never offered as text all the same).
+            self.check("session", private=True)
         return True
 
     def search(self, screen: str, fields: Sequence[str], fill: Callable[[], None]) -> bool:

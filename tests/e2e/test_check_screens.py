@@ -80,6 +80,9 @@ def test_check_screens_should_be_clean_on_layout_a_with_its_own_file(
         "rns.create.submit",
         "plexus.start.favourites",
         "pmo_a.form.labels.city",
+        "pmo_a.session.signed_in_user",
+        "rns.session.signed_in_user",
+        "plexus.session.signed_in_user",
     ):
         assert where in checked
 
