@@ -152,12 +152,11 @@ def expected_sv(param: Any) -> str | None:
         return "ett av: " + ", ".join(str(getattr(c, "value", c)) for c in desc.choices)
     annotation = get_args(desc.annotation)[0] if desc.is_list else desc.annotation
     info = desc.parameter_info
-    # Typed on the command line, so a decimal point (Python reads no decimal comma).
-    span = range_sv(info.min, info.max, number=lambda value: f"{value:g}")
+    span = range_sv(info.min, info.max)
     if annotation is int:
         return f"ett heltal{', ' + span if span else ''}"
     if annotation is float:
-        return f"ett tal{', ' + span if span else ''} (decimaler med punkt, t.ex. 2.5)"
+        return f"ett tal{', ' + span if span else ''} (t.ex. 2,5)"
     if desc.is_datetime:
         return "ett datum ÅÅÅÅ-MM-DD"
     if desc.is_path or annotation is Path:
@@ -206,11 +205,32 @@ class _SwedishCoercion:
         self._inner = inner
 
     def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        typed = value
+        if isinstance(value, str) and _takes_decimals(param):
+            value = decimal_point(value)
         try:
             return self._inner.coerce(value, param=param, ctx=ctx)
         except click_errors.BadParameter as exc:
-            message = bad_value_sv(param, _given(value, exc))
+            given = _given(value, exc)
+            message = bad_value_sv(param, typed if given == value else given)
             raise click_errors.BadParameter(message, ctx=ctx, param=param) from exc
+
+
+def decimal_point(text: str) -> str:
+    """A Swedish decimal comma as the point Python reads (``0,5`` -> ``0.5``); anything else
+    (``0.5``, ``1,5,5``, ``abc``) unchanged, for the conversion to judge."""
+    stripped = text.strip()
+    if stripped.count(",") == 1 and "." not in stripped:
+        return stripped.replace(",", ".")
+    return text
+
+
+def _takes_decimals(param: Any) -> bool:
+    desc = getattr(param, "type_descriptor", None)
+    if desc is None:
+        return False
+    annotation = get_args(desc.annotation)[0] if desc.is_list else desc.annotation
+    return annotation is float
 
 
 def swedish_coercion(inner: Any) -> Any:

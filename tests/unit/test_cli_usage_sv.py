@@ -166,10 +166,14 @@ def test_a_wrong_value_is_said_in_swedish_with_what_is_expected(
             "Fel värde för --workers: '17' – ange ett heltal, 1–16.",
         ),
         (
-            ["backlog", "run", "--retry-delay", "0,5"],
+            ["backlog", "run", "--retry-delay", "0,5,5"],
             "backlog run",
-            "Fel värde för --retry-delay: '0,5' – ange ett tal, minst 0 "
-            "(decimaler med punkt, t.ex. 2.5).",
+            "Fel värde för --retry-delay: '0,5,5' – ange ett tal, minst 0 (t.ex. 2,5).",
+        ),
+        (
+            ["backlog", "run", "--heartbeat", "0,05"],
+            "backlog run",
+            "Fel värde för --heartbeat: '0,05' – ange ett tal, minst 0,1 (t.ex. 2,5).",
         ),
         (
             ["backlog", "retry", "4", "fyra"],
@@ -229,3 +233,20 @@ def test_the_installed_command_says_it_in_swedish_too(tmp_path: Path) -> None:
         "Fel värde för --workers: 'många' – ange ett heltal, 1–16.",
         f"Skriv 'reservrobot backlog run --help' {HINT}",
     ]
+
+
+@pytest.mark.parametrize("given", ["0,5", "0.5", " 0,5"])
+def test_a_decimal_comma_is_read_as_staff_write_it(given: str) -> None:
+    """Help says "minst 0,1": so the command line takes 0,5 (and 0.5) for a number too."""
+    from typer.main import get_command
+
+    command = get_command(app)
+    ctx = command.make_context("reservrobot", ["backlog", "run", "--heartbeat", given, "-h"])
+    with ctx:
+        sub = command.get_command(ctx, "backlog")
+        assert sub is not None
+        run_ctx = sub.make_context("backlog", ["run", "--heartbeat", given], parent=ctx)
+        run = sub.get_command(run_ctx, "run")
+        assert run is not None
+        values = run.make_context("run", ["--heartbeat", given], parent=run_ctx).params
+    assert values["heartbeat"] == 0.5
