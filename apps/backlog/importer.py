@@ -1,7 +1,7 @@
 """``backlog import FILE``: validate every row of a CSV/.xlsx/FHIR file and queue it.
 
 Each row is validated with ``flows.rules.request.parse_request``. A valid row is queued under its
-reference (the row's own ``referens`` when given, else the person's fingerprint), so the same
+reference (the row's own ``referens`` when given, else the person's keyed key), so the same
 person, or the same file imported twice, is queued once. Every row ends in exactly one
 reported state, and in ``resultat.csv``:
 
@@ -48,12 +48,13 @@ from apps.backlog.store import (
     RowProblem,
     RowRejection,
 )
+from apps.backlog.store.vault import person_key
 from apps.backlog.templates import EXAMPLE_ROWS
 from flows.config import RoutineConfig
 from flows.rules.groups import PatientGroup
 from flows.rules.names import normalise_name
 from flows.rules.request import FieldError, RegistrationRequest, RequestInvalid, parse_request
-from robot.logs import get_logger
+from robot.logs import Pseudonymizer, get_logger
 from robot.settings import Settings
 
 log = get_logger(__name__)
@@ -265,6 +266,7 @@ class Importer:
         self.countries = config.countries
         self._group_index = _group_index(self.groups)
         self._key = settings.pseudonym_key.get_secret_value().encode()
+        self._pseudonym = Pseudonymizer(settings.pseudonym_key)
         self._shared_refs: frozenset[str] = frozenset()
 
     def import_file(self, path: Path) -> ImportReport:
@@ -385,7 +387,7 @@ class Importer:
             )
             self._reject(source, row, [error], report, outcome="example")
             return
-        ref = request.external_ref or request.fingerprint()
+        ref = request.external_ref or person_key(self._pseudonym, request)
         if request.external_ref in self._shared_refs:
             error = RowError(
                 row.number,

@@ -90,7 +90,8 @@ RESULT_COLUMNS = (
     "senast_ändrad",
 )
 
-_FINGERPRINT = re.compile(r"[0-9a-f]{64}|ogiltig-[0-9a-f]{24}")
+# A person's key (``store.vault.person_key``; unkeyed before), or an invalid row's own.
+_FINGERPRINT = re.compile(r"(k_)?[0-9a-f]{64}|ogiltig-[0-9a-f]{24}")
 
 
 def display_ref(ref: str) -> str:

@@ -5,10 +5,10 @@ password: a registration that is killed (SIGKILL) mid-item with a trace being re
 success; a protected identity registered, then failing itself (registration and completion);
 a neighbour born the same day failing while the PMO list shows the protected person; HTTP 500s;
 latency beyond the time-out; a selector file that no longer finds the PMO result list, with
-the opt-in trace on; and a backlog import and report. Then every file the project wrote
-(data folder, evidence, logs, queue/journal/audit databases, report, the temp folder given to
-the command-line runs, new entries in the system temp folder, unzipped traces) is read, and
-the tests below assert what must never be in it.
+the opt-in trace on; and a backlog import (the protected person among its rows) and report.
+Then every file the project wrote (data folder, evidence, logs, queue/journal/audit databases,
+report, the temp folder given to the command-line runs, new entries in the system temp folder,
+unzipped traces) is read, and the tests below assert what must never be in it.
 
 Switch masking off (``ALWAYS_MASKED`` and the runner's masks) and the tests on other people's
 data in evidence and on the protected person fail.
@@ -40,6 +40,7 @@ from typing import IO
 import pytest
 from pydantic import SecretStr
 
+from apps.backlog.store import open_store
 from flows.rules.outcome import OutcomeKind
 from flows.rules.request import RegistrationRequest
 from flows.runner import Runner
@@ -415,6 +416,19 @@ def _wrong_selector_with_trace(scan: Scan, sites: MockSites, work: Path, new: Ne
 
 def _backlog(scan: Scan, sites: MockSites, work: Path, rng: secrets.SystemRandom) -> None:
     rows = InventedPeople.beside(sites, seed=rng.randrange(1 << 30)).rows(2, foreign_every=0)
+    # The protected person queued too: the queue store holds their case sealed only.
+    secret = scan.people["protected"].request
+    rows.append(
+        rows[0]
+        | {
+            "birth_date": secret.birth_date.isoformat(),
+            "sex": secret.sex.value,
+            "family_name": secret.family_name,
+            "given_names": secret.given_names,
+            "protected": "ja",
+            "external_ref": "",
+        }
+    )
     source = work / "backlog.csv"
     with source.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
@@ -422,6 +436,9 @@ def _backlog(scan: Scan, sites: MockSites, work: Path, rng: secrets.SystemRandom
         writer.writerows(rows)
     env = _env(scan.settings, work)
     assert _cli(scan, "import", ["backlog", "import", str(source)], env) == 0
+    with open_store(scan.settings) as store:  # queued, not refused: its names are in the store
+        queued = [(i.request.family_name, i.request.protected) for i in store.items() if i.request]
+    assert (secret.family_name, True) in queued
     assert _cli(scan, "report", ["backlog", "report", "--out", str(work / "report")], env) == 0
     source.unlink()  # the input file is the user's, not an artefact of the robot
 

@@ -10,7 +10,8 @@ The package, by role: ``status`` (vocabulary, transitions), ``policy`` (outcome 
 ``identity`` (who holds an item), ``model``/``rows`` (typed records), ``schema`` (numbered
 migrations), ``items`` (adding, claiming, finishing), ``maintenance`` (a person's decisions,
 recovery, purging), ``queries`` (reading), ``claim`` (a held item as a context manager),
-``runs``, ``workers`` (registry, machine modes), ``protocol`` (the roles).
+``runs``, ``workers`` (registry, machine modes), ``protocol`` (the roles), ``vault`` (a protected
+person's columns sealed, persons and birth dates keyed with the pseudonym key).
 
 Concurrency: several processes and machines use one store at once. On SQLite every write is a
 ``BEGIN IMMEDIATE`` transaction; on PostgreSQL a claim takes an advisory lock, then the row
@@ -23,6 +24,8 @@ from __future__ import annotations
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+
+from pydantic import SecretStr
 
 from apps.backlog.store.claim import Claim, RideOut, call_directly, failed_outcome
 from apps.backlog.store.identity import (
@@ -62,11 +65,14 @@ from apps.backlog.store.status import (
     ItemStatus,
     check_transition,
 )
+from apps.backlog.store.vault import Vault
 from apps.backlog.store.workers import WorkerRegistry
 from robot.db import Database, StoreError, open_database, open_sqlite
-from robot.settings import Settings
+from robot.settings import PLACEHOLDER_PSEUDONYM_KEY, Settings
+from robot.store_key import verify_store_key
 
 QUEUE_FILE = f"{COMPONENT}.sqlite3"
+_PLACEHOLDER = SecretStr(PLACEHOLDER_PSEUDONYM_KEY)
 
 __all__ = [
     "MODE_SV",
@@ -108,16 +114,24 @@ __all__ = [
 
 
 class DatabaseQueueStore(ItemWrites, ItemMaintenance, ItemReads, Runs, WorkerRegistry):
-    """``QueueStore`` on a ``robot.db.Database`` (SQLite file or PostgreSQL). Thread-safe."""
+    """``QueueStore`` on a ``robot.db.Database`` (SQLite file or PostgreSQL). Thread-safe.
 
-    def __init__(self, db: Database) -> None:
+    ``key`` is the region's pseudonym key (``Settings.pseudonym_key``; ``open_store`` passes
+    it and checks it against the store's): persons are keyed and a protected person's columns
+    sealed with it (``vault``). Without one (tests, tools) the published placeholder key is
+    used, which ``doctor`` refuses for real use.
+    """
+
+    def __init__(self, db: Database, *, key: SecretStr = _PLACEHOLDER) -> None:
         self.db = db
+        self.vault = Vault(key)
         self.version = db.migrate(COMPONENT, MIGRATIONS)
+        self.vault.upgrade(db)
 
     @classmethod
-    def at(cls, path: Path) -> DatabaseQueueStore:
+    def at(cls, path: Path, *, key: SecretStr = _PLACEHOLDER) -> DatabaseQueueStore:
         """The queue in one SQLite file (tests, tools)."""
-        return cls(open_sqlite(Path(path)))
+        return cls(open_sqlite(Path(path)), key=key)
 
     @property
     def kind(self) -> str:
@@ -162,11 +176,14 @@ class DatabaseQueueStore(ItemWrites, ItemMaintenance, ItemReads, Runs, WorkerReg
 def open_store(settings: Settings) -> DatabaseQueueStore:
     """The queue of these settings (``Settings.store_dsn``; empty: SQLite in ``data_dir``).
 
-    Raises ``StoreError`` (with a Swedish message) when the store is unreadable or damaged.
+    Raises ``StoreError`` (with a Swedish message) when the store is unreadable or damaged,
+    and ``StoreKeyMismatch`` when the store was first used with another pseudonym key (its
+    persons' keys and sealed columns are that key's).
     """
     db = open_database(settings, COMPONENT)
     try:
-        return DatabaseQueueStore(db)
+        verify_store_key(db, settings.pseudonym_key)
+        return DatabaseQueueStore(db, key=settings.pseudonym_key)
     except BaseException:
         db.close()
         raise

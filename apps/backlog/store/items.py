@@ -19,6 +19,7 @@ from apps.backlog.store.status import (
     ItemStatus,
     check_transition,
 )
+from apps.backlog.store.vault import Vault, protects
 from flows.rules.outcome import Decision, Outcome
 from flows.rules.request import RegistrationRequest
 from robot.db import Database, Tx
@@ -87,7 +88,9 @@ def log_history(
     )
 
 
-def _insert(tx: Tx, ref: str, status: ItemStatus, *, actor: str, **fields: object) -> QueueItem:
+def _insert(
+    tx: Tx, vault: Vault, ref: str, status: ItemStatus, *, actor: str, **fields: object
+) -> QueueItem:
     check_transition(None, None, status)
     now = ts(utcnow())
     values = {"ref": ref, "status": str(status), "created_at": now, "updated_at": now, **fields}
@@ -98,20 +101,21 @@ def _insert(tx: Tx, ref: str, status: ItemStatus, *, actor: str, **fields: objec
     )
     assert row is not None
     log_history(tx, int(row["id"]), None, status, actor=actor, reason=fields.get("reason_code"))  # type: ignore[arg-type]
-    return rows.item(row)
+    return rows.item(row, vault)
 
 
-def reload(tx: Tx, item_id: int) -> QueueItem:
+def reload(tx: Tx, item_id: int, vault: Vault) -> QueueItem:
     row = tx.one("SELECT * FROM queue_items WHERE id = ?", (item_id,))
     if row is None:
         raise KeyError(item_id)
-    return rows.item(row)
+    return rows.item(row, vault)
 
 
 class ItemWrites:
     """The writing half of the queue (see ``QueueStore``)."""
 
     db: Database
+    vault: Vault
 
     # -- adding ----------------------------------------------------------------------------
 
@@ -136,7 +140,8 @@ class ItemWrites:
         any case or spacing, whatever the address) is that case (``DUPLICATE``).
         """
         body = request.model_dump_json()
-        person = request.fingerprint()
+        person = self.vault.person_key(request)
+        birth = self.vault.birth_date_key(request.birth_date)
         with self.db.transaction() as tx:
             row = tx.one("SELECT * FROM queue_items WHERE ref = ?", (ref,))
             if row is None:
@@ -146,19 +151,19 @@ class ItemWrites:
                     (person,),
                 )
                 if twin is not None:
-                    return rows.item(twin), Added.DUPLICATE
+                    return rows.item(twin, self.vault), Added.DUPLICATE
+                fields = {"request": body, "person_key": person, "birth_date": birth}
                 item = _insert(
                     tx,
+                    self.vault,
                     ref,
                     ItemStatus.PENDING,
                     actor=actor,
-                    request=body,
-                    person_key=person,
-                    birth_date=request.birth_date.isoformat(),
                     source=source,
+                    **self.vault.seal(fields, protected=request.protected),
                 )
                 return item, Added.ADDED
-            existing = rows.item(row)
+            existing = rows.item(row, self.vault)
             if existing.status is ItemStatus.REJECTED or (
                 replace_pending
                 and existing.status is ItemStatus.PENDING
@@ -173,9 +178,12 @@ class ItemWrites:
                     actor=actor,
                     reason="corrected_row" if how is Added.CORRECTED else "replaced_row",
                     fields={
-                        "request": body,
+                        **self.vault.seal(
+                            {"request": body},
+                            protected=request.protected or protects(existing),
+                        ),
                         "person_key": person,
-                        "birth_date": request.birth_date.isoformat(),
+                        "birth_date": birth,
                         "outcome": None,
                         "rejection": None,
                         "reason_code": None,
@@ -185,7 +193,7 @@ class ItemWrites:
                         "not_before": None,
                     },
                 )
-                return reload(tx, existing.id), how
+                return reload(tx, existing.id, self.vault), how
             same_person = existing.request == request or row["person_key"] == person
             if not same_person:
                 return existing, Added.CONFLICT
@@ -207,9 +215,10 @@ class ItemWrites:
         with self.db.transaction() as tx:
             row = tx.one("SELECT * FROM queue_items WHERE ref = ?", (ref,))
             if row is not None:
-                return rows.item(row), False
+                return rows.item(row, self.vault), False
             item = _insert(
                 tx,
+                self.vault,
                 ref,
                 ItemStatus.REJECTED,
                 actor=actor,
@@ -273,7 +282,7 @@ class ItemWrites:
                 " WHERE id = ?",
                 (item_id,),
             )
-            return reload(tx, item_id)
+            return reload(tx, item_id, self.vault)
 
     def heartbeat(self, item_id: int, worker: str | None = None) -> bool:
         """Tell other runs that the holder of ``item_id`` still works on it; False if lost."""
@@ -312,7 +321,7 @@ class ItemWrites:
         worker dead). ``status=PENDING`` with ``not_before`` schedules a retry.
         """
         with self.db.transaction() as tx:
-            current = reload(tx, item_id)
+            current = reload(tx, item_id, self.vault)
             if worker is not None and (
                 current.status is not ItemStatus.IN_PROGRESS or current.worker != worker
             ):
@@ -329,6 +338,7 @@ class ItemWrites:
                 fields["patient_id"] = outcome.patient_id
             if decisions is not None:
                 fields["decisions"] = dump_decisions(list(decisions))
+            fields = self.vault.seal(fields, protected=protects(current))
             held = current.status is ItemStatus.IN_PROGRESS
             return write_status(
                 tx,
@@ -351,7 +361,7 @@ class ItemWrites:
     def release(self, item_id: int, *, worker: str, reason: str, actor: str) -> bool:
         """Give an item back to pending without counting an attempt (the worker was stopped)."""
         with self.db.transaction() as tx:
-            current = reload(tx, item_id)
+            current = reload(tx, item_id, self.vault)
             return write_status(
                 tx,
                 item_id,

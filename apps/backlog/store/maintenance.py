@@ -14,6 +14,7 @@ from apps.backlog.store.items import (
 )
 from apps.backlog.store.rows import dump_decisions, ts, utcnow
 from apps.backlog.store.status import IllegalTransition, ItemStatus
+from apps.backlog.store.vault import Vault, protects
 from flows.rules.outcome import Decision, Outcome
 from robot.db import Database
 from robot.processes import HolderProcess
@@ -23,6 +24,7 @@ class ItemMaintenance:
     """Putting items back, closing them, recovering and purging (see ``QueueStore``)."""
 
     db: Database
+    vault: Vault
 
     # -- a person's decisions --------------------------------------------------------------
 
@@ -40,7 +42,7 @@ class ItemMaintenance:
         to the robot on its next attempt.
         """
         with self.db.transaction() as tx:
-            current = reload(tx, item_id)
+            current = reload(tx, item_id, self.vault)
             if current.status not in (ItemStatus.NEEDS_PERSON, ItemStatus.FAILED):
                 # A person puts back only what waits for a person (or failed for good).
                 raise IllegalTransition(item_id, current.status, ItemStatus.PENDING)
@@ -54,7 +56,7 @@ class ItemMaintenance:
                 ItemStatus.PENDING,
                 actor=actor,
                 reason=reason,
-                fields=fields,
+                fields=self.vault.seal(fields, protected=protects(current)),
             )
 
     def close_by_person(
@@ -71,7 +73,7 @@ class ItemMaintenance:
         ``only_from``: close only an item still in that status (False otherwise), so a page
         seen before another clerk sent the item back to the robot cannot close it under it."""
         with self.db.transaction() as tx:
-            current = reload(tx, item_id)
+            current = reload(tx, item_id, self.vault)
             if only_from is not None and current.status is not only_from:
                 return False
             return write_status(
@@ -81,7 +83,10 @@ class ItemMaintenance:
                 ItemStatus.CLOSED,
                 actor=actor,
                 reason=reason_code,
-                fields={"reason_code": reason_code, "reason_sv": reason_sv, "not_before": None},
+                fields=self.vault.seal(
+                    {"reason_code": reason_code, "reason_sv": reason_sv, "not_before": None},
+                    protected=protects(current),
+                ),
             )
 
     def record_import_row(self, file: str, row: int, item_id: int, outcome: str) -> None:
@@ -100,7 +105,7 @@ class ItemMaintenance:
         """Record in the item's history that a person's result could not be written back
         (the status stays; the outcome's kind and reason are the detail)."""
         with self.db.transaction() as tx:
-            current = reload(tx, item_id)
+            current = reload(tx, item_id, self.vault)
             log_history(
                 tx,
                 item_id,

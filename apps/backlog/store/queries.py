@@ -8,6 +8,7 @@ from apps.backlog.store import rows
 from apps.backlog.store.model import HistoryEntry, QueueItem
 from apps.backlog.store.rows import utcnow
 from apps.backlog.store.status import ItemStatus
+from apps.backlog.store.vault import Vault
 from robot.db import Database
 
 
@@ -15,11 +16,12 @@ class ItemReads:
     """The reading half of the queue (see ``QueueStore``)."""
 
     db: Database
+    vault: Vault
 
     def get(self, item_id: int) -> QueueItem | None:
         with self.db.read() as tx:
             row = tx.one("SELECT * FROM queue_items WHERE id = ?", (item_id,))
-        return rows.item(row) if row else None
+        return rows.item(row, self.vault) if row else None
 
     def import_rows(self) -> list[tuple[str, int, int, str]]:
         """Every imported row: ``(file, row, item id, outcome)``, by file and row."""
@@ -36,7 +38,7 @@ class ItemReads:
     def find(self, ref: str) -> QueueItem | None:
         with self.db.read() as tx:
             row = tx.one("SELECT * FROM queue_items WHERE ref = ?", (ref,))
-        return rows.item(row) if row else None
+        return rows.item(row, self.vault) if row else None
 
     def items(
         self,
@@ -58,7 +60,7 @@ class ItemReads:
             sql += " LIMIT ?"
             params.append(limit)
         with self.db.read() as tx:
-            return [rows.item(r) for r in tx.all(sql, params)]
+            return [rows.item(r, self.vault) for r in tx.all(sql, params)]
 
     def counts(self) -> dict[ItemStatus, int]:
         out = {s: 0 for s in ItemStatus}
@@ -74,14 +76,14 @@ class ItemReads:
                 "SELECT * FROM queue_items WHERE status = ? ORDER BY updated_at, id LIMIT 1",
                 (str(status),),
             )
-        return rows.item(row) if row else None
+        return rows.item(row, self.vault) if row else None
 
     def oldest_pending(self) -> QueueItem | None:
         with self.db.read() as tx:
             row = tx.one(
                 "SELECT * FROM queue_items WHERE status = 'pending' ORDER BY created_at, id LIMIT 1"
             )
-        return rows.item(row) if row else None
+        return rows.item(row, self.vault) if row else None
 
     def next_due(self) -> datetime | None:
         """When the next pending item may be taken (now or later); None when nothing waits."""

@@ -19,6 +19,7 @@ from apps.backlog.store.model import (
     WorkerRecord,
 )
 from apps.backlog.store.status import ItemStatus
+from apps.backlog.store.vault import Vault
 from flows.rules.outcome import Decision, Outcome
 from flows.rules.request import RegistrationRequest
 
@@ -73,9 +74,11 @@ def _decisions(text: str | None) -> tuple[Decision, ...]:
     return tuple(out)
 
 
-def item(row: Row) -> QueueItem:
+def item(row: Row, vault: Vault) -> QueueItem:
+    """The item of a ``queue_items`` row, a protected person's sealed columns opened."""
+    row, unopened = vault.open(row)
     request: RegistrationRequest | None = None
-    unreadable = False
+    unreadable = unopened and not row["request"]
     if row["request"]:
         try:
             request = RegistrationRequest.model_validate_json(row["request"])

@@ -8,7 +8,8 @@ in progress at once: a partial unique index says so in the database itself), the
 person state, typed rejections of import rows, the worker registry and per-machine modes. On
 PostgreSQL, where no version-1 queue ever existed, version 1 creates the current tables and
 version 2 has nothing to do. Version 3 records the holder's boot time, version 4 every import
-row, version 5 each registered worker's process (see ``MIGRATIONS``).
+row, version 5 each registered worker's process, version 6 keyed persons and a protected person's
+columns sealed (``vault``; see ``MIGRATIONS``).
 
 Timestamps are fixed-width UTC ISO text (comparing the text compares the instants), except
 heartbeats, which are seconds in the store's own clock (``Database.now_sql``), so that machines
@@ -213,6 +214,10 @@ MIGRATIONS = [
             " ADD COLUMN process_booted DOUBLE PRECISION"
         ],
     ),
+    # Persons and birth dates keyed, a protected person's columns sealed (``vault``): nothing
+    # in SQL, since only Python has the key (``Vault.upgrade`` re-keys old rows at open). The
+    # version keeps an earlier robot, which would write them in clear, off this store.
+    Migration(6, sqlite=[], postgresql=[]),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
