@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from apps.backlog.lock import run_lock
@@ -43,6 +44,14 @@ def env(tmp_path: Path) -> dict[str, str]:
         "RESERVROBOT_PSEUDONYM_KEY": "cli-test-key",
         "COLUMNS": "200",
     }
+
+
+def settings_of(env: dict[str, str]) -> Settings:
+    """The settings the commands run with (the queue refuses another pseudonym key)."""
+    return Settings(
+        data_dir=Path(env["RESERVROBOT_DATA_DIR"]),
+        pseudonym_key=SecretStr(env["RESERVROBOT_PSEUDONYM_KEY"]),
+    )
 
 
 def test_import_exit_codes_say_whether_rows_were_rejected(
@@ -88,7 +97,7 @@ def test_retry_requeues_failed_items_and_audits_who_did_it(
     env: dict[str, str], rows_csv: Path
 ) -> None:
     runner.invoke(app, ["backlog", "import", str(rows_csv)], env=env)
-    store = open_store(Settings(data_dir=Path(env["RESERVROBOT_DATA_DIR"])))
+    store = open_store(settings_of(env))
     item = store.claim_next(WorkerIdentity.current("w"))
     assert item is not None
     store.finish(
@@ -208,7 +217,7 @@ def test_metrics_are_prometheus_text_with_depth_oldest_case_workers_and_failures
     env: dict[str, str], rows_csv: Path, tmp_path: Path
 ) -> None:
     runner.invoke(app, ["backlog", "import", str(rows_csv)], env=env)
-    settings = Settings(data_dir=Path(env["RESERVROBOT_DATA_DIR"]))
+    settings = settings_of(env)
     with open_store(settings) as store:
         worker = WorkerIdentity.current("m1/run1-w1", machine="m1")
         store.register_worker(worker, run_id=None)
@@ -247,7 +256,7 @@ def test_metrics_are_prometheus_text_with_depth_oldest_case_workers_and_failures
 def test_backlog_show_gives_every_reason_in_swedish(env: dict[str, str], rows_csv: Path) -> None:
     """Issue 24, point 15: a history's reasons are words, never codes."""
     assert runner.invoke(app, ["backlog", "import", str(rows_csv)], env=env).exit_code == 0
-    settings = Settings(data_dir=Path(env["RESERVROBOT_DATA_DIR"]))
+    settings = settings_of(env)
     with open_store(settings) as store:
         item = store.claim_next(WorkerIdentity.current("w"))
         assert item is not None
