@@ -271,11 +271,13 @@ class AuditLog:
             for r in rows
         ]
 
-    def for_ref(self, ref: str) -> list[AuditEntry]:
-        """Every entry about ``ref`` (given in clear; hashed for the lookup), oldest first."""
-        return self._entries(
-            "SELECT * FROM audit WHERE ref = ? ORDER BY id", (self._pseudonym(ref),)
-        )
+    def for_ref(self, ref: str, *also: str) -> list[AuditEntry]:
+        """Every entry about ``ref`` (given in clear; hashed for the lookup), oldest first;
+        ``also``: other references the same case was known by (entries of any of them)."""
+        refs = tuple(self._pseudonym(r) for r in dict.fromkeys((ref, *also)))
+        marks = ", ".join("?" for _ in refs)  # placeholders only, never a value
+        sql = f"SELECT * FROM audit WHERE ref IN ({marks}) ORDER BY id"  # noqa: S608
+        return self._entries(sql, refs)
 
     def for_patient_id(self, patient_id: str) -> list[AuditEntry]:
         """Every entry that touched the record with this Patient-ID, and its item's history."""

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from apps.backlog.store import open_store
+from apps.backlog.store import QueueItem, open_store
 from apps.cli.edge import edge_of, err, out
 from apps.exitcodes import ExitCode
 from flows.rules.vocabulary import (
@@ -26,6 +26,14 @@ from flows.rules.vocabulary import (
 from robot.audit import AuditLog
 
 audit_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False)
+
+
+def earlier_refs(item: QueueItem) -> tuple[str, ...]:
+    """The references an item's audit entries may also be under: a reference derived from the
+    person was the unkeyed fingerprint before the queue keyed it (queue version 6)."""
+    if item.request is None or not item.ref.startswith("k_"):
+        return ()
+    return (item.request.fingerprint(),)
 
 
 @audit_app.command(
@@ -45,18 +53,21 @@ def audit_show(
 ) -> None:
     """What the robot (and people) did about one item or one patient record, and when."""
     settings = edge_of(ctx).settings
+    also: tuple[str, ...] = ()
     if item is not None:
         with open_store(settings) as store:
             found = store.get(item)
         if found is None:
             err.print(f"Ärende {item} finns inte.")
             raise typer.Exit(ExitCode.INVALID_INPUT)
-        ref = found.ref
+        ref, also = found.ref, earlier_refs(found)
     if not ref and not patient_id:
         err.print("Ange --ref, --item eller --patient-id.")
         raise typer.Exit(ExitCode.INVALID_INPUT)
     with AuditLog(settings) as audit:
-        entries = audit.for_patient_id(patient_id) if patient_id else audit.for_ref(ref or "")
+        entries = (
+            audit.for_patient_id(patient_id) if patient_id else audit.for_ref(ref or "", *also)
+        )
     if as_json:
         out.print_json(
             json.dumps(
@@ -188,15 +199,16 @@ def audit_export(
         err.print("Ange formatet: --fhir (FHIR AuditEvent och Provenance).")
         raise typer.Exit(ExitCode.INVALID_INPUT)
     settings = edge_of(ctx).settings
+    also: tuple[str, ...] = ()
     if item is not None:
         with open_store(settings) as store:
             found = store.get(item)
         if found is None:
             err.print(f"Ärende {item} finns inte.")
             raise typer.Exit(ExitCode.INVALID_INPUT)
-        ref = found.ref
+        ref, also = found.ref, earlier_refs(found)
     with AuditLog(settings) as audit:
-        export = export_fhir(audit, ref=ref)
+        export = export_fhir(audit, ref=ref, also=also)
     text = to_json(export.bundle)
     if out_file is None:
         typer.echo(text, nl=False)

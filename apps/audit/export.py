@@ -9,6 +9,7 @@ and codes, no names and no identity numbers, like the log itself.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fhir.resources.R4B.bundle import Bundle
@@ -27,14 +28,17 @@ class AuditExport:
     broken: int | None
 
 
-def export_fhir(audit: AuditLog, *, ref: str | None = None) -> AuditExport:
-    """Every entry (or those about ``ref``, given in clear) as AuditEvent and Provenance.
+def export_fhir(
+    audit: AuditLog, *, ref: str | None = None, also: Sequence[str] = ()
+) -> AuditExport:
+    """Every entry (or those about ``ref``, given in clear, or the references in ``also`` the
+    same case was known by) as AuditEvent and Provenance.
 
     The chain is computed over the whole log, so the hashes of one item's entries are those
     of the whole chain, and ``broken`` is ``audit verify``'s answer for the whole log.
     """
     chained = chain(audit.recent(limit=max(audit.count(), 1)))
     if ref is not None:
-        wanted = audit.pseudonym(ref)
-        chained = [c for c in chained if c.entry.ref == wanted]
+        wanted = {audit.pseudonym(r) for r in (ref, *also)}
+        chained = [c for c in chained if c.entry.ref in wanted]
     return AuditExport(collection(audit_resources(chained)), len(chained), audit.verify())

@@ -18,6 +18,7 @@ import pytest
 from psycopg import sql
 from pydantic import SecretStr
 
+from apps.audit.cli import earlier_refs
 from apps.backlog.store import (
     Added,
     DatabaseQueueStore,
@@ -27,6 +28,7 @@ from apps.backlog.store import (
     open_store,
 )
 from flows.rules.outcome import Candidate, Decision, Outcome, OutcomeKind
+from robot.audit import AuditLog
 from robot.db import open_database
 from robot.settings import Settings
 from robot.store_key import StoreKeyMismatch
@@ -182,6 +184,10 @@ def test_rows_an_earlier_version_wrote_are_keyed_and_sealed_when_the_store_is_op
             (OPEN.fingerprint(), "1944-05-06", plain.id),
         )
     store.close()
+    with AuditLog(settings) as audit:  # its trail, under the reference it had then
+        audit.append(
+            actor="import", ref=OPEN.fingerprint(), system="queue", step="import", result="queued"
+        )
 
     with open_store(settings) as again:
         with again.db.read() as tx:
@@ -199,3 +205,8 @@ def test_rows_an_earlier_version_wrote_are_keyed_and_sealed_when_the_store_is_op
     assert moved is not None and moved.ref == open_row["person_key"] != OPEN.fingerprint()
     assert open_row["request"] == OPEN.model_dump_json()
     assert how is Added.DUPLICATE and twin.id == plain.id
+    # `audit show/export --item` still find what was logged under the earlier reference.
+    with AuditLog(settings) as audit:
+        assert audit.for_ref(moved.ref) == []
+        trail = audit.for_ref(moved.ref, *earlier_refs(moved))
+    assert [e.step for e in trail] == ["import"]
