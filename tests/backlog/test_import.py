@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from apps.backlog.columns import COLUMNS, column_for_header
-from apps.backlog.importer import Importer
+from apps.backlog.importer import Importer, ImportReport
 from apps.backlog.reader import UnreadableFile
 from apps.backlog.store import DatabaseQueueStore, ItemStatus
 from apps.backlog.templates import template_csv
@@ -20,9 +21,40 @@ HEADER_SV = "födelsedatum;kön;efternamn;förnamn;patientgrupp;utdelningsadress
 VALID = "2019-04-12;K;Exempelsson;Testa;asylsokande;Testgatan 1;803 20;Gävle"
 
 
+XLSX_HEADER = [
+    "Födelsedatum",
+    "Kön",
+    "Efternamn",
+    "Förnamn",
+    "Patientgrupp",
+    "Utdelningsadress",
+    "Postnummer",
+    "Ort",
+]
+
+
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path
+
+
+def import_text(importer: Importer, path: Path, text: str, encoding: str = "utf-8") -> ImportReport:
+    """Write ``text`` to ``path`` in ``encoding`` and import that file."""
+    return importer.import_file(write(path, text, encoding))
+
+
+def workbook(*rows: list[object]) -> tuple[Workbook, Worksheet]:
+    """A workbook whose active sheet holds ``rows``, and that sheet."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    return book, sheet
+
+
+def _row(birth: object, given: str) -> list[object]:
+    return [birth, "K", "Ek", given, "asylsokande", "Gatan 1", "80320", "Gävle"]
 
 
 def test_shipped_templates_match_the_column_table_and_their_examples_are_refused(
@@ -69,25 +101,25 @@ def test_importing_the_same_file_twice_adds_nothing_twice(
 def test_same_person_twice_is_queued_once_even_spelled_differently(
     importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
-    f = write(
+    report = import_text(
+        importer,
         tmp_path / "b.csv",
         f"{HEADER_SV}\n{VALID}\n"
         "20190412;Kvinna;EXEMPELSSON; testa ;asylsokande;Annan gata 9;811 30;Sandviken\n",
     )
-    report = importer.import_file(f)
     assert (report.added, report.duplicates) == (1, 1)
     assert [r.outcome for r in report.rows] == ["added", "duplicate"]
     assert len(store.items()) == 1
 
 
 def test_english_headers_and_comma_delimiter(importer: Importer, tmp_path: Path) -> None:
-    f = write(
+    report = import_text(
+        importer,
         tmp_path / "en.csv",
         "Birth date,Sex,Family name,Given names,Group,Street,Postal code,City,Country,"
         "Reference\n1990-05-06,M,Provmann,Erik,ees_med_kort,Musterstraße 5,80331,München,"
         "Tyskland,EXT-9\n",
     )
-    report = importer.import_file(f)
     assert report.delimiter == "," and report.added == 1, report.as_dict()
     assert column_for_header(" Födelse-datum ") is None
     assert column_for_header("FODELSEDATUM") == "birth_date"
@@ -108,8 +140,7 @@ def test_malformed_file_reports_each_bad_row_and_still_imports_the_good_ones(
         "2017-01-03;Q;Lind;Ola;månen;@SUM(1);123;Gävle;R5;",  # 8 many (X: a valid, unknown sex)
         "2016-06-07;K;Nyström;Åsa;papperslos;Storgatan 5;826 30;Söderhamn;R6;",  # 9 valid
     ]
-    f = write(tmp_path / "trasig.csv", "\r\n".join(rows) + "\r\n", encoding="cp1252")
-    report = importer.import_file(f)
+    report = import_text(importer, tmp_path / "trasig.csv", "\r\n".join(rows) + "\r\n", "cp1252")
     assert report.encoding == "cp1252"
     assert any("Windows-1252" in w for w in report.warnings)
     assert any("okänd kolumn" in w for w in report.warnings)
@@ -136,12 +167,12 @@ def test_malformed_file_reports_each_bad_row_and_still_imports_the_good_ones(
 def test_rejected_rows_keep_no_names_only_reasons(
     importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
-    f = write(
+    import_text(
+        importer,
         tmp_path / "c.csv",
         f"{HEADER_SV};referens\n"
         "2019-02-30;K;Hemligsson;Hemlig;asylsokande;Lönngatan 1;803 20;Gävle;\n",
     )
-    importer.import_file(f)
     [item] = store.items(status=ItemStatus.REJECTED)
     stored = repr(item)
     assert item.request is None
@@ -155,13 +186,15 @@ def test_a_corrected_row_replaces_its_rejected_entry(
     importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
     header = f"{HEADER_SV};referens\n"
-    importer.import_file(
-        write(tmp_path / "d.csv", header + "2019-13-01;K;Ek;Eva;asylsokande;G 1;803 20;Gävle;M-1\n")
+    import_text(
+        importer,
+        tmp_path / "d.csv",
+        header + "2019-13-01;K;Ek;Eva;asylsokande;G 1;803 20;Gävle;M-1\n",
     )
-    report = importer.import_file(
-        write(
-            tmp_path / "d2.csv", header + "2019-12-01;K;Ek;Eva;asylsokande;G 1;803 20;Gävle;M-1\n"
-        )
+    report = import_text(
+        importer,
+        tmp_path / "d2.csv",
+        header + "2019-12-01;K;Ek;Eva;asylsokande;G 1;803 20;Gävle;M-1\n",
     )
     assert report.added == 1
     [item] = store.items()
@@ -171,23 +204,8 @@ def test_a_corrected_row_replaces_its_rejected_entry(
 def test_xlsx_dates_and_numbers_are_read_and_formulas_refused_never_evaluated(
     importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(
-        [
-            "Födelsedatum",
-            "Kön",
-            "Efternamn",
-            "Förnamn",
-            "Patientgrupp",
-            "Utdelningsadress",
-            "Postnummer",
-            "Ort",
-            "Skyddad",
-        ]
-    )
-    sheet.append(
+    book, _ = workbook(
+        [*XLSX_HEADER, "Skyddad"],
         [
             dt.datetime(2015, 8, 9),
             "M",
@@ -198,12 +216,10 @@ def test_xlsx_dates_and_numbers_are_read_and_formulas_refused_never_evaluated(
             80320,
             "Gävle",
             True,
-        ]
-    )
-    # An empty row between rows (a trailing row without cells is not kept by openpyxl).
-    sheet.append([None] * 9)
-    sheet.append(
-        [dt.date(2014, 1, 2), "K", "Lind", "Eva", "asylsokande", "Gatan 1", "80320", "=1+1", None]
+        ],
+        # An empty row between rows (a trailing row without cells is not kept by openpyxl).
+        [None] * 9,
+        [dt.date(2014, 1, 2), "K", "Lind", "Eva", "asylsokande", "Gatan 1", "80320", "=1+1", None],
     )
     path = tmp_path / "x.xlsx"
     book.save(path)
@@ -245,12 +261,12 @@ def write_bytes(path: Path, content: bytes) -> Path:
 def test_missing_required_column_rejects_rows_with_that_column_named(
     importer: Importer, tmp_path: Path
 ) -> None:
-    f = write(
+    report = import_text(
+        importer,
         tmp_path / "m.csv",
         "födelsedatum;kön;efternamn;förnamn;patientgrupp;"
         "utdelningsadress;ort\n2019-04-12;K;Ek;Eva;asylsokande;Gatan 1;Gävle\n",
     )
-    report = importer.import_file(f)
     assert any("postnummer" in w and "saknas" in w for w in report.warnings)
     assert report.rejected == 1
     assert [(e.row, e.column, e.code) for e in report.errors] == [
@@ -262,14 +278,14 @@ def test_short_compact_birth_dates_are_rejected_not_misread(
     importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
     # Read as 1990-11-05 and 1990-01-01 before: both were queued for registration.
-    f = write(
+    report = import_text(
+        importer,
         tmp_path / "kort.csv",
         f"{HEADER_SV}\n"
         "1990115;K;Ek;Eva;asylsokande;Gatan 1;803 20;Gävle\n"
         "199011;M;Ek;Per;asylsokande;Gatan 1;803 20;Gävle\n"
         "19900115;M;Lind;Ola;asylsokande;Gatan 1;803 20;Gävle\n",
     )
-    report = importer.import_file(f)
     assert report.added == 1 and report.rejected == 2
     assert {(e.row, e.column, e.code) for e in report.errors} == {
         (2, "födelsedatum", "birth_date_invalid"),
@@ -281,24 +297,10 @@ def test_short_compact_birth_dates_are_rejected_not_misread(
 
 
 def test_xlsx_birth_date_as_a_short_number_is_rejected(importer: Importer, tmp_path: Path) -> None:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(
-        [
-            "Födelsedatum",
-            "Kön",
-            "Efternamn",
-            "Förnamn",
-            "Patientgrupp",
-            "Utdelningsadress",
-            "Postnummer",
-            "Ort",
-        ]
-    )
-    sheet.append([1990115, "K", "Ek", "Eva", "asylsokande", "Gatan 1", "80320", "Gävle"])
-    sheet.append(
-        [dt.datetime(1990, 1, 15), "M", "Ek", "Per", "asylsokande", "Gatan 1", "80320", "Gävle"]
+    book, _ = workbook(
+        XLSX_HEADER,
+        [1990115, "K", "Ek", "Eva", "asylsokande", "Gatan 1", "80320", "Gävle"],
+        [dt.datetime(1990, 1, 15), "M", "Ek", "Per", "asylsokande", "Gatan 1", "80320", "Gävle"],
     )
     path = tmp_path / "kort.xlsx"
     book.save(path)
@@ -336,31 +338,11 @@ def test_import_prints_headers_values_and_file_names_as_plain_text(tmp_path: Pat
     assert "källa [bold]lista [red].csv:2" in shown.output
 
 
-XLSX_HEADER = [
-    "Födelsedatum",
-    "Kön",
-    "Efternamn",
-    "Förnamn",
-    "Patientgrupp",
-    "Utdelningsadress",
-    "Postnummer",
-    "Ort",
-]
-
-
-def _row(birth: str, given: str) -> list[str]:
-    return [birth, "K", "Ek", given, "asylsokande", "Gatan 1", "80320", "Gävle"]
-
-
 def test_xlsx_reads_the_active_sheet_not_a_hidden_first_one(
     importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
-    book = Workbook()
-    old = book.active
-    assert old is not None
+    book, old = workbook(XLSX_HEADER, _row("2001-01-01", "Gammal"))
     old.title = "Gammal"
-    old.append(XLSX_HEADER)
-    old.append(_row("2001-01-01", "Gammal"))
     old.sheet_state = "hidden"
     current = book.create_sheet("Aktuell")
     current.append(XLSX_HEADER)
@@ -378,12 +360,8 @@ def test_xlsx_reads_the_active_sheet_not_a_hidden_first_one(
 def test_xlsx_with_rows_on_two_visible_sheets_is_refused_naming_them(
     importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
-    book = Workbook()
-    first = book.active
-    assert first is not None
+    book, first = workbook(XLSX_HEADER, _row("2001-01-01", "Ett"))
     first.title = "Vecka 1"
-    first.append(XLSX_HEADER)
-    first.append(_row("2001-01-01", "Ett"))
     second = book.create_sheet("Vecka 2")
     second.append(XLSX_HEADER)
     second.append(_row("2002-02-02", "Två"))
@@ -398,13 +376,12 @@ def test_xlsx_with_rows_on_two_visible_sheets_is_refused_naming_them(
 def test_xlsx_hidden_and_filtered_out_rows_are_rejected_with_a_reason(
     importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(XLSX_HEADER)
-    sheet.append(_row("2001-01-01", "Synlig"))  # row 2
-    sheet.append(_row("2002-02-02", "Dold"))  # row 3, hidden by hand
-    sheet.append(_row("2003-03-03", "Filtrerad"))  # row 4, filtered out
+    book, sheet = workbook(
+        XLSX_HEADER,
+        _row("2001-01-01", "Synlig"),  # row 2
+        _row("2002-02-02", "Dold"),  # row 3, hidden by hand
+        _row("2003-03-03", "Filtrerad"),  # row 4, filtered out
+    )
     sheet.row_dimensions[3].hidden = True
     sheet.auto_filter.ref = "A1:H4"
     sheet.auto_filter.add_filter_column(3, ["Synlig", "Dold"])
@@ -422,13 +399,13 @@ def test_xlsx_hidden_and_filtered_out_rows_are_rejected_with_a_reason(
 def test_values_pmo_would_refuse_are_rejected_at_import(
     importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
-    f = write(
+    report = import_text(
+        importer,
         tmp_path / "regler.csv",
         f"{HEADER_SV}\n"
         "2019-04-12;K;Ek;Eva;asylsokande;Gatan 1 & 3;803 20;Gävle\n"
         "2019-04-13;K;Ek;Aq\u0303a;asylsokande;Gatan 1;803 20;Gävle\n",
     )
-    report = importer.import_file(f)
     assert (report.added, report.rejected) == (0, 2)
     assert {(e.row, e.column, e.code) for e in report.errors} == {
         (2, "utdelningsadress", "field_chars_refused"),
@@ -440,13 +417,13 @@ def test_values_pmo_would_refuse_are_rejected_at_import(
 def test_a_protected_identity_is_imported_without_an_address(
     importer: Importer, store: DatabaseQueueStore, tmp_path: Path
 ) -> None:
-    f = write(
+    report = import_text(
+        importer,
         tmp_path / "skyddad.csv",
         "födelsedatum;kön;efternamn;förnamn;patientgrupp;utdelningsadress;postnummer;ort;skyddad\n"
         "2016-05-06;K;Lind;Eva;asylsokande;;;;ja\n"
         "2016-05-07;K;Lind;Ida;asylsokande;;;;nej\n",
     )
-    report = importer.import_file(f)
     assert (report.added, report.rejected) == (1, 1)
     # The unprotected row still needs its address, column by column.
     assert {(e.row, e.code) for e in report.errors} == {(3, "field_required")}
@@ -459,21 +436,22 @@ def test_same_person_with_and_without_referens_is_queued_once(
 ) -> None:
     """Issue 24, point 12: one row with a referens, the same person again in capitals, with
     other spacing, another house letter and no referens: one item and a duplicate report."""
-    f = write(
+    report = import_text(
+        importer,
         tmp_path / "c.csv",
         f"{HEADER_SV};referens\n"
         "2019-04-12;K;Provsson;Anna Maria;asylsokande;Storgatan 4 A;803 20;Gävle;ARENDE-7\n"
         "2019-04-12;K;PROVSSON;anna  maria;asylsokande;Storgatan 4 B;803 20;Gävle;\n"
         "2019-04-12;K;provsson;Anna Maria ;asylsokande;storgatan 4a;80320;Gävle;ARENDE-8\n",
     )
-    report = importer.import_file(f)
     assert (report.added, report.duplicates) == (1, 2), report.as_dict()
     assert [r.outcome for r in report.rows] == ["added", "duplicate", "duplicate"]
     assert len({r.item_id for r in report.rows}) == 1
     assert len(store.items()) == 1
     # A different person on the same date is still queued.
-    other = write(
+    other = import_text(
+        importer,
         tmp_path / "d.csv",
         f"{HEADER_SV}\n2019-04-12;K;Provsson;Lisa;asylsokande;Storgatan 4 A;803 20;Gävle\n",
     )
-    assert importer.import_file(other).added == 1
+    assert other.added == 1
