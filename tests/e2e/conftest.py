@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
 from flows.runner import Runner
 from mock_sites.testing import MockSites
+from robot.logs import unconfigure_logging
 from robot.settings import Settings
 from tests.e2e.people import People, SiteWriter
-from tests.fixtures.settings import settings_for
+from tests.fixtures.settings import environment_of, settings_for
 
 pytestmark = pytest.mark.e2e
 
@@ -36,17 +38,23 @@ def make_settings(sites: MockSites, data_dir: Path, **overrides: object) -> Sett
     return settings_for(sites, data_dir, **values)
 
 
-def cli_env(sites: MockSites, data_dir: Path) -> dict[str, str]:
-    """Environment for ``reservrobot`` commands against ``sites`` (no stray config file)."""
-    return {
-        "RESERVROBOT_PMO_URL": sites.pmo_url,
-        "RESERVROBOT_RNS_URL": sites.rns_url,
-        "RESERVROBOT_PLEXUS_URL": sites.plexus_url,
-        "RESERVROBOT_DATA_DIR": str(data_dir),
-        "RESERVROBOT_HEADLESS": "true",
-        "RESERVROBOT_TRANSFER_MODE": "browser",
-        "RESERVROBOT_CONFIG_FILE": str(data_dir / "absent.toml"),
-    }
+def cli_env(sites: MockSites, data_dir: Path, **overrides: Any) -> dict[str, str]:
+    """Environment for a ``reservrobot`` command against ``sites``: the caller's environment
+    with ``environment_of`` the CLI's settings (browser clipboard, ``overrides`` on top) and no
+    stray config file."""
+    settings = settings_for(sites, data_dir, **({"transfer_mode": "browser"} | overrides))
+    return environment_of(settings, RESERVROBOT_CONFIG_FILE=str(data_dir / "absent.toml"))
+
+
+@pytest.fixture
+def env(
+    module_sites: MockSites, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    """``cli_env`` of the module's sites for in-process commands, run from ``tmp_path``."""
+    values = cli_env(module_sites, tmp_path)
+    monkeypatch.chdir(tmp_path)  # no stray .env or reservrobot.toml
+    yield values
+    unconfigure_logging()
 
 
 @pytest.fixture(scope="module")

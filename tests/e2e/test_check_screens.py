@@ -8,7 +8,6 @@ written in any mock (``/_mock/records`` unchanged).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -131,7 +130,8 @@ def test_check_screens_should_name_the_drifted_layout_c_keys_and_only_those(
 def test_check_screens_command_should_exit_1_and_name_the_key_on_drift(
     drifted_sites: MockSites, tmp_path: Path
 ) -> None:
-    env = {**os.environ, **cli_env(drifted_sites, tmp_path), "RESERVROBOT_TIMEOUT_MS": "3000"}
+    # Layout c has no selector file of its own: it is read with pmo_a, as drift would be.
+    env = cli_env(drifted_sites, tmp_path, pmo_selectors="pmo_a", timeout_ms=3000)
     before = _records(drifted_sites)
     proc = subprocess.run(
         [sys.executable, "-m", "apps", "check-screens", "--headless"],

@@ -7,31 +7,20 @@ The commands run in-process through typer's test runner with settings from the e
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from apps.cli.main import app
 from mock_sites.testing import MockSites
 from robot.audit import AuditLog
-from robot.logs import unconfigure_logging
 from robot.settings import Settings
-from tests.e2e.conftest import cli_env
 from tests.e2e.people import People, patients_born
+from tests.fixtures.settings import TEST_KEY
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def env(
-    mock_sites: MockSites, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:
-    values = cli_env(mock_sites, tmp_path)
-    monkeypatch.chdir(tmp_path)  # no stray .env or reservrobot.toml
-    yield values
-    unconfigure_logging()
 
 
 def test_register_should_print_the_outcome_and_exit_0(
@@ -64,7 +53,7 @@ def test_register_and_complete_pnr_should_write_the_audit_log(
     assert registered.exit_code == 0, registered.output
     assert refused.exit_code == 2, refused.output
     patient_id = json.loads(registered.stdout)["patient_id"]
-    with AuditLog(Settings(data_dir=tmp_path)) as audit:
+    with AuditLog(Settings(data_dir=tmp_path, pseudonym_key=SecretStr(TEST_KEY))) as audit:
         entries = audit.for_ref("cli-audit-1")
         steps = [(e.system, e.step, e.result) for e in entries]
         assert ("rns", "create_rns", "done") in steps

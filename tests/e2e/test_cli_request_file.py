@@ -8,7 +8,6 @@ last value, and a registration ran with the audit log out of reach.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,21 +16,9 @@ from typer.testing import CliRunner
 from apps.cli.main import app
 from apps.exitcodes import ExitCode
 from mock_sites.testing import MockSites
-from robot.logs import unconfigure_logging
-from tests.e2e.conftest import cli_env
 from tests.e2e.people import People, patients_born, persons_born
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def env(
-    mock_sites: MockSites, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:
-    values = cli_env(mock_sites, tmp_path)
-    monkeypatch.chdir(tmp_path)  # no stray .env or reservrobot.toml
-    yield values
-    unconfigure_logging()
 
 
 def test_register_reads_a_file_with_a_byte_order_mark(

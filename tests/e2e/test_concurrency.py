@@ -12,7 +12,6 @@ other processes report ``already_registered``.
 from __future__ import annotations
 
 import json
-import os
 import queue
 import subprocess
 import sys
@@ -43,8 +42,7 @@ WAIT_FOR_PROCESSES_S = 120  # an upper bound for three browsers to start, not a 
 
 
 def _env(sites: MockSites, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RESERVROBOT_")}
-    env.update(cli_env(sites, data_dir))
+    env = cli_env(sites, data_dir)
     env.update({"RESERVROBOT_BACKOFF_BASE_S": "0.05", "RESERVROBOT_PSEUDONYM_KEY": KEY})
     return env
 

@@ -10,7 +10,6 @@ PMO for the person.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -39,8 +38,7 @@ def _run_cli(
     crash_after: str | None,
     store_dsn: str = "",
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RESERVROBOT_")}
-    env.update(cli_env(sites, data_dir))
+    env = cli_env(sites, data_dir)
     if store_dsn:
         env["RESERVROBOT_STORE_DSN"] = store_dsn
     env.update(

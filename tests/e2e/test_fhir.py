@@ -7,7 +7,6 @@ real mock sites: the Patient printed names the Patient-ID that PMO now holds.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +18,11 @@ from apps.fhir import terms
 from flows.rules.region import load_region_profile
 from flows.rules.request import RegistrationRequest
 from mock_sites.testing import MockSites
-from robot.logs import unconfigure_logging
 from robot.settings import DEFAULT_CONFIG_DIR
-from tests.e2e.conftest import cli_env
 from tests.e2e.people import People, patients_born
 from tests.fhir_checks import check_patient, parse
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def env(
-    mock_sites: MockSites, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:
-    values = cli_env(mock_sites, tmp_path)
-    monkeypatch.chdir(tmp_path)  # no stray .env or reservrobot.toml
-    yield values
-    unconfigure_logging()
 
 
 def fhir_patient(request: RegistrationRequest) -> dict[str, Any]:

@@ -36,8 +36,6 @@ from flows.rules.field_rules import FieldRules
 from flows.rules.outcome import OutcomeKind
 from flows.runner import Runner
 from mock_sites.testing import MockSites
-from robot.logs import unconfigure_logging
-from tests.e2e.conftest import cli_env
 from tests.e2e.people import People, patients_born, persons_born
 
 pytestmark = pytest.mark.e2e
@@ -91,16 +89,6 @@ IDS = [r.name for r in RULES]
 
 def _counts(sites: MockSites) -> tuple[int, int]:
     return len(sites.records("rns")["persons"]), len(sites.records("pmo")["patients"])
-
-
-@pytest.fixture
-def env(
-    sites: MockSites, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:
-    values = cli_env(sites, tmp_path)
-    monkeypatch.chdir(tmp_path)  # no stray .env or reservrobot.toml
-    yield values
-    unconfigure_logging()
 
 
 @pytest.mark.parametrize("rule", RULES, ids=IDS)

@@ -179,8 +179,7 @@ def test_a_holder_frozen_past_its_lease_never_creates_a_second_registration(
         pseudonym_key=KEY,
         **TIMEOUTS,
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RESERVROBOT_")}
-    env.update(cli_env(sites, tmp_path))
+    env = cli_env(sites, tmp_path)
     env.update(
         {
             "RESERVROBOT_STORE_DSN": child_dsn,

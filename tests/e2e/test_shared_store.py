@@ -118,8 +118,7 @@ def test_two_clerk_apps_and_a_cli_with_their_own_roles_make_one_registration(
                 apps.append((app, job.id, waits))
             pc = tmp_path / "cecilia"
             pc.mkdir()
-            env = {k: v for k, v in os.environ.items() if not k.startswith("RESERVROBOT_")}
-            env.update(cli_env(sites, pc))
+            env = cli_env(sites, pc)
             env.update(
                 {
                     "RESERVROBOT_STORE_DSN": roles["cecilia"],

@@ -131,8 +131,7 @@ def test_a_killed_runs_raw_trace_is_only_in_memory_and_the_cleaner_removes_it(
     request_file = tmp_path / "request.json"
     request_file.write_text(neighbour.model_dump_json(), encoding="utf-8")
     data = tmp_path / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RESERVROBOT_")}
-    env.update(cli_env(sites, data))
+    env = cli_env(sites, data)
     env.update(
         {
             "RESERVROBOT_EVIDENCE_TRACE": "true",
