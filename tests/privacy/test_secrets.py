@@ -126,8 +126,7 @@ def _cli(args: list[str], env: dict[str, str], cwd: Path, stdin: str = "") -> tu
 
 def _env(settings: Settings, keyring_env: dict[str, str]) -> dict[str, str]:
     # No password in the environment: the credential store is the only place that has one.
-    env = {k: v for k, v in environment_of(settings).items() if "PASSWORD" not in k}
-    env.update(keyring_env)
+    env = environment_of(settings, passwords=False, **keyring_env)
     env["RESERVROBOT_PMO_USERNAME"] = env["RESERVROBOT_RNS_USERNAME"] = "robotkonto"
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return env

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
 import re
 import signal
@@ -132,14 +131,9 @@ def test_second_start_opens_the_running_app_and_a_taken_port_is_said_in_swedish(
 ) -> None:
     """Issue 24, point 11: a double-click on the shortcut while the app runs opens it with a
     fresh one-time code (no "Address already in use"); the refusal page looks like the app."""
-    env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "RESERVROBOT_PMO_URL": mock_sites.pmo_url,
-        "RESERVROBOT_RNS_URL": mock_sites.rns_url,
-        "RESERVROBOT_PLEXUS_URL": mock_sites.plexus_url,
-        "RESERVROBOT_DATA_DIR": str(tmp_path / "data"),
-    }
+    # A clerk's computer: the clerk signs in, no robot account's password is here.
+    settings = settings_for(mock_sites, tmp_path / "data")
+    env = environment_of(settings, passwords=False, PYTHONUNBUFFERED="1")
     first = subprocess.Popen(
         [sys.executable, "-m", "apps", "ui", "--no-browser", "--port", "0"],
         cwd=tmp_path,
