@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -12,11 +13,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
 
-from mock_sites.common.auth import SessionGuardMiddleware
+from mock_sites.common.auth import SessionGuardMiddleware, login_routes
 from mock_sites.common.clock import SiteClock
 from mock_sites.common.config import SiteConfig
 from mock_sites.common.faults import FaultsMiddleware, FaultState
+from mock_sites.common.qa import QaHooks, qa_routes
 from mock_sites.common.templating import COMMON_STATIC
 
 
@@ -27,9 +30,16 @@ def build_site(
     routes: Sequence[BaseRoute],
     faults: FaultState,
     clock: SiteClock,
+    templates: Jinja2Templates,
+    page_context: Callable[[Request], dict[str, object]],
+    home: str,
+    hooks: QaHooks,
+    store: Any,
     static_dir: Path | None = None,
 ) -> Starlette:
-    """A Starlette app for site ``key`` (cookie ``<key>_session``).
+    """A Starlette app for site ``key`` (cookie ``<key>_session``): ``/login`` and ``/logout``
+    (back to ``home`` after login), the QA endpoints of ``hooks``, then the site's ``routes``;
+    its ``store`` is ``app.state.store``.
 
     Middleware, outermost first: faults (latency, HTTP 500s), the signed session cookie, then
     the session guard that sends visitors without a live session to the login page.
@@ -40,8 +50,16 @@ def build_site(
             Mount(f"/static/{key}", StaticFiles(directory=static_dir), name="site_static")
         )
     mounts.append(Mount("/static", StaticFiles(directory=COMMON_STATIC), name="static"))
-    return Starlette(
-        routes=[*routes, *mounts],
+    login = login_routes(
+        config=config,
+        templates=templates,
+        clock=clock,
+        home=home,
+        page_context=page_context,
+        faults=faults,
+    )
+    app = Starlette(
+        routes=[*login, *qa_routes(hooks=hooks, faults=faults, clock=clock), *routes, *mounts],
         middleware=[
             Middleware(FaultsMiddleware, state=faults),
             Middleware(
@@ -54,6 +72,8 @@ def build_site(
             Middleware(SessionGuardMiddleware, config=config, faults=faults, clock=clock),
         ],
     )
+    app.state.store = store
+    return app
 
 
 async def _no_favicon(request: Request) -> Response:

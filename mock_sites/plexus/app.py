@@ -16,11 +16,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from mock_sites.common.auth import current_user, login_routes
+from mock_sites.common.auth import current_user
 from mock_sites.common.clock import SiteClock
 from mock_sites.common.db import Database
 from mock_sites.common.faults import FaultState
-from mock_sites.common.qa import QaHooks, qa_routes
+from mock_sites.common.qa import QaHooks
 from mock_sites.common.site import build_site
 from mock_sites.common.templating import inline_script, make_templates
 from mock_sites.common.validation import fold
@@ -125,27 +125,21 @@ def create_app(*, db_path: Path, config: PlexusConfig) -> Starlette:
 
     hooks = QaHooks(records=records, reset=lambda: store.replace_all(seed_rows()))
     routes = [
-        *login_routes(
-            config=config,
-            templates=templates,
-            clock=clock,
-            home="/",
-            page_context=page_context,
-            faults=faults,
-        ),
-        *qa_routes(hooks=hooks, faults=faults, clock=clock),
         Route("/", start),
         Route(SYSTEMS_PATH, system_list, methods=["GET"]),
         Route(f"{SYSTEMS_PATH}/lagg-till", add_favourite, methods=["POST"]),
         Route("/system/{key}", other_system),
     ]
-    app = build_site(
+    return build_site(
         key="plexus",
         config=config,
         routes=routes,
         faults=faults,
         clock=clock,
+        templates=templates,
+        page_context=page_context,
+        home="/",
+        hooks=hooks,
+        store=store,
         static_dir=HERE / "static",
     )
-    app.state.store = store
-    return app

@@ -17,11 +17,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from mock_sites.anomalies import plant
-from mock_sites.common.auth import current_user, login_routes
+from mock_sites.common.auth import current_user
 from mock_sites.common.clock import SiteClock
 from mock_sites.common.db import Database
 from mock_sites.common.faults import FaultState
-from mock_sites.common.qa import QaHooks, qa_routes
+from mock_sites.common.qa import QaHooks
 from mock_sites.common.site import build_site
 from mock_sites.common.templating import inline_script, make_templates
 from mock_sites.common.validation import FormErrors, load_field_rules
@@ -245,15 +245,6 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
         plant=add_anomalies,
     )
     routes = [
-        *login_routes(
-            config=config,
-            templates=templates,
-            clock=clock,
-            home=SEARCH_PATH,
-            page_context=page_context,
-            faults=faults,
-        ),
-        *qa_routes(hooks=hooks, faults=faults, clock=clock),
         Route("/", home),
         Route(SEARCH_PATH, search),
         Route(REGISTER_PATH, register_form, methods=["GET"]),
@@ -262,16 +253,19 @@ def create_app(*, db_path: Path, config: PmoConfig) -> Starlette:
         Route("/patient/{patient_id}/andra", edit_form, methods=["GET"]),
         Route("/patient/{patient_id}/andra", edit_submit, methods=["POST"]),
     ]
-    app = build_site(
+    return build_site(
         key="pmo",
         config=config,
         routes=routes,
         faults=faults,
         clock=clock,
+        templates=templates,
+        page_context=page_context,
+        home=SEARCH_PATH,
+        hooks=hooks,
+        store=store,
         static_dir=HERE / "static",
     )
-    app.state.store = store
-    return app
 
 
 def _patient_url(patient_id: str, *, saved: bool = False) -> str:

@@ -18,11 +18,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from mock_sites.anomalies import plant
-from mock_sites.common.auth import current_user, login_routes
+from mock_sites.common.auth import current_user
 from mock_sites.common.clock import SiteClock
 from mock_sites.common.db import Database
 from mock_sites.common.faults import FaultState
-from mock_sites.common.qa import QaHooks, qa_routes
+from mock_sites.common.qa import QaHooks
 from mock_sites.common.site import build_site
 from mock_sites.common.templating import make_templates
 from mock_sites.common.validation import (
@@ -189,15 +189,6 @@ def create_app(*, db_path: Path, config: RnsConfig) -> Starlette:
         plant=add_anomalies,
     )
     routes = [
-        *login_routes(
-            config=config,
-            templates=templates,
-            clock=clock,
-            home=SEARCH_PATH,
-            page_context=page_context,
-            faults=faults,
-        ),
-        *qa_routes(hooks=hooks, faults=faults, clock=clock),
         Route("/", home),
         Route(SEARCH_PATH, search),
         Route(CREATE_PATH, create_form, methods=["GET"]),
@@ -205,6 +196,15 @@ def create_app(*, db_path: Path, config: RnsConfig) -> Starlette:
         Route(DONE_PATH, created),
         Route(MANUAL_PATH, manual),
     ]
-    app = build_site(key="rns", config=config, routes=routes, faults=faults, clock=clock)
-    app.state.store = store
-    return app
+    return build_site(
+        key="rns",
+        config=config,
+        routes=routes,
+        faults=faults,
+        clock=clock,
+        templates=templates,
+        page_context=page_context,
+        home=SEARCH_PATH,
+        hooks=hooks,
+        store=store,
+    )
