@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 import httpx
+import pytest
 
 from flows.rules.request import RegistrationRequest
 from mock_sites.testing import MockSites
@@ -130,3 +131,22 @@ def persons_born(sites: MockSites, birth: date) -> list[dict[str, Any]]:
 def patients_born(sites: MockSites, birth: date) -> list[dict[str, Any]]:
     """PMO's patients for a birth date."""
     return [p for p in sites.records("pmo")["patients"] if birth_date_of(p["patient_id"]) == birth]
+
+
+def rns_person_with_personnummer_alone(sites: MockSites) -> dict[str, Any]:
+    """A seeded RNS person holding a personnummer, alone on a birth date PMO does not know."""
+    persons = sites.records("rns")["persons"]
+    pmo_dates = {birth_of(p["patient_id"]) for p in sites.records("pmo")["patients"]}
+    for person in persons:
+        same_day = [p for p in persons if p["birth_date"] == person["birth_date"]]
+        if person["personnummer"] and person["birth_date"] not in pmo_dates and len(same_day) == 1:
+            return dict(person)
+    pytest.skip("the seed has no RNS-only person with a personnummer on a date of their own")
+
+
+def birth_of(patient_id: str) -> str:
+    """The birth date (ISO) in a PMO Patient-ID, read here independently of the routine's rule
+    (a samordningsnummer-style day is 60 on)."""
+    day = int(patient_id[6:8])
+    day = day - 60 if patient_id.isdigit() and day > 60 else day
+    return f"{patient_id[:4]}-{patient_id[4:6]}-{day:02d}"

@@ -24,10 +24,12 @@ from tests.e2e.conftest import make_settings
 from tests.e2e.people import (
     People,
     SiteWriter,
+    birth_of,
     make_personnummer,
     patients_born,
     patients_with,
     persons_born,
+    rns_person_with_personnummer_alone,
 )
 
 pytestmark = pytest.mark.e2e
@@ -136,7 +138,7 @@ def test_register_should_find_name_variant_in_pmo_and_report_code_differences(
 def test_register_should_hand_over_person_with_personnummer_in_rns(
     runner: Runner, sites: MockSites, people: People
 ) -> None:
-    seeded = _rns_person_with_personnummer_absent_from_pmo(sites)
+    seeded = rns_person_with_personnummer_alone(sites)
     request = people.request(
         birth_date=date.fromisoformat(seeded["birth_date"]),
         sex=seeded["sex"],
@@ -402,29 +404,12 @@ def test_complete_pnr_should_refuse_other_birth_date_or_unchecked_identity(
     assert sites.records("pmo")["patients"] == before
 
 
-def _rns_person_with_personnummer_absent_from_pmo(sites: MockSites) -> dict[str, object]:
-    """A seeded RNS person holding a personnummer, alone on a birth date PMO does not know."""
-    persons = sites.records("rns")["persons"]
-    pmo_dates = {_birth_of(p["patient_id"]) for p in sites.records("pmo")["patients"]}
-    for person in persons:
-        same_day = [p for p in persons if p["birth_date"] == person["birth_date"]]
-        if person["personnummer"] and person["birth_date"] not in pmo_dates and len(same_day) == 1:
-            return dict(person)
-    pytest.skip("the seed has no RNS-only person with a personnummer on a date of their own")
-
-
-def _birth_of(patient_id: str) -> str:
-    day = int(patient_id[6:8])
-    day = day - 60 if patient_id.isdigit() and day > 60 else day
-    return f"{patient_id[:4]}-{patient_id[4:6]}-{day:02d}"
-
-
 def test_complete_pnr_should_refuse_a_personnummer_of_the_other_sex_before_changing(
     runner: Runner, sites: MockSites, people: People
 ) -> None:
     registered = runner.register(people.request(sex="K"))
     assert registered.patient_id
-    birth = date.fromisoformat(_birth_of(registered.patient_id))
+    birth = date.fromisoformat(birth_of(registered.patient_id))
     before = sites.records("pmo")["patients"]
 
     outcome = runner.complete_pnr(
@@ -442,7 +427,7 @@ def test_complete_pnr_should_stop_before_changing_when_another_patient_holds_the
     request = people.request(sex="K")
     registered = runner.register(request)
     assert registered.patient_id
-    birth = date.fromisoformat(_birth_of(registered.patient_id))
+    birth = date.fromisoformat(birth_of(registered.patient_id))
     pnr = make_personnummer(birth, sex="K")
     writer.pmo_register(pnr, sex="K", family=request.family_name, given=request.given_names)
     before = sites.records("pmo")["patients"]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from mock_sites.testing import MockSites
+from tests.e2e.people import rns_person_with_personnummer_alone
 from tests.ui.conftest import UiServer
 from tests.ui.forms import (
     ALREADY_REGISTERED,
@@ -169,7 +169,7 @@ def test_personnummer_hit_ends_with_the_number_its_kind_and_kopiera(
     app_page: Page, fresh_mock_sites: MockSites, screens: Screens
 ) -> None:
     page = app_page
-    seeded = _rns_person_with_personnummer(fresh_mock_sites)
+    seeded = rns_person_with_personnummer_alone(fresh_mock_sites)
     person = Person(
         date.fromisoformat(seeded["birth_date"]),
         seeded["sex"],
@@ -198,20 +198,3 @@ def test_personnummer_hit_ends_with_the_number_its_kind_and_kopiera(
         "09-personnummer",
         "Personen har personnummer: numret, dess typ och Kopiera; inget reservnummer skapas.",
     )
-
-
-def _rns_person_with_personnummer(sites: MockSites) -> dict[str, Any]:
-    """A seeded RNS person holding a personnummer, alone on a birth date PMO does not know."""
-    persons = sites.records("rns")["persons"]
-    pmo_dates = {_birth_of(p["patient_id"]) for p in sites.records("pmo")["patients"]}
-    for person in persons:
-        same_day = [p for p in persons if p["birth_date"] == person["birth_date"]]
-        if person["personnummer"] and person["birth_date"] not in pmo_dates and len(same_day) == 1:
-            return dict(person)
-    pytest.skip("the seed has no RNS-only person with a personnummer on a date of their own")
-
-
-def _birth_of(patient_id: str) -> str:
-    day = int(patient_id[6:8])
-    day = day - 60 if patient_id.isdigit() and day > 60 else day
-    return f"{patient_id[:4]}-{patient_id[4:6]}-{day:02d}"
