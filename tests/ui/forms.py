@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
+from mock_sites.testing import MockSites
 from tests.ui.helpers import Person
 
 JOB_URL = re.compile(r"/jobb/[\w-]+$")
@@ -46,6 +47,7 @@ ALREADY_REGISTERED = "Patienten finns redan i PMO"
 NEEDS_PERSON = "Roboten behöver din hjälp"
 FAILED = "Det gick inte att slutföra"
 COMPLETED = "Klart – personnumret är inlagt i PMO"
+SITE_DOWN_RNS = "Reservnummersystemet svarar inte just nu"
 
 
 def expect_outcome(page: Page, heading: str) -> None:
@@ -70,3 +72,15 @@ def choose_same(page: Page, id_value: str) -> None:
     hit_cell(page, id_value, "choice").get_by_role(
         "button", name="Samma person (återanvänd)"
     ).click()
+
+
+def register_while_rns_is_down(page: Page, sites: MockSites, person: Person) -> None:
+    """Register ``person`` while RNS answers every request with an error, and wait for the
+    outcome that says so; RNS answers again afterwards, whatever happened."""
+    sites.set_faults("rns", error_rate=1.0)
+    try:
+        fill_registration(page, person)
+        submit_registration(page)
+        expect_outcome(page, SITE_DOWN_RNS)
+    finally:
+        sites.set_faults("rns", error_rate=0.0)

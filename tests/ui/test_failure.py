@@ -28,15 +28,16 @@ from robot.settings import Settings
 from tests.ui.conftest import StepHooks, UiServer
 from tests.ui.forms import (
     REGISTERED,
+    SITE_DOWN_RNS,
     expect_outcome,
     fill_registration,
+    register_while_rns_is_down,
     submit_registration,
 )
 from tests.ui.helpers import LoginCounter, Person, Screens, counted_pmo, new_person
 
 pytestmark = pytest.mark.e2e
 
-SITE_DOWN_RNS = "Reservnummersystemet svarar inte just nu"
 SITE_DOWN_PMO = "PMO svarar inte just nu"
 AFTER_NUMBER = "Reservnumret finns – men patienten är inte registrerad i PMO"
 VERIFICATION = "Kontrollen visade fel – rätta patienten i PMO"
@@ -70,13 +71,7 @@ def test_rns_down_says_so_with_next_step_and_try_again_succeeds(
 ) -> None:
     page = app_page
     person = new_person(fresh_mock_sites, sex="M")
-    fresh_mock_sites.set_faults("rns", error_rate=1.0)
-    try:
-        fill_registration(page, person)
-        submit_registration(page)
-        expect_outcome(page, SITE_DOWN_RNS)
-    finally:
-        fresh_mock_sites.set_faults("rns", error_rate=0.0)
+    register_while_rns_is_down(page, fresh_mock_sites, person)
     expect(page).to_have_title(re.compile(f"^{SITE_DOWN_RNS}"))
     steps = page.locator("#steps")
     expect(steps.locator("li", has_text="Söker i PMO").locator(".step-status")).to_have_text("Klar")

@@ -12,12 +12,17 @@ from playwright.sync_api import Page, expect
 
 from mock_sites.testing import MockSites
 from tests.ui.conftest import UiServer
-from tests.ui.forms import REGISTERED, expect_outcome, fill_registration, submit_registration
+from tests.ui.forms import (
+    REGISTERED,
+    SITE_DOWN_RNS,
+    expect_outcome,
+    fill_registration,
+    register_while_rns_is_down,
+    submit_registration,
+)
 from tests.ui.helpers import Screens, new_person
 
 pytestmark = pytest.mark.e2e
-
-SITE_DOWN_RNS = "Reservnummersystemet svarar inte just nu"
 
 
 def _open_today(page: Page) -> None:
@@ -32,13 +37,7 @@ def test_a_failed_case_stays_listed_until_closed_by_hand_and_a_success_is_listed
 ) -> None:
     page = app_page
     failing = new_person(fresh_mock_sites, sex="M")
-    fresh_mock_sites.set_faults("rns", error_rate=1.0)
-    try:
-        fill_registration(page, failing)
-        submit_registration(page)
-        expect_outcome(page, SITE_DOWN_RNS)
-    finally:
-        fresh_mock_sites.set_faults("rns", error_rate=0.0)
+    register_while_rns_is_down(page, fresh_mock_sites, failing)
     failed_url = page.url
     ok = new_person(fresh_mock_sites, sex="K")
     page.get_by_role("navigation", name="Huvudmeny").get_by_role(
