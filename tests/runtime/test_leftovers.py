@@ -95,9 +95,14 @@ def test_the_cleaner_runs_on_its_timer_until_stopped() -> None:
         if len(calls) == 1:
             raise OSError("a folder in use")  # logged; the next pass tries again
 
+    # Other cleaners may run in this process (a Runner of another test's fixture): this
+    # cleaner's thread is the one that was not there before it started.
+    before = {t for t in threading.enumerate() if t.name == CLEANER_THREAD}
     with LeftoverCleaner(clean, interval_s=0.01) as cleaner:
         assert cleaner.wait_for_passes(3, timeout_s=PROGRESS_DEADLINE_S)
-        [thread] = [t for t in threading.enumerate() if t.name == CLEANER_THREAD]
+        [thread] = [
+            t for t in threading.enumerate() if t.name == CLEANER_THREAD and t not in before
+        ]
         assert thread.daemon  # never keeps an entry point from exiting
     assert len(calls) >= 3  # the failed first pass did not end the timer
     # Stopped means stopped: the thread has ended, so no pass can follow.
