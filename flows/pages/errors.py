@@ -151,3 +151,18 @@ class NamedScreen(ScreenSelectors):
         """The locator for element ``key`` inside ``root``, now the element in hand."""
         hold(self.where(key))
         return self.spec(key).locate(root)
+
+
+def shown(locator: Locator) -> bool:
+    """Wait until ``locator`` is visible, as long as the site's context allows
+    (``Settings.timeout_ms``, its default timeout); False when it never is.
+
+    Page objects wait on what a screen must come to show through this, not through
+    ``expect(...)``: an assertion has its own timeout (Playwright's 5 s, whatever the settings
+    say), so a site slower than that would read as a changed screen.
+    """
+    try:
+        locator.wait_for(state="visible")
+    except PlaywrightTimeoutError:
+        return False
+    return True

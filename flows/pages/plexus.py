@@ -6,9 +6,9 @@ missing they add it under IT-system. The link opens Reservnummersystemet in a ne
 
 from __future__ import annotations
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page
 
-from flows.pages.errors import page_call, translated
+from flows.pages.errors import page_call, shown, translated
 from flows.pages.site import SiteUI
 from robot.errors import SelectorMissing
 
@@ -32,10 +32,8 @@ class PlexusStartPage:
         if button.get_attribute("aria-expanded") != "true":
             button.click()
         favourites = self.sel.loc(page, "favourites")
-        try:
-            expect(favourites).to_be_visible()
-        except AssertionError as exc:
-            raise SelectorMissing("Plexus visar inte ”Mina favoriter”.") from exc
+        if not shown(favourites):
+            raise SelectorMissing("Plexus visar inte ”Mina favoriter”.")
         return favourites
 
     @page_call
@@ -77,10 +75,8 @@ class PlexusSystemsPage:
     def add_favourite(self, system_name: str) -> None:
         """Press "Lägg till" on the system's row (nothing to do when it says "Tillagd")."""
         page = self.site.page
-        try:
-            expect(self.sel.loc(page, "heading")).to_be_visible()
-        except AssertionError as exc:
-            raise SelectorMissing("Plexus visar inte sidan ”IT-system”.") from exc
+        if not shown(self.sel.loc(page, "heading")):
+            raise SelectorMissing("Plexus visar inte sidan ”IT-system”.")
         name = page.get_by_text(system_name, exact=True)
         item = self.sel.loc(page, "item").filter(has=name)
         if not item.count():

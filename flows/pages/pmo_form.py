@@ -11,7 +11,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, expect
 
-from flows.pages.errors import page_call
+from flows.pages.errors import page_call, shown
 from flows.pages.keyboard import tick
 from flows.pages.responses import FormRefused, read_form_messages
 from flows.pages.site import SiteUI
@@ -79,10 +79,12 @@ class PmoPatientForm:
         ):
             return
         self.site.click_nav("register")
-        try:
+        if not shown(self.patient_id_field):
+            raise SelectorMissing("PMO:s registreringsformulär visas inte.")
+        try:  # shown: editable a moment later at most (a form's script may enable it)
             expect(self.patient_id_field).to_be_editable()
         except AssertionError as exc:
-            raise SelectorMissing("PMO:s registreringsformulär visas inte.") from exc
+            raise SelectorMissing("PMO:s registreringsformulär går inte att fylla i.") from exc
 
     @page_call
     def check_ready(self, keys: list[str]) -> None:
@@ -252,10 +254,8 @@ class PmoPatientForm:
         )
         patient = self.site.screen("patient").loc(page, "data")
         error = self.sel.loc(page, "error")
-        try:
-            expect(patient.or_(error).first).to_be_visible()
-        except AssertionError as exc:
-            raise SelectorMissing("PMO visade varken patienten eller ett felmeddelande.") from exc
+        if not shown(patient.or_(error).first):
+            raise SelectorMissing("PMO visade varken patienten eller ett felmeddelande.")
         if patient.count():
             return
         messages = read_form_messages(error)

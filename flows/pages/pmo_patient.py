@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import expect
-
-from flows.pages.errors import page_call
+from flows.pages.errors import page_call, shown
 from flows.pages.site import SiteUI
 from robot.errors import SelectorMissing
 
@@ -37,17 +35,15 @@ class PmoPatientPage:
         """Every field the page shows, keyed by field name (values as displayed, e.g. "Man")."""
         page = self.site.page
         data = self.sel.loc(page, "data")
-        try:
-            expect(data).to_be_visible()
-        except AssertionError as exc:
-            raise SelectorMissing("PMO:s patientsida visar inga patientuppgifter.") from exc
+        if not shown(data):
+            raise SelectorMissing("PMO:s patientsida visar inga patientuppgifter.")
         keys = self.sel.loc(data, "data_keys").all_inner_texts()
         values = self.sel.loc(data, "data_values").all_inner_texts()
         if len(keys) != len(values):
             raise SelectorMissing("PMO:s patientsida: etiketter och värden går inte ihop.")
-        shown = {k.strip(): v.strip() for k, v in zip(keys, values, strict=True)}
+        on_page = {k.strip(): v.strip() for k, v in zip(keys, values, strict=True)}
         by_label = {label: field for field, label in self.labels.items()}
-        return {by_label[label]: value for label, value in shown.items() if label in by_label}
+        return {by_label[label]: value for label, value in on_page.items() if label in by_label}
 
     @page_call
     def shows_saved(self) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import Locator
 
-from flows.pages.errors import NamedElement, page_call
+from flows.pages.errors import NamedElement, page_call, shown
 from flows.pages.keyboard import tick
 from flows.pages.responses import FormRefused, read_form_messages
 from flows.pages.site import SiteUI
@@ -81,10 +81,8 @@ class RnsResultPage:
         page = self.site.page
         field = self.number_field
         error = self.create_sel.loc(page, "error")
-        try:
-            expect(field.or_(error).first).to_be_visible()
-        except AssertionError as exc:
-            raise SelectorMissing("Reservnummersystemet visar inget nytt reservnummer.") from exc
+        if not shown(field.or_(error).first):
+            raise SelectorMissing("Reservnummersystemet visar inget nytt reservnummer.")
         if not field.count():
             raise FormRefused("rns", read_form_messages(error))
         return self.number_field.input_value().strip()  # the number field in hand again

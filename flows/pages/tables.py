@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
+from flows.pages.errors import shown
 from flows.pages.responses import site_name
 from flows.selectors import ScreenSelectors
 from robot.errors import SelectorMissing, SiteError
@@ -31,12 +32,8 @@ def read_results(screen: ScreenSelectors, page: Page, *, site: str) -> list[dict
     results = screen.loc(page, "results")
     no_hits = screen.loc(page, "no_hits")
     error = screen.loc(page, "error")
-    try:
-        expect(results.or_(no_hits).or_(error).first).to_be_visible()
-    except AssertionError as exc:
-        raise SelectorMissing(
-            f"{site_name(site)} visar varken sökresultat eller ”inga träffar”."
-        ) from exc
+    if not shown(results.or_(no_hits).or_(error).first):
+        raise SelectorMissing(f"{site_name(site)} visar varken sökresultat eller ”inga träffar”.")
     # The table read at once: no separate count (the element in hand is the table again).
     grids: list[list[list[str]]] = screen.loc(page, "results").evaluate_all(_GRIDS_JS)
     if not grids:

@@ -25,6 +25,7 @@ from flows.pages.pmo_form import PmoPatientForm
 from flows.pages.pmo_search import PmoSearchPage
 from flows.pages.rns_create import RnsResultPage
 from flows.pages.site import SiteUI
+from flows.pages.tables import read_results
 from flows.rules.model import Sex
 from flows.rules.screens import FormValues
 from flows.selectors import SiteSelectors, load_selectors
@@ -194,3 +195,31 @@ def test_the_copy_step_should_name_the_number_it_could_not_find(page: Page) -> N
         copy_number(BrowserTransfer(), source, "19900101-R123", fresh=True)
 
     assert caught.value.message.startswith("Reservnummersystemet: elementet rns.result.number ")
+
+
+# A result list that the page draws some time after it has loaded (a script, as single-page
+# systems do), with the header labels of PMO's selector file.
+_LATE_RESULTS = """<!doctype html><title>Sök patient</title><main></main>
+<script>setTimeout(() => { document.querySelector("main").innerHTML =
+  '<table aria-label="Sökresultat"><tr><th>Patient-ID</th><th>Namn</th><th>Kön</th></tr>' +
+  '<tr><td>19800101-01M5</td><td>Sen, Svar</td><td>Man</td></tr></table>'; }, %d);</script>"""
+
+
+@pytest.mark.parametrize(
+    ("drawn_after_ms", "timeout_ms", "found"), [(900, 4_000, True), (900, 300, False)]
+)
+def test_a_screen_waits_as_long_as_the_settings_say_not_playwrights_five_seconds(
+    page: Page, drawn_after_ms: int, timeout_ms: int, found: bool
+) -> None:
+    """What a screen must come to show is waited for with the site's configured timeout
+    (``Settings.timeout_ms``, the context's default): a slow but working site is read, and a
+    short setting gives up on time (an assertion's own 5 s would do neither)."""
+    page.set_content(_LATE_RESULTS % drawn_after_ms)
+    page.set_default_timeout(timeout_ms)
+    screen = _site(page).screen("search")
+    if found:
+        [hit] = read_results(screen, page, site="pmo")
+        assert hit["patient_id"] == "19800101-01M5"
+    else:
+        with pytest.raises(SelectorMissing, match="varken sökresultat"):
+            read_results(screen, page, site="pmo")
