@@ -14,6 +14,15 @@ pytest_plugins = [
 
 
 @pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Once per run, in pytest's main process (not in each pytest-xdist worker): clear the
+    last run's UI screenshots, which every worker then adds to."""
+    if not hasattr(config, "workerinput"):
+        from tests.ui.helpers import clear_screens
+
+        clear_screens()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep tests that share an expensive fixture in one pytest-xdist worker.
 
@@ -22,10 +31,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     module's expensive fixture set up once per worker).
 
     ``./run test`` runs pytest-xdist with ``--dist loadgroup``: tests of one ``xdist_group``
-    run in the same worker, everything else is spread test by test. The attended app (started
-    once per worker with its robot and browser) is one group, and so is each module with a
-    module-scoped fixture (an end-to-end module's warm ``Runner``), so each starts once. New
-    tests need nothing: a test joins a group by the fixtures it asks for.
+    run in the same worker, everything else is spread test by test. Each module with a
+    module-scoped fixture (an end-to-end module's warm ``Runner``) is one group, so it starts
+    once. New tests need nothing: a test joins a group by the fixtures it asks for.
     """
     for item in items:
         group = _shared_fixture_group(item)
@@ -34,9 +42,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def _shared_fixture_group(item: pytest.Item) -> str | None:
-    names = getattr(item, "fixturenames", ())
-    if "ui_server" in names or "screens" in names:  # one app, one screenshot folder
-        return "ui"
+    # The attended app (``ui_server``, session-scoped) starts once per worker: its tests spread
+    # over the workers like any others (one group would run them all in one worker, the
+    # longest chain of the run).
     # pytest has no public API for a test's fixture definitions; without them: no group.
     info = getattr(item, "_fixtureinfo", None)
     definitions = info.name2fixturedefs.values() if info is not None else ()

@@ -9,12 +9,10 @@ data folder never meets the same person twice.
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -30,13 +28,7 @@ from flows.runner import Runner
 from mock_sites.testing import MockSites
 from robot.settings import Settings
 from tests.fixtures.settings import settings_for
-from tests.ui.helpers import Screens
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# Screenshots for people to look at; RESERVROBOT_UI_SCREENS_DIR moves them elsewhere.
-SCREENS_DIR = Path(
-    os.environ.get("RESERVROBOT_UI_SCREENS_DIR", REPO_ROOT / "test-results" / "ui-screens")
-)
+from tests.ui.helpers import SCREENS_DIR, Screens
 
 
 @dataclass

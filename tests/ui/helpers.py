@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -153,15 +154,29 @@ def tab_to(page: Page, selector: str, *, limit: int = 80) -> None:
     raise AssertionError(f"{selector} never got focus by Tab")
 
 
+# Screenshots for people to look at; RESERVROBOT_UI_SCREENS_DIR moves them elsewhere.
+SCREENS_DIR = Path(
+    os.environ.get(
+        "RESERVROBOT_UI_SCREENS_DIR",
+        Path(__file__).resolve().parents[2] / "test-results" / "ui-screens",
+    )
+)
+
+
+def clear_screens(folder: Path = SCREENS_DIR) -> None:
+    """Remove the last run's screenshots (once per run, by pytest's main process: every
+    pytest-xdist worker photographs into the same folder)."""
+    if folder.is_dir():
+        for old in [*folder.glob("*.png"), *folder.glob("*.caption")]:
+            old.unlink()
+
+
 class Screens:
-    """Saves full-page screenshots of each screen and an index describing them."""
+    """Saves full-page screenshots of each screen, each with its caption beside it, and an
+    index of every screen in the folder (whichever worker of the run took it)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.png"):
-            old.unlink()
-        self.shots: dict[str, str] = {}
 
     def shot(self, page: Page, name: str, caption: str) -> Path:
         """A full-page screenshot of the screen, after axe-core found no violation on it."""
@@ -169,16 +184,19 @@ class Screens:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
-        self.shots[name] = caption
+        (self.folder / f"{name}.caption").write_text(caption, encoding="utf-8")
         return path
 
     def write_index(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
+        shots = {
+            p.stem: p.read_text(encoding="utf-8") for p in sorted(self.folder.glob("*.caption"))
+        }
         rows = "\n".join(
             f"<figure><figcaption><b>{html.escape(name)}</b>: {html.escape(caption)}"
             f"</figcaption><img src='{html.escape(name)}.png' alt='{html.escape(caption)}'"
             " style='max-width:100%;border:1px solid #999'></figure>"
-            for name, caption in sorted(self.shots.items())
+            for name, caption in shots.items()
         )
         (self.folder / "index.html").write_text(
             "<!doctype html><html lang='sv'><meta charset='utf-8'>"
