@@ -13,16 +13,16 @@ pytest_plugins = [
 ]
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Once per run, in pytest's main process (not in each pytest-xdist worker): clear the
-    last run's UI screenshots, which every worker then adds to."""
+    last run's UI screenshots (the screens are then photographed anew)."""
     if not hasattr(config, "workerinput"):
         from tests.ui.helpers import clear_screens
 
         clear_screens()
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep tests that share an expensive fixture in one pytest-xdist worker.
 
@@ -31,20 +31,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     module's expensive fixture set up once per worker).
 
     ``./run test`` runs pytest-xdist with ``--dist loadgroup``: tests of one ``xdist_group``
-    run in the same worker, everything else is spread test by test. Each module with a
-    module-scoped fixture (an end-to-end module's warm ``Runner``) is one group, so it starts
-    once. New tests need nothing: a test joins a group by the fixtures it asks for.
+    run in the same worker, everything else is spread test by test. The attended app (started
+    with its robot and browser) is one group, and so is each module with a module-scoped
+    fixture (an end-to-end module's warm ``Runner``), so each starts once. New tests need
+    nothing: a test joins a group by the fixtures it asks for.
     """
+    groups = {}
     for item in items:
         group = _shared_fixture_group(item)
+        groups[item.nodeid] = group
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+    # The groups first, the largest (the attended app's) before all: pytest-xdist hands out
+    # work in collection order, so a long group collected last would run alone at the end.
+    items.sort(key=lambda item: _ORDER.get(groups[item.nodeid], 1 if groups[item.nodeid] else 2))
+
+
+_ORDER = {"ui": 0}
 
 
 def _shared_fixture_group(item: pytest.Item) -> str | None:
-    # The attended app (``ui_server``, session-scoped) starts once per worker: its tests spread
-    # over the workers like any others (one group would run them all in one worker, the
-    # longest chain of the run).
+    names = getattr(item, "fixturenames", ())
+    if "ui_server" in names or "screens" in names:  # one attended app, started once
+        return "ui"
     # pytest has no public API for a test's fixture definitions; without them: no group.
     info = getattr(item, "_fixtureinfo", None)
     definitions = info.name2fixturedefs.values() if info is not None else ()
