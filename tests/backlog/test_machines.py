@@ -124,8 +124,17 @@ def test_killing_the_runs_process_group_leaves_no_worker_or_browser(
 def test_two_machines_share_one_postgresql_queue_and_one_takes_over_from_a_killed_one(
     sites: MockSites, tmp_path: Path, postgres_dsn: str
 ) -> None:
+    # Short step timeouts (the mocks answer at once), so the lease, which must outlast one
+    # action (timeout_ms + navigation_timeout_ms), and the takeover it waits for are short too.
     machines = {
-        name: robot_settings(tmp_path / name, sites, store_dsn=postgres_dsn) for name in "ab"
+        name: robot_settings(
+            tmp_path / name,
+            sites,
+            store_dsn=postgres_dsn,
+            timeout_ms=5_000,
+            navigation_timeout_ms=8_000,
+        )
+        for name in "ab"
     }
     for name in machines:
         (tmp_path / name).mkdir()
@@ -140,8 +149,8 @@ def test_two_machines_share_one_postgresql_queue_and_one_takes_over_from_a_kille
         for name, settings in machines.items():
             env = {**environment_of(settings), SIMULATED_HOST_ENV: f"host-{name}"}
             # The killed machine's lease on its person is taken over at once (its process is
-            # gone on this host) or after the ttl, which must outlast one action (30 s here).
-            env["RESERVROBOT_LEASE_TTL_S"] = "35"
+            # gone on this host) or after the ttl, which must outlast one action (13 s here).
+            env["RESERVROBOT_LEASE_TTL_S"] = "16"
             env["RESERVROBOT_STORE_DSN"] = postgres_dsn
             runs[name] = start_cli_run(settings, logs[name], *args, "--machine", name, env=env)
 
