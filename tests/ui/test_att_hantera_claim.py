@@ -32,56 +32,39 @@ REQUEST = RegistrationRequest.model_validate(
 def test_a_case_another_clerk_claimed_is_read_only_and_a_late_choice_is_refused(
     app_page: Page, ui_server: UiServer
 ) -> None:
+    item_id, _ = _needs_person_item(ui_server, "claim-ui-test")
     store = ui_server.ui.store
     assert store is not None
-    item, _ = store.add("claim-ui-test", REQUEST, source="delad.csv:2")
-    assert store.claim_next(WorkerIdentity.current("claim-ui")) is not None
-    candidate = Candidate(
-        system="pmo",
-        id_value="19810304-02K9",
-        id_type="Reservnummer",
-        name="Delad, Dorah",
-        sex="K",
-        match="possible",
-        score=0.8,
-    )
-    outcome = Outcome(
-        kind=OutcomeKind.NEEDS_PERSON,
-        reason_code="uncertain_match_pmo",
-        reason_sv="Osäker träff.",
-        candidates=[candidate],
-    )
-    store.finish(item.id, outcome, status=ItemStatus.NEEDS_PERSON, worker="claim-ui")
 
     page = app_page
-    page.goto(ui_server.base_url + f"att-hantera/{item.id}")
+    page.goto(ui_server.base_url + f"att-hantera/{item_id}")
     cancel = page.get_by_role("button", name="Avbryt")
     expect(cancel).to_be_visible()
 
     other = DecisionClaims(open_database(ui_server.settings, "queue"), ttl_s=60)
-    claim = other.claim(item.id, actor="ui:bertil")
+    claim = other.claim(item_id, actor="ui:bertil")
     assert isinstance(claim, Claimed)
     try:
         cancel.click()
         expect(page.locator("#claimed")).to_contain_text("hanteras just nu av bertil")
         expect(page.get_by_role("button", name="Avbryt")).to_have_count(0)
-        assert store.get(item.id).status is ItemStatus.NEEDS_PERSON  # type: ignore[union-attr]
-        assert item.id not in ui_server.ui.backlog_jobs
+        assert store.get(item_id).status is ItemStatus.NEEDS_PERSON  # type: ignore[union-attr]
+        assert item_id not in ui_server.ui.backlog_jobs
 
-        page.goto(ui_server.base_url + f"att-hantera/{item.id}")  # read-only on a fresh look too
+        page.goto(ui_server.base_url + f"att-hantera/{item_id}")  # read-only on a fresh look too
         expect(page.locator("#claimed")).to_be_visible()
         different = page.get_by_role("button", name="Annan person (fortsätt och skapa)")
         expect(different).to_have_count(0)
     finally:
         claim.release()
-    page.goto(ui_server.base_url + f"att-hantera/{item.id}")
+    page.goto(ui_server.base_url + f"att-hantera/{item_id}")
     expect(page.get_by_role("button", name="Avbryt")).to_be_visible()
     expect(page.locator("#claimed")).to_have_count(0)
     # Once the claim is let go, this clerk's choice goes through (and leaves the shared queue
     # as the other tests expect it).
     page.get_by_role("button", name="Avbryt").click()
     expect(page.locator("#claimed")).to_have_count(0)
-    assert store.get(item.id).status is ItemStatus.CLOSED  # type: ignore[union-attr]
+    assert store.get(item_id).status is ItemStatus.CLOSED  # type: ignore[union-attr]
 
 
 def _needs_person_item(ui_server: UiServer, ref: str) -> tuple[int, Outcome]:
